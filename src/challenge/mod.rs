@@ -1,0 +1,10 @@
+//! Challenges: a name, a description, a deadline and a goal that people take on together.
+//!
+//! The value types parse on construction ([`ChallengeName::parse`] and friends), so a
+//! [`NewChallenge`] that exists is one that may be stored.
+
+mod model;
+mod repository;
+
+pub use model::*;
+pub use repository::*;

@@ -1,0 +1,213 @@
+use std::fmt;
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::goal::{Goal, GoalKind};
+use crate::user::UserId;
+
+/// Why a challenge's field is refused. The `Display` text is meant for users.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChallengeError {
+    #[error("The name cannot be empty.")]
+    NameEmpty,
+    #[error("The name can be at most {max} characters (this one has {got}).")]
+    NameTooLong { max: usize, got: usize },
+    #[error("The name cannot contain control characters such as line breaks.")]
+    NameControlCharacter,
+    #[error("The description can be at most {max} characters (this one has {got}).")]
+    DescriptionTooLong { max: usize, got: usize },
+    #[error("The description cannot contain control characters other than line breaks and tabs.")]
+    DescriptionControlCharacter,
+    #[error("The unit can be 1 to {max} characters, without control characters (for example km).")]
+    BadUnit { max: usize },
+    #[error("The unit cannot start with a digit (for example km, pages, kg).")]
+    UnitStartsWithDigit,
+    #[error("The deadline must be after today ({today}).")]
+    DeadlineNotAfterToday { today: NaiveDate },
+    #[error("The deadline can be at most 5 years ahead (until {latest}).")]
+    DeadlineTooFar { latest: NaiveDate },
+}
+
+/// A challenge's id, as assigned by the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ChallengeId(pub i64);
+
+impl fmt::Display for ChallengeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A challenge's name: trimmed, 1–100 characters, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ChallengeName(String);
+
+impl ChallengeName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(input: &str) -> Result<ChallengeName, ChallengeError> {
+        let name = input.trim();
+        if name.is_empty() {
+            return Err(ChallengeError::NameEmpty);
+        }
+        if name.chars().any(char::is_control) {
+            return Err(ChallengeError::NameControlCharacter);
+        }
+        let got = name.chars().count();
+        if got > Self::MAX_CHARS {
+            return Err(ChallengeError::NameTooLong { max: Self::MAX_CHARS, got });
+        }
+        Ok(ChallengeName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ChallengeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A challenge's description: trimmed, 0–1000 characters; line breaks and tabs allowed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(transparent)]
+pub struct Description(String);
+
+impl Description {
+    pub const MAX_CHARS: usize = 1000;
+
+    pub fn parse(input: &str) -> Result<Description, ChallengeError> {
+        let text = input.trim();
+        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(ChallengeError::DescriptionControlCharacter);
+        }
+        let got = text.chars().count();
+        if got > Self::MAX_CHARS {
+            return Err(ChallengeError::DescriptionTooLong { max: Self::MAX_CHARS, got });
+        }
+        Ok(Description(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Description {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the numbers count, e.g. "km": 1–16 characters, not starting with a digit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Unit(String);
+
+impl Unit {
+    pub const MAX_CHARS: usize = 16;
+
+    pub fn parse(input: &str) -> Result<Unit, ChallengeError> {
+        let unit = input.trim();
+        let count = unit.chars().count();
+        if count == 0 || count > Self::MAX_CHARS || unit.chars().any(char::is_control) {
+            return Err(ChallengeError::BadUnit { max: Self::MAX_CHARS });
+        }
+        if unit.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(ChallengeError::UnitStartsWithDigit);
+        }
+        Ok(Unit(unit.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A deadline for a new challenge: after today and at most five years ahead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Deadline(NaiveDate);
+
+impl Deadline {
+    pub fn parse(date: NaiveDate, today: NaiveDate) -> Result<Deadline, ChallengeError> {
+        if date <= today {
+            return Err(ChallengeError::DeadlineNotAfterToday { today });
+        }
+        // Feb 29 + 5 years lands on Feb 28: checked_add_months clamps to the month's end.
+        let latest = today.checked_add_months(Months::new(60)).unwrap_or(NaiveDate::MAX);
+        if date > latest {
+            return Err(ChallengeError::DeadlineTooFar { latest });
+        }
+        Ok(Deadline(date))
+    }
+
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+}
+
+/// A stored challenge.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Challenge {
+    pub id: ChallengeId,
+    pub name: ChallengeName,
+    pub description: Description,
+    pub creator: UserId,
+    pub created_at: DateTime<Utc>,
+    pub start_date: NaiveDate,
+    pub deadline: NaiveDate,
+    pub unit: Option<Unit>,
+    pub goal_kind: GoalKind,
+    /// The goal target a participant gets unless they choose their own.
+    pub default_goal: crate::amount::Amount,
+}
+
+impl Challenge {
+    /// Active from its start through the deadline day itself.
+    pub fn is_active(&self, today: NaiveDate) -> bool {
+        today <= self.deadline
+    }
+
+    pub fn has_ended(&self, today: NaiveDate) -> bool {
+        today > self.deadline
+    }
+
+    /// Whole days from today until the deadline: 0 on the deadline day, negative after it.
+    pub fn days_left(&self, today: NaiveDate) -> i64 {
+        (self.deadline - today).num_days()
+    }
+
+    pub fn default_goal(&self) -> Goal {
+        Goal::from_stored(self.goal_kind, self.default_goal)
+    }
+}
+
+/// A validated challenge, ready to be stored. Its creator joins it with the default goal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewChallenge {
+    pub name: ChallengeName,
+    pub description: Description,
+    pub creator: UserId,
+    pub created_at: DateTime<Utc>,
+    pub start_date: NaiveDate,
+    pub deadline: Deadline,
+    pub unit: Option<Unit>,
+    pub goal: Goal,
+}

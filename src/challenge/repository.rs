@@ -1,0 +1,33 @@
+use async_trait::async_trait;
+use chrono::NaiveDate;
+
+use super::{Challenge, ChallengeId, NewChallenge};
+use crate::repository::{Page, Paged, RepositoryError};
+use crate::user::UserId;
+
+/// Which challenges a list shows. Every list is newest first (highest id first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengeFilter {
+    /// Every challenge, ended ones included.
+    All,
+    /// Challenges whose deadline is on or after the date.
+    ActiveOn(NaiveDate),
+    /// Active challenges the user has not joined.
+    JoinableBy { user: UserId, today: NaiveDate },
+    /// Challenges the user joined; with `active_on`, only those still active then.
+    JoinedBy { user: UserId, active_on: Option<NaiveDate> },
+}
+
+#[async_trait]
+pub trait ChallengeRepository: Send + Sync {
+    /// Stores a new challenge and joins its creator with the default goal, in one transaction.
+    async fn create_challenge(&self, new: &NewChallenge) -> Result<Challenge, RepositoryError>;
+
+    async fn challenge(&self, id: ChallengeId) -> Result<Option<Challenge>, RepositoryError>;
+
+    async fn list_challenges(
+        &self,
+        filter: ChallengeFilter,
+        page: Page,
+    ) -> Result<Paged<Challenge>, RepositoryError>;
+}

@@ -1,0 +1,258 @@
+//! The use cases: every action a person can take, whatever protocol they use.
+//!
+//! This is where the domains meet (the design document puts all coupling in the handler): a
+//! join needs the challenge's dates and goal kind; logging progress needs the challenge's dates,
+//! the participant and the goal that judges the new tally. The conversation and the scripted CLI
+//! both call these methods, so a rule is enforced in one place.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::amount::{Amount, AmountError};
+use crate::challenge::{
+    Challenge, ChallengeError, ChallengeFilter, ChallengeId, ChallengeName, Deadline, Description,
+    NewChallenge, Unit,
+};
+use crate::clock::{Clock, DateError};
+use crate::goal::{Goal, GoalError, GoalKind, Participant, Ranked, UnknownGoalKind, rank};
+use crate::progress::{
+    IdempotencyKey, NewProgress, ProgressDate, ProgressEntry, ProgressError, ProgressValue, Recorded, Tally,
+};
+use crate::repository::{Page, Paged, RepositoryError, Store};
+use crate::user::{DisplayName, UserId};
+
+/// Why an action was refused. Every variant's `Display` text is fit to show the user; storage
+/// failures say only that something went wrong (details go to the log).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input broke a domain rule; the message says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("There is no challenge #{0}.")]
+    ChallengeNotFound(ChallengeId),
+    #[error("You have not joined challenge #{0}.")]
+    NotParticipant(ChallengeId),
+    #[error("You have already joined challenge #{0}.")]
+    AlreadyJoined(ChallengeId),
+    #[error("This challenge ended on {deadline}.")]
+    ChallengeEnded { deadline: NaiveDate },
+    #[error("Something went wrong while saving; please try again in a moment.")]
+    Storage(#[source] RepositoryError),
+}
+
+impl AppError {
+    /// Storage failures are the only errors worth retrying.
+    pub fn is_storage(&self) -> bool {
+        matches!(self, AppError::Storage(_))
+    }
+}
+
+macro_rules! invalid_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for AppError {
+            fn from(e: $t) -> Self {
+                AppError::Invalid(e.to_string())
+            }
+        }
+    )*};
+}
+invalid_from!(ChallengeError, GoalError, ProgressError, DateError, AmountError, UnknownGoalKind);
+
+impl From<RepositoryError> for AppError {
+    fn from(e: RepositoryError) -> Self {
+        match e {
+            RepositoryError::ChallengeNotFound(id) => AppError::ChallengeNotFound(ChallengeId(id)),
+            RepositoryError::NotParticipant { challenge, .. } => {
+                AppError::NotParticipant(ChallengeId(challenge))
+            }
+            RepositoryError::AlreadyJoined { challenge, .. } => {
+                AppError::AlreadyJoined(ChallengeId(challenge))
+            }
+            other => AppError::Storage(other),
+        }
+    }
+}
+
+/// A challenge with its ranked participants, as shown by "show" and the challenge view.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Overview {
+    pub challenge: Challenge,
+    pub leaderboard: Vec<Ranked>,
+    /// The asking user's own line, if they joined.
+    pub me: Option<Ranked>,
+}
+
+/// The fields of a challenge to create, each already parsed except the deadline (which depends
+/// on today, so the application checks it).
+#[derive(Clone, Debug)]
+pub struct ChallengeDraft {
+    pub name: ChallengeName,
+    pub description: Description,
+    pub deadline: NaiveDate,
+    pub unit: Option<Unit>,
+    pub goal: Goal,
+}
+
+/// Progress as recorded, with the challenge it was for.
+#[derive(Clone, Debug)]
+pub struct ProgressLogged {
+    pub challenge: Challenge,
+    pub goal: Goal,
+    pub recorded: Recorded,
+}
+
+/// The use cases over one store and one clock. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Clock,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Clock) -> App {
+        App { store, clock }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.clock.today()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub async fn remember_user(&self, user: UserId, name: &DisplayName) -> Result<(), AppError> {
+        Ok(self.store.upsert_user(user, name).await?)
+    }
+
+    /// Creates a challenge; its creator joins with the default goal.
+    pub async fn create_challenge(
+        &self,
+        creator: UserId,
+        draft: ChallengeDraft,
+    ) -> Result<Challenge, AppError> {
+        let today = self.today();
+        let deadline = Deadline::parse(draft.deadline, today)?;
+        let new = NewChallenge {
+            name: draft.name,
+            description: draft.description,
+            creator,
+            created_at: self.now(),
+            start_date: today,
+            deadline,
+            unit: draft.unit,
+            goal: draft.goal,
+        };
+        Ok(self.store.create_challenge(&new).await?)
+    }
+
+    pub async fn challenge(&self, id: ChallengeId) -> Result<Challenge, AppError> {
+        self.store.challenge(id).await?.ok_or(AppError::ChallengeNotFound(id))
+    }
+
+    /// A challenge that is still open for joining, goals and progress.
+    pub async fn active_challenge(&self, id: ChallengeId) -> Result<Challenge, AppError> {
+        let challenge = self.challenge(id).await?;
+        if challenge.has_ended(self.today()) {
+            return Err(AppError::ChallengeEnded { deadline: challenge.deadline });
+        }
+        Ok(challenge)
+    }
+
+    pub async fn list(&self, filter: ChallengeFilter, page: Page) -> Result<Paged<Challenge>, AppError> {
+        Ok(self.store.list_challenges(filter, page).await?)
+    }
+
+    /// Joins a challenge with the user's own goal target, or the challenge's default.
+    pub async fn join(
+        &self,
+        id: ChallengeId,
+        user: UserId,
+        target: Option<Amount>,
+    ) -> Result<(Challenge, Participant), AppError> {
+        let challenge = self.active_challenge(id).await?;
+        let goal = Goal::new(challenge.goal_kind, target.unwrap_or(challenge.default_goal))?;
+        let participant = self.store.join(id, user, goal.target, self.now()).await?;
+        Ok((challenge, participant))
+    }
+
+    /// A participant of a challenge, or `NotParticipant`.
+    pub async fn participant(&self, id: ChallengeId, user: UserId) -> Result<Participant, AppError> {
+        self.store.participant(id, user).await?.ok_or(AppError::NotParticipant(id))
+    }
+
+    /// Replaces the user's goal target (any time up to the deadline).
+    pub async fn set_goal(
+        &self,
+        id: ChallengeId,
+        user: UserId,
+        target: Amount,
+    ) -> Result<(Challenge, Participant, Tally), AppError> {
+        let challenge = self.active_challenge(id).await?;
+        let goal = Goal::new(challenge.goal_kind, target)?;
+        let participant = self.store.set_goal(id, user, goal.target, self.now()).await?;
+        let tally = self.store.tally(id, user).await?;
+        Ok((challenge, participant, tally))
+    }
+
+    /// Logs progress: a value (or a check-in for a days challenge) on a date.
+    pub async fn add_progress(
+        &self,
+        id: ChallengeId,
+        user: UserId,
+        value: Option<Amount>,
+        date: NaiveDate,
+        key: Option<IdempotencyKey>,
+    ) -> Result<ProgressLogged, AppError> {
+        let challenge = self.challenge(id).await?;
+        let value = match (challenge.goal_kind.takes_values(), value) {
+            (true, Some(v)) => ProgressValue::Amount(v),
+            (true, None) => return Err(ProgressError::ValueMissing.into()),
+            (false, None) => ProgressValue::CheckIn,
+            (false, Some(_)) => return Err(ProgressError::ValueNotExpected.into()),
+        };
+        let date = ProgressDate::parse(date, challenge.start_date, challenge.deadline, self.today())?;
+        let participant = self.participant(id, user).await?;
+        let new =
+            NewProgress { challenge: id, user, value, date, recorded_at: self.now(), idempotency_key: key };
+        let recorded = self.store.add_progress(&new).await?;
+        let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
+        Ok(ProgressLogged { challenge, goal, recorded })
+    }
+
+    /// Removes the user's most recently recorded entry, while the challenge is active.
+    pub async fn undo_last(
+        &self,
+        id: ChallengeId,
+        user: UserId,
+    ) -> Result<Option<(ProgressEntry, Tally)>, AppError> {
+        self.active_challenge(id).await?;
+        self.participant(id, user).await?;
+        Ok(self.store.undo_last_progress(id, user).await?)
+    }
+
+    pub async fn progress(&self, id: ChallengeId, user: UserId) -> Result<Vec<ProgressEntry>, AppError> {
+        self.challenge(id).await?;
+        self.participant(id, user).await?;
+        Ok(self.store.list_progress(id, user).await?)
+    }
+
+    /// The challenge with everyone ranked, and the asking user's own line.
+    pub async fn overview(&self, id: ChallengeId, user: Option<UserId>) -> Result<Overview, AppError> {
+        let challenge = self.challenge(id).await?;
+        let standings = self.store.standings(id).await?;
+        let leaderboard = rank(challenge.goal_kind, standings);
+        let me = user.and_then(|u| leaderboard.iter().find(|r| r.standing.participant.user == u).cloned());
+        Ok(Overview { challenge, leaderboard, me })
+    }
+}
+
+/// Parses a goal kind typed on the command line or carried in a payload.
+pub fn parse_goal_kind(text: &str) -> Result<GoalKind, AppError> {
+    Ok(text.parse::<GoalKind>()?)
+}

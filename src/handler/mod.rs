@@ -1,0 +1,5 @@
+//! The handler layer: use cases ([`App`]) and the protocol-neutral conversation.
+
+pub mod app;
+
+pub use app::{App, AppError, ChallengeDraft, Overview, ProgressLogged};

@@ -1,0 +1,49 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{NewProgress, ProgressEntry, Tally};
+use crate::challenge::ChallengeId;
+use crate::repository::RepositoryError;
+use crate::user::UserId;
+
+/// What happened when an entry was recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recorded {
+    /// The stored entry (for a duplicate, the one stored the first time).
+    pub entry: ProgressEntry,
+    /// The idempotency key had been seen: nothing new was stored.
+    pub duplicate: bool,
+    /// The participant's tally after this entry.
+    pub tally: Tally,
+    /// This entry made the participant's goal hold for the first time.
+    pub completed_now: bool,
+    /// When the participant completed (now or earlier), if they have.
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait ProgressRepository: Send + Sync {
+    /// Stores an entry for a participant, atomically with its consequences: if the participant's
+    /// goal (judged by [`crate::goal::Goal::is_met`]) holds for the first time, their completion
+    /// time is set to the entry's `recorded_at`. An entry whose idempotency key is already stored
+    /// is not stored again (`duplicate`). Fails with `NotParticipant` / `ChallengeNotFound`.
+    async fn add_progress(&self, new: &NewProgress) -> Result<Recorded, RepositoryError>;
+
+    /// A participant's entries, oldest date first (ties: first recorded first).
+    async fn list_progress(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Vec<ProgressEntry>, RepositoryError>;
+
+    /// What a participant's entries add up to.
+    async fn tally(&self, challenge: ChallengeId, user: UserId) -> Result<Tally, RepositoryError>;
+
+    /// Deletes the participant's most recently recorded entry and returns it with the new tally;
+    /// completion is re-judged (cleared if the goal no longer holds). `None` if there was none.
+    async fn undo_last_progress(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Option<(ProgressEntry, Tally)>, RepositoryError>;
+}

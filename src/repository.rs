@@ -1,0 +1,69 @@
+//! What every repository can fail with, and the paging shared by list queries.
+//!
+//! The repository traits live with their domain (`challenge`, `goal`, `progress`, `user`); this
+//! is the one error enum of that boundary. It says what the caller can act on (not found, already
+//! there, database unreachable) and hides which database produced it.
+
+/// A storage failure or a refusal by the store's constraints.
+#[derive(Debug, thiserror::Error)]
+pub enum RepositoryError {
+    #[error("challenge {0} does not exist")]
+    ChallengeNotFound(i64),
+    #[error("user {user} has not joined challenge {challenge}")]
+    NotParticipant { challenge: i64, user: i64 },
+    #[error("user {user} has already joined challenge {challenge}")]
+    AlreadyJoined { challenge: i64, user: i64 },
+    /// The database could not be reached or timed out; retrying later may work.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else from the database (a bug or a broken schema).
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl RepositoryError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, RepositoryError::Unavailable(_))
+    }
+}
+
+/// A window of a list: `limit` rows after skipping `offset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u32,
+    pub limit: u32,
+}
+
+impl Page {
+    pub const fn new(offset: u32, limit: u32) -> Page {
+        Page { offset, limit }
+    }
+
+    /// Everything (for the CLI).
+    pub const ALL: Page = Page { offset: 0, limit: u32::MAX };
+}
+
+/// One page of results and how many there are in all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+/// Everything the application needs from a store: one object implementing every domain's
+/// repository (one database, so use cases that span domains can rely on one consistent view).
+pub trait Store:
+    crate::challenge::ChallengeRepository
+    + crate::goal::GoalRepository
+    + crate::progress::ProgressRepository
+    + crate::user::UserRepository
+{
+}
+
+impl<T> Store for T where
+    T: crate::challenge::ChallengeRepository
+        + crate::goal::GoalRepository
+        + crate::progress::ProgressRepository
+        + crate::user::UserRepository
+{
+}
