@@ -1,0 +1,3 @@
+//! The terminal: scripted commands and the interactive chat.
+
+pub mod chat;
