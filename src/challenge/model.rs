@@ -211,3 +211,89 @@ pub struct NewChallenge {
     pub unit: Option<Unit>,
     pub goal: Goal,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn name_is_trimmed_and_bounded_at_100_characters() {
+        assert_eq!(ChallengeName::parse("  Run 100 km ").unwrap().as_str(), "Run 100 km");
+        assert!(ChallengeName::parse(&"é".repeat(100)).is_ok(), "characters, not bytes");
+        assert_eq!(
+            ChallengeName::parse(&"a".repeat(101)),
+            Err(ChallengeError::NameTooLong { max: 100, got: 101 })
+        );
+        assert_eq!(ChallengeName::parse("   "), Err(ChallengeError::NameEmpty));
+        assert_eq!(ChallengeName::parse("a\nb"), Err(ChallengeError::NameControlCharacter));
+        assert_eq!(ChallengeName::parse("a\u{0}b"), Err(ChallengeError::NameControlCharacter));
+        assert_eq!(ChallengeName::parse("<b>Tom & Jerry").unwrap().as_str(), "<b>Tom & Jerry");
+    }
+
+    #[test]
+    fn description_allows_empty_and_line_breaks_up_to_1000() {
+        assert!(Description::parse("").unwrap().is_empty());
+        assert!(Description::parse("line one\nline two\tend").is_ok());
+        assert!(Description::parse(&"x".repeat(1000)).is_ok());
+        assert_eq!(
+            Description::parse(&"x".repeat(1001)),
+            Err(ChallengeError::DescriptionTooLong { max: 1000, got: 1001 })
+        );
+        assert_eq!(Description::parse("bell\u{7}"), Err(ChallengeError::DescriptionControlCharacter));
+    }
+
+    #[test]
+    fn unit_rules() {
+        assert_eq!(Unit::parse(" km ").unwrap().as_str(), "km");
+        assert!(Unit::parse(&"u".repeat(16)).is_ok());
+        assert_eq!(Unit::parse(&"u".repeat(17)), Err(ChallengeError::BadUnit { max: 16 }));
+        assert_eq!(Unit::parse(""), Err(ChallengeError::BadUnit { max: 16 }));
+        assert_eq!(Unit::parse("5k"), Err(ChallengeError::UnitStartsWithDigit));
+    }
+
+    #[test]
+    fn deadline_after_today_and_within_five_years() {
+        let today = d("2026-11-29");
+        assert_eq!(Deadline::parse(today, today), Err(ChallengeError::DeadlineNotAfterToday { today }));
+        assert_eq!(Deadline::parse(d("2026-11-30"), today).unwrap().date(), d("2026-11-30"));
+        assert!(Deadline::parse(d("2031-11-29"), today).is_ok(), "exactly five years is allowed");
+        assert_eq!(
+            Deadline::parse(d("2031-11-30"), today),
+            Err(ChallengeError::DeadlineTooFar { latest: d("2031-11-29") })
+        );
+    }
+
+    #[test]
+    fn deadline_from_feb_29() {
+        let today = d("2028-02-29");
+        assert!(Deadline::parse(d("2033-02-28"), today).is_ok());
+        assert_eq!(
+            Deadline::parse(d("2033-03-01"), today),
+            Err(ChallengeError::DeadlineTooFar { latest: d("2033-02-28") })
+        );
+    }
+
+    #[test]
+    fn active_through_the_deadline_day() {
+        let c = Challenge {
+            id: ChallengeId(1),
+            name: ChallengeName::parse("x").unwrap(),
+            description: Description::default(),
+            creator: UserId(1),
+            created_at: Utc::now(),
+            start_date: d("2026-01-01"),
+            deadline: d("2026-01-31"),
+            unit: None,
+            goal_kind: GoalKind::Total,
+            default_goal: crate::amount::Amount::from_whole(10),
+        };
+        assert!(c.is_active(d("2026-01-31")));
+        assert_eq!(c.days_left(d("2026-01-31")), 0);
+        assert!(c.has_ended(d("2026-02-01")));
+        assert_eq!(c.days_left(d("2026-01-21")), 10);
+    }
+}

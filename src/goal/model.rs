@@ -269,3 +269,127 @@ pub fn rank(kind: GoalKind, standings: Vec<Standing>) -> Vec<Ranked> {
     }
     ranked
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+
+    use super::*;
+
+    fn amount(s: &str) -> Amount {
+        Amount::parse_positive(s).unwrap()
+    }
+
+    fn tally(total: &str, latest: Option<&str>, days: u32) -> Tally {
+        Tally {
+            total: if total == "0" { Amount::ZERO } else { amount(total) },
+            latest: latest.map(amount),
+            days,
+            entries: days,
+            last_date: NaiveDate::from_ymd_opt(2026, 1, 1),
+        }
+    }
+
+    fn goal(kind: GoalKind, target: &str) -> Goal {
+        Goal::parse(kind, target).unwrap()
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for kind in GoalKind::ALL {
+            assert_eq!(kind.as_str().parse::<GoalKind>(), Ok(kind));
+        }
+        assert_eq!("AT_LEAST".parse::<GoalKind>(), Ok(GoalKind::AtLeast));
+        assert!("weekly".parse::<GoalKind>().is_err());
+        assert!(!GoalKind::Days.takes_values());
+    }
+
+    #[test]
+    fn goal_values_follow_amount_rules() {
+        assert_eq!(Goal::parse(GoalKind::Total, "0"), Err(GoalError::Value(AmountError::NotPositive)));
+        assert_eq!(
+            Goal::parse(GoalKind::Total, "1.999"),
+            Err(GoalError::Value(AmountError::TooManyDecimals))
+        );
+        assert_eq!(goal(GoalKind::Total, "1.99").target, Amount::from_hundredths(199));
+        assert_eq!(Goal::parse(GoalKind::Days, "30.5"), Err(GoalError::DaysNotWhole));
+        assert_eq!(goal(GoalKind::Days, "30").target, Amount::from_whole(30));
+        assert_eq!(Goal::parse(GoalKind::Days, "1831"), Err(GoalError::TooManyDays { max: 1830 }));
+        assert!(Goal::new(GoalKind::AtMost, Amount::ZERO).is_err());
+    }
+
+    #[test]
+    fn total_goal_sums_and_completes_at_the_target() {
+        let g = goal(GoalKind::Total, "100");
+        assert_eq!(g.share(&tally("0", None, 0)), Share::NONE);
+        assert_eq!(g.share(&tally("25.5", Some("5"), 3)).basis_points(), 2550);
+        assert!(!g.is_met(&tally("99.99", Some("1"), 3)));
+        assert_eq!(g.share(&tally("99.99", Some("1"), 3)).percent(), 99, "never rounds up to 100");
+        assert!(g.is_met(&tally("100", Some("1"), 3)));
+        assert_eq!(g.share(&tally("250", Some("1"), 3)), Share::FULL, "capped at 100 %");
+    }
+
+    #[test]
+    fn at_least_goal_judges_the_latest_value() {
+        let g = goal(GoalKind::AtLeast, "100");
+        assert!(!g.is_met(&tally("0", None, 0)));
+        assert!(!g.is_met(&tally("500", Some("99.5"), 5)), "the sum does not matter");
+        assert_eq!(g.share(&tally("500", Some("80"), 5)).basis_points(), 8000);
+        assert!(g.is_met(&tally("100", Some("100"), 1)));
+        assert_eq!(g.current(&tally("500", Some("80"), 5)), amount("80"));
+    }
+
+    #[test]
+    fn at_most_goal_is_met_when_the_latest_value_comes_down() {
+        let g = goal(GoalKind::AtMost, "70");
+        assert!(!g.is_met(&tally("0", None, 0)), "no entry yet: not met");
+        assert_eq!(g.share(&tally("0", None, 0)), Share::NONE);
+        assert!(!g.is_met(&tally("80", Some("80"), 1)));
+        assert_eq!(g.share(&tally("80", Some("80"), 1)).basis_points(), 8750);
+        assert!(g.is_met(&tally("150", Some("70"), 2)), "exactly the target counts");
+        assert_eq!(g.share(&tally("150", Some("69"), 2)), Share::FULL);
+    }
+
+    #[test]
+    fn days_goal_counts_distinct_days() {
+        let g = goal(GoalKind::Days, "30");
+        assert_eq!(g.current(&tally("0", None, 12)), Amount::from_whole(12));
+        assert_eq!(g.share(&tally("0", None, 12)).basis_points(), 4000);
+        assert!(!g.is_met(&tally("0", None, 29)));
+        assert!(g.is_met(&tally("0", None, 30)));
+    }
+
+    fn standing(user: i64, goal: &str, total: &str, joined_min: u32, completed_min: Option<u32>) -> Standing {
+        let at = |m: u32| Utc.with_ymd_and_hms(2026, 1, 1, 10, m, 0).unwrap();
+        Standing {
+            participant: Participant {
+                challenge: ChallengeId(1),
+                user: UserId(user),
+                goal: amount(goal),
+                joined_at: at(joined_min),
+                completed_at: completed_min.map(at),
+            },
+            display_name: None,
+            tally: tally(total, Some("1"), 1),
+        }
+    }
+
+    #[test]
+    fn ranking_by_share_of_own_goal_then_who_got_there_first() {
+        let ranked = rank(
+            GoalKind::Total,
+            vec![
+                standing(1, "100", "50", 0, None),    // 50 %
+                standing(2, "10", "10", 1, Some(30)), // 100 %, completed later
+                standing(3, "20", "40", 2, Some(20)), // 100 %, completed first
+                standing(4, "100", "50", 3, None),    // 50 %, joined after user 1
+                standing(5, "100", "0", 4, None),     // 0 %
+            ],
+        );
+        let order: Vec<i64> = ranked.iter().map(|r| r.standing.participant.user.0).collect();
+        assert_eq!(order, vec![3, 2, 1, 4, 5]);
+        assert_eq!(ranked.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+        assert_eq!(ranked[0].share, Share::FULL);
+        assert_eq!(ranked[2].share.percent(), 50);
+    }
+}
