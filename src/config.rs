@@ -1,1 +1,171 @@
-//! (being written)
+//! Configuration shared by every command, from the environment (or the matching flags).
+//!
+//! | variable | flag | default |
+//! | --- | --- | --- |
+//! | `DATABASE_URL` | `--database-url` | `sqlite://challenge-bot.db` in the working directory |
+//! | `CHALLENGE_BOT_TZ` | `--tz` | `UTC` |
+//! | `CHALLENGE_BOT_TODAY` | `--today` | unset (the system clock) |
+//!
+//! [`ConfigArgs`] is what clap reads (raw text, so that a bad value is reported by us, in one
+//! line naming the variable, and a database password never ends up in a clap error); [`Config`]
+//! is the checked result. Settings that only one command needs (the bot's `TELEGRAM_*`) belong
+//! in that command's own `Args` struct, flattened next to it, and are resolved the same way:
+//! raw strings from clap, then a `resolve` that returns a [`ConfigError`] naming the variable.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use clap::Args;
+use clap::parser::ValueSource;
+
+use crate::clock::{self, Clock};
+use crate::storage::DatabaseUrl;
+
+pub const DATABASE_URL: &str = "DATABASE_URL";
+pub const TIME_ZONE: &str = "CHALLENGE_BOT_TZ";
+pub const TODAY: &str = "CHALLENGE_BOT_TODAY";
+
+/// The common settings as given (environment variables or flags), not yet checked.
+#[derive(Args, Clone, Default)]
+#[command(next_help_heading = "Configuration")]
+pub struct ConfigArgs {
+    /// Where data is kept: postgres://USER:PASSWORD@HOST:PORT/DB, or sqlite://PATH (created if
+    /// missing) [default: sqlite://challenge-bot.db]
+    #[arg(long = "database-url", env = DATABASE_URL, value_name = "URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// IANA time zone that decides what "today" is, e.g. Europe/Berlin [default: UTC]
+    #[arg(long = "tz", env = TIME_ZONE, value_name = "ZONE", global = true)]
+    pub time_zone: Option<String>,
+
+    /// Pin "today" to a date (YYYY-MM-DD), for tests and demos
+    #[arg(long = "today", env = TODAY, value_name = "YYYY-MM-DD", global = true)]
+    pub today: Option<String>,
+}
+
+/// Never shows the database URL as typed: it may hold a password.
+impl fmt::Debug for ConfigArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigArgs")
+            .field("database_url", &self.database_url.as_ref().map(|_| "<redacted>"))
+            .field("time_zone", &self.time_zone)
+            .field("today", &self.today)
+            .finish()
+    }
+}
+
+/// The checked configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database: DatabaseUrl,
+    pub clock: Clock,
+}
+
+/// A setting that cannot be used. `Display` is one line naming the setting (never a password).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {problem}")]
+pub struct ConfigError {
+    /// The variable (or flag, if it was given as one).
+    pub name: String,
+    pub problem: String,
+}
+
+/// Where a setting came from, to name it in errors: the variable, or the flag if it was typed.
+pub type SourceOf<'a> = &'a dyn Fn(&str) -> Option<ValueSource>;
+
+impl ConfigArgs {
+    /// Checks the settings. `source` tells, for a field id (`database_url`, `time_zone`,
+    /// `today`), whether it came from the command line; pass `&|_| None` when unknown.
+    pub fn resolve(&self, source: SourceOf<'_>) -> Result<Config, ConfigError> {
+        let label = |id: &str, flag: &str, var: &str| match source(id) {
+            Some(ValueSource::CommandLine) => flag.to_owned(),
+            _ => var.to_owned(),
+        };
+        let given =
+            |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+
+        let database = match given(&self.database_url) {
+            None => DatabaseUrl::default(),
+            Some(text) => DatabaseUrl::parse(&text).map_err(|e| ConfigError {
+                name: label("database_url", "--database-url", DATABASE_URL),
+                problem: e.to_string(),
+            })?,
+        };
+
+        let zone = match given(&self.time_zone) {
+            None => Tz::UTC,
+            Some(text) => parse_time_zone(&text)
+                .map_err(|problem| ConfigError { name: label("time_zone", "--tz", TIME_ZONE), problem })?,
+        };
+
+        let clock = match given(&self.today) {
+            None => Clock::System(zone),
+            Some(text) => Clock::Fixed(
+                parse_fixed_today(&text, &Clock::System(zone))
+                    .map_err(|problem| ConfigError { name: label("today", "--today", TODAY), problem })?,
+            ),
+        };
+
+        Ok(Config { database, clock })
+    }
+}
+
+/// An IANA zone name such as `Europe/Berlin` (or `UTC`).
+pub fn parse_time_zone(text: &str) -> Result<Tz, String> {
+    text.parse::<Tz>().map_err(|_| {
+        let shown: String = text.chars().take(60).collect();
+        format!("\"{shown}\" is not a known time zone: use an IANA name such as Europe/Berlin, America/New_York or UTC.")
+    })
+}
+
+/// A pinned "today": a calendar date typed as YYYY-MM-DD.
+fn parse_fixed_today(text: &str, system: &Clock) -> Result<NaiveDate, String> {
+    clock::parse_date(text, system.today()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(db: Option<&str>, tz: Option<&str>, today: Option<&str>) -> ConfigArgs {
+        ConfigArgs {
+            database_url: db.map(str::to_owned),
+            time_zone: tz.map(str::to_owned),
+            today: today.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let config = args(None, None, None).resolve(&|_| None).unwrap();
+        assert_eq!(config.database, DatabaseUrl::default());
+        assert!(matches!(config.clock, Clock::System(Tz::UTC)));
+        let config = args(Some("  "), Some(""), Some("")).resolve(&|_| None).unwrap();
+        assert_eq!(config.database, DatabaseUrl::default(), "empty means unset");
+    }
+
+    #[test]
+    fn values() {
+        let config = args(Some("sqlite://x.db"), Some("Europe/Berlin"), Some("2026-11-29"))
+            .resolve(&|_| None)
+            .unwrap();
+        assert_eq!(config.database, DatabaseUrl::Sqlite("x.db".into()));
+        assert_eq!(config.clock.today(), NaiveDate::from_ymd_opt(2026, 11, 29).unwrap());
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let e = args(None, Some("Mars/Base"), None).resolve(&|_| None).unwrap_err();
+        assert_eq!(e.name, TIME_ZONE);
+        assert!(e.problem.contains("Mars/Base"), "{e}");
+        let e =
+            args(None, None, Some("2027-02-29")).resolve(&|_| Some(ValueSource::CommandLine)).unwrap_err();
+        assert_eq!(e.name, "--today");
+        assert!(e.to_string().contains("not a date on the calendar"), "{e}");
+        let e = args(Some("mysql://u:secret@h/db"), None, None).resolve(&|_| None).unwrap_err();
+        assert_eq!(e.name, DATABASE_URL);
+        assert!(!e.to_string().contains("secret"), "{e}");
+        assert!(!format!("{:?}", args(Some("postgres://u:secret@h/db"), None, None)).contains("secret"));
+    }
+}

@@ -186,6 +186,13 @@ impl App {
         self.store.participant(id, user).await?.ok_or(AppError::NotParticipant(id))
     }
 
+    /// A participant and what their entries add up to (one row of the user's challenges).
+    pub async fn standing(&self, id: ChallengeId, user: UserId) -> Result<(Participant, Tally), AppError> {
+        let participant = self.participant(id, user).await?;
+        let tally = self.store.tally(id, user).await?;
+        Ok((participant, tally))
+    }
+
     /// Replaces the user's goal target (any time up to the deadline).
     pub async fn set_goal(
         &self,

@@ -1,5 +1,6 @@
 //! The handler layer: use cases ([`App`]) and the protocol-neutral conversation.
 
 pub mod app;
+pub mod conversation;
 
 pub use app::{App, AppError, ChallengeDraft, Overview, ProgressLogged};

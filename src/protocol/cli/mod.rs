@@ -1,3 +1,176 @@
 //! The terminal: scripted commands and the interactive chat.
+//!
+//! One binary, `challenge-bot`, with a subcommand per action. Each command module parses its
+//! arguments with the domain's parsers *before* touching the database (bad input writes nothing,
+//! not even a new SQLite file), then opens the store and calls the use cases on [`App`]; nothing
+//! here talks to a repository directly. Results are rendered by [`output`]: readable text, or
+//! JSON with `--json`. Failures are a [`CliError`]: one line on stderr and exit status 1.
 
+pub mod args;
+pub mod challenge;
 pub mod chat;
+pub mod error;
+pub mod goal;
+pub mod migrate;
+pub mod output;
+pub mod progress;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+pub use error::CliError;
+
+use crate::config::{Config, ConfigArgs, ConfigError};
+use crate::handler::{App, AppError};
+use crate::storage::{self, DatabaseUrl};
+use crate::user::{DisplayName, UserId};
+
+const ABOUT: &str = "Turn goals into challenges: create one, join it, log progress, see who leads.";
+
+const LONG_ABOUT: &str = "\
+Turn goals into challenges: create one, join it, log progress, see who leads.
+
+Data lives in a SQLite file (challenge-bot.db in the working directory) unless DATABASE_URL says
+otherwise; the database is created and migrated on first use. Every command prints readable text,
+or JSON with --json. Bad input exits with status 1 and one line on stderr, and writes nothing;
+usage errors exit with status 2.";
+
+const EXAMPLES: &str = "\
+Examples:
+  challenge-bot challenge create --user 1 --name \"Run 100 km\" --deadline 2027-03-01 --goal 100 --unit km
+  challenge-bot challenge join 1 --user 2 --goal 80
+  challenge-bot progress add 1 --user 2 5.3 --date 2026-11-28
+  challenge-bot challenge show 1 --user 2
+  challenge-bot --json challenge list --all
+  DATABASE_URL=postgres://bot:secret@localhost/bot challenge-bot migrate";
+
+/// `challenge-bot`: the command line.
+#[derive(Parser, Debug)]
+#[command(name = "challenge-bot", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
+#[command(propagate_version = true, subcommand_required = true, arg_required_else_help = true)]
+pub struct Cli {
+    /// Print machine-readable JSON instead of text (before or after the subcommand)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create, list, show and join challenges
+    #[command(subcommand)]
+    Challenge(challenge::ChallengeCommand),
+    /// Set your own goal in a challenge
+    #[command(subcommand)]
+    Goal(goal::GoalCommand),
+    /// Log progress and list what was logged
+    #[command(subcommand)]
+    Progress(progress::ProgressCommand),
+    /// Apply the database migrations that are missing, and say which
+    Migrate(migrate::MigrateArgs),
+    /// Talk to the bot in the terminal: the same conversation as on Telegram
+    Chat(ChatArgs),
+    /// Run the Telegram bot (needs TELEGRAM_BOT_TOKEN; stops on SIGTERM/SIGINT)
+    Bot,
+}
+
+impl Command {
+    /// The log filter used when `RUST_LOG` is not set: quiet, so the output stays clean.
+    pub fn default_log_filter(&self) -> &'static str {
+        match self {
+            // A long-running service: say what it does (never the token; see protocol::bot).
+            Command::Bot => "info,sqlx=warn",
+            _ => "warn,sqlx=error",
+        }
+    }
+}
+
+/// `challenge-bot chat`.
+#[derive(Args, Debug)]
+#[command(
+    allow_negative_numbers = true,
+    after_help = "Examples:\n  challenge-bot chat\n  challenge-bot chat --user 2 --user-name Ann"
+)]
+pub struct ChatArgs {
+    /// Your user id (a positive whole number) [default: 1]
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// The name shown for you on leaderboards [default: your login name]
+    #[arg(long = "user-name", visible_alias = "name", value_name = "TEXT")]
+    pub user_name: Option<String>,
+}
+
+impl Cli {
+    /// Parses the process's arguments and environment. Usage errors, `--help` and `--version`
+    /// exit here (status 2, 0 and 0), as clap does; a bad setting is returned for the caller to
+    /// report after logging is set up.
+    pub fn from_env() -> (Cli, Result<Config, ConfigError>) {
+        let matches = Cli::command().get_matches();
+        let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let source = |id: &str| matches.value_source(id);
+        let config = cli.config.resolve(&source);
+        (cli, config)
+    }
+}
+
+/// Runs a command and returns what to print on stdout.
+pub async fn run(cli: Cli, config: Config) -> Result<String, CliError> {
+    let json = cli.json;
+    match cli.command {
+        Command::Challenge(command) => command.run(&config, json).await,
+        Command::Goal(command) => command.run(&config, json).await,
+        Command::Progress(command) => command.run(&config, json).await,
+        Command::Migrate(command) => command.run(&config, json).await,
+        Command::Chat(command) => run_chat(command, &config).await,
+        Command::Bot => crate::protocol::bot::command(&config).await,
+    }
+}
+
+/// The user the chat speaks as when `--user` is not given (the one the README's examples use).
+pub const DEFAULT_CHAT_USER: UserId = UserId(1);
+
+async fn run_chat(command: ChatArgs, config: &Config) -> Result<String, CliError> {
+    let user = args::optional_user_id(command.user.as_deref())?.unwrap_or(DEFAULT_CHAT_USER);
+    let name = match args::display_name(command.user_name.as_deref(), user)? {
+        Some(name) => name,
+        // The login name is a sensible default for a terminal.
+        None => ["USER", "USERNAME", "LOGNAME"]
+            .iter()
+            .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+            .map_or_else(|| DisplayName::fallback(user), |login| DisplayName::sanitize(&login, user)),
+    };
+    let session = Session::open(config).await?;
+    chat::run(session.app, user, name).await.map_err(CliError::Terminal)?;
+    Ok(String::new())
+}
+
+/// An open database and the use cases on it, for one command.
+pub struct Session {
+    pub app: App,
+    pub database: DatabaseUrl,
+}
+
+impl Session {
+    /// Opens the configured database (creating and migrating it if needed).
+    pub async fn open(config: &Config) -> Result<Session, CliError> {
+        let store = storage::connect(&config.database).await?;
+        Ok(Session { app: App::new(store, config.clock.clone()), database: config.database.clone() })
+    }
+
+    /// Maps a refusal of the use cases, naming `user` where it matters.
+    pub fn refused(&self, user: Option<UserId>) -> impl Fn(AppError) -> CliError + '_ {
+        move |e| CliError::from_app(e, user, &self.database)
+    }
+
+    /// Records the display name given with `--user-name`, after the command's own work succeeded.
+    pub async fn remember(&self, user: UserId, name: Option<&DisplayName>) -> Result<(), CliError> {
+        match name {
+            Some(name) => self.app.remember_user(user, name).await.map_err(self.refused(Some(user))),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Memory held by the conversation-state cache: fills it with 100,000 states and reads the
+//! process's resident set size (VmRSS in /proc/self/status) before and after.
+//!
+//! `cargo bench --bench state_memory` (add `-- <count>` for another number of states)
+//!
+//! Two fills, each in a fresh cache: a typical mid-flow state (ADD_PROGRESS_DATE: a challenge,
+//! a value, a unit) and a heavy one (CREATE_CHALLENGE_GOAL with a 40-character name and a
+//! 200-character description typed so far).
+
+use std::sync::Arc;
+
+use challenge_bot::amount::Amount;
+use challenge_bot::challenge::{ChallengeId, ChallengeName, Description, Unit};
+use challenge_bot::handler::conversation::State;
+use challenge_bot::storage::localcache::{CacheConfig, StateCache};
+use challenge_bot::user::UserId;
+use chrono::NaiveDate;
+
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/self/status")
+}
+
+async fn fill(count: i64, make: impl Fn(i64) -> State) -> (u64, u64) {
+    let cache: StateCache<State> = StateCache::new(&CacheConfig::default());
+    let before = rss_kib();
+    for user in 0..count {
+        // Telegram-sized user ids.
+        cache.put(UserId(5_000_000_000 + user * 7919), Arc::new(make(user))).await;
+    }
+    cache.run_pending_tasks().await;
+    let after = rss_kib();
+    let entries = cache.stats().entries;
+    drop(cache);
+    (after.saturating_sub(before), entries)
+}
+
+fn main() {
+    let count: i64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let start = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+    let km = Unit::parse("km").unwrap();
+    println!("state cache memory, {count} states (VmRSS growth; baseline {} KiB)", rss_kib());
+    let (kib, entries) = rt.block_on(fill(count, |u| State::AddProgressDate {
+        challenge: ChallengeId(1 + u % 50),
+        value: Some(Amount::from_hundredths(550)),
+        unit: Some(km.clone()),
+        start,
+    }));
+    report("ADD_PROGRESS_DATE", kib, entries);
+    let description = "d".repeat(200);
+    let (kib, entries) = rt.block_on(fill(count, |u| State::CreateChallengeGoal {
+        name: ChallengeName::parse(&format!("A challenge called number {u:>014}")).unwrap(),
+        description: Description::parse(&description).unwrap(),
+        deadline: start,
+        kind: None,
+    }));
+    report("CREATE_CHALLENGE_GOAL (40 + 200 chars typed)", kib, entries);
+}
+
+fn report(what: &str, kib: u64, entries: u64) {
+    println!(
+        "{what:<46} {entries:>7} entries  {:>7.1} MiB  {:>5} bytes/state",
+        kib as f64 / 1024.0,
+        if entries > 0 { kib * 1024 / entries } else { 0 }
+    );
+}

@@ -1,0 +1,329 @@
+//! Button payloads: what a button asks for, in a compact, versioned text that fits Telegram's
+//! 64-byte callback data.
+//!
+//! Format: `v1:<tag>[:<field>…]`, fields separated by `:`; ids and pages are decimal without sign
+//! or leading zeros. Examples: `v1:m` (main menu), `v1:j:123:2` (challenge 123, picked from page
+//! 2 of the list), `v1:d:123:t` (log for today in challenge 123).
+//!
+//! Parsing is strict (exact tag, exact number of fields, canonical numbers) and a payload is only
+//! a request: whoever pressed it, the conversation re-checks in the database that the challenge
+//! exists, is active where it must be, and that the user may act on it. Payloads from old messages
+//! keep working where they carry everything the action needs; answers to a question (Skip, a goal
+//! kind, a day) also need the conversation to still be at that question.
+
+use std::fmt::Write as _;
+
+use crate::challenge::ChallengeId;
+use crate::goal::GoalKind;
+
+/// Telegram's limit on callback data.
+pub const MAX_PAYLOAD_BYTES: usize = 64;
+
+const VERSION: &str = "v1";
+
+/// The highest page number a payload may carry.
+pub const MAX_PAGE: u32 = 100_000;
+
+/// The most days ahead a deadline shortcut may carry (five years).
+pub const MAX_DEADLINE_DAYS: u32 = 5 * 366;
+
+/// Which day a progress entry is for, as chosen with a button.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayChoice {
+    Today,
+    Yesterday,
+    /// Ask for a typed date.
+    Other,
+}
+
+/// What a button asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// The main menu.
+    Menu,
+    /// Stop the current flow; back to the main menu.
+    Cancel,
+    /// Start creating a challenge.
+    Create,
+    /// Create flow: no description.
+    SkipDescription,
+    /// Create flow: a deadline this many days from today.
+    DeadlineIn {
+        days: u32,
+    },
+    /// Create flow: the goal's kind.
+    Kind(GoalKind),
+    /// The active challenges the user has not joined, one page of them.
+    Browse {
+        page: u32,
+    },
+    /// One joinable challenge's details and the goal question (from `page` of the list).
+    Pick {
+        challenge: ChallengeId,
+        page: u32,
+    },
+    /// Join with the challenge's default goal.
+    JoinDefault {
+        challenge: ChallengeId,
+    },
+    /// The user's challenges, one page of them.
+    Mine {
+        page: u32,
+    },
+    /// One of the user's challenges and what they can do with it (from `page` of their list).
+    Open {
+        challenge: ChallengeId,
+        page: u32,
+    },
+    /// Log progress (or check in).
+    Progress {
+        challenge: ChallengeId,
+    },
+    /// The day of the progress being logged.
+    Day {
+        challenge: ChallengeId,
+        day: DayChoice,
+    },
+    /// Change the user's goal.
+    Goal {
+        challenge: ChallengeId,
+    },
+    Leaderboard {
+        challenge: ChallengeId,
+    },
+    /// Ask whether to remove the last entry.
+    Undo {
+        challenge: ChallengeId,
+    },
+    /// Remove the last entry, if it is still entry `entry`.
+    UndoConfirm {
+        challenge: ChallengeId,
+        entry: i64,
+    },
+}
+
+/// Why a payload was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    #[error("payload longer than {MAX_PAYLOAD_BYTES} bytes")]
+    TooLong,
+    #[error("payload of an unknown version")]
+    UnknownVersion,
+    #[error("malformed payload")]
+    Malformed,
+}
+
+fn kind_code(kind: GoalKind) -> char {
+    match kind {
+        GoalKind::Total => 't',
+        GoalKind::AtLeast => 'l',
+        GoalKind::AtMost => 'm',
+        GoalKind::Days => 'd',
+    }
+}
+
+fn day_code(day: DayChoice) -> char {
+    match day {
+        DayChoice::Today => 't',
+        DayChoice::Yesterday => 'y',
+        DayChoice::Other => 'o',
+    }
+}
+
+impl Action {
+    /// The payload of a button for this action.
+    pub fn encode(self) -> String {
+        let mut s = String::with_capacity(24);
+        s.push_str(VERSION);
+        s.push(':');
+        // Writing to a String cannot fail.
+        let _ = match self {
+            Action::Menu => write!(s, "m"),
+            Action::Cancel => write!(s, "x"),
+            Action::Create => write!(s, "c"),
+            Action::SkipDescription => write!(s, "s"),
+            Action::DeadlineIn { days } => write!(s, "dl:{days}"),
+            Action::Kind(kind) => write!(s, "k:{}", kind_code(kind)),
+            Action::Browse { page } => write!(s, "b:{page}"),
+            Action::Pick { challenge, page } => write!(s, "j:{}:{page}", challenge.0),
+            Action::JoinDefault { challenge } => write!(s, "jd:{}", challenge.0),
+            Action::Mine { page } => write!(s, "my:{page}"),
+            Action::Open { challenge, page } => write!(s, "o:{}:{page}", challenge.0),
+            Action::Progress { challenge } => write!(s, "p:{}", challenge.0),
+            Action::Day { challenge, day } => write!(s, "d:{}:{}", challenge.0, day_code(day)),
+            Action::Goal { challenge } => write!(s, "g:{}", challenge.0),
+            Action::Leaderboard { challenge } => write!(s, "l:{}", challenge.0),
+            Action::Undo { challenge } => write!(s, "u:{}", challenge.0),
+            Action::UndoConfirm { challenge, entry } => write!(s, "uy:{}:{entry}", challenge.0),
+        };
+        assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
+        s
+    }
+
+    /// Reads a payload, strictly.
+    pub fn decode(payload: &str) -> Result<Action, PayloadError> {
+        if payload.len() > MAX_PAYLOAD_BYTES {
+            return Err(PayloadError::TooLong);
+        }
+        let mut fields = payload.split(':');
+        match fields.next() {
+            Some(VERSION) => {}
+            Some(v) if v.starts_with('v') && v.len() > 1 && v[1..].bytes().all(|b| b.is_ascii_digit()) => {
+                return Err(PayloadError::UnknownVersion);
+            }
+            _ => return Err(PayloadError::Malformed),
+        }
+        let tag = fields.next().ok_or(PayloadError::Malformed)?;
+        let args: Vec<&str> = fields.collect();
+        let bad = PayloadError::Malformed;
+        let action = match (tag, args.as_slice()) {
+            ("m", []) => Action::Menu,
+            ("x", []) => Action::Cancel,
+            ("c", []) => Action::Create,
+            ("s", []) => Action::SkipDescription,
+            ("dl", [days]) => {
+                let days = number(days, u64::from(MAX_DEADLINE_DAYS)).ok_or(bad)? as u32;
+                if days == 0 {
+                    return Err(PayloadError::Malformed);
+                }
+                Action::DeadlineIn { days }
+            }
+            ("k", [kind]) => Action::Kind(match *kind {
+                "t" => GoalKind::Total,
+                "l" => GoalKind::AtLeast,
+                "m" => GoalKind::AtMost,
+                "d" => GoalKind::Days,
+                _ => return Err(bad),
+            }),
+            ("b", [page]) => Action::Browse { page: page_number(page)? },
+            ("j", [id, page]) => Action::Pick { challenge: challenge_id(id)?, page: page_number(page)? },
+            ("jd", [id]) => Action::JoinDefault { challenge: challenge_id(id)? },
+            ("my", [page]) => Action::Mine { page: page_number(page)? },
+            ("o", [id, page]) => Action::Open { challenge: challenge_id(id)?, page: page_number(page)? },
+            ("p", [id]) => Action::Progress { challenge: challenge_id(id)? },
+            ("d", [id, day]) => Action::Day {
+                challenge: challenge_id(id)?,
+                day: match *day {
+                    "t" => DayChoice::Today,
+                    "y" => DayChoice::Yesterday,
+                    "o" => DayChoice::Other,
+                    _ => return Err(bad),
+                },
+            },
+            ("g", [id]) => Action::Goal { challenge: challenge_id(id)? },
+            ("l", [id]) => Action::Leaderboard { challenge: challenge_id(id)? },
+            ("u", [id]) => Action::Undo { challenge: challenge_id(id)? },
+            ("uy", [id, entry]) => {
+                Action::UndoConfirm { challenge: challenge_id(id)?, entry: challenge_id(entry)?.0 }
+            }
+            _ => return Err(bad),
+        };
+        Ok(action)
+    }
+}
+
+/// A canonical decimal number (no sign, no leading zeros) not above `max`.
+fn number(text: &str, max: u64) -> Option<u64> {
+    let canonical = !text.is_empty()
+        && text.len() <= 19
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    if !canonical {
+        return None;
+    }
+    text.parse::<u64>().ok().filter(|n| *n <= max)
+}
+
+fn challenge_id(text: &str) -> Result<ChallengeId, PayloadError> {
+    match number(text, i64::MAX as u64) {
+        Some(n) if n >= 1 => Ok(ChallengeId(n as i64)),
+        _ => Err(PayloadError::Malformed),
+    }
+}
+
+fn page_number(text: &str) -> Result<u32, PayloadError> {
+    number(text, u64::from(MAX_PAGE)).map(|n| n as u32).ok_or(PayloadError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_action(id: ChallengeId, page: u32) -> Vec<Action> {
+        let mut all = vec![
+            Action::Menu,
+            Action::Cancel,
+            Action::Create,
+            Action::SkipDescription,
+            Action::DeadlineIn { days: MAX_DEADLINE_DAYS },
+            Action::Browse { page },
+            Action::Pick { challenge: id, page },
+            Action::JoinDefault { challenge: id },
+            Action::Mine { page },
+            Action::Open { challenge: id, page },
+            Action::Progress { challenge: id },
+            Action::Goal { challenge: id },
+            Action::Leaderboard { challenge: id },
+            Action::Undo { challenge: id },
+            Action::UndoConfirm { challenge: id, entry: i64::MAX },
+        ];
+        all.extend(GoalKind::ALL.map(Action::Kind));
+        all.extend(
+            [DayChoice::Today, DayChoice::Yesterday, DayChoice::Other]
+                .map(|day| Action::Day { challenge: id, day }),
+        );
+        all
+    }
+
+    #[test]
+    fn every_action_round_trips_within_64_bytes() {
+        for (id, page) in [(ChallengeId(1), 0), (ChallengeId(i64::MAX), MAX_PAGE)] {
+            for action in every_action(id, page) {
+                let payload = action.encode();
+                assert!(payload.len() <= MAX_PAYLOAD_BYTES, "{payload}");
+                assert_eq!(Action::decode(&payload), Ok(action), "{payload}");
+            }
+        }
+        assert_eq!(Action::Pick { challenge: ChallengeId(123), page: 2 }.encode(), "v1:j:123:2");
+    }
+
+    #[test]
+    fn refuses_anything_not_canonical() {
+        for bad in [
+            "",
+            "v1",
+            "v1:",
+            "m",
+            "v1:m:",
+            "v1:m:1",
+            "V1:m",
+            " v1:m",
+            "v1:m ",
+            "v1:zz",
+            "v1:j:123",
+            "v1:j:123:2:3",
+            "v1:j:0123:2",
+            "v1:j:0:0",
+            "v1:j:-5:0",
+            "v1:j:+5:0",
+            "v1:j:1.0:0",
+            "v1:j:9223372036854775808:0",
+            "v1:j:99999999999999999999:0",
+            "v1:b:100001",
+            "v1:b:01",
+            "v1:k:x",
+            "v1:k:total",
+            "v1:d:1:today",
+            "v1:dl:0",
+            "v1:dl:1831",
+            "v1:uy:1:0",
+            "v1:p:1\n",
+            "v1:p:١",
+        ] {
+            assert!(Action::decode(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert_eq!(Action::decode("v2:m"), Err(PayloadError::UnknownVersion));
+        let long = format!("v1:p:1{}", "0".repeat(60));
+        assert_eq!(Action::decode(&long), Err(PayloadError::TooLong));
+    }
+}

@@ -1,0 +1,185 @@
+//! What the conversation answers, independent of any protocol: text made of styled spans, rows of
+//! buttons, and whether the answer replaces the message whose button was pressed.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// One run of text with one style.
+///
+/// The conversation never embeds markup in strings: each protocol renders the styles its own way
+/// (HTML for Telegram, plain text in the terminal) and escapes every span. Text that came from
+/// people (challenge names, descriptions, display names, units) is always a [`Span::User`], so a
+/// protocol can tell it apart, e.g. to escape or shorten it; its content is shown exactly as typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Span {
+    Plain(Cow<'static, str>),
+    Bold(Cow<'static, str>),
+    Italic(Cow<'static, str>),
+    /// Monospace (figures and progress bars, so that they line up).
+    Code(Cow<'static, str>),
+    /// Text a person typed; `bold` when it serves as a heading (a challenge's name).
+    User {
+        text: String,
+        bold: bool,
+    },
+}
+
+impl Span {
+    /// The characters of the span, without any styling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Span::Plain(s) | Span::Bold(s) | Span::Italic(s) | Span::Code(s) => s,
+            Span::User { text, .. } => text,
+        }
+    }
+}
+
+/// A message's text: spans in order. Line breaks are `\n` inside spans.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Text {
+    pub spans: Vec<Span>,
+}
+
+impl Text {
+    pub fn new() -> Text {
+        Text { spans: Vec::with_capacity(8) }
+    }
+
+    pub fn plain(mut self, s: impl Into<Cow<'static, str>>) -> Text {
+        self.spans.push(Span::Plain(s.into()));
+        self
+    }
+
+    pub fn bold(mut self, s: impl Into<Cow<'static, str>>) -> Text {
+        self.spans.push(Span::Bold(s.into()));
+        self
+    }
+
+    pub fn italic(mut self, s: impl Into<Cow<'static, str>>) -> Text {
+        self.spans.push(Span::Italic(s.into()));
+        self
+    }
+
+    pub fn code(mut self, s: impl Into<Cow<'static, str>>) -> Text {
+        self.spans.push(Span::Code(s.into()));
+        self
+    }
+
+    /// Text a person typed, shown as typed.
+    pub fn user(mut self, s: impl Into<String>) -> Text {
+        self.spans.push(Span::User { text: s.into(), bold: false });
+        self
+    }
+
+    /// Text a person typed, emphasised (a heading such as a challenge's name).
+    pub fn user_bold(mut self, s: impl Into<String>) -> Text {
+        self.spans.push(Span::User { text: s.into(), bold: true });
+        self
+    }
+
+    pub fn newline(self) -> Text {
+        self.plain("\n")
+    }
+
+    /// Appends another text's spans.
+    pub fn append(mut self, other: Text) -> Text {
+        self.spans.extend(other.spans);
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.iter().all(|s| s.as_str().is_empty())
+    }
+
+    /// The characters of the whole text without styling (the terminal's rendering, and handy in
+    /// tests).
+    pub fn to_plain(&self) -> String {
+        let mut out = String::with_capacity(self.spans.iter().map(|s| s.as_str().len()).sum());
+        for span in &self.spans {
+            out.push_str(span.as_str());
+        }
+        out
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for span in &self.spans {
+            f.write_str(span.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// A button: a label to show and the payload that comes back when it is pressed (at most
+/// [`crate::handler::conversation::MAX_PAYLOAD_BYTES`] bytes, so it fits Telegram's callback data).
+/// Labels are plain text (no markup); they may contain user-supplied names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Button {
+    pub label: String,
+    pub payload: String,
+}
+
+/// Where a reply goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Replace the message whose button was pressed (Telegram: `editMessageText`). Only ever set
+    /// on the first reply to a button press.
+    EditOriginal,
+    /// Send a new message.
+    New,
+}
+
+/// What a typed answer to this reply should be, if one is expected. A hint for protocols (the
+/// terminal numbers buttons differently when a number is expected; Telegram may show a
+/// placeholder); the conversation accepts buttons and commands whatever it says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Nothing typed is expected: choose a button.
+    Choice,
+    /// Free text (a name, a description).
+    Text,
+    /// A number (a goal, an amount).
+    Number,
+    /// A date: YYYY-MM-DD, today or yesterday.
+    Date,
+}
+
+/// One message of an answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub text: Text,
+    /// Rows of buttons, top to bottom.
+    pub buttons: Vec<Vec<Button>>,
+    pub mode: ReplyMode,
+    pub expects: Expect,
+}
+
+impl Reply {
+    /// A new message expecting a button (the mode is settled by the conversation).
+    pub fn new(text: Text) -> Reply {
+        Reply { text, buttons: Vec::new(), mode: ReplyMode::New, expects: Expect::Choice }
+    }
+
+    pub fn row(mut self, row: Vec<Button>) -> Reply {
+        if !row.is_empty() {
+            self.buttons.push(row);
+        }
+        self
+    }
+
+    pub fn expecting(mut self, expects: Expect) -> Reply {
+        self.expects = expects;
+        self
+    }
+
+    /// Every button, row by row.
+    pub fn all_buttons(&self) -> impl Iterator<Item = &Button> {
+        self.buttons.iter().flatten()
+    }
+
+    /// The button with this label, if any.
+    pub fn button(&self, label: &str) -> Option<&Button> {
+        self.all_buttons().find(|b| b.label == label)
+    }
+}

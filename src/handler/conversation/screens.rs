@@ -1,0 +1,469 @@
+//! The copy of the conversation: every message and button, built from domain values. Pure
+//! functions, no storage.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+
+use super::payload::{Action, DayChoice};
+use super::reply::{Button, Expect, Reply, Text};
+use super::state::State;
+use crate::amount::Amount;
+use crate::challenge::{Challenge, Unit};
+use crate::goal::{Goal, GoalKind, Ranked, Share};
+use crate::progress::Tally;
+use crate::user::{DisplayName, UserId};
+
+/// Challenges per page in the lists.
+pub const PAGE_SIZE: u32 = 8;
+/// Places shown on a leaderboard (the user's own place is added below when lower).
+pub const LEADERBOARD_SIZE: usize = 10;
+/// The longest challenge name shown on a button; longer ones are shortened with "…".
+const LABEL_CHARS: usize = 40;
+const BAR_CELLS: u16 = 10;
+
+pub fn button(label: impl Into<String>, action: Action) -> Button {
+    Button { label: label.into(), payload: action.encode() }
+}
+
+/// A label from a user-supplied name, shortened to fit a button.
+pub fn name_label(name: &str) -> String {
+    if name.chars().count() <= LABEL_CHARS {
+        name.to_owned()
+    } else {
+        let mut s: String = name.chars().take(LABEL_CHARS - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+pub fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// "2026-03-01 (today)", "2026-02-28 (yesterday)" or just the date.
+pub fn day_phrase(d: NaiveDate, today: NaiveDate) -> String {
+    if d == today {
+        format!("{} (today)", date(d))
+    } else if Some(d) == today.pred_opt() {
+        format!("{} (yesterday)", date(d))
+    } else {
+        date(d)
+    }
+}
+
+/// "2026-04-01 (31 days left)", "2026-04-01 (ends today)", "ended on 2026-03-01".
+pub fn deadline_phrase(challenge: &Challenge, today: NaiveDate) -> String {
+    let days = challenge.days_left(today);
+    match days {
+        d if d < 0 => format!("ended on {}", date(challenge.deadline)),
+        0 => format!("{} (ends today)", date(challenge.deadline)),
+        1 => format!("{} (1 day left)", date(challenge.deadline)),
+        d => format!("{} ({d} days left)", date(challenge.deadline)),
+    }
+}
+
+/// An amount with the challenge's unit (the unit is user-supplied, so its own span).
+pub fn quantity(text: Text, amount: Amount, unit: Option<&Unit>, bold: bool) -> Text {
+    let number = amount.to_string();
+    let text = if bold { text.bold(number) } else { text.plain(number) };
+    match unit {
+        Some(u) => {
+            let text = if bold { text.bold(" ") } else { text.plain(" ") };
+            if bold { text.user_bold(u.as_str()) } else { text.user(u.as_str()) }
+        }
+        None => text,
+    }
+}
+
+/// The same as plain characters, for button labels.
+pub fn quantity_label(amount: Amount, unit: Option<&Unit>) -> String {
+    match unit {
+        Some(u) => format!("{amount} {u}"),
+        None => amount.to_string(),
+    }
+}
+
+fn days_word(n: Amount) -> &'static str {
+    if n == Amount::from_whole(1) { "day" } else { "days" }
+}
+
+/// What a goal asks for: "100 km in total", "at least 100 kg", "at most 70 kg", "30 days".
+pub fn goal_phrase(text: Text, goal: Goal, unit: Option<&Unit>) -> Text {
+    match goal.kind {
+        GoalKind::Total => quantity(text, goal.target, unit, true).plain(" in total"),
+        GoalKind::AtLeast => quantity(text.plain("at least "), goal.target, unit, true),
+        GoalKind::AtMost => quantity(text.plain("at most "), goal.target, unit, true),
+        GoalKind::Days => text.bold(format!("{} {}", goal.target, days_word(goal.target))),
+    }
+}
+
+/// How far someone is: "25 / 100 km", "12 / 30 days", "latest 80 kg (goal: at least 100 kg)".
+pub fn figures(text: Text, goal: Goal, unit: Option<&Unit>, tally: &Tally) -> Text {
+    match goal.kind {
+        GoalKind::Total => {
+            let text = text.bold(format!("{} / ", goal.current(tally)));
+            quantity(text, goal.target, unit, true)
+        }
+        GoalKind::Days => text.bold(format!("{} / {} days", goal.current(tally), goal.target)),
+        GoalKind::AtLeast | GoalKind::AtMost => {
+            let text = match tally.latest {
+                Some(latest) => quantity(text.plain("latest "), latest, unit, true),
+                None => text.plain("no value yet"),
+            };
+            goal_phrase(text.plain(" (goal: "), goal, unit).plain(")")
+        }
+    }
+}
+
+/// A ten-cell bar and the percentage: "██▌░░░░░░░ 25%".
+pub fn bar(share: Share) -> String {
+    let tenths = share.basis_points() / 1000;
+    let half = (share.basis_points() % 1000) >= 500;
+    let mut s = String::with_capacity(40);
+    for i in 0..BAR_CELLS {
+        s.push(if i < tenths {
+            '█'
+        } else if i == tenths && half {
+            '▌'
+        } else {
+            '░'
+        });
+    }
+    s
+}
+
+/// Figures then the bar on its own line.
+pub fn progress_lines(text: Text, goal: Goal, unit: Option<&Unit>, tally: &Tally) -> Text {
+    let share = goal.share(tally);
+    figures(text, goal, unit, tally).newline().code(bar(share)).plain(format!(" {share}"))
+}
+
+pub fn main_menu_rows() -> Vec<Vec<Button>> {
+    vec![
+        vec![
+            button("Create challenge", Action::Create),
+            button("Join challenge", Action::Browse { page: 0 }),
+        ],
+        vec![button("My challenges", Action::Mine { page: 0 })],
+    ]
+}
+
+/// The main menu, after an optional note.
+pub fn main_menu(note: Option<Text>) -> Reply {
+    let text = match note {
+        Some(note) => note.plain("\n\nWhat would you like to do?"),
+        None => Text::new().plain("What would you like to do?"),
+    };
+    let mut reply = Reply::new(text);
+    reply.buttons = main_menu_rows();
+    reply
+}
+
+pub fn welcome(name: &DisplayName) -> Reply {
+    main_menu(Some(
+        Text::new()
+            .plain("Hi ")
+            .user(name.as_str())
+            .plain("! I turn goals into challenges you can take on alone or with friends: set a deadline and a goal, log your progress, and see who is ahead."),
+    ))
+}
+
+pub fn help() -> Text {
+    Text::new()
+        .bold("What I do")
+        .plain("\nI turn goals into challenges with a deadline, alone or with others.\n\n")
+        .bold("Create challenge")
+        .plain(": give it a name, a description and a deadline, then say how progress counts (a total such as 100 km, a value to reach or to stay under, or a number of days) and the goal.\n")
+        .bold("Join challenge")
+        .plain(": pick an active challenge and set your own goal.\n")
+        .bold("My challenges")
+        .plain(": log progress, change your goal, see the leaderboard, or undo your last entry.\n\n")
+        .plain("Dates are typed as YYYY-MM-DD; \"today\" and \"yesterday\" work too.\n\n")
+        .bold("Commands")
+        .plain("\n/start: the main menu\n/cancel: stop what you are doing\n/help: this message")
+}
+
+/// "an hour", "2 hours", "15 minutes", "a moment".
+fn span_of(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        3600 => "an hour".into(),
+        s if s >= 3600 && s % 3600 == 0 => format!("{} hours", s / 3600),
+        s if s / 60 == 1 => "a minute".into(),
+        s if s >= 60 => format!("{} minutes", s / 60),
+        _ => "a moment".into(),
+    }
+}
+
+pub fn expired_note(time_to_idle: Duration) -> Text {
+    Text::new().italic(format!(
+        "⏳ That conversation timed out after {} without a reply, so we are back at the start. Nothing was saved.",
+        span_of(time_to_idle)
+    ))
+}
+
+pub fn stale_note() -> Text {
+    Text::new().italic("That question is no longer open, so that button does nothing now.")
+}
+
+pub fn invalid_button_note() -> Text {
+    Text::new().italic("That button is not valid any more.")
+}
+
+pub fn not_understood_note() -> Text {
+    Text::new().italic("I did not catch that. Choose one of the buttons, or send /help.")
+}
+
+pub fn use_buttons_note() -> Text {
+    Text::new().italic("Please choose one of the buttons below (or send /cancel).")
+}
+
+/// Puts a note in front of a reply's text.
+pub fn with_note(mut reply: Reply, note: Text) -> Reply {
+    reply.text = note.plain("\n\n").append(reply.text);
+    reply
+}
+
+/// A refusal (the domain's message) followed by the question again.
+pub fn again(message: &str, question: Reply) -> Reply {
+    with_note(question, Text::new().italic(format!("⚠️ {message}")))
+}
+
+fn cancel_row() -> Vec<Button> {
+    vec![button("Cancel", Action::Cancel)]
+}
+
+fn back_to(challenge: crate::challenge::ChallengeId) -> Vec<Button> {
+    vec![button("Cancel", Action::Open { challenge, page: 0 })]
+}
+
+fn amount_hint(unit: Option<&Unit>) -> Text {
+    match unit {
+        Some(u) => Text::new().plain(" (in ").user(u.as_str()).plain(", for example 5 or 2.5)"),
+        None => Text::new().plain(" (a number, for example 5 or 2.5)"),
+    }
+}
+
+/// The question a state asks, asked again (after /help or a bad answer). `None` for menus and
+/// lists, which are shown afresh from the database instead.
+pub fn question(state: &State, today: NaiveDate) -> Option<Reply> {
+    let reply = match state {
+        State::MainInit
+        | State::JoinChallengeAvailable { .. }
+        | State::ViewChallengeJoined { .. }
+        | State::ViewChallengeOptions { .. } => return None,
+        State::CreateChallengeName => {
+            Reply::new(Text::new().plain("What is the challenge called? Type a name (up to 100 characters)."))
+                .row(cancel_row())
+                .expecting(Expect::Text)
+        }
+        State::CreateChallengeDetail { name } => Reply::new(
+            Text::new()
+                .plain("Describe ")
+                .user_bold(name.as_str())
+                .plain(" in a sentence or two: what counts, any rules. Or skip this."),
+        )
+        .row(vec![button("Skip", Action::SkipDescription), button("Cancel", Action::Cancel)])
+        .expecting(Expect::Text),
+        State::CreateChallengeDate { .. } => {
+            let example = today.checked_add_days(chrono::Days::new(30)).unwrap_or(today);
+            Reply::new(Text::new().plain(format!(
+                "When does it end? Type the deadline as YYYY-MM-DD, for example {}.",
+                date(example)
+            )))
+            .row(vec![
+                button("In a week", Action::DeadlineIn { days: 7 }),
+                button("In 30 days", Action::DeadlineIn { days: 30 }),
+            ])
+            .row(cancel_row())
+            .expecting(Expect::Date)
+        }
+        State::CreateChallengeGoal { kind: None, .. } => {
+            let mut text = Text::new().plain("How does progress count?\n");
+            for kind in GoalKind::ALL {
+                text = text.plain("\n").bold(kind.label()).plain(format!(": {}", kind.explanation()));
+            }
+            Reply::new(text)
+                .row(vec![
+                    button("Total", Action::Kind(GoalKind::Total)),
+                    button("At least", Action::Kind(GoalKind::AtLeast)),
+                ])
+                .row(vec![
+                    button("At most", Action::Kind(GoalKind::AtMost)),
+                    button("Days", Action::Kind(GoalKind::Days)),
+                ])
+                .row(cancel_row())
+        }
+        State::CreateChallengeGoal { kind: Some(kind), .. } => {
+            let text = match kind {
+                GoalKind::Total => Text::new()
+                    .plain("What is the goal? Type a number with an optional unit, for example ")
+                    .bold("100 km")
+                    .plain(" or ")
+                    .bold("12 books")
+                    .plain("."),
+                GoalKind::AtLeast => Text::new()
+                    .plain("What value must be reached? Type a number with an optional unit, for example ")
+                    .bold("100 kg")
+                    .plain("."),
+                GoalKind::AtMost => Text::new()
+                    .plain(
+                        "What value must it come down to? Type a number with an optional unit, for example ",
+                    )
+                    .bold("70 kg")
+                    .plain("."),
+                GoalKind::Days => Text::new()
+                    .plain("How many days? Type a whole number, for example ")
+                    .bold("30")
+                    .plain("."),
+            };
+            Reply::new(text).row(cancel_row()).expecting(Expect::Number)
+        }
+        State::JoinChallengeGoal { kind, unit, default_goal, page, challenge } => {
+            let goal = Goal::from_stored(*kind, *default_goal);
+            let text = match kind {
+                GoalKind::Days => Text::new().plain("What is your goal? Type a number of days"),
+                _ => Text::new().plain("What is your goal? Type a number").append(amount_hint(unit.as_ref())),
+            };
+            let text =
+                goal_phrase(text.plain(", or take the suggested goal: "), goal, unit.as_ref()).plain(".");
+            Reply::new(text)
+                .row(vec![button(
+                    format!("Use {}", default_label(goal, unit.as_ref())),
+                    Action::JoinDefault { challenge: *challenge },
+                )])
+                .row(vec![button("Back", Action::Browse { page: *page })])
+                .expecting(Expect::Number)
+        }
+        State::AddProgress { challenge, unit, .. } => {
+            Reply::new(Text::new().plain("How much did you do?").append(amount_hint(unit.as_ref())))
+                .row(back_to(*challenge))
+                .expecting(Expect::Number)
+        }
+        State::AddProgressDate { challenge, value, unit, start } => {
+            let text = match value {
+                Some(v) => quantity(Text::new(), *v, unit.as_ref(), true).plain(": which day is it for?"),
+                None => Text::new().plain("Check in for which day?"),
+            };
+            let mut days =
+                vec![button("Today", Action::Day { challenge: *challenge, day: DayChoice::Today })];
+            if today.pred_opt().is_some_and(|y| y >= *start) {
+                days.push(button(
+                    "Yesterday",
+                    Action::Day { challenge: *challenge, day: DayChoice::Yesterday },
+                ));
+            }
+            days.push(button("Other date", Action::Day { challenge: *challenge, day: DayChoice::Other }));
+            Reply::new(text).row(days).row(back_to(*challenge)).expecting(Expect::Date)
+        }
+        State::AddProgressDateInput { challenge, .. } => {
+            let example = today.pred_opt().and_then(|d| d.pred_opt()).unwrap_or(today);
+            Reply::new(Text::new().plain(format!(
+                "Type the date as YYYY-MM-DD (for example {}), or \"today\" / \"yesterday\".",
+                date(example)
+            )))
+            .row(back_to(*challenge))
+            .expecting(Expect::Date)
+        }
+        State::UpsertGoal { challenge, kind, unit, current } => {
+            let goal = Goal::from_stored(*kind, *current);
+            let text = goal_phrase(Text::new().plain("Your goal is "), goal, unit.as_ref());
+            let text = match kind {
+                GoalKind::Days => text.plain(". Type your new goal, a number of days."),
+                _ => text.plain(". Type your new goal").append(amount_hint(unit.as_ref())).plain("."),
+            };
+            Reply::new(text).row(back_to(*challenge)).expecting(Expect::Number)
+        }
+    };
+    Some(reply)
+}
+
+fn default_label(goal: Goal, unit: Option<&Unit>) -> String {
+    match goal.kind {
+        GoalKind::Days => format!("{} {}", goal.target, days_word(goal.target)),
+        _ => quantity_label(goal.target, unit),
+    }
+}
+
+/// A challenge's name, description, deadline and goal kind.
+pub fn challenge_details(challenge: &Challenge, today: NaiveDate) -> Text {
+    let mut text = Text::new().user_bold(challenge.name.as_str());
+    if !challenge.description.is_empty() {
+        text = text.plain("\n").user(challenge.description.as_str());
+    }
+    text.plain(format!("\n\nDeadline: {}", deadline_phrase(challenge, today)))
+        .plain("\nHow progress counts: ")
+        .bold(challenge.goal_kind.label())
+        .plain(format!(" ({})", challenge.goal_kind.explanation()))
+}
+
+pub fn pages(total: u64) -> u32 {
+    (total.div_ceil(u64::from(PAGE_SIZE))).max(1) as u32
+}
+
+/// "Previous" / "Next" buttons for a list.
+pub fn nav_row(page: u32, total: u64, to: impl Fn(u32) -> Action) -> Vec<Button> {
+    let mut row = Vec::new();
+    if page > 0 {
+        row.push(button("« Previous", to(page - 1)));
+    }
+    if page + 1 < pages(total) {
+        row.push(button("Next »", to(page + 1)));
+    }
+    row
+}
+
+pub fn page_heading(text: Text, page: u32, total: u64) -> Text {
+    if pages(total) > 1 { text.plain(format!(" (page {} of {})", page + 1, pages(total))) } else { text }
+}
+
+/// One line of a leaderboard.
+pub fn leaderboard_line(
+    text: Text,
+    r: &Ranked,
+    goal_kind: GoalKind,
+    unit: Option<&Unit>,
+    me: UserId,
+) -> Text {
+    let p = &r.standing.participant;
+    let name = r.standing.display_name.clone().unwrap_or_else(|| DisplayName::fallback(p.user));
+    let goal = Goal::from_stored(goal_kind, p.goal);
+    let text = text.plain(format!("{}. ", r.rank));
+    let text =
+        if p.user == me { text.user_bold(name.as_str()).bold(" (you)") } else { text.user(name.as_str()) };
+    let text = figures(text.plain(": "), goal, unit, &r.standing.tally).plain(format!(" · {}", r.share));
+    if p.completed_at.is_some() { text.plain(" ✅") } else { text }
+}
+
+pub fn celebration(challenge: &Challenge, goal: Goal, tally: &Tally) -> Reply {
+    let text = Text::new()
+        .bold("🎉 Goal reached!")
+        .plain(" You hit your goal in ")
+        .user_bold(challenge.name.as_str());
+    let text = figures(text.plain(": "), goal, challenge.unit.as_ref(), tally).plain(". Well done!");
+    Reply::new(text).row(vec![button("Leaderboard", Action::Leaderboard { challenge: challenge.id })])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars() {
+        assert_eq!(bar(Share::NONE), "░░░░░░░░░░");
+        assert_eq!(bar(Share::FULL), "██████████");
+        let quarter = Goal::from_stored(GoalKind::Total, Amount::from_whole(100))
+            .share(&Tally { total: Amount::from_whole(25), ..Tally::default() });
+        assert_eq!(bar(quarter), "██▌░░░░░░░");
+    }
+
+    #[test]
+    fn spans_of_time() {
+        assert_eq!(span_of(Duration::from_secs(3600)), "an hour");
+        assert_eq!(span_of(Duration::from_secs(7200)), "2 hours");
+        assert_eq!(span_of(Duration::from_secs(90)), "a minute");
+        assert_eq!(span_of(Duration::from_secs(5400)), "90 minutes");
+        assert_eq!(span_of(Duration::from_millis(200)), "a moment");
+    }
+}

@@ -1,0 +1,233 @@
+//! What the bot remembers about delivery, so that an update is applied once and answered once
+//! however often Telegram delivers it: the offset polling resumes from, and an outbox of handled
+//! updates with the Bot API calls that answer them and how many of those calls were made.
+//!
+//! [`DeliveryLog`] is the repository trait; the SQL stores implement it in
+//! `storage::{sqlite,postgres}::delivery`, and [`MemoryDeliveryLog`] serves tests.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::repository::RepositoryError;
+
+/// One button of an inline keyboard: its label and its callback data (at most 64 bytes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub text: String,
+    pub data: String,
+}
+
+/// One Bot API call that answers an update. Texts are HTML, already escaped and cut to size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Action {
+    /// `answerCallbackQuery`, optionally with a short notification text.
+    Answer {
+        query_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// `sendMessage` in HTML parse mode.
+    Send {
+        chat_id: i64,
+        html: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+    },
+    /// `editMessageText` of a message the bot sent (a new message if it can no longer be edited).
+    Edit {
+        chat_id: i64,
+        message_id: i32,
+        html: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+    },
+}
+
+impl Action {
+    /// The chat a message goes to (callback answers go to no chat).
+    pub fn chat(&self) -> Option<i64> {
+        match self {
+            Action::Answer { .. } => None,
+            Action::Send { chat_id, .. } | Action::Edit { chat_id, .. } => Some(*chat_id),
+        }
+    }
+
+    /// Whether performing it twice would show the user something twice (callback answers expire
+    /// and are harmless to repeat; messages are not).
+    pub fn is_visible(&self) -> bool {
+        !matches!(self, Action::Answer { .. })
+    }
+}
+
+/// Serializes actions for storage.
+pub fn encode_actions(actions: &[Action]) -> String {
+    serde_json::to_string(actions).expect("actions serialize")
+}
+
+/// Reads stored actions back.
+pub fn decode_actions(text: &str) -> Result<Vec<Action>, RepositoryError> {
+    serde_json::from_str(text).map_err(|e| RepositoryError::Backend(Box::new(e)))
+}
+
+/// A handled update as recorded: its answers and how many of them were performed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Handled {
+    pub update_id: i64,
+    pub actions: Vec<Action>,
+    /// The first `done` actions were performed.
+    pub done: u32,
+}
+
+impl Handled {
+    pub fn is_complete(&self) -> bool {
+        self.done as usize >= self.actions.len()
+    }
+}
+
+/// The delivery state of one bot (keyed by the bot's id, the part of the token before the colon,
+/// so two bots may share a database).
+#[async_trait]
+pub trait DeliveryLog: Send + Sync {
+    /// The offset polling resumes from: every update below it was handled and answered.
+    async fn resume_offset(&self, bot: i64) -> Result<Option<i64>, RepositoryError>;
+
+    /// Stores the resume offset (never moving it backwards), and forgets handled updates below
+    /// `forget_below`, which Telegram has confirmed and will not deliver again.
+    async fn save_offset(&self, bot: i64, offset: i64, forget_below: i64) -> Result<(), RepositoryError>;
+
+    /// Handled updates at or above `offset`: an earlier run handled them, but Telegram may not have
+    /// heard, so they may come again.
+    async fn handled_since(&self, bot: i64, offset: i64) -> Result<Vec<Handled>, RepositoryError>;
+
+    /// Records that an update was handled and what answers it. If it was already recorded, nothing
+    /// changes and the earlier record is returned (answer with that, not the new one).
+    async fn record(&self, bot: i64, update_id: i64, actions: &[Action]) -> Result<Handled, RepositoryError>;
+
+    /// Records that the first `done` answers of an update were performed.
+    async fn mark_done(&self, bot: i64, update_id: i64, done: u32) -> Result<(), RepositoryError>;
+}
+
+/// A [`DeliveryLog`] in memory (tests; state dies with the process).
+#[derive(Default)]
+pub struct MemoryDeliveryLog {
+    inner: Mutex<MemoryInner>,
+}
+
+#[derive(Default)]
+struct MemoryInner {
+    offsets: HashMap<i64, i64>,
+    handled: HashMap<i64, BTreeMap<i64, Handled>>,
+    /// When set, every call fails as if the database were down.
+    down: bool,
+}
+
+impl MemoryDeliveryLog {
+    pub fn new() -> MemoryDeliveryLog {
+        MemoryDeliveryLog::default()
+    }
+
+    /// Simulates the database going down (`true`) or coming back.
+    pub fn set_down(&self, down: bool) {
+        self.inner.lock().expect("lock").down = down;
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut MemoryInner) -> T) -> Result<T, RepositoryError> {
+        let mut inner = self.inner.lock().expect("lock");
+        if inner.down {
+            return Err(RepositoryError::Unavailable("the memory delivery log is down".into()));
+        }
+        Ok(f(&mut inner))
+    }
+}
+
+#[async_trait]
+impl DeliveryLog for MemoryDeliveryLog {
+    async fn resume_offset(&self, bot: i64) -> Result<Option<i64>, RepositoryError> {
+        self.with(|i| i.offsets.get(&bot).copied())
+    }
+
+    async fn save_offset(&self, bot: i64, offset: i64, forget_below: i64) -> Result<(), RepositoryError> {
+        self.with(|i| {
+            let stored = i.offsets.entry(bot).or_insert(offset);
+            *stored = (*stored).max(offset);
+            if let Some(handled) = i.handled.get_mut(&bot) {
+                *handled = handled.split_off(&forget_below);
+            }
+        })
+    }
+
+    async fn handled_since(&self, bot: i64, offset: i64) -> Result<Vec<Handled>, RepositoryError> {
+        self.with(|i| i.handled.get(&bot).map(|h| h.range(offset..).map(|(_, h)| h.clone()).collect()))
+            .map(Option::unwrap_or_default)
+    }
+
+    async fn record(&self, bot: i64, update_id: i64, actions: &[Action]) -> Result<Handled, RepositoryError> {
+        self.with(|i| {
+            i.handled
+                .entry(bot)
+                .or_default()
+                .entry(update_id)
+                .or_insert_with(|| Handled { update_id, actions: actions.to_vec(), done: 0 })
+                .clone()
+        })
+    }
+
+    async fn mark_done(&self, bot: i64, update_id: i64, done: u32) -> Result<(), RepositoryError> {
+        self.with(|i| {
+            if let Some(h) = i.handled.get_mut(&bot).and_then(|h| h.get_mut(&update_id)) {
+                h.done = h.done.max(done);
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send(text: &str) -> Action {
+        Action::Send { chat_id: 7, html: text.into(), buttons: vec![] }
+    }
+
+    #[test]
+    fn actions_round_trip_through_json() {
+        let actions = vec![
+            Action::Answer { query_id: "q1".into(), text: None },
+            Action::Edit {
+                chat_id: 7,
+                message_id: 3,
+                html: "<b>x</b>".into(),
+                buttons: vec![vec![Button { text: "A".into(), data: "v1:a".into() }]],
+            },
+            send("hi"),
+        ];
+        let text = encode_actions(&actions);
+        assert_eq!(decode_actions(&text).unwrap(), actions);
+        assert!(text.contains(r#""op":"answer""#));
+    }
+
+    #[tokio::test]
+    async fn memory_log_records_once_and_prunes() {
+        let log = MemoryDeliveryLog::new();
+        assert_eq!(log.resume_offset(1).await.unwrap(), None);
+        let first = log.record(1, 10, &[send("a")]).await.unwrap();
+        assert_eq!(first.done, 0);
+        let again = log.record(1, 10, &[send("b")]).await.unwrap();
+        assert_eq!(again.actions, vec![send("a")], "the first record wins");
+        log.mark_done(1, 10, 1).await.unwrap();
+        log.record(1, 11, &[send("c")]).await.unwrap();
+        assert_eq!(log.handled_since(1, 10).await.unwrap().len(), 2);
+        assert!(log.handled_since(2, 0).await.unwrap().is_empty(), "bots are kept apart");
+        log.save_offset(1, 12, 11).await.unwrap();
+        assert_eq!(log.resume_offset(1).await.unwrap(), Some(12));
+        assert_eq!(log.handled_since(1, 0).await.unwrap().len(), 1);
+        log.save_offset(1, 5, 0).await.unwrap();
+        assert_eq!(log.resume_offset(1).await.unwrap(), Some(12), "never backwards");
+        log.set_down(true);
+        assert!(log.record(1, 12, &[]).await.unwrap_err().is_unavailable());
+    }
+}

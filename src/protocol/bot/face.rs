@@ -1,0 +1,354 @@
+//! The Telegram face of the conversation: updates in, Bot API calls out.
+//!
+//! - A private message is a command or a text for the [`Conversation`]; other messages there
+//!   (stickers, photos…) get a short hint. A press of an inline button is a button input; its
+//!   callback query is **always** answered (forged, stale and failing presses too), and the first
+//!   reply replaces the pressed message (`editMessageText`) where the conversation says so.
+//! - In groups only commands addressed to this bot (`/start@name`) are answered, with a pointer
+//!   to a private chat. Edited messages, channel posts, membership changes and the rest are
+//!   ignored.
+//! - Texts are HTML with every span escaped and cut to Telegram's 4096 characters; callback data
+//!   longer than 64 bytes is never sent.
+//! - Display names come from the Telegram profile (first and last name, else the username).
+//! - Inputs carry an idempotency key derived from the Telegram message (or callback query) they
+//!   came from, so a progress entry counts once however often its update is delivered.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use teloxide::types::{CallbackQuery, ChatKind, Message, MessageKind, Update, UpdateKind, User};
+use tokio_util::sync::CancellationToken;
+
+use super::delivery::{Action, Button};
+use super::html::{HtmlBuilder, shorten};
+use super::poller::{Responder, Response, Transient};
+use super::sender::Sender;
+use crate::handler::conversation::{Conversation, Input, MAX_PAYLOAD_BYTES, Reply, ReplyMode, Request, Span};
+use crate::progress::IdempotencyKey;
+use crate::user::{DisplayName, UserId};
+
+/// Longest button label we send (Telegram shows about this much on a phone anyway).
+const MAX_LABEL_CHARS: usize = 64;
+
+/// The Telegram face. Implements [`Responder`] for the poller.
+pub struct TelegramFace {
+    conversation: Conversation,
+    bot_id: i64,
+    /// The bot's username, without `@` (commands in groups must name it).
+    username: String,
+    /// For answering a callback query right away while its handling waits for the database.
+    sender: Option<Sender>,
+    answered_early: Arc<Mutex<HashSet<String>>>,
+}
+
+impl TelegramFace {
+    pub fn new(
+        conversation: Conversation,
+        bot_id: i64,
+        username: &str,
+        sender: Option<Sender>,
+    ) -> TelegramFace {
+        TelegramFace {
+            conversation,
+            bot_id,
+            username: username.trim_start_matches('@').to_owned(),
+            sender,
+            answered_early: Arc::default(),
+        }
+    }
+
+    fn message_key(&self, message: &Message) -> Option<IdempotencyKey> {
+        IdempotencyKey::parse(&format!("tg:{}:{}:{}", self.bot_id, message.chat.id.0, message.id.0)).ok()
+    }
+
+    fn query_key(&self, query: &CallbackQuery) -> Option<IdempotencyKey> {
+        IdempotencyKey::parse(&format!("tg:{}:q{}", self.bot_id, query.id.0)).ok()
+    }
+
+    async fn converse(
+        &self,
+        user: &User,
+        input: Input,
+        key: Option<IdempotencyKey>,
+    ) -> Result<Vec<Reply>, Converse> {
+        let id = UserId(user.id.0 as i64);
+        let mut request = Request::new(id, display_name(user), input);
+        if let Some(key) = key {
+            request = request.with_key(key);
+        }
+        match self.conversation.handle(request).await {
+            Ok(replies) => Ok(replies),
+            Err(failure) if failure.is_unavailable() => Err(Converse::Retry(Transient(failure.to_string()))),
+            Err(failure) => {
+                tracing::error!(user = id.0, "the conversation failed: {failure}");
+                Ok(vec![failure.reply()])
+            }
+        }
+    }
+
+    async fn on_message(&self, message: &Message) -> Result<Response, Transient> {
+        let Some(user) = message.from.as_ref().filter(|u| !u.is_bot) else { return Ok(Response::Ignore) };
+        let chat_id = message.chat.id.0;
+        match &message.chat.kind {
+            ChatKind::Private(_) => {}
+            ChatKind::Public(_) if message.chat.is_group() || message.chat.is_supergroup() => {
+                return Ok(self.in_group(message, user));
+            }
+            ChatKind::Public(_) => return Ok(Response::Ignore),
+        }
+        if !matches!(message.kind, MessageKind::Common(_)) {
+            // Service messages (pins, chat photo changes…).
+            return Ok(Response::Ignore);
+        }
+        let Some(text) = message.text() else {
+            let mut html = HtmlBuilder::default();
+            html.text(
+                "I can only read text and buttons. Send /start for the menu or /help to see what I do.",
+            );
+            return Ok(Response::Answer(vec![Action::Send {
+                chat_id,
+                html: html.finish(),
+                buttons: vec![],
+            }]));
+        };
+        match self.converse(user, Input::from_message(text), self.message_key(message)).await {
+            Ok(replies) => Ok(Response::Answer(render(chat_id, None, &replies))),
+            Err(Converse::Retry(e)) => Err(e),
+        }
+    }
+
+    /// In a group: a command addressed to this bot gets a pointer to a private chat.
+    fn in_group(&self, message: &Message, user: &User) -> Response {
+        let Some(text) = message.text() else { return Response::Ignore };
+        let Some(command) = text.trim().strip_prefix('/') else { return Response::Ignore };
+        let word = command.split(char::is_whitespace).next().unwrap_or("");
+        let addressed = word.split_once('@').is_some_and(|(_, bot)| bot.eq_ignore_ascii_case(&self.username));
+        if !addressed {
+            return Response::Ignore;
+        }
+        let mut html = HtmlBuilder::default();
+        html.text("Hi ")
+            .text(display_name(user).as_str())
+            .text("! I work in private chats for now (group challenges come later): message me at @")
+            .text(&self.username)
+            .text(" and send /start.");
+        Response::Answer(vec![Action::Send {
+            chat_id: message.chat.id.0,
+            html: html.finish(),
+            buttons: vec![],
+        }])
+    }
+
+    async fn on_press(&self, query: &CallbackQuery) -> Result<Response, Transient> {
+        let query_id = query.id.0.clone();
+        let answer =
+            |text: Option<&str>| Action::Answer { query_id: query_id.clone(), text: text.map(str::to_owned) };
+        let private_chat = query
+            .message
+            .as_ref()
+            .map(|m| m.chat())
+            .filter(|chat| chat.is_private() && chat.id.0 == query.from.id.0 as i64);
+        let (Some(chat), Some(data)) = (private_chat, query.data.as_deref()) else {
+            // Inline-mode messages, group messages, game buttons: nothing for the conversation.
+            return Ok(Response::Answer(vec![answer(Some("This button does not work here."))]));
+        };
+        let message_id = query.message.as_ref().map(|m| m.id().0);
+        let pressed = message_id.map(|id| (chat.id.0, id));
+        match self.converse(&query.from, Input::Button(data.to_owned()), self.query_key(query)).await {
+            Ok(replies) => {
+                let early = self.answered_early.lock().expect("lock").remove(&query_id);
+                let mut actions = if early { Vec::new() } else { vec![answer(None)] };
+                actions.extend(render(chat.id.0, pressed, &replies));
+                Ok(Response::Answer(actions))
+            }
+            Err(Converse::Retry(e)) => {
+                // The press will be handled when the database is back, but Telegram keeps the
+                // spinner only briefly: answer it now.
+                self.answer_early(&query_id).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn answer_early(&self, query_id: &str) {
+        let Some(sender) = &self.sender else { return };
+        if !self.answered_early.lock().expect("lock").insert(query_id.to_owned()) {
+            return;
+        }
+        let action = Action::Answer { query_id: query_id.to_owned(), text: Some("One moment…".into()) };
+        let give_up = CancellationToken::new();
+        let cancel = give_up.clone();
+        let sender = sender.clone();
+        tokio::spawn(async move {
+            let timer = tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                cancel.cancel();
+            });
+            let _ = sender.perform(&action, &give_up).await;
+            timer.abort();
+        });
+    }
+}
+
+enum Converse {
+    Retry(Transient),
+}
+
+#[async_trait]
+impl Responder for TelegramFace {
+    async fn respond(&self, update_id: i64, update: &Update) -> Result<Response, Transient> {
+        match &update.kind {
+            UpdateKind::Message(message) => self.on_message(message).await,
+            UpdateKind::CallbackQuery(query) => self.on_press(query).await,
+            UpdateKind::MyChatMember(change) => {
+                tracing::info!(
+                    update_id,
+                    chat = change.chat.id.0,
+                    status = ?change.new_chat_member.kind,
+                    "the bot's membership changed"
+                );
+                Ok(Response::Ignore)
+            }
+            _ => {
+                tracing::debug!(update_id, "update ignored");
+                Ok(Response::Ignore)
+            }
+        }
+    }
+}
+
+/// The name shown for a Telegram user: first and last name, else the username.
+pub fn display_name(user: &User) -> DisplayName {
+    let id = UserId(user.id.0 as i64);
+    let full = match &user.last_name {
+        Some(last) => format!("{} {last}", user.first_name),
+        None => user.first_name.clone(),
+    };
+    if !full.trim().is_empty() {
+        return DisplayName::sanitize(&full, id);
+    }
+    match &user.username {
+        Some(username) => DisplayName::sanitize(username, id),
+        None => DisplayName::fallback(id),
+    }
+}
+
+/// Renders replies as Bot API calls. The reply that replaces the pressed message (if any, and if
+/// there is one to replace) becomes an edit; the others new messages.
+pub fn render(chat_id: i64, pressed: Option<(i64, i32)>, replies: &[Reply]) -> Vec<Action> {
+    replies
+        .iter()
+        .map(|reply| {
+            let html = html_of(reply);
+            let buttons = keyboard(reply);
+            match (reply.mode, pressed) {
+                (ReplyMode::EditOriginal, Some((chat_id, message_id))) => {
+                    Action::Edit { chat_id, message_id, html, buttons }
+                }
+                _ => Action::Send { chat_id, html, buttons },
+            }
+        })
+        .collect()
+}
+
+/// A reply's text as escaped HTML within Telegram's limit.
+pub fn html_of(reply: &Reply) -> String {
+    let mut html = HtmlBuilder::default();
+    for span in &reply.text.spans {
+        match span {
+            Span::Plain(text) => html.text(text),
+            Span::Bold(text) => html.tag("b", text),
+            Span::Italic(text) => html.tag("i", text),
+            Span::Code(text) => html.tag("code", text),
+            Span::User { text, bold: true } => html.tag("b", text),
+            Span::User { text, bold: false } => html.text(text),
+        };
+    }
+    html.finish()
+}
+
+fn keyboard(reply: &Reply) -> Vec<Vec<Button>> {
+    reply
+        .buttons
+        .iter()
+        .map(|row| {
+            row.iter()
+                .filter(|b| {
+                    let fits = !b.payload.is_empty() && b.payload.len() <= MAX_PAYLOAD_BYTES;
+                    if !fits {
+                        tracing::error!(
+                            bytes = b.payload.len(),
+                            "a button payload does not fit callback data; dropped"
+                        );
+                    }
+                    fits
+                })
+                .map(|b| {
+                    let label = shorten(b.label.trim(), MAX_LABEL_CHARS);
+                    Button {
+                        text: if label.is_empty() { "…".into() } else { label },
+                        data: b.payload.clone(),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .filter(|row| !row.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handler::conversation::{Button as ReplyButton, Text};
+
+    #[test]
+    fn replies_render_as_escaped_html_with_safe_buttons() {
+        let mut reply = Reply::new(
+            Text::new()
+                .plain("Joined ")
+                .user_bold("<b>Tom & Jerry")
+                .plain(" — ")
+                .italic("well done")
+                .code("[##  ]"),
+        );
+        reply.buttons = vec![
+            vec![
+                ReplyButton { label: "Open <it>".into(), payload: "v1:o:1:0".into() },
+                ReplyButton { label: "Too long".into(), payload: "x".repeat(65) },
+            ],
+            vec![ReplyButton { label: "Forged".into(), payload: "y".repeat(65) }],
+        ];
+        reply.mode = ReplyMode::EditOriginal;
+        let actions = render(7, Some((7, 42)), std::slice::from_ref(&reply));
+        assert_eq!(
+            actions,
+            vec![Action::Edit {
+                chat_id: 7,
+                message_id: 42,
+                html: "Joined <b>&lt;b&gt;Tom &amp; Jerry</b> — <i>well done</i><code>[##  ]</code>".into(),
+                buttons: vec![vec![Button { text: "Open <it>".into(), data: "v1:o:1:0".into() }]],
+            }]
+        );
+        // Without a pressed message, an "edit" is a new message.
+        assert!(matches!(render(7, None, &[reply])[0], Action::Send { .. }));
+    }
+
+    #[test]
+    fn display_names_come_from_the_profile() {
+        let user = |first: &str, last: Option<&str>, username: Option<&str>| User {
+            id: teloxide::types::UserId(5),
+            is_bot: false,
+            first_name: first.into(),
+            last_name: last.map(Into::into),
+            username: username.map(Into::into),
+            language_code: None,
+            is_premium: false,
+            added_to_attachment_menu: false,
+        };
+        assert_eq!(display_name(&user("Ann", Some("Lee"), Some("ann"))).as_str(), "Ann Lee");
+        assert_eq!(display_name(&user(" ", None, Some("ann"))).as_str(), "ann");
+        assert_eq!(display_name(&user("", None, None)).as_str(), "User 5");
+    }
+}

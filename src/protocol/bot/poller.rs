@@ -1,0 +1,459 @@
+//! The long-poll loop and the delivery guarantees (issue 4's heart).
+//!
+//! - One `getUpdates` at a time, asking from the [`Watermark`]: the lowest update still in
+//!   flight. Telegram confirms everything below the offset we ask for, so an update is confirmed
+//!   only once it was handled and answered; updates at or above it that come again are
+//!   recognised and skipped.
+//! - Each user has a queue: their updates are handled in order, one at a time; different users
+//!   run concurrently, at most `workers` at once.
+//! - Handling an update: ask the [`Responder`] for the answers, record them in the outbox
+//!   ([`DeliveryLog::record`]), perform them, mark them done. An update that an earlier run
+//!   recorded is not handled again: its answers that were not yet performed are performed.
+//! - The watermark is saved in the database before it is sent to Telegram, and polling resumes
+//!   from it at the next start.
+//! - Failures are retried, never dropped: the database being down leaves the update in flight
+//!   (so unconfirmed) and retries it with backoff; `getUpdates` errors back off and poll again.
+//! - Shutdown: stop polling, let in-flight updates finish (up to a grace period), save and
+//!   confirm the offset. Work still unfinished then is abandoned unconfirmed, to be redelivered.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::value::RawValue;
+use teloxide::types::Update;
+use tokio::sync::{Semaphore, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::api::{Api, Retry};
+use super::delivery::{Action, DeliveryLog, Handled};
+use super::limiter::RateLimiter;
+use super::sender::{Abandoned, Backoff, Sender, pause};
+use super::settings::BotSettings;
+use super::watermark::Watermark;
+use crate::repository::RepositoryError;
+
+/// The update types asked for. Edited messages, channel posts and membership changes are asked
+/// for only to be ignored safely (Telegram may send them anyway, for a while, after a change).
+pub const ALLOWED_UPDATES: &[&str] =
+    &["message", "edited_message", "channel_post", "callback_query", "my_chat_member"];
+
+/// How many updates one `getUpdates` may return (Telegram's maximum).
+const BATCH: u8 = 100;
+
+/// What the bot makes of one update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// Nothing to do and nothing changed (a sticker in a group, an edited message…).
+    Ignore,
+    /// These calls answer it (maybe none, if it changed something without a reply).
+    Answer(Vec<Action>),
+}
+
+/// A failure worth retrying later: the database is unreachable.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Transient(pub String);
+
+impl From<RepositoryError> for Transient {
+    fn from(e: RepositoryError) -> Self {
+        Transient(e.to_string())
+    }
+}
+
+/// Turns updates into answers: the Telegram face of the conversation.
+#[async_trait]
+pub trait Responder: Send + Sync {
+    /// The answers to one update. `Err` means "try again later": the update stays unconfirmed.
+    /// Whatever it changes must be safe to change again if the process dies before the answers
+    /// are recorded (progress carries the update id as its idempotency key).
+    async fn respond(&self, update_id: i64, update: &Update) -> Result<Response, Transient>;
+}
+
+/// Counters, for logs and the benchmark.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub handled: std::sync::atomic::AtomicU64,
+    pub replayed: std::sync::atomic::AtomicU64,
+    pub polls: std::sync::atomic::AtomicU64,
+}
+
+/// The delivery machinery for one bot.
+pub struct Poller {
+    pub api: Api,
+    pub sender: Sender,
+    pub log: Arc<dyn DeliveryLog>,
+    pub responder: Arc<dyn Responder>,
+    /// The bot's id (delivery state is kept per bot).
+    pub bot_id: i64,
+    pub workers: usize,
+    pub poll_timeout: Duration,
+    pub backoff: Backoff,
+    /// How long in-flight updates may take to finish at shutdown.
+    pub grace: Duration,
+    pub stats: Arc<Stats>,
+}
+
+/// State shared by the loop and the workers.
+struct Shared {
+    log: Arc<dyn DeliveryLog>,
+    responder: Arc<dyn Responder>,
+    sender: Sender,
+    bot_id: i64,
+    backoff: Backoff,
+    watermark: Mutex<Watermark>,
+    /// Sends the offset whenever it moves.
+    offset_tx: watch::Sender<i64>,
+    /// Updates recorded by an earlier run at or above the resume offset.
+    recovered: Mutex<HashMap<i64, Handled>>,
+    /// Per-user queues; a key is present while a worker drains it.
+    queues: Mutex<HashMap<i64, VecDeque<Job>>>,
+    permits: Semaphore,
+    tasks: TaskTracker,
+    /// Fires when the shutdown grace is over: everything still waiting gives up.
+    abandon: CancellationToken,
+    stats: Arc<Stats>,
+}
+
+struct Job {
+    id: i64,
+    update: Option<Update>,
+}
+
+impl Poller {
+    /// The machinery for `settings`, recording delivery in `log` and answering with `responder`.
+    pub fn new(
+        settings: &BotSettings,
+        bot_id: i64,
+        log: Arc<dyn DeliveryLog>,
+        responder: Arc<dyn Responder>,
+    ) -> Poller {
+        let api = Api::new(settings.api_url.clone(), settings.token.clone(), settings.request_timeout);
+        let backoff = Backoff::new(settings.max_backoff);
+        let limiter = Arc::new(RateLimiter::new(settings.rate_per_chat, settings.rate_global));
+        Poller {
+            sender: Sender::new(api.clone(), limiter, backoff),
+            api,
+            log,
+            responder,
+            bot_id,
+            workers: settings.workers,
+            poll_timeout: settings.poll_timeout,
+            backoff,
+            grace: settings.shutdown_grace,
+            stats: Arc::new(Stats::default()),
+        }
+    }
+
+    /// Polls until `shutdown` fires, then winds down as the module explains. Returns only then.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let abandon = CancellationToken::new();
+        let backoff = self.backoff;
+        // Where to resume, and what an earlier run handled but Telegram may deliver again.
+        let loaded = retry_db("load the delivery state", backoff, &shutdown, || async {
+            let offset = self.log.resume_offset(self.bot_id).await?;
+            let handled = self.log.handled_since(self.bot_id, offset.unwrap_or(0)).await?;
+            Ok((offset, handled))
+        })
+        .await;
+        let Ok((resume, handled)) = loaded else { return };
+        let floor = resume.unwrap_or(0);
+        if !handled.is_empty() {
+            tracing::info!(count = handled.len(), "updates handled by the last run may be delivered again");
+        }
+        tracing::info!(offset = floor, "polling for updates");
+        let (offset_tx, mut offset_rx) = watch::channel(floor);
+        let shared = Arc::new(Shared {
+            log: self.log.clone(),
+            responder: self.responder.clone(),
+            sender: self.sender.clone(),
+            bot_id: self.bot_id,
+            backoff,
+            watermark: Mutex::new(Watermark::new(floor)),
+            offset_tx,
+            recovered: Mutex::new(handled.into_iter().map(|h| (h.update_id, h)).collect()),
+            queues: Mutex::new(HashMap::new()),
+            permits: Semaphore::new(self.workers.max(1)),
+            tasks: TaskTracker::new(),
+            abandon: abandon.clone(),
+            stats: self.stats.clone(),
+        });
+
+        // Offsets: the one saved in the database, and the one Telegram confirmed (below which
+        // the outbox may forget).
+        let mut saved = resume;
+        let mut confirmed = 0i64;
+        let mut failures = 0u32;
+        while !shutdown.is_cancelled() {
+            let (offset, in_flight) = {
+                let w = shared.watermark.lock().expect("watermark lock");
+                (w.offset(), w.in_flight())
+            };
+            if saved != Some(offset) && save_offset(&shared, offset, confirmed).await {
+                saved = Some(offset);
+            }
+            // With updates in flight Telegram answers at once (it still has them), so only an
+            // idle bot long-polls.
+            let wait = if in_flight == 0 { self.poll_timeout } else { Duration::ZERO };
+            offset_rx.mark_unchanged();
+            let polled = tokio::select! {
+                r = self.api.get_updates(offset, BATCH, wait, ALLOWED_UPDATES) => r,
+                _ = shutdown.cancelled() => break,
+            };
+            self.stats.polls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let updates = match polled {
+                Ok(updates) => {
+                    failures = 0;
+                    confirmed = confirmed.max(offset);
+                    updates
+                }
+                Err(error) => {
+                    let wait = match error.retry() {
+                        Retry::After(wait) => wait,
+                        _ => backoff.delay(failures),
+                    };
+                    failures = failures.saturating_add(1);
+                    if error.is_unauthorized() {
+                        tracing::error!("getUpdates: the token was refused (revoked?); retrying: {error}");
+                    } else if error.code() == Some(409) {
+                        tracing::error!(
+                            "getUpdates: another instance or a webhook is using this token: {error}"
+                        );
+                    } else {
+                        tracing::warn!(
+                            wait_ms = wait.as_millis() as u64,
+                            "getUpdates failed; retrying: {error}"
+                        );
+                    }
+                    if pause(wait, &shutdown).await.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            let admitted = self.admit(&shared, updates);
+            let in_flight = shared.watermark.lock().expect("watermark lock").in_flight();
+            if in_flight > 0 && admitted < BATCH as usize {
+                // Everything Telegram has for us is in hand: poll again when the offset moves
+                // (which confirms and frees room), or soon, to pick up new updates.
+                tokio::select! {
+                    _ = offset_rx.changed() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(if admitted == 0 { 100 } else { 20 })) => {}
+                    _ = shutdown.cancelled() => break,
+                }
+            }
+        }
+
+        // Shutdown: no more updates are taken; let those in flight finish.
+        shared.tasks.close();
+        let in_flight = shared.watermark.lock().expect("watermark lock").in_flight();
+        tracing::info!(in_flight, "shutting down: finishing updates in flight");
+        if tokio::time::timeout(self.grace, shared.tasks.wait()).await.is_err() {
+            tracing::warn!("shutdown grace over: abandoning unfinished updates (they will be redelivered)");
+            abandon.cancel();
+            let _ = tokio::time::timeout(Duration::from_millis(500), shared.tasks.wait()).await;
+        }
+        let offset = shared.watermark.lock().expect("watermark lock").offset();
+        if saved != Some(offset) {
+            // One quick try: the database may be what is failing.
+            let _ = tokio::time::timeout(Duration::from_millis(800), save_offset(&shared, offset, confirmed))
+                .await;
+        }
+        if offset > confirmed {
+            match tokio::time::timeout(
+                Duration::from_millis(1500),
+                self.api.get_updates(offset, 1, Duration::ZERO, ALLOWED_UPDATES),
+            )
+            .await
+            {
+                Ok(Ok(_)) => tracing::info!(offset, "confirmed handled updates"),
+                Ok(Err(e)) => tracing::warn!("could not confirm handled updates (they are recorded): {e}"),
+                Err(_) => tracing::warn!("confirming handled updates timed out (they are recorded)"),
+            }
+        }
+        tracing::info!("stopped");
+    }
+
+    /// Takes the new updates of a batch into flight; returns how many were new.
+    fn admit(&self, shared: &Arc<Shared>, updates: Vec<Box<RawValue>>) -> usize {
+        #[derive(serde::Deserialize)]
+        struct Id {
+            update_id: i64,
+        }
+        let mut admitted = 0;
+        for raw in updates {
+            let Ok(Id { update_id: id }) = serde_json::from_str(raw.get()) else {
+                tracing::error!("getUpdates returned an update without an id; skipped");
+                continue;
+            };
+            if !shared.watermark.lock().expect("watermark lock").admit(id) {
+                continue;
+            }
+            admitted += 1;
+            let update = match serde_json::from_str::<Update>(raw.get()) {
+                Ok(update) => Some(update),
+                Err(e) => {
+                    tracing::warn!(update_id = id, "unreadable update ignored: {e}");
+                    None
+                }
+            };
+            // The queue key: the user it comes from. Updates from nobody (channel posts) have
+            // no order to keep and nothing to answer.
+            let key = update.as_ref().and_then(|u| u.from()).map(|user| user.id.0 as i64);
+            match key {
+                Some(key) => dispatch(shared, key, Job { id, update }),
+                None => shared.complete(id),
+            }
+        }
+        admitted
+    }
+}
+
+/// Queues a job for its user; starts a worker if the user has none.
+fn dispatch(shared: &Arc<Shared>, key: i64, job: Job) {
+    let mut queues = shared.queues.lock().expect("queues lock");
+    if let Some(queue) = queues.get_mut(&key) {
+        queue.push_back(job);
+        return;
+    }
+    queues.insert(key, VecDeque::new());
+    drop(queues);
+    let worker = shared.clone();
+    shared.tasks.spawn(async move { worker.drain(key, job).await });
+}
+
+impl Shared {
+    /// Handles a user's jobs in order until their queue is empty.
+    async fn drain(self: Arc<Self>, key: i64, first: Job) {
+        let mut job = first;
+        loop {
+            let handled = {
+                let permit = tokio::select! {
+                    p = self.permits.acquire() => p.ok(),
+                    _ = self.abandon.cancelled() => None,
+                };
+                match permit {
+                    Some(_permit) => self.handle(&job).await,
+                    None => Err(Abandoned),
+                }
+            };
+            if handled.is_err() {
+                // Abandoned at shutdown: this and the user's later updates stay unconfirmed.
+                self.queues.lock().expect("queues lock").remove(&key);
+                return;
+            }
+            self.complete(job.id);
+            let mut queues = self.queues.lock().expect("queues lock");
+            match queues.get_mut(&key).and_then(VecDeque::pop_front) {
+                Some(next) => job = next,
+                None => {
+                    queues.remove(&key);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn complete(&self, id: i64) {
+        let mut watermark = self.watermark.lock().expect("watermark lock");
+        if watermark.complete(id) {
+            self.offset_tx.send_replace(watermark.offset());
+        }
+    }
+
+    /// Handles one update: answers it once, whatever happened to it before.
+    async fn handle(&self, job: &Job) -> Result<(), Abandoned> {
+        let recovered = self.recovered.lock().expect("recovered lock").remove(&job.id);
+        if let Some(handled) = recovered {
+            self.stats.replayed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::info!(update_id = job.id, "delivered again; answering only what was not yet sent");
+            return self.perform(handled).await;
+        }
+        let Some(update) = &job.update else { return Ok(()) };
+        let mut attempt = 0u32;
+        let response = loop {
+            let responded = tokio::select! {
+                r = self.responder.respond(job.id, update) => r,
+                // Dropping a turn midway rolls its transaction back; the update stays unconfirmed.
+                _ = self.abandon.cancelled() => return Err(Abandoned),
+            };
+            match responded {
+                Ok(response) => break response,
+                Err(e) => {
+                    let wait = self.backoff.delay(attempt);
+                    attempt = attempt.saturating_add(1);
+                    tracing::warn!(update_id = job.id, wait_ms = wait.as_millis() as u64, "will retry: {e}");
+                    pause(wait, &self.abandon).await?;
+                }
+            }
+        };
+        let Response::Answer(actions) = response else { return Ok(()) };
+        let handled = retry_db("record a handled update", self.backoff, &self.abandon, || {
+            self.log.record(self.bot_id, job.id, &actions)
+        })
+        .await?;
+        self.stats.handled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.perform(handled).await
+    }
+
+    /// Performs the answers not yet performed, recording progress after each visible one.
+    async fn perform(&self, handled: Handled) -> Result<(), Abandoned> {
+        let start = handled.done as usize;
+        for (index, action) in handled.actions.iter().enumerate().skip(start) {
+            self.sender.perform(action, &self.abandon).await?;
+            if action.is_visible() {
+                let done = index as u32 + 1;
+                retry_db("record a sent answer", self.backoff, &self.abandon, || {
+                    self.log.mark_done(self.bot_id, handled.update_id, done)
+                })
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Saves the offset (and lets the outbox forget what Telegram confirmed). A failure is only
+/// logged: the offset is saved again before the next poll, and an older saved offset only
+/// means updates the outbox recognises come again.
+async fn save_offset(shared: &Shared, offset: i64, confirmed: i64) -> bool {
+    match shared.log.save_offset(shared.bot_id, offset, confirmed).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!("could not save the polling offset: {e}");
+            false
+        }
+    }
+}
+
+/// Repeats a database operation until it works or `stop` fires.
+async fn retry_db<T, F, Fut>(
+    what: &str,
+    backoff: Backoff,
+    stop: &CancellationToken,
+    mut op: F,
+) -> Result<T, Abandoned>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RepositoryError>>,
+{
+    let mut attempt = 0u32;
+    loop {
+        let result = tokio::select! {
+            r = op() => r,
+            _ = stop.cancelled() => return Err(Abandoned),
+        };
+        match result {
+            Ok(value) => return Ok(value),
+            Err(e) => {
+                let wait = backoff.delay(attempt);
+                attempt = attempt.saturating_add(1);
+                tracing::warn!(wait_ms = wait.as_millis() as u64, "could not {what}; retrying: {e}");
+                pause(wait, stop).await?;
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The bot's configuration: the token (validated, never printed), the Bot API address, and the
+//! knobs of delivery (outgoing rates, concurrency, long-poll timeout), all from `TELEGRAM_*`
+//! environment variables.
+
+use std::fmt;
+use std::time::Duration;
+
+use url::Url;
+
+/// The default Bot API server.
+pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
+
+/// A bot token as @BotFather hands it out: `<bot id>:<secret>`. Its `Debug` and `Display` never
+/// show the secret, so a token can sit in structs that get logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+/// Why a token was refused. The text names the problem, never the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("TELEGRAM_BOT_TOKEN is not set; create a bot with @BotFather and pass its token")]
+    Missing,
+    #[error(
+        "TELEGRAM_BOT_TOKEN is malformed: expected <bot id>:<secret> as given by @BotFather (digits, a colon, \
+         then at least 30 letters, digits, '-' or '_')"
+    )]
+    Malformed,
+}
+
+impl Token {
+    /// The shortest secret we accept; real ones are 35 characters.
+    pub const MIN_SECRET: usize = 30;
+
+    pub fn parse(raw: &str) -> Result<Token, TokenError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(TokenError::Missing);
+        }
+        let (id, secret) = raw.split_once(':').ok_or(TokenError::Malformed)?;
+        let id_ok = (1..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit());
+        let secret_ok = (Self::MIN_SECRET..=128).contains(&secret.len())
+            && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if id_ok && secret_ok { Ok(Token(raw.to_owned())) } else { Err(TokenError::Malformed) }
+    }
+
+    /// The token itself, for building request URLs only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The bot's numeric id (the public part before the colon).
+    pub fn bot_id(&self) -> &str {
+        self.0.split_once(':').map_or("", |(id, _)| id)
+    }
+
+    /// Replaces every occurrence of the token (and of its secret half) in `text`.
+    pub fn redact(&self, text: &str) -> String {
+        let secret = self.0.split_once(':').map_or(self.0.as_str(), |(_, s)| s);
+        text.replace(&self.0, "<token>").replace(secret, "<secret>")
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Token({}:<redacted>)", self.bot_id())
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:<redacted>", self.bot_id())
+    }
+}
+
+/// A configuration value that could not be used. One line, fit for stderr.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("{name} is not valid: {problem}")]
+    Invalid { name: &'static str, problem: String },
+}
+
+/// Everything the bot needs besides the database and the clock.
+#[derive(Clone, Debug)]
+pub struct BotSettings {
+    pub token: Token,
+    /// Base URL of the Bot API (`TELEGRAM_API_URL`).
+    pub api_url: Url,
+    /// Long-poll timeout passed to `getUpdates` (`TELEGRAM_POLL_TIMEOUT`, seconds, default 25).
+    pub poll_timeout: Duration,
+    /// Messages per second to one chat (`TELEGRAM_RATE_PER_CHAT`, default 1; 0 = unlimited).
+    pub rate_per_chat: f64,
+    /// Messages per second overall (`TELEGRAM_RATE_GLOBAL`, default 30; 0 = unlimited).
+    pub rate_global: f64,
+    /// Updates handled at once, across users (`TELEGRAM_WORKERS`, default 64).
+    pub workers: usize,
+    /// Longest wait between retries of a failed request (`TELEGRAM_MAX_BACKOFF_MS`, default 30000).
+    pub max_backoff: Duration,
+    /// Timeout of a Bot API request other than a long poll (`TELEGRAM_REQUEST_TIMEOUT_MS`, default
+    /// 15000): a hung request is abandoned and retried after this long.
+    pub request_timeout: Duration,
+    /// How long a shutdown may take before in-flight work is abandoned (left unconfirmed, so it is
+    /// redelivered at the next start).
+    pub shutdown_grace: Duration,
+}
+
+impl BotSettings {
+    /// Settings with defaults for everything but the token.
+    pub fn new(token: Token) -> BotSettings {
+        BotSettings {
+            token,
+            api_url: Url::parse(DEFAULT_API_URL).expect("the default API URL parses"),
+            poll_timeout: Duration::from_secs(25),
+            rate_per_chat: 1.0,
+            rate_global: 30.0,
+            workers: 64,
+            max_backoff: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(15),
+            shutdown_grace: Duration::from_secs(6),
+        }
+    }
+
+    /// Reads the `TELEGRAM_*` variables from the process environment.
+    pub fn from_env() -> Result<BotSettings, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the `TELEGRAM_*` variables through `get` (for tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<BotSettings, SettingsError> {
+        let token = Token::parse(&get("TELEGRAM_BOT_TOKEN").unwrap_or_default())?;
+        let mut settings = BotSettings::new(token);
+        if let Some(raw) = get("TELEGRAM_API_URL").filter(|s| !s.trim().is_empty()) {
+            settings.api_url = parse_api_url(raw.trim())?;
+        }
+        if let Some(secs) = number(&get, "TELEGRAM_POLL_TIMEOUT", 0.0, 50.0)? {
+            settings.poll_timeout = Duration::from_secs_f64(secs);
+        }
+        if let Some(rate) = number(&get, "TELEGRAM_RATE_PER_CHAT", 0.0, 1e9)? {
+            settings.rate_per_chat = rate;
+        }
+        if let Some(rate) = number(&get, "TELEGRAM_RATE_GLOBAL", 0.0, 1e9)? {
+            settings.rate_global = rate;
+        }
+        if let Some(workers) = number(&get, "TELEGRAM_WORKERS", 1.0, 10_000.0)? {
+            settings.workers = workers as usize;
+        }
+        if let Some(ms) = number(&get, "TELEGRAM_MAX_BACKOFF_MS", 1.0, 3_600_000.0)? {
+            settings.max_backoff = Duration::from_millis(ms as u64);
+        }
+        if let Some(ms) = number(&get, "TELEGRAM_REQUEST_TIMEOUT_MS", 100.0, 600_000.0)? {
+            settings.request_timeout = Duration::from_millis(ms as u64);
+        }
+        Ok(settings)
+    }
+}
+
+fn parse_api_url(raw: &str) -> Result<Url, SettingsError> {
+    let invalid =
+        |problem: &str| SettingsError::Invalid { name: "TELEGRAM_API_URL", problem: problem.into() };
+    let url = Url::parse(raw).map_err(|e| invalid(&format!("{e} (expected e.g. {DEFAULT_API_URL})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() || url.host().is_none() {
+        return Err(invalid("expected an http:// or https:// URL"));
+    }
+    Ok(url)
+}
+
+fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    min: f64,
+    max: f64,
+) -> Result<Option<f64>, SettingsError> {
+    let Some(raw) = get(name).filter(|s| !s.trim().is_empty()) else { return Ok(None) };
+    match raw.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (min..=max).contains(&v) => Ok(Some(v)),
+        _ => Err(SettingsError::Invalid { name, problem: format!("expected a number from {min} to {max}") }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_";
+
+    #[test]
+    fn tokens_are_validated() {
+        assert!(Token::parse(GOOD).is_ok());
+        assert_eq!(Token::parse(""), Err(TokenError::Missing));
+        assert_eq!(Token::parse("   "), Err(TokenError::Missing));
+        for bad in [
+            "abc",
+            "123:short",
+            ":AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+            "12a:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+        ] {
+            assert_eq!(Token::parse(bad), Err(TokenError::Malformed), "{bad}");
+        }
+        assert_eq!(Token::parse("123:AAHdqTcvCH1vGWJxfSeofSAs0K5PAL/saw"), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn tokens_never_print() {
+        let token = Token::parse(GOOD).unwrap();
+        let secret = GOOD.split_once(':').unwrap().1;
+        assert!(!format!("{token:?} {token}").contains(secret));
+        assert_eq!(
+            token.redact(&format!("http://x/bot{GOOD}/getMe and {secret}")),
+            "http://x/bot<token>/getMe and <secret>"
+        );
+    }
+
+    #[test]
+    fn settings_from_variables() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        let s = BotSettings::from_lookup(env(&[("TELEGRAM_BOT_TOKEN", GOOD)])).unwrap();
+        assert_eq!(s.api_url.as_str(), "https://api.telegram.org/");
+        assert_eq!(s.rate_global, 30.0);
+        let s = BotSettings::from_lookup(env(&[
+            ("TELEGRAM_BOT_TOKEN", GOOD),
+            ("TELEGRAM_API_URL", "http://127.0.0.1:9/"),
+            ("TELEGRAM_RATE_PER_CHAT", "0"),
+            ("TELEGRAM_WORKERS", "8"),
+        ]))
+        .unwrap();
+        assert_eq!(s.api_url.as_str(), "http://127.0.0.1:9/");
+        assert_eq!((s.rate_per_chat, s.workers), (0.0, 8));
+        assert!(
+            BotSettings::from_lookup(env(&[("TELEGRAM_BOT_TOKEN", GOOD), ("TELEGRAM_API_URL", "nope")]))
+                .is_err()
+        );
+        assert!(
+            BotSettings::from_lookup(env(&[("TELEGRAM_BOT_TOKEN", GOOD), ("TELEGRAM_WORKERS", "0")]))
+                .is_err()
+        );
+        assert_eq!(
+            BotSettings::from_lookup(env(&[])).unwrap_err(),
+            SettingsError::Token(TokenError::Missing)
+        );
+    }
+}

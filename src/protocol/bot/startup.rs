@@ -1,0 +1,101 @@
+//! Before polling: who the bot is (`getMe`, failing fast on a refused token), no webhook in the
+//! way (`deleteWebhook`), and the command menu (`setMyCommands`).
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::api::{Api, ApiError, BotIdentity, Retry};
+use super::sender::{Backoff, pause};
+
+/// Why the bot could not start. One line each, fit for stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN (@BotFather shows the token \
+         of your bot; a revoked token stops working)"
+    )]
+    TokenRefused,
+    #[error("could not start the bot: {0}")]
+    Api(ApiError),
+    /// A signal arrived while starting.
+    #[error("interrupted while starting")]
+    Interrupted,
+}
+
+/// The commands shown in Telegram's menu.
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("start", "Main menu: create, join or view challenges"),
+    ("help", "What this bot does and how to use it"),
+    ("cancel", "Stop what you are doing and go back to the menu"),
+];
+
+/// Calls `op` until it succeeds, retrying what can be retried; a 401 ends it at once.
+async fn with_retries<T, F, Fut>(
+    what: &str,
+    backoff: Backoff,
+    stop: &CancellationToken,
+    mut op: F,
+) -> Result<T, StartError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let mut attempt = 0u32;
+    loop {
+        let error = match op().await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        if error.is_unauthorized() || error.code() == Some(404) {
+            // 404 is what the Bot API answers for a token that is not a bot's at all.
+            return Err(StartError::TokenRefused);
+        }
+        let wait = match error.retry() {
+            Retry::After(wait) => wait,
+            Retry::Backoff => backoff.delay(attempt),
+            Retry::Never => return Err(StartError::Api(error)),
+        };
+        attempt = attempt.saturating_add(1);
+        tracing::warn!(wait_ms = wait.as_millis() as u64, "{what} failed; retrying: {error}");
+        pause(wait, stop).await.map_err(|_| StartError::Interrupted)?;
+    }
+}
+
+/// Runs the start-up calls; returns who the bot is.
+pub async fn prepare(
+    api: &Api,
+    backoff: Backoff,
+    stop: &CancellationToken,
+) -> Result<BotIdentity, StartError> {
+    let me = with_retries("getMe", backoff, stop, || api.get_me()).await?;
+    tracing::info!(id = me.id, username = me.username.as_deref().unwrap_or(""), "connected to Telegram");
+
+    let empty = json!({});
+    let info: serde_json::Value =
+        with_retries("getWebhookInfo", backoff, stop, || api.call("getWebhookInfo", &empty, Duration::ZERO))
+            .await?;
+    if info.get("url").and_then(serde_json::Value::as_str).is_some_and(|url| !url.is_empty()) {
+        tracing::warn!("a webhook was set for this bot; deleting it to poll for updates");
+        let keep = json!({ "drop_pending_updates": false });
+        let _: serde_json::Value =
+            with_retries("deleteWebhook", backoff, stop, || api.call("deleteWebhook", &keep, Duration::ZERO))
+                .await?;
+    }
+
+    let commands: Vec<_> = COMMANDS
+        .iter()
+        .map(|(command, description)| teloxide::types::BotCommand::new(*command, *description))
+        .collect();
+    let commands = json!({ "commands": commands });
+    let set: Result<serde_json::Value, StartError> =
+        with_retries("setMyCommands", backoff, stop, || api.call("setMyCommands", &commands, Duration::ZERO))
+            .await;
+    match set {
+        Ok(_) => {}
+        Err(StartError::Api(e)) => tracing::warn!("could not set the command menu (continuing): {e}"),
+        Err(other) => return Err(other),
+    }
+    Ok(me)
+}

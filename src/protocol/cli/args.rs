@@ -1,0 +1,123 @@
+//! Turning the text of arguments into domain values. Every argument is taken from clap as text
+//! and parsed here with the domain's own parser, so a refusal carries the domain's message,
+//! prefixed by the argument's name (`--goal: Use at most two decimal places…`).
+
+use chrono::NaiveDate;
+
+use super::CliError;
+use crate::amount::Amount;
+use crate::challenge::ChallengeId;
+use crate::clock;
+use crate::progress::IdempotencyKey;
+use crate::user::{DisplayName, UserId};
+
+/// The names arguments are shown by in errors.
+pub mod name {
+    pub const USER: &str = "--user";
+    pub const USER_NAME: &str = "--user-name";
+    pub const CHALLENGE_ID: &str = "CHALLENGE_ID";
+    pub const NAME: &str = "--name";
+    pub const DESCRIPTION: &str = "--description";
+    pub const DEADLINE: &str = "--deadline";
+    pub const GOAL: &str = "--goal";
+    pub const GOAL_VALUE: &str = "GOAL";
+    pub const KIND: &str = "--kind";
+    pub const UNIT: &str = "--unit";
+    pub const VALUE: &str = "VALUE";
+    pub const DATE: &str = "--date";
+    pub const KEY: &str = "--key";
+}
+
+/// A positive whole number (ids).
+fn positive_id(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<i64>().ok().filter(|&n| n > 0)
+}
+
+pub fn user_id(text: &str) -> Result<UserId, CliError> {
+    positive_id(text).map(UserId).ok_or_else(|| {
+        CliError::input(
+            name::USER,
+            format!("\"{}\" is not a user id: use a positive whole number, for example 42.", shorten(text)),
+        )
+    })
+}
+
+pub fn optional_user_id(text: Option<&str>) -> Result<Option<UserId>, CliError> {
+    text.map(user_id).transpose()
+}
+
+pub fn challenge_id(text: &str) -> Result<ChallengeId, CliError> {
+    positive_id(text).map(ChallengeId).ok_or_else(|| {
+        CliError::input(
+            name::CHALLENGE_ID,
+            format!(
+                "\"{}\" is not a challenge id: use the number shown by `challenge list`, for example 3.",
+                shorten(text)
+            ),
+        )
+    })
+}
+
+/// The name to record for a user (`--user-name`): tidied like every display name; refused only
+/// if nothing is left of it.
+pub fn display_name(text: Option<&str>, user: UserId) -> Result<Option<DisplayName>, CliError> {
+    let Some(text) = text else { return Ok(None) };
+    if text.chars().all(|c| c.is_whitespace() || c.is_control()) {
+        return Err(CliError::input(name::USER_NAME, "The name cannot be empty."));
+    }
+    Ok(Some(DisplayName::sanitize(text, user)))
+}
+
+/// A positive amount (goal targets, progress values).
+pub fn amount(arg: &'static str, text: &str) -> Result<Amount, CliError> {
+    Amount::parse_positive(text).map_err(|e| CliError::input(arg, e))
+}
+
+/// A date typed as YYYY-MM-DD (or `today` / `yesterday`).
+pub fn date(arg: &'static str, text: &str, today: NaiveDate) -> Result<NaiveDate, CliError> {
+    clock::parse_date(text, today).map_err(|e| CliError::input(arg, e))
+}
+
+pub fn idempotency_key(text: Option<&str>) -> Result<Option<IdempotencyKey>, CliError> {
+    text.map(|t| IdempotencyKey::parse(t).map_err(|e| CliError::input(name::KEY, e))).transpose()
+}
+
+/// Long input echoed in an error is cut short.
+fn shorten(text: &str) -> String {
+    const MAX: usize = 24;
+    let text = text.trim();
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        let mut s: String = text.chars().take(MAX).collect();
+        s.push('…');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_positive_whole_numbers() {
+        assert_eq!(user_id("42").unwrap(), UserId(42));
+        for bad in ["0", "-1", "1.5", "abc", "", "99999999999999999999"] {
+            let e = user_id(bad).unwrap_err().to_string();
+            assert!(e.starts_with("--user: "), "{e}");
+        }
+        assert_eq!(challenge_id(" 7 ").unwrap(), ChallengeId(7));
+        assert!(challenge_id("#7").unwrap_err().to_string().starts_with("CHALLENGE_ID: "));
+    }
+
+    #[test]
+    fn display_names() {
+        assert_eq!(display_name(None, UserId(1)).unwrap(), None);
+        assert_eq!(display_name(Some(" Ann  Lee "), UserId(1)).unwrap().unwrap().as_str(), "Ann Lee");
+        assert!(display_name(Some("  "), UserId(1)).is_err());
+    }
+}

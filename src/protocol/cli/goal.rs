@@ -1,0 +1,94 @@
+//! `challenge-bot goal set`.
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::args::{self, name};
+use super::output::{ChallengeView, ParticipantView, Render, StatusView, render, who};
+use super::{CliError, Session};
+use crate::config::Config;
+use crate::goal::Goal;
+
+#[derive(Subcommand, Debug)]
+pub enum GoalCommand {
+    /// Set your own goal in a challenge you joined (any time up to its deadline)
+    Set(SetArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    allow_negative_numbers = true,
+    after_help = "\
+Examples:
+  challenge-bot goal set 1 --user 2 120
+  challenge-bot goal set 3 --user 2 45   # a days challenge: a whole number of days"
+)]
+pub struct SetArgs {
+    /// The challenge's id
+    #[arg(value_name = "CHALLENGE_ID")]
+    pub id: String,
+    /// The new goal: a positive number with up to 2 decimals (whole days for a days challenge)
+    #[arg(value_name = "GOAL")]
+    pub goal: String,
+    /// Whose goal (a positive whole number)
+    #[arg(long, value_name = "ID")]
+    pub user: String,
+    /// The name shown for --user on leaderboards
+    #[arg(long = "user-name", visible_alias = "name", value_name = "TEXT")]
+    pub user_name: Option<String>,
+}
+
+impl GoalCommand {
+    pub async fn run(self, config: &Config, json: bool) -> Result<String, CliError> {
+        match self {
+            GoalCommand::Set(a) => set(a, config, json).await,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct GoalSet {
+    challenge: ChallengeView,
+    participant: ParticipantView,
+    status: StatusView,
+    #[serde(skip)]
+    who: String,
+}
+
+impl Render for GoalSet {
+    fn human(&self) -> String {
+        let c = &self.challenge;
+        let mut out = format!(
+            "{}'s goal in challenge {} is now {}.\n{}.\n",
+            self.who,
+            c.title(),
+            c.goal_text(self.participant.goal),
+            self.status.line(c)
+        );
+        if self.status.completed {
+            out.push_str("Goal reached ✓\n");
+        }
+        out
+    }
+}
+
+async fn set(a: SetArgs, config: &Config, json: bool) -> Result<String, CliError> {
+    let id = args::challenge_id(&a.id)?;
+    let user = args::user_id(&a.user)?;
+    let user_name = args::display_name(a.user_name.as_deref(), user)?;
+    let target = args::amount(name::GOAL_VALUE, &a.goal)?;
+    let session = Session::open(config).await?;
+    let refused = session.refused(Some(user));
+    let challenge = session.app.active_challenge(id).await.map_err(&refused)?;
+    Goal::new(challenge.goal_kind, target).map_err(|e| CliError::input(name::GOAL_VALUE, e))?;
+    let (challenge, participant, tally) = session.app.set_goal(id, user, target).await.map_err(&refused)?;
+    session.remember(user, user_name.as_ref()).await?;
+    let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
+    let view = GoalSet {
+        challenge: ChallengeView::new(&challenge, session.app.today()),
+        status: StatusView::new(goal, &tally, participant.completed_at),
+        participant: ParticipantView::from(&participant),
+        who: who(user, user_name.as_ref()),
+    };
+    Ok(render(&view, json))
+}

@@ -1,0 +1,296 @@
+//! The delivery machinery of the Telegram bot (`protocol::bot::poller`), in process, against the
+//! fake Bot API, with a stand-in responder that echoes: per-user order, confirmation only after
+//! handling, the outbox, the database going down, faults on every method, shutdown.
+//!
+//! The end-to-end tests of the real binary with the real conversation are in `tests/bot.rs`.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use challenge_bot::protocol::bot::delivery::{Action, Button, DeliveryLog, MemoryDeliveryLog};
+use challenge_bot::protocol::bot::html::escape;
+use challenge_bot::protocol::bot::poller::{Poller, Responder, Response, Transient};
+use challenge_bot::protocol::bot::settings::{BotSettings, Token};
+use support::fake_telegram::{FakeTelegram, FakeUser, Fault};
+use teloxide::types::{Update, UpdateKind};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+const TOKEN: &str = "4242:AAE_delivery-test-token-0123456789abcdef";
+const BOT: i64 = 4242;
+const WAIT: Duration = Duration::from_secs(15);
+
+/// Echoes texts (`echo <text>` with an "again" button) and answers presses by editing the
+/// message (`pressed <data>`). Counts how often it was asked.
+#[derive(Default)]
+struct Echo {
+    calls: AtomicUsize,
+    seen: Mutex<Vec<(i64, String)>>,
+}
+
+#[async_trait]
+impl Responder for Echo {
+    async fn respond(&self, _update_id: i64, update: &Update) -> Result<Response, Transient> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        match &update.kind {
+            UpdateKind::Message(message) => {
+                let Some(text) = message.text() else { return Ok(Response::Ignore) };
+                let user = message.from.as_ref().map_or(0, |u| u.id.0 as i64);
+                self.seen.lock().unwrap().push((user, text.to_owned()));
+                Ok(Response::Answer(vec![Action::Send {
+                    chat_id: message.chat.id.0,
+                    html: escape(&format!("echo {text}")),
+                    buttons: vec![vec![Button {
+                        text: "again".into(),
+                        data: format!("again:{}", text.len()),
+                    }]],
+                }]))
+            }
+            UpdateKind::CallbackQuery(query) => {
+                let mut actions = vec![Action::Answer { query_id: query.id.0.clone(), text: None }];
+                if let Some(message) = &query.message {
+                    actions.push(Action::Edit {
+                        chat_id: message.chat().id.0,
+                        message_id: message.id().0,
+                        html: escape(&format!("pressed {}", query.data.as_deref().unwrap_or(""))),
+                        buttons: vec![],
+                    });
+                }
+                Ok(Response::Answer(actions))
+            }
+            _ => Ok(Response::Ignore),
+        }
+    }
+}
+
+struct Running {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    async fn shutdown(self) {
+        self.stop.cancel();
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("the poller stops within 10 s")
+            .expect("the poller does not panic");
+    }
+}
+
+fn settings(fake: &FakeTelegram) -> BotSettings {
+    let mut settings = BotSettings::new(Token::parse(TOKEN).unwrap());
+    settings.api_url = fake.api_url().parse().unwrap();
+    settings.rate_per_chat = 0.0;
+    settings.rate_global = 0.0;
+    settings.max_backoff = Duration::from_millis(200);
+    settings.poll_timeout = Duration::from_secs(2);
+    settings.request_timeout = Duration::from_secs(2);
+    settings
+}
+
+fn start(fake: &FakeTelegram, log: Arc<MemoryDeliveryLog>, echo: Arc<Echo>) -> Running {
+    let poller = Poller::new(&settings(fake), BOT, log, echo);
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(poller.run(stop.clone()));
+    Running { stop, task }
+}
+
+fn texts(fake: &FakeTelegram, chat: i64) -> Vec<String> {
+    fake.sent_messages(chat).into_iter().map(|m| m.text).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_are_answered_in_order_once_and_updates_confirmed_after() {
+    let fake = FakeTelegram::start(TOKEN).await;
+    let (ann, bob) = (FakeUser::new(11, "Ann"), FakeUser::new(12, "Bob"));
+    let log = Arc::new(MemoryDeliveryLog::new());
+    let echo = Arc::new(Echo::default());
+    let bot = start(&fake, log.clone(), echo.clone());
+    let mut last = 0;
+    for i in 0..20 {
+        fake.send_text(&ann, &format!("a{i}"));
+        last = fake.send_text(&bob, &format!("b{i} <&>"));
+    }
+    fake.wait_for_messages(ann.id, 20, WAIT).await;
+    fake.wait_for_messages(bob.id, 20, WAIT).await;
+    fake.wait_for_confirmation(last, WAIT).await;
+    assert_eq!(texts(&fake, ann.id), (0..20).map(|i| format!("echo a{i}")).collect::<Vec<_>>());
+    assert_eq!(texts(&fake, bob.id), (0..20).map(|i| format!("echo b{i} <&>")).collect::<Vec<_>>());
+    assert_eq!(echo.calls.load(Ordering::SeqCst), 40, "each update handled once");
+    assert_eq!(fake.calls_to("sendMessage").len(), 40, "each answered once");
+
+    // A button press: answered, and the message edited in place.
+    let message = fake.last_message(ann.id).unwrap();
+    let press = fake.press_button(&ann, message.message_id, "again:3");
+    fake.wait_for_confirmation(press, WAIT).await;
+    let edited = fake.sent_messages(ann.id).into_iter().find(|m| m.message_id == message.message_id).unwrap();
+    assert_eq!(edited.text, "pressed again:3");
+    assert_eq!(fake.answered_callback_queries(), vec![fake.callback_query_id(press).unwrap()]);
+
+    bot.shutdown().await;
+    assert_eq!(log.resume_offset(BOT).await.unwrap(), Some(press + 1), "the offset is saved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unavailable_database_leaves_updates_unconfirmed_until_it_returns() {
+    let fake = FakeTelegram::start(TOKEN).await;
+    let ann = FakeUser::new(21, "Ann");
+    let log = Arc::new(MemoryDeliveryLog::new());
+    let echo = Arc::new(Echo::default());
+    let bot = start(&fake, log.clone(), echo.clone());
+    let first = fake.send_text(&ann, "before");
+    fake.wait_for_confirmation(first, WAIT).await;
+
+    log.set_down(true);
+    let during = fake.send_text(&ann, "during");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(texts(&fake, ann.id), vec!["echo before"], "nothing answered while the database is down");
+    assert!(fake.confirmed_offset() <= during, "not confirmed while it could not be recorded");
+
+    log.set_down(false);
+    fake.wait_for_confirmation(during, WAIT).await;
+    assert_eq!(texts(&fake, ann.id), vec!["echo before", "echo during"]);
+    assert_eq!(echo.calls.load(Ordering::SeqCst), 2, "recording was retried, not the handling");
+    bot.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_an_earlier_run_recorded_are_answered_from_the_outbox_only() {
+    let fake = FakeTelegram::start(TOKEN).await;
+    let ann = FakeUser::new(31, "Ann");
+    let log = Arc::new(MemoryDeliveryLog::new());
+    // An earlier run handled these two updates and died before confirming them: the first was
+    // answered already, the second not yet.
+    let answered = fake.send_text(&ann, "one");
+    let unanswered = fake.send_text(&ann, "two");
+    let sent = |text: &str| Action::Send { chat_id: ann.id, html: text.into(), buttons: vec![] };
+    log.record(BOT, answered, &[sent("first run: one")]).await.unwrap();
+    log.mark_done(BOT, answered, 1).await.unwrap();
+    log.record(BOT, unanswered, &[sent("first run: two")]).await.unwrap();
+    let fresh = fake.send_text(&ann, "three");
+
+    let echo = Arc::new(Echo::default());
+    let bot = start(&fake, log.clone(), echo.clone());
+    fake.wait_for_confirmation(fresh, WAIT).await;
+    assert_eq!(texts(&fake, ann.id), vec!["first run: two", "echo three"]);
+    assert_eq!(echo.calls.load(Ordering::SeqCst), 1, "recorded updates are not handled again");
+    bot.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_on_sending_and_polling_are_retried_without_duplicates() {
+    let fake = FakeTelegram::start(TOKEN).await;
+    let (ann, bob) = (FakeUser::new(41, "Ann"), FakeUser::new(42, "Bob"));
+    let log = Arc::new(MemoryDeliveryLog::new());
+    let echo = Arc::new(Echo::default());
+    let bot = start(&fake, log.clone(), echo.clone());
+    let warmup = fake.send_text(&ann, "warm-up");
+    fake.wait_for_confirmation(warmup, WAIT).await;
+
+    fake.fail_next("sendMessage", Fault::TooManyRequests { retry_after: 1 }, 1);
+    fake.fail_next("sendMessage", Fault::BadGateway, 2);
+    fake.fail_next("sendMessage", Fault::DropConnection, 1);
+    fake.fail_next("getUpdates", Fault::BadGateway, 2);
+    fake.fail_next("getUpdates", Fault::TooManyRequests { retry_after: 1 }, 1);
+    fake.fail_next("getUpdates", Fault::DropConnection, 1);
+    let mut last = 0;
+    for i in 0..5 {
+        fake.send_text(&ann, &format!("a{i}"));
+        last = fake.send_text(&bob, &format!("b{i}"));
+    }
+    fake.wait_for_confirmation(last, Duration::from_secs(30)).await;
+    assert_eq!(texts(&fake, ann.id), ["warm-up", "a0", "a1", "a2", "a3", "a4"].map(|t| format!("echo {t}")));
+    assert_eq!(texts(&fake, bob.id), ["b0", "b1", "b2", "b3", "b4"].map(|t| format!("echo {t}")));
+    let failed_sends = fake.calls_to("sendMessage").iter().filter(|c| !c.is_ok()).count();
+    assert_eq!(failed_sends, 4, "each injected fault was met once and retried");
+    assert_eq!(echo.calls.load(Ordering::SeqCst), 11);
+
+    // A hung request is given up after the request timeout and retried.
+    fake.fail_next("sendMessage", Fault::HangForever, 1);
+    let hung = fake.send_text(&ann, "hang");
+    fake.wait_for_confirmation(hung, WAIT).await;
+    assert_eq!(texts(&fake, ann.id).last().unwrap(), "echo hang");
+    bot.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_answers_are_not_retried_and_presses_always_answered() {
+    let fake = FakeTelegram::start(TOKEN).await;
+    let (ann, bob) = (FakeUser::new(51, "Ann"), FakeUser::new(52, "Bob"));
+    let log = Arc::new(MemoryDeliveryLog::new());
+    let bot = start(&fake, log.clone(), Arc::new(Echo::default()));
+
+    // Bob blocked the bot: one attempt, then his update is done (and confirmed).
+    fake.add_private_chat(&bob);
+    fake.set_user_blocked(bob.id, true);
+    let blocked = fake.send_text(&bob, "hello?");
+    fake.wait_for_confirmation(blocked, WAIT).await;
+    let to_bob: Vec<_> =
+        fake.calls_to("sendMessage").into_iter().filter(|c| c.param_i64("chat_id") == Some(bob.id)).collect();
+    assert_eq!(to_bob.len(), 1);
+    assert_eq!(to_bob[0].error_code(), Some(403));
+
+    // A press on a message that is gone: the query is answered, the text comes as a new message.
+    let first = fake.send_text(&ann, "x");
+    fake.wait_for_confirmation(first, WAIT).await;
+    let stale = fake.press_button_unchecked(&ann, ann.id, 999, "again:1");
+    fake.wait_for_confirmation(stale, WAIT).await;
+    assert_eq!(texts(&fake, ann.id), vec!["echo x", "pressed again:1"]);
+    assert!(fake.answered_callback_queries().contains(&fake.callback_query_id(stale).unwrap()));
+
+    // The same press twice: the second edit changes nothing ("message is not modified" is fine).
+    let message = fake.last_message(ann.id).unwrap();
+    let again = fake.press_button_unchecked(&ann, ann.id, message.message_id, "again:1");
+    fake.wait_for_confirmation(again, WAIT).await;
+    assert_eq!(fake.sent_messages(ann.id).len(), 2);
+
+    // Updates nobody sent (channel posts) and unreadable ones are skipped, not fatal.
+    let post = fake.push_raw_update(serde_json::json!({"channel_post": {
+        "message_id": 1, "date": 0, "chat": {"id": -100123, "type": "channel", "title": "News"}, "text": "hi"}}));
+    let garbage = fake.push_raw_update(serde_json::json!({"message": {"nonsense": true}}));
+    let after = fake.send_text(&ann, "still here");
+    fake.wait_for_confirmation(after, WAIT).await;
+    assert!(post > 0 && garbage > post);
+    assert_eq!(texts(&fake, ann.id).last().unwrap(), "echo still here");
+    bot.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_in_flight_updates_and_confirms_them() {
+    let fake = FakeTelegram::start(TOKEN).await;
+    let users: Vec<FakeUser> = (0..10).map(|i| FakeUser::new(100 + i, "User")).collect();
+    let log = Arc::new(MemoryDeliveryLog::new());
+    let bot = start(&fake, log.clone(), Arc::new(Echo::default()));
+    // Slow sending, so that updates are in flight when the shutdown comes.
+    fake.fail_next("sendMessage", Fault::Hang(Duration::from_millis(300)), 30);
+    let mut last = 0;
+    for round in 0..3 {
+        for user in &users {
+            last = fake.send_text(user, &format!("r{round}"));
+        }
+    }
+    fake.wait_until("some answers", WAIT, |f| !f.calls_to("sendMessage").is_empty()).await;
+    let started = std::time::Instant::now();
+    bot.shutdown().await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // Everything handled was confirmed; whatever was not handled is still pending at Telegram.
+    let answered = fake.all_sent_messages().len() as i64;
+    let confirmed = fake.confirmed_offset();
+    let stored = log.resume_offset(BOT).await.unwrap().unwrap();
+    assert_eq!(stored, confirmed, "the saved offset is the confirmed one");
+    let first = last - 29;
+    assert!(answered >= confirmed - first, "nothing confirmed without an answer");
+
+    // A second run picks up exactly what is left: everyone gets all three answers, once.
+    let bot = start(&fake, log.clone(), Arc::new(Echo::default()));
+    fake.wait_for_confirmation(last, WAIT).await;
+    for user in &users {
+        assert_eq!(texts(&fake, user.id), vec!["echo r0", "echo r1", "echo r2"]);
+    }
+    bot.shutdown().await;
+}

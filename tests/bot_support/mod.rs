@@ -1,0 +1,264 @@
+//! Running the real `challenge-bot bot` binary against the fake Bot API, and talking to it as
+//! users would.
+//!
+//! - [`BotProcess`]: the bot as a child process with its log captured in a file; stop it with
+//!   SIGTERM ([`BotProcess::terminate`]) or SIGKILL ([`BotProcess::kill`]). Every log is checked
+//!   for the token when the process is reaped.
+//! - [`Chat`]: one simulated user: [`Chat::say`] types, [`Chat::press`] presses the newest button
+//!   with a label; both wait until the bot has handled the update (Telegram saw it confirmed, which
+//!   the bot does only after answering).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use crate::support::fake_telegram::{FakeTelegram, FakeUser, SentMessage};
+
+/// A well-formed token for the fake (`<bot id>:<secret>`).
+pub const TOKEN: &str = "987654321:AAF_e2e-test-token-abcdefghijklmnopqrstu";
+/// The secret half, which must never appear in a log.
+pub const SECRET: &str = "AAF_e2e-test-token-abcdefghijklmnopqrstu";
+/// "Today" for every test run (deadlines and progress dates are deterministic).
+pub const TODAY: &str = "2026-03-01";
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Where a test's bot keeps its data, and its logs.
+pub struct Workspace {
+    pub dir: TempDir,
+    pub database_url: String,
+    runs: std::cell::Cell<u32>,
+}
+
+impl Workspace {
+    /// A fresh SQLite file in a new temporary directory.
+    pub fn sqlite() -> Workspace {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let database_url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        Workspace { dir, database_url, runs: std::cell::Cell::new(0) }
+    }
+
+    /// A given database (e.g. a fresh PostgreSQL database), logs in a new temporary directory.
+    pub fn with_database(database_url: String) -> Workspace {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        Workspace { dir, database_url, runs: std::cell::Cell::new(0) }
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.dir.path().join("bot.db")
+    }
+
+    /// Starts the bot against `fake` with test settings (no rate limits, short backoff) plus
+    /// `extra` environment variables.
+    pub fn start(&self, fake: &FakeTelegram, extra: &[(&str, &str)]) -> BotProcess {
+        let run = self.runs.get() + 1;
+        self.runs.set(run);
+        let log = self.dir.path().join(format!("bot-{run}.log"));
+        let mut env: Vec<(String, String)> = vec![
+            ("TELEGRAM_BOT_TOKEN".into(), fake.token().into()),
+            ("TELEGRAM_API_URL".into(), fake.api_url()),
+            ("DATABASE_URL".into(), self.database_url.clone()),
+            ("CHALLENGE_BOT_TODAY".into(), TODAY.into()),
+            ("TELEGRAM_RATE_PER_CHAT".into(), "0".into()),
+            ("TELEGRAM_RATE_GLOBAL".into(), "0".into()),
+            ("TELEGRAM_MAX_BACKOFF_MS".into(), "300".into()),
+            ("TELEGRAM_POLL_TIMEOUT".into(), "5".into()),
+            ("TELEGRAM_REQUEST_TIMEOUT_MS".into(), "3000".into()),
+            ("RUST_LOG".into(), "info,challenge_bot=debug".into()),
+        ];
+        for (k, v) in extra {
+            env.retain(|(name, _)| name != k);
+            env.push(((*k).into(), (*v).into()));
+        }
+        BotProcess::spawn(&env, self.dir.path(), &log)
+    }
+}
+
+/// The bot binary, running.
+pub struct BotProcess {
+    child: Option<Child>,
+    pub log: PathBuf,
+}
+
+impl BotProcess {
+    fn spawn(env: &[(String, String)], cwd: &Path, log: &Path) -> BotProcess {
+        let file = std::fs::File::create(log).expect("create the log file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_challenge-bot"));
+        command
+            .arg("bot")
+            .current_dir(cwd)
+            .env_remove("TELEGRAM_BOT_TOKEN")
+            .env_remove("TELEGRAM_API_URL")
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(file);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let child = command.spawn().expect("start challenge-bot bot");
+        BotProcess { child: Some(child), log: log.to_owned() }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Sends SIGTERM and waits (up to 15 s) for the exit; returns the status and how long it took.
+    pub async fn terminate(mut self) -> (ExitStatus, Duration) {
+        let status =
+            Command::new("kill").args(["-TERM", &self.pid().to_string()]).status().expect("kill -TERM");
+        assert!(status.success(), "kill -TERM failed");
+        let started = Instant::now();
+        let status = self.wait(Duration::from_secs(15)).await.expect("the bot exits within 15 s of SIGTERM");
+        (status, started.elapsed())
+    }
+
+    /// SIGTERM, then asserts a clean exit (status 0 within 10 s), showing the log if not.
+    pub async fn stop(self) -> Duration {
+        let log = self.log.clone();
+        let (status, took) = self.terminate().await;
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(status.success(), "exit status {status:?}; log:\n{text}");
+        assert!(took < Duration::from_secs(10), "shutdown took {took:?}; log:\n{text}");
+        took
+    }
+
+    /// SIGKILL: the process dies at once, mid-whatever.
+    pub async fn kill(mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        assert_log_clean(&self.log);
+    }
+
+    /// Waits for the process to exit by itself.
+    pub async fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let child = self.child.as_mut().expect("running");
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                assert_log_clean(&self.log);
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for BotProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if std::thread::panicking() {
+            let text = self.log_text();
+            let tail: Vec<&str> = text.lines().rev().take(60).collect();
+            eprintln!("--- last lines of {}:", self.log.display());
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+/// The token (or its secret) must never reach a log.
+pub fn assert_log_clean(log: &Path) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    assert!(!text.contains(SECRET), "the log {} contains the token:\n{text}", log.display());
+}
+
+/// Waits until the bot polls (it started: getMe, webhook, commands done).
+pub async fn wait_until_polling(fake: &FakeTelegram) {
+    fake.wait_until("the bot to poll", WAIT, |f| !f.calls_to("getUpdates").is_empty()).await;
+}
+
+/// One simulated user in their private chat with the bot.
+pub struct Chat<'a> {
+    pub fake: &'a FakeTelegram,
+    pub user: FakeUser,
+}
+
+impl<'a> Chat<'a> {
+    pub fn new(fake: &'a FakeTelegram, id: i64, first_name: &str) -> Chat<'a> {
+        Chat { fake, user: FakeUser::new(id, first_name) }
+    }
+
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    /// Types a message and waits until the bot handled it; returns the update id.
+    pub async fn say(&self, text: &str) -> i64 {
+        let update = self.fake.send_text(&self.user, text);
+        self.fake.wait_for_confirmation(update, WAIT).await;
+        update
+    }
+
+    /// Presses the button labelled `label` on the newest message that has one, and waits until
+    /// the bot handled it; returns the update id.
+    pub async fn press(&self, label: &str) -> i64 {
+        let (message, data) = self.button(label);
+        let update = self.fake.press_button(&self.user, message, &data);
+        self.fake.wait_for_confirmation(update, WAIT).await;
+        update
+    }
+
+    /// The message id and callback data of the newest button labelled `label`.
+    pub fn button(&self, label: &str) -> (i64, String) {
+        for message in self.messages().iter().rev() {
+            if let Some(b) = message.inline_buttons().into_iter().find(|b| b.text == label) {
+                return (message.message_id, b.callback_data.expect("a callback button"));
+            }
+        }
+        panic!("no button {label:?} in chat {}; messages: {:#?}", self.id(), self.texts());
+    }
+
+    /// The label of the newest button whose label starts with `prefix`.
+    pub fn button_starting_with(&self, prefix: &str) -> String {
+        for message in self.messages().iter().rev() {
+            if let Some(b) = message.inline_buttons().into_iter().find(|b| b.text.starts_with(prefix)) {
+                return b.text;
+            }
+        }
+        panic!("no button starting with {prefix:?} in chat {}; messages: {:#?}", self.id(), self.texts());
+    }
+
+    /// The bot's messages in this chat, oldest first, as they are now.
+    pub fn messages(&self) -> Vec<SentMessage> {
+        self.fake.sent_messages(self.id())
+    }
+
+    pub fn texts(&self) -> Vec<String> {
+        self.messages().into_iter().map(|m| m.text).collect()
+    }
+
+    /// The newest message's text.
+    pub fn last(&self) -> String {
+        self.fake.last_message(self.id()).map(|m| m.text).unwrap_or_default()
+    }
+
+    /// Asserts the newest message contains every piece.
+    pub fn expect(&self, pieces: &[&str]) {
+        let last = self.last();
+        for piece in pieces {
+            assert!(
+                last.contains(piece),
+                "chat {}: expected {piece:?} in the last message:\n{last}",
+                self.id()
+            );
+        }
+    }
+}
