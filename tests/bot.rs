@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use bot_support::{Chat, SECRET, TOKEN, WAIT, Workspace, wait_until_polling};
+use bot_support::{Chat, DbProxy, SECRET, TOKEN, WAIT, Workspace, wait_until_polling};
 use serde_json::json;
 use support::fake_telegram::{FakeTelegram, FakeTelegramConfig, FakeUser, Fault};
 
@@ -423,6 +423,48 @@ async fn sigterm_under_load_loses_nothing_and_exits_zero_within_ten_seconds() {
         assert_eq!(texts.len(), 5, "user {}: one answer per message: {texts:#?}", user.id);
     }
     assert!(first > 0);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_database_is_down_updates_wait_unconfirmed_then_count_once() {
+    let (url, _guard) = storage_support::fresh_postgres_url().await;
+    let server = url::Url::parse(&url).unwrap();
+    let target = tokio::net::lookup_host((server.host_str().unwrap(), server.port().unwrap_or(5432)))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let proxy = DbProxy::start(target).await;
+    let workspace = Workspace::with_database(proxy.url_through(&url));
+    let fake = FakeTelegram::start(TOKEN).await;
+    let ann = Chat::new(&fake, 9001, "Ann");
+    let bot = workspace.start(&fake, &[]);
+    wait_until_polling(&fake).await;
+    create_total(&ann).await;
+    open(&ann, TOM).await;
+    ann.press("Add progress").await;
+    ann.say("4").await;
+    let (message, data) = ann.button("Today");
+
+    proxy.set_down(true);
+    let press = fake.press_button(&ann.user, message, &data);
+    let typed = fake.send_text(&ann.user, "/start");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(fake.confirmed_offset() <= press, "nothing confirmed while the database is down");
+    assert!(!ann.last().contains("Logged"), "nothing answered while the database is down");
+    assert!(
+        fake.answered_callback_queries().contains(&fake.callback_query_id(press).unwrap()),
+        "the press was answered at once, so the user's spinner stops"
+    );
+
+    proxy.set_down(false);
+    fake.wait_for_confirmation(typed, Duration::from_secs(40)).await;
+    let texts = ann.texts();
+    assert!(texts.iter().any(|t| t.contains("Logged 4 km")), "{texts:#?}");
+    assert!(ann.last().contains("Hi Ann!"), "answered in order");
+    open(&ann, TOM).await;
+    ann.expect(&["Your progress: 4 / 100 km"]);
     bot.stop().await;
 }
 

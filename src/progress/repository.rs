@@ -23,9 +23,10 @@ pub struct Recorded {
 
 #[async_trait]
 pub trait ProgressRepository: Send + Sync {
-    /// Stores an entry for a participant, atomically with its consequences: if the participant's
-    /// goal (judged by [`crate::goal::Goal::is_met`]) holds for the first time, their completion
-    /// time is set to the entry's `recorded_at`. An entry whose idempotency key is already stored
+    /// Stores an entry for a participant, atomically with its consequences: the participant's
+    /// goal is re-judged with [`crate::goal::Goal::is_met`]; if it now holds and did not, their
+    /// completion time is set to the entry's `recorded_at`; if it no longer holds (an "at most"
+    /// weight going back up), the completion is cleared. An entry whose idempotency key is already stored
     /// is not stored again (`duplicate`). Fails with `NotParticipant` / `ChallengeNotFound`.
     async fn add_progress(&self, new: &NewProgress) -> Result<Recorded, RepositoryError>;
 
