@@ -40,32 +40,53 @@ async fn fill(count: i64, make: impl Fn(i64) -> State) -> (u64, u64) {
 }
 
 fn main() {
-    let count: i64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let count: i64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(100_000);
+    let kind = args.iter().find_map(|a| a.strip_prefix("--kind=")).map(str::to_owned);
+    let Some(kind) = kind else {
+        // Each fill in a process of its own, so that one does not reuse the other's freed memory.
+        println!("state cache memory, {count} states (growth of VmRSS while filling)");
+        for kind in ["add-progress-date", "create-challenge-goal"] {
+            let status = std::process::Command::new(std::env::current_exe().expect("own path"))
+                .arg(format!("--kind={kind}"))
+                .arg(count.to_string())
+                .status()
+                .expect("run a measurement");
+            assert!(status.success());
+        }
+        return;
+    };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let start = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
-    let km = Unit::parse("km").unwrap();
-    println!("state cache memory, {count} states (VmRSS growth; baseline {} KiB)", rss_kib());
-    let (kib, entries) = rt.block_on(fill(count, |u| State::AddProgressDate {
-        challenge: ChallengeId(1 + u % 50),
-        value: Some(Amount::from_hundredths(550)),
-        unit: Some(km.clone()),
-        start,
-    }));
-    report("ADD_PROGRESS_DATE", kib, entries);
-    let description = "d".repeat(200);
-    let (kib, entries) = rt.block_on(fill(count, |u| State::CreateChallengeGoal {
-        name: ChallengeName::parse(&format!("A challenge called number {u:>014}")).unwrap(),
-        description: Description::parse(&description).unwrap(),
-        deadline: start,
-        kind: None,
-    }));
-    report("CREATE_CHALLENGE_GOAL (40 + 200 chars typed)", kib, entries);
+    match kind.as_str() {
+        "add-progress-date" => {
+            let km = Unit::parse("km").unwrap();
+            let (kib, entries) = rt.block_on(fill(count, |u| State::AddProgressDate {
+                challenge: ChallengeId(1 + u % 50),
+                value: Some(Amount::from_hundredths(550)),
+                unit: Some(km.clone()),
+                start,
+            }));
+            report("ADD_PROGRESS_DATE", kib, entries);
+        }
+        "create-challenge-goal" => {
+            let description = "d".repeat(200);
+            let (kib, entries) = rt.block_on(fill(count, |u| State::CreateChallengeGoal {
+                name: ChallengeName::parse(&format!("A challenge called number {u:>014}")).unwrap(),
+                description: Description::parse(&description).unwrap(),
+                deadline: start,
+                kind: None,
+            }));
+            report("CREATE_CHALLENGE_GOAL (40 + 200 chars typed)", kib, entries);
+        }
+        other => panic!("unknown --kind={other}"),
+    }
 }
 
 fn report(what: &str, kib: u64, entries: u64) {
     println!(
         "{what:<46} {entries:>7} entries  {:>7.1} MiB  {:>5} bytes/state",
         kib as f64 / 1024.0,
-        if entries > 0 { kib * 1024 / entries } else { 0 }
+        (kib * 1024).checked_div(entries).unwrap_or(0)
     );
 }

@@ -447,7 +447,7 @@ async fn while_the_database_is_down_updates_wait_unconfirmed_then_count_once() {
     ann.say("4").await;
     let (message, data) = ann.button("Today");
 
-    proxy.set_down(true);
+    proxy.set_down();
     let press = fake.press_button(&ann.user, message, &data);
     let typed = fake.send_text(&ann.user, "/start");
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -458,7 +458,7 @@ async fn while_the_database_is_down_updates_wait_unconfirmed_then_count_once() {
         "the press was answered at once, so the user's spinner stops"
     );
 
-    proxy.set_down(false);
+    proxy.set_up().await;
     fake.wait_for_confirmation(typed, Duration::from_secs(40)).await;
     let texts = ann.texts();
     assert!(texts.iter().any(|t| t.contains("Logged 4 km")), "{texts:#?}");

@@ -294,3 +294,30 @@ async fn shutdown_finishes_in_flight_updates_and_confirms_them() {
     }
     bot.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_sequence_of_update_ids_is_followed() {
+    let fake = FakeTelegram::start(TOKEN).await;
+    let ann = FakeUser::new(61, "Ann");
+    let log = Arc::new(MemoryDeliveryLog::new());
+    let echo = Arc::new(Echo::default());
+    let bot = start(&fake, log.clone(), echo.clone());
+    let mut last = 0;
+    for text in ["one", "two", "three"] {
+        last = fake.send_text(&ann, text);
+    }
+    fake.wait_for_confirmation(last, WAIT).await;
+
+    // After a long pause Telegram picks new ids, here lower than the ones already handled (and
+    // one of them equal to an old one, which the outbox must not mistake for it).
+    fake.set_next_update_id(2);
+    let again = fake.send_text(&ann, "four");
+    assert_eq!(again, 2);
+    fake.wait_until("the answer", WAIT, |f| f.sent_messages(ann.id).len() == 4).await;
+    // (The fake's confirmed offset is the highest ever, so wait for the answer itself.)
+    let next = fake.send_text(&ann, "five");
+    fake.wait_until("the answer", WAIT, |f| f.sent_messages(ann.id).len() == 5).await;
+    assert_eq!(texts(&fake, ann.id), ["one", "two", "three", "four", "five"].map(|t| format!("echo {t}")));
+    bot.shutdown().await;
+    assert_eq!(log.resume_offset(BOT).await.unwrap(), Some(next + 1));
+}

@@ -264,39 +264,42 @@ impl<'a> Chat<'a> {
 }
 
 /// A TCP proxy in front of a database server, to take the database away from the bot (every
-/// connection cut, new ones closed at once) and give it back, as a network failure or a server
-/// restart would.
+/// connection cut, new ones refused, as when the server is down) and give it back.
 pub struct DbProxy {
     pub addr: std::net::SocketAddr,
-    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    target: std::net::SocketAddr,
+    state: std::sync::Mutex<ProxyState>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    accept: Option<tokio::task::JoinHandle<()>>,
     links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
-    accept: tokio::task::JoinHandle<()>,
 }
 
 impl DbProxy {
     /// Proxies 127.0.0.1:<random port> to `target`.
     pub async fn start(target: std::net::SocketAddr) -> DbProxy {
-        use std::sync::atomic::Ordering;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
-        let addr = listener.local_addr().unwrap();
-        let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>> = Default::default();
-        let (down2, links2) = (down.clone(), links.clone());
-        let accept = tokio::spawn(async move {
+        let proxy = DbProxy { addr: listener.local_addr().unwrap(), target, state: Default::default() };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&self, listener: tokio::net::TcpListener) {
+        let mut state = self.state.lock().unwrap();
+        let links = state.links.clone();
+        let target = self.target;
+        state.accept = Some(tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
-                if down2.load(Ordering::SeqCst) {
-                    drop(client);
-                    continue;
-                }
                 let link = tokio::spawn(async move {
                     if let Ok(mut server) = tokio::net::TcpStream::connect(target).await {
                         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
                     }
                 });
-                links2.lock().unwrap().push(link.abort_handle());
+                links.lock().unwrap().push(link.abort_handle());
             }
-        });
-        DbProxy { addr, down, links, accept }
+        }));
     }
 
     /// `url` with its host and port replaced by the proxy's.
@@ -307,19 +310,26 @@ impl DbProxy {
         parsed.to_string()
     }
 
-    pub fn set_down(&self, down: bool) {
-        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
-        if down {
-            for link in self.links.lock().unwrap().drain(..) {
-                link.abort();
-            }
+    /// Down: the port is closed (connections refused) and open connections are cut.
+    pub fn set_down(&self) {
+        let mut state = self.state.lock().unwrap();
+        if let Some(accept) = state.accept.take() {
+            accept.abort();
         }
+        for link in state.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    /// Up again, on the same port.
+    pub async fn set_up(&self) {
+        let listener = tokio::net::TcpListener::bind(self.addr).await.expect("bind the proxy's port again");
+        self.serve(listener);
     }
 }
 
 impl Drop for DbProxy {
     fn drop(&mut self) {
-        self.accept.abort();
-        self.set_down(true);
+        self.set_down();
     }
 }

@@ -24,17 +24,19 @@
 //! the user's state, acts, then writes the next state. When storage fails, the state is left as it
 //! was, so retrying the same input later is safe.
 
+mod answers;
 mod payload;
 mod reply;
 mod screens;
 mod state;
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 
+use self::answers::{parse_amount_for, parse_goal_for, parse_goal_with_unit};
 pub use self::payload::{Action, DayChoice, MAX_PAYLOAD_BYTES, PayloadError};
 pub use self::reply::{Button, Expect, Reply, ReplyMode, Span, Text};
 pub use self::screens::{LEADERBOARD_SIZE, PAGE_SIZE};
@@ -266,9 +268,7 @@ impl Conversation {
 
     /// Stores the user's display name when it is not the one stored last (by this process).
     async fn remember(&self, user: UserId, name: &DisplayName) -> Result<(), StorageFailure> {
-        let mut hasher = self.hasher.build_hasher();
-        name.hash(&mut hasher);
-        let hash = hasher.finish();
+        let hash = self.hasher.hash_one(name);
         if self.names.get(&user.0).await == Some(hash) {
             return Ok(());
         }
@@ -482,7 +482,7 @@ impl Conversation {
                 _ => stale(),
             },
             Action::DeadlineIn { days } => match state {
-                Some(State::CreateChallengeDate { name, description }) => {
+                Some(asked @ State::CreateChallengeDate { name, description }) => {
                     let date =
                         ctx.today.checked_add_days(chrono::Days::new(u64::from(days))).unwrap_or(ctx.today);
                     match Deadline::parse(date, ctx.today) {
@@ -495,14 +495,11 @@ impl Conversation {
                                 kind: None,
                             },
                         )),
-                        Err(e) => Ok(Outcome::one(
-                            again(
-                                &e.to_string(),
-                                question(state.unwrap_or(&State::MainInit), ctx.today)
-                                    .unwrap_or_else(|| screens::main_menu(None)),
-                            ),
-                            Next::Keep,
-                        )),
+                        // Only a forged payload can carry a shortcut beyond five years.
+                        Err(e) => {
+                            let q = question(asked, ctx.today).expect("a question");
+                            Ok(Outcome::one(again(&e.to_string(), q), Next::Keep))
+                        }
                     }
                 }
                 _ => stale(),
@@ -1017,68 +1014,6 @@ fn logged_replies(logged: &ProgressLogged, today: NaiveDate) -> Vec<Reply> {
     replies
 }
 
-/// Splits "100 km", "100km" or "100" into the number and what follows it. A unit stuck to the
-/// number must be letters ("5km"); anything else ("1e3") stays one word, to be refused as a number.
-fn split_number(text: &str) -> (&str, Option<&str>) {
-    let text = text.trim();
-    if let Some((number, rest)) = text.split_once(char::is_whitespace) {
-        return (number, Some(rest.trim()));
-    }
-    if let Some(i) = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        && i > 0
-        && text[i..].chars().all(char::is_alphabetic)
-    {
-        return (&text[..i], Some(&text[i..]));
-    }
-    (text, None)
-}
-
-fn is_days_word(word: &str) -> bool {
-    matches!(word.to_lowercase().as_str(), "day" | "days" | "d")
-}
-
-/// A new challenge's goal: a number for its kind, and an optional unit ("100 km").
-fn parse_goal_with_unit(kind: GoalKind, text: &str) -> Result<(Goal, Option<Unit>), String> {
-    let (number, rest) = split_number(text);
-    let goal = Goal::parse(kind, number).map_err(|e| e.to_string())?;
-    let unit = match (kind, rest) {
-        (_, None) => None,
-        (GoalKind::Days, Some(word)) if is_days_word(word) => None,
-        (GoalKind::Days, Some(_)) => return Err("A days goal is a number of days, for example 30.".into()),
-        (_, Some(unit)) => Some(Unit::parse(unit).map_err(|e| e.to_string())?),
-    };
-    Ok((goal, unit))
-}
-
-/// Checks that what follows a number is the challenge's unit (or nothing).
-fn check_unit(rest: Option<&str>, unit: Option<&Unit>, kind: GoalKind) -> Result<(), String> {
-    match (rest, unit) {
-        (None, _) => Ok(()),
-        (Some(word), _) if kind == GoalKind::Days && is_days_word(word) => Ok(()),
-        (Some(word), Some(u)) if word.to_lowercase() == u.as_str().to_lowercase() => Ok(()),
-        (Some(_), Some(u)) => {
-            Err(format!("This challenge counts in {u}: type just the number, for example 5."))
-        }
-        (Some(_), None) => Err("Type just the number, for example 5.".into()),
-    }
-}
-
-/// A participant's goal typed as a number, with the challenge's unit optionally repeated.
-fn parse_goal_for(kind: GoalKind, unit: Option<&Unit>, text: &str) -> Result<Goal, String> {
-    let (number, rest) = split_number(text);
-    let goal = Goal::parse(kind, number).map_err(|e| e.to_string())?;
-    check_unit(rest, unit, kind)?;
-    Ok(goal)
-}
-
-/// An amount of progress, with the challenge's unit optionally repeated.
-fn parse_amount_for(unit: Option<&Unit>, text: &str) -> Result<Amount, String> {
-    let (number, rest) = split_number(text);
-    let amount = Amount::parse_positive(number).map_err(|e| e.to_string())?;
-    check_unit(rest, unit, GoalKind::Total)?;
-    Ok(amount)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1093,22 +1028,5 @@ mod tests {
         assert_eq!(Input::from_message("/"), Input::Text("/".into()));
         assert_eq!(Input::from_message("/ 5"), Input::Text("/ 5".into()));
         assert_eq!(Input::from_message("5 km"), Input::Text("5 km".into()));
-    }
-
-    #[test]
-    fn numbers_with_units() {
-        assert_eq!(split_number(" 100 km "), ("100", Some("km")));
-        assert_eq!(split_number("100km"), ("100", Some("km")));
-        assert_eq!(split_number("1e3"), ("1e3", None));
-        assert_eq!(split_number("12.5"), ("12.5", None));
-        let (goal, unit) = parse_goal_with_unit(GoalKind::Total, "100 km").unwrap();
-        assert_eq!((goal.target, unit.unwrap().as_str()), (Amount::from_whole(100), "km"));
-        assert!(parse_goal_with_unit(GoalKind::Days, "30 days").unwrap().1.is_none());
-        assert!(parse_goal_with_unit(GoalKind::Days, "30 km").is_err());
-        assert!(parse_goal_with_unit(GoalKind::Total, "100 5k").is_err());
-        let km = Unit::parse("km").unwrap();
-        assert_eq!(parse_amount_for(Some(&km), "5 KM"), Ok(Amount::from_whole(5)));
-        assert!(parse_amount_for(Some(&km), "5 miles").unwrap_err().contains("km"));
-        assert!(parse_amount_for(None, "abc").unwrap_err().contains("not a number"));
     }
 }

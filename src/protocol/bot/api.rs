@@ -98,8 +98,10 @@ impl ApiError {
 #[derive(serde::Deserialize)]
 struct Envelope {
     ok: bool,
+    /// Read only when asked for, as the caller's type (callers that do not need it pass
+    /// `IgnoredAny`, so a sent message is never built into a tree of values).
     #[serde(default)]
-    result: Option<serde_json::Value>,
+    result: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     error_code: Option<u16>,
     #[serde(default)]
@@ -207,8 +209,8 @@ impl Api {
                 retry_after,
             });
         }
-        let result = envelope.result.unwrap_or(serde_json::Value::Null);
-        serde_json::from_value(result).map_err(|e| ApiError::Decode {
+        let result = envelope.result.as_deref().map_or("null", serde_json::value::RawValue::get);
+        serde_json::from_str(result).map_err(|e| ApiError::Decode {
             method: method.to_owned(),
             problem: self.token.redact(&e.to_string()),
         })

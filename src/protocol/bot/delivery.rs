@@ -109,6 +109,11 @@ pub trait DeliveryLog: Send + Sync {
 
     /// Records that the first `done` answers of an update were performed.
     async fn mark_done(&self, bot: i64, update_id: i64, done: u32) -> Result<(), RepositoryError>;
+
+    /// Telegram started a new sequence of update ids (it does after a week without updates):
+    /// forgets every handled update of the old one and sets the resume offset to `offset`, even
+    /// if that is lower.
+    async fn restart_sequence(&self, bot: i64, offset: i64) -> Result<(), RepositoryError>;
 }
 
 /// A [`DeliveryLog`] in memory (tests; state dies with the process).
@@ -181,6 +186,13 @@ impl DeliveryLog for MemoryDeliveryLog {
             if let Some(h) = i.handled.get_mut(&bot).and_then(|h| h.get_mut(&update_id)) {
                 h.done = h.done.max(done);
             }
+        })
+    }
+
+    async fn restart_sequence(&self, bot: i64, offset: i64) -> Result<(), RepositoryError> {
+        self.with(|i| {
+            i.handled.remove(&bot);
+            i.offsets.insert(bot, offset);
         })
     }
 }

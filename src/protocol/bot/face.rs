@@ -13,7 +13,7 @@
 //! - Inputs carry an idempotency key derived from the Telegram message (or callback query) they
 //!   came from, so a progress entry counts once however often its update is delivered.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,6 +29,9 @@ use crate::handler::conversation::{Conversation, Input, MAX_PAYLOAD_BYTES, Reply
 use crate::progress::IdempotencyKey;
 use crate::user::{DisplayName, UserId};
 
+/// How long a button press may take before its callback query is answered ahead of its handling.
+const EARLY_ANSWER_AFTER: Duration = Duration::from_millis(1500);
+
 /// Longest button label we send (Telegram shows about this much on a phone anyway).
 const MAX_LABEL_CHARS: usize = 64;
 
@@ -41,6 +44,8 @@ pub struct TelegramFace {
     /// For answering a callback query right away while its handling waits for the database.
     sender: Option<Sender>,
     answered_early: Arc<Mutex<HashSet<String>>>,
+    /// Storage failures (other than "unavailable") so far, per update being retried.
+    failures: Mutex<HashMap<i64, u32>>,
 }
 
 impl TelegramFace {
@@ -56,8 +61,12 @@ impl TelegramFace {
             username: username.trim_start_matches('@').to_owned(),
             sender,
             answered_early: Arc::default(),
+            failures: Mutex::default(),
         }
     }
+
+    /// How often an input that fails in storage (other than "unreachable") is tried.
+    const ATTEMPTS: u32 = 3;
 
     fn message_key(&self, message: &Message) -> Option<IdempotencyKey> {
         IdempotencyKey::parse(&format!("tg:{}:{}:{}", self.bot_id, message.chat.id.0, message.id.0)).ok()
@@ -67,8 +76,12 @@ impl TelegramFace {
         IdempotencyKey::parse(&format!("tg:{}:q{}", self.bot_id, query.id.0)).ok()
     }
 
+    /// Runs one input through the conversation. A database that cannot be reached means "retry
+    /// later" (the update stays unconfirmed); any other storage failure is retried a few times too
+    /// (a server restarting produces all sorts of errors), then answered with an apology.
     async fn converse(
         &self,
+        update_id: i64,
         user: &User,
         input: Input,
         key: Option<IdempotencyKey>,
@@ -78,17 +91,28 @@ impl TelegramFace {
         if let Some(key) = key {
             request = request.with_key(key);
         }
-        match self.conversation.handle(request).await {
-            Ok(replies) => Ok(replies),
+        let result = self.conversation.handle(request).await;
+        let mut failures = self.failures.lock().expect("lock");
+        match result {
+            Ok(replies) => {
+                failures.remove(&update_id);
+                Ok(replies)
+            }
             Err(failure) if failure.is_unavailable() => Err(Converse::Retry(Transient(failure.to_string()))),
             Err(failure) => {
-                tracing::error!(user = id.0, "the conversation failed: {failure}");
+                let seen = failures.entry(update_id).or_insert(0);
+                *seen += 1;
+                if *seen < Self::ATTEMPTS {
+                    return Err(Converse::Retry(Transient(failure.to_string())));
+                }
+                failures.remove(&update_id);
+                tracing::error!(user = id.0, update_id, "the conversation failed: {failure}");
                 Ok(vec![failure.reply()])
             }
         }
     }
 
-    async fn on_message(&self, message: &Message) -> Result<Response, Transient> {
+    async fn on_message(&self, update_id: i64, message: &Message) -> Result<Response, Transient> {
         let Some(user) = message.from.as_ref().filter(|u| !u.is_bot) else { return Ok(Response::Ignore) };
         let chat_id = message.chat.id.0;
         match &message.chat.kind {
@@ -113,7 +137,7 @@ impl TelegramFace {
                 buttons: vec![],
             }]));
         };
-        match self.converse(user, Input::from_message(text), self.message_key(message)).await {
+        match self.converse(update_id, user, Input::from_message(text), self.message_key(message)).await {
             Ok(replies) => Ok(Response::Answer(render(chat_id, None, &replies))),
             Err(Converse::Retry(e)) => Err(e),
         }
@@ -141,7 +165,7 @@ impl TelegramFace {
         }])
     }
 
-    async fn on_press(&self, query: &CallbackQuery) -> Result<Response, Transient> {
+    async fn on_press(&self, update_id: i64, query: &CallbackQuery) -> Result<Response, Transient> {
         let query_id = query.id.0.clone();
         let answer =
             |text: Option<&str>| Action::Answer { query_id: query_id.clone(), text: text.map(str::to_owned) };
@@ -156,7 +180,19 @@ impl TelegramFace {
         };
         let message_id = query.message.as_ref().map(|m| m.id().0);
         let pressed = message_id.map(|id| (chat.id.0, id));
-        match self.converse(&query.from, Input::Button(data.to_owned()), self.query_key(query)).await {
+        // Telegram shows a spinner on the button until the query is answered: if handling is slow
+        // (the database is struggling), answer it early and finish the handling anyway.
+        let handling =
+            self.converse(update_id, &query.from, Input::Button(data.to_owned()), self.query_key(query));
+        tokio::pin!(handling);
+        let handled = tokio::select! {
+            result = &mut handling => result,
+            _ = tokio::time::sleep(EARLY_ANSWER_AFTER) => {
+                self.answer_early(&query_id).await;
+                handling.await
+            }
+        };
+        match handled {
             Ok(replies) => {
                 let early = self.answered_early.lock().expect("lock").remove(&query_id);
                 let mut actions = if early { Vec::new() } else { vec![answer(None)] };
@@ -200,8 +236,8 @@ enum Converse {
 impl Responder for TelegramFace {
     async fn respond(&self, update_id: i64, update: &Update) -> Result<Response, Transient> {
         match &update.kind {
-            UpdateKind::Message(message) => self.on_message(message).await,
-            UpdateKind::CallbackQuery(query) => self.on_press(query).await,
+            UpdateKind::Message(message) => self.on_message(update_id, message).await,
+            UpdateKind::CallbackQuery(query) => self.on_press(update_id, query).await,
             UpdateKind::MyChatMember(change) => {
                 tracing::info!(
                     update_id,

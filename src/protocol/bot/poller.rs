@@ -9,8 +9,12 @@
 //! - Handling an update: ask the [`Responder`] for the answers, record them in the outbox
 //!   ([`DeliveryLog::record`]), perform them, mark them done. An update that an earlier run
 //!   recorded is not handled again: its answers that were not yet performed are performed.
-//! - The watermark is saved in the database before it is sent to Telegram, and polling resumes
-//!   from it at the next start.
+//! - The watermark is saved in the database (by a task of its own, at most every 250 ms, and at
+//!   shutdown), and polling resumes from it at the next start. A saved offset that lags behind
+//!   only means that updates the outbox recognises may come again. Outbox rows below the offset
+//!   Telegram confirmed are deleted with each save.
+//! - If Telegram starts a new sequence of update ids (it does after a week without updates), the
+//!   old sequence's rows are forgotten and polling follows the new one.
 //! - Failures are retried, never dropped: the database being down leaves the update in flight
 //!   (so unconfirmed) and retries it with backoff; `getUpdates` errors back off and poll again.
 //! - Shutdown: stop polling, let in-flight updates finish (up to a grace period), save and
@@ -43,6 +47,13 @@ pub const ALLOWED_UPDATES: &[&str] =
 
 /// How many updates one `getUpdates` may return (Telegram's maximum).
 const BATCH: u8 = 100;
+
+/// Updates that take longer than this to handle are logged (at debug level) with where the time
+/// went.
+const SLOW_UPDATE: Duration = Duration::from_millis(100);
+
+/// How often, at most, the polling offset is saved while updates keep coming.
+const SAVE_OFFSET_EVERY: Duration = Duration::from_millis(250);
 
 /// What the bot makes of one update.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,17 +195,23 @@ impl Poller {
 
         // Offsets: the one saved in the database, and the one Telegram confirmed (below which
         // the outbox may forget).
-        let mut saved = resume;
         let mut confirmed = 0i64;
         let mut failures = 0u32;
+        // The offset is saved by a task of its own, at most every SAVE_OFFSET_EVERY: polling never
+        // waits for the database, and under load the saves stay few.
+        let (save_tx, save_rx) = watch::channel((floor, confirmed));
+        let stop_saver = CancellationToken::new();
+        let saver = tokio::spawn(save_offsets(shared.clone(), save_rx, stop_saver.clone()));
         while !shutdown.is_cancelled() {
             let (offset, in_flight) = {
                 let w = shared.watermark.lock().expect("watermark lock");
                 (w.offset(), w.in_flight())
             };
-            if saved != Some(offset) && save_offset(&shared, offset, confirmed).await {
-                saved = Some(offset);
-            }
+            save_tx.send_if_modified(|current| {
+                let changed = *current != (offset, confirmed);
+                *current = (offset, confirmed);
+                changed
+            });
             // With updates in flight Telegram answers at once (it still has them), so only an
             // idle bot long-polls.
             let wait = if in_flight == 0 { self.poll_timeout } else { Duration::ZERO };
@@ -234,6 +251,24 @@ impl Poller {
                     continue;
                 }
             };
+            let idle = shared.watermark.lock().expect("watermark lock").in_flight() == 0;
+            if let Some(first) = restarted_sequence(offset, &updates).filter(|_| idle) {
+                // Telegram answers from the start of its queue when the offset asked for is past
+                // its newest update: it began a new sequence of ids (it does after a week without
+                // updates). Everything of the old sequence is long confirmed: start over from it.
+                tracing::warn!(old = offset, new = first, "Telegram restarted its update ids; following");
+                if retry_db("start a new update sequence", backoff, &shutdown, || {
+                    self.log.restart_sequence(self.bot_id, first)
+                })
+                .await
+                .is_err()
+                {
+                    break;
+                }
+                *shared.watermark.lock().expect("watermark lock") = Watermark::new(first);
+                shared.recovered.lock().expect("recovered lock").clear();
+                confirmed = 0;
+            }
             let admitted = self.admit(&shared, updates);
             let in_flight = shared.watermark.lock().expect("watermark lock").in_flight();
             if in_flight > 0 && admitted < BATCH as usize {
@@ -256,12 +291,12 @@ impl Poller {
             abandon.cancel();
             let _ = tokio::time::timeout(Duration::from_millis(500), shared.tasks.wait()).await;
         }
+        stop_saver.cancel();
+        let _ = saver.await;
         let offset = shared.watermark.lock().expect("watermark lock").offset();
-        if saved != Some(offset) {
-            // One quick try: the database may be what is failing.
-            let _ = tokio::time::timeout(Duration::from_millis(800), save_offset(&shared, offset, confirmed))
-                .await;
-        }
+        // One quick try: the database may be what is failing.
+        let _ =
+            tokio::time::timeout(Duration::from_millis(800), save_offset(&shared, offset, confirmed)).await;
         if offset > confirmed {
             match tokio::time::timeout(
                 Duration::from_millis(1500),
@@ -373,6 +408,7 @@ impl Shared {
             return self.perform(handled).await;
         }
         let Some(update) = &job.update else { return Ok(()) };
+        let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
         let response = loop {
             let responded = tokio::select! {
@@ -391,12 +427,25 @@ impl Shared {
             }
         };
         let Response::Answer(actions) = response else { return Ok(()) };
+        let responded = started.elapsed();
         let handled = retry_db("record a handled update", self.backoff, &self.abandon, || {
             self.log.record(self.bot_id, job.id, &actions)
         })
         .await?;
+        let recorded = started.elapsed();
         self.stats.handled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.perform(handled).await
+        self.perform(handled).await?;
+        let took = started.elapsed();
+        if took >= SLOW_UPDATE {
+            tracing::debug!(
+                update_id = job.id,
+                respond_ms = responded.as_millis() as u64,
+                record_ms = (recorded - responded).as_millis() as u64,
+                answer_ms = (took - recorded).as_millis() as u64,
+                "slow update"
+            );
+        }
+        Ok(())
     }
 
     /// Performs the answers not yet performed, recording progress after each visible one.
@@ -413,6 +462,41 @@ impl Shared {
             }
         }
         Ok(())
+    }
+}
+
+/// The first update id of a batch that lies below the offset asked for: a sign that Telegram
+/// started a new sequence of ids (it never returns updates below a valid offset).
+fn restarted_sequence(offset: i64, updates: &[Box<RawValue>]) -> Option<i64> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        update_id: i64,
+    }
+    let first = updates
+        .iter()
+        .filter_map(|raw| serde_json::from_str::<Id>(raw.get()).ok())
+        .map(|u| u.update_id)
+        .min()?;
+    (offset > 0 && first < offset).then_some(first)
+}
+
+/// Saves the offset whenever it moves (or what Telegram confirmed does), at most every
+/// [`SAVE_OFFSET_EVERY`], until `stop`.
+async fn save_offsets(shared: Arc<Shared>, mut wanted: watch::Receiver<(i64, i64)>, stop: CancellationToken) {
+    loop {
+        let (offset, confirmed) = *wanted.borrow_and_update();
+        let saved = save_offset(&shared, offset, confirmed).await;
+        tokio::select! {
+            _ = tokio::time::sleep(SAVE_OFFSET_EVERY) => {}
+            _ = stop.cancelled() => return,
+        }
+        // A failed save is tried again after the pause even if nothing moved.
+        if saved {
+            tokio::select! {
+                changed = wanted.changed() => if changed.is_err() { return },
+                _ = stop.cancelled() => return,
+            }
+        }
     }
 }
 

@@ -137,21 +137,21 @@ impl Sender {
                 if let Some(text) = text {
                     body["text"] = json!(text);
                 }
-                self.api.call::<_, serde_json::Value>("answerCallbackQuery", &body, none).await?;
+                self.api.call::<_, serde::de::IgnoredAny>("answerCallbackQuery", &body, none).await?;
             }
             Action::Send { chat_id, html, buttons } => {
                 let mut body = json!({ "chat_id": chat_id, "text": html, "parse_mode": "HTML" });
                 if !buttons.is_empty() {
                     body["reply_markup"] = keyboard(buttons);
                 }
-                self.api.call::<_, serde_json::Value>("sendMessage", &body, none).await?;
+                self.api.call::<_, serde::de::IgnoredAny>("sendMessage", &body, none).await?;
             }
             Action::Edit { chat_id, message_id, html, buttons } => {
                 let mut body = json!({ "chat_id": chat_id, "message_id": message_id, "text": html, "parse_mode": "HTML" });
                 if !buttons.is_empty() {
                     body["reply_markup"] = keyboard(buttons);
                 }
-                self.api.call::<_, serde_json::Value>("editMessageText", &body, none).await?;
+                self.api.call::<_, serde::de::IgnoredAny>("editMessageText", &body, none).await?;
             }
         }
         Ok(())

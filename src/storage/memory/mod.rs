@@ -445,7 +445,10 @@ mod tests {
         assert!(store.participant(c.id, UserId(1)).await.unwrap().unwrap().completed_at.is_some());
         store.undo_last_progress(c.id, UserId(1)).await.unwrap();
         assert_eq!(store.participant(c.id, UserId(1)).await.unwrap().unwrap().completed_at, None);
-        assert_eq!(store.tally(c.id, UserId(1)).await.unwrap(), Tally::of(&[first.entry.clone()]));
+        assert_eq!(
+            store.tally(c.id, UserId(1)).await.unwrap(),
+            Tally::of(std::slice::from_ref(&first.entry))
+        );
     }
 
     #[tokio::test]

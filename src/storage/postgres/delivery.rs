@@ -80,6 +80,21 @@ impl DeliveryLog for PostgresStore {
         handled(update_id, &stored, done)
     }
 
+    async fn restart_sequence(&self, bot: i64, offset: i64) -> Result<(), RepositoryError> {
+        sqlx::query(
+            "WITH forgotten AS (DELETE FROM bot_updates WHERE bot_id = $1) \
+             INSERT INTO bot_offsets (bot_id, next_offset, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (bot_id) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at",
+        )
+        .bind(bot)
+        .bind(offset.max(0))
+        .bind(Utc::now())
+        .execute(self.pool())
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
     async fn mark_done(&self, bot: i64, update_id: i64, done: u32) -> Result<(), RepositoryError> {
         sqlx::query("UPDATE bot_updates SET done = GREATEST(done, $1) WHERE bot_id = $2 AND update_id = $3")
             .bind(i32::try_from(done).unwrap_or(i32::MAX))

@@ -83,6 +83,26 @@ impl DeliveryLog for SqliteStore {
         handled(update_id, &stored, done)
     }
 
+    async fn restart_sequence(&self, bot: i64, offset: i64) -> Result<(), RepositoryError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?;
+        sqlx::query("DELETE FROM bot_updates WHERE bot_id = ?")
+            .bind(bot)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO bot_offsets (bot_id, next_offset, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (bot_id) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at",
+        )
+        .bind(bot)
+        .bind(offset.max(0))
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
     async fn mark_done(&self, bot: i64, update_id: i64, done: u32) -> Result<(), RepositoryError> {
         sqlx::query("UPDATE bot_updates SET done = max(done, ?) WHERE bot_id = ? AND update_id = ?")
             .bind(i64::from(done))

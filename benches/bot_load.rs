@@ -1,0 +1,702 @@
+//! Load benchmark of `challenge-bot bot` (issue 4): the real binary, N simulated users on loopback,
+//! PostgreSQL and SQLite. Not a timed test: it prints figures for BENCHMARKS.md.
+//!
+//! ```sh
+//! cargo bench --bench bot_load -- [--users 200] [--seconds 20] [--rate 1500] [--db both|sqlite|postgres]
+//! ```
+//!
+//! Each user joins the shared challenge, then repeats a realistic cycle: `/start` → My challenges
+//! → the challenge (view) → Add progress → types `1` → Today. The user waits for each answer
+//! before the next step (closed loop), after a random think time (exponential, mean
+//! `users / rate`), so that all users together offer about `--rate` updates per second, less what
+//! the answers' latency takes away (0: no think time, as fast as the bot answers).
+//!
+//! Reported per database:
+//! - updates handled per second and the latency from an update being available (queued at the
+//!   fake Bot API) to its answer arriving there (p50, p99, max);
+//! - database statements per update (a second, shorter run with sqlx's statement log on);
+//! - the bot process's peak RSS (`VmHWM`);
+//! - the database's own limit: the same per-update work (the conversation engine's calls and the
+//!   outbox writes) issued directly on the store by as many concurrent users, no bot around it.
+//!
+//! The fake Bot API here is a lean one (getUpdates with long polling and offsets, sendMessage,
+//! editMessageText, answerCallbackQuery and the start-up calls): the strict fake of the test suite
+//! records and validates every call for assertions, which is the wrong trade for a load test. The
+//! fake, the simulated users and the bot share the machine's cores.
+
+#[path = "../tests/storage_support/mod.rs"]
+#[allow(unused_imports)]
+mod storage_support;
+
+use std::collections::{HashMap, VecDeque};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::routing::post;
+use challenge_bot::amount::Amount;
+use challenge_bot::challenge::{ChallengeName, Description};
+use challenge_bot::clock::Clock;
+use challenge_bot::goal::{Goal, GoalKind};
+use challenge_bot::handler::App;
+use challenge_bot::handler::ChallengeDraft;
+use challenge_bot::handler::conversation::{CacheConfig, Conversation, Input, Request};
+use challenge_bot::progress::IdempotencyKey;
+use challenge_bot::protocol::bot::delivery::{Action, DeliveryLog};
+use challenge_bot::protocol::bot::face::render;
+use challenge_bot::repository::Store;
+use challenge_bot::storage::{PostgresStore, SqliteStore};
+use challenge_bot::user::{DisplayName, UserId};
+use serde_json::{Value, json};
+use tokio::sync::{Notify, mpsc};
+
+const TOKEN: &str = "555000111:AAF_bench-token-abcdefghijklmnopqrstuvw";
+const TODAY: &str = "2026-03-01";
+const CHALLENGE: &str = "Bench 1000000 km";
+
+// ---------------------------------------------------------------------------------------------
+// A lean fake Bot API
+// ---------------------------------------------------------------------------------------------
+
+/// What the bot sent to a chat: a new message or an edit, with its buttons.
+#[derive(Debug)]
+struct Reply {
+    message_id: i64,
+    text: String,
+    buttons: Vec<(String, String)>,
+    at: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_update: i64,
+    queue: VecDeque<(i64, String)>,
+    chats: HashMap<i64, ChatState>,
+    next_query: u64,
+}
+
+struct ChatState {
+    next_message: i64,
+    replies: mpsc::UnboundedSender<Reply>,
+}
+
+struct Fake {
+    inner: std::sync::Mutex<Inner>,
+    updates: Notify,
+    calls: AtomicU64,
+    polls: AtomicU64,
+}
+
+impl Fake {
+    fn new() -> Arc<Fake> {
+        Arc::new(Fake {
+            inner: std::sync::Mutex::new(Inner { next_update: 1, ..Inner::default() }),
+            updates: Notify::new(),
+            calls: AtomicU64::new(0),
+            polls: AtomicU64::new(0),
+        })
+    }
+
+    fn user_json(user: i64) -> Value {
+        json!({"id": user, "is_bot": false, "first_name": format!("User {user}")})
+    }
+
+    fn chat_json(user: i64) -> Value {
+        json!({"id": user, "type": "private", "first_name": format!("User {user}")})
+    }
+
+    fn register(&self, user: i64) -> mpsc::UnboundedReceiver<Reply> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inner.lock().unwrap().chats.insert(user, ChatState { next_message: 1, replies: tx });
+        rx
+    }
+
+    fn push(&self, inner: &mut Inner, kind: &str, payload: Value) -> Instant {
+        let id = inner.next_update;
+        inner.next_update += 1;
+        let mut update = json!({ "update_id": id });
+        update[kind] = payload;
+        inner.queue.push_back((id, update.to_string()));
+        let at = Instant::now();
+        self.updates.notify_waiters();
+        at
+    }
+
+    /// The user types `text`; returns when the update became available.
+    fn send_text(&self, user: i64, text: &str) -> Instant {
+        let mut inner = self.inner.lock().unwrap();
+        let chat = inner.chats.get_mut(&user).expect("registered");
+        let message_id = chat.next_message;
+        chat.next_message += 1;
+        let mut message = json!({
+            "message_id": message_id, "from": Fake::user_json(user), "chat": Fake::chat_json(user),
+            "date": 1_772_323_200, "text": text,
+        });
+        if text.starts_with('/') {
+            message["entities"] = json!([{"offset": 0, "length": text.len(), "type": "bot_command"}]);
+        }
+        self.push(&mut inner, "message", message)
+    }
+
+    /// The user presses a button of message `message_id`.
+    fn press(&self, user: i64, message_id: i64, data: &str) -> Instant {
+        let mut inner = self.inner.lock().unwrap();
+        inner.next_query += 1;
+        let query = json!({
+            "id": format!("{}", 9_000_000_000u64 + inner.next_query),
+            "from": Fake::user_json(user),
+            "message": {"message_id": message_id, "date": 1_772_323_200, "chat": Fake::chat_json(user), "text": "…"},
+            "chat_instance": "1",
+            "data": data,
+        });
+        self.push(&mut inner, "callback_query", query)
+    }
+
+    async fn get_updates(&self, body: &Value) -> Value {
+        let offset = body["offset"].as_i64().unwrap_or(0);
+        let limit = body["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+        let wait = Duration::from_secs(body["timeout"].as_u64().unwrap_or(0));
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let notified = self.updates.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut inner = self.inner.lock().unwrap();
+                if offset > 0 {
+                    while inner.queue.front().is_some_and(|(id, _)| *id < offset) {
+                        inner.queue.pop_front();
+                    }
+                }
+                if !inner.queue.is_empty() || wait.is_zero() {
+                    let items: Vec<&str> = inner.queue.iter().take(limit).map(|(_, u)| u.as_str()).collect();
+                    let raw = format!("[{}]", items.join(","));
+                    return serde_json::from_str(&raw).unwrap();
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return json!([]);
+            }
+        }
+    }
+
+    fn deliver(&self, body: &Value, edit: bool) -> Value {
+        let chat_id = body["chat_id"].as_i64().unwrap_or(0);
+        let text = body["text"].as_str().unwrap_or("").to_owned();
+        let buttons = body["reply_markup"]["inline_keyboard"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+            .map(|b| {
+                (
+                    b["text"].as_str().unwrap_or("").to_owned(),
+                    b["callback_data"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        let mut inner = self.inner.lock().unwrap();
+        let Some(chat) = inner.chats.get_mut(&chat_id) else {
+            return json!({"ok": false, "error_code": 400, "description": "Bad Request: chat not found"});
+        };
+        let message_id = if edit {
+            body["message_id"].as_i64().unwrap_or(0)
+        } else {
+            chat.next_message += 1;
+            chat.next_message - 1
+        };
+        let _ = chat.replies.send(Reply { message_id, text: text.clone(), buttons, at: Instant::now() });
+        json!({"ok": true, "result": {"message_id": message_id, "date": 1_772_323_200,
+            "chat": Fake::chat_json(chat_id), "text": text}})
+    }
+}
+
+async fn api(
+    State(fake): State<Arc<Fake>>,
+    Path((_bot, method)): Path<(String, String)>,
+    body: Bytes,
+) -> String {
+    fake.calls.fetch_add(1, Ordering::Relaxed);
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let answer = match method.to_ascii_lowercase().as_str() {
+        "getupdates" => {
+            fake.polls.fetch_add(1, Ordering::Relaxed);
+            json!({"ok": true, "result": fake.get_updates(&body).await})
+        }
+        "sendmessage" => fake.deliver(&body, false),
+        "editmessagetext" => fake.deliver(&body, true),
+        "answercallbackquery" | "setmycommands" | "deletewebhook" => json!({"ok": true, "result": true}),
+        "getme" => json!({"ok": true, "result": {"id": 555000111, "is_bot": true, "first_name": "Bench",
+            "username": "bench_bot"}}),
+        "getwebhookinfo" => json!({"ok": true, "result": {"url": "", "has_custom_certificate": false,
+            "pending_update_count": 0}}),
+        _ => json!({"ok": false, "error_code": 404, "description": "Not Found"}),
+    };
+    answer.to_string()
+}
+
+async fn start_fake() -> (Arc<Fake>, String) {
+    let fake = Fake::new();
+    let app = Router::new().route("/{bot}/{method}", post(api)).with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (fake, url)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Simulated users
+// ---------------------------------------------------------------------------------------------
+
+struct Figures {
+    /// When each measured update became available, and how long its answer took.
+    latencies: Vec<(Instant, Duration)>,
+}
+
+struct User {
+    id: i64,
+    fake: Arc<Fake>,
+    replies: mpsc::UnboundedReceiver<Reply>,
+    /// Buttons of the newest reply and the message they are on.
+    buttons: Vec<(String, String)>,
+    on: i64,
+    latencies: Vec<(Instant, Duration)>,
+}
+
+impl User {
+    async fn answer(&mut self, sent: Instant) -> Result<(), String> {
+        let reply = tokio::time::timeout(Duration::from_secs(30), self.replies.recv())
+            .await
+            .map_err(|_| format!("user {}: no answer within 30 s", self.id))?
+            .ok_or("the fake stopped")?;
+        self.latencies.push((sent, reply.at.saturating_duration_since(sent)));
+        self.on = reply.message_id;
+        self.buttons = reply.buttons;
+        if reply.text.is_empty() {
+            return Err("an empty answer".into());
+        }
+        Ok(())
+    }
+
+    async fn say(&mut self, text: &str) -> Result<(), String> {
+        let sent = self.fake.send_text(self.id, text);
+        self.answer(sent).await
+    }
+
+    async fn press(&mut self, label: &str) -> Result<(), String> {
+        let data = self
+            .buttons
+            .iter()
+            .find(|(l, _)| l.starts_with(label))
+            .map(|(_, d)| d.clone())
+            .ok_or_else(|| format!("user {}: no button {label:?} in {:?}", self.id, self.buttons))?;
+        let sent = self.fake.press(self.id, self.on, &data);
+        self.answer(sent).await
+    }
+}
+
+/// Runs `users` users against the fake until `stop`; returns the latency of every update after
+/// the joins.
+async fn drive(fake: Arc<Fake>, users: i64, rate: f64, stop: Arc<AtomicBool>) -> Result<Figures, String> {
+    let mut tasks = Vec::new();
+    for n in 0..users {
+        let replies = fake.register(1_000 + n);
+        let fake = fake.clone();
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut user = User { id: 1_000 + n, fake, replies, buttons: vec![], on: 0, latencies: vec![] };
+            user.say("/start").await?;
+            user.press("Join challenge").await?;
+            user.press(CHALLENGE).await?;
+            user.press("Use ").await?;
+            user.latencies.clear();
+            // Think times are random (exponential, mean users/rate), so users do not fall into step
+            // with each other: arrivals look like many independent people, not a metronome.
+            let mean = if rate > 0.0 { users as f64 / rate } else { 0.0 };
+            let think = move || {
+                let u: f64 = rand::random::<f64>().max(1e-9);
+                Duration::from_secs_f64(-mean * u.ln())
+            };
+            let cycle: [(bool, &str); 6] = [
+                (true, "/start"),
+                (false, "My challenges"),
+                (false, CHALLENGE),
+                (false, "Add progress"),
+                (true, "1"),
+                (false, "Today"),
+            ];
+            'run: loop {
+                for (typed, what) in cycle {
+                    if stop.load(Ordering::Relaxed) {
+                        break 'run;
+                    }
+                    if mean > 0.0 {
+                        tokio::time::sleep(think()).await;
+                    }
+                    if typed { user.say(what).await? } else { user.press(what).await? }
+                }
+            }
+            Ok::<Vec<(Instant, Duration)>, String>(user.latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.map_err(|e| e.to_string())??);
+    }
+    Ok(Figures { latencies })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bot process and the databases
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Db {
+    Sqlite,
+    Postgres,
+}
+
+struct Database {
+    url: String,
+    store: Arc<dyn Store>,
+    log: Arc<dyn DeliveryLog>,
+    _keep: Box<dyn std::any::Any>,
+}
+
+async fn fresh_database(db: Db) -> Database {
+    match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("bench.db");
+            let store = Arc::new(SqliteStore::connect(&path).await.unwrap());
+            Database {
+                url: format!("sqlite://{}", path.display()),
+                store: store.clone(),
+                log: store,
+                _keep: Box::new(dir),
+            }
+        }
+        Db::Postgres => {
+            let guard = storage_support::PgDatabaseGuard::create().await;
+            let store = Arc::new(PostgresStore::connect(guard.url()).await.unwrap());
+            Database { url: guard.url().to_owned(), store: store.clone(), log: store, _keep: Box::new(guard) }
+        }
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    TODAY.parse().unwrap()
+}
+
+async fn create_challenge(store: Arc<dyn Store>) {
+    let app = App::new(store, Clock::Fixed(today()));
+    let draft = ChallengeDraft {
+        name: ChallengeName::parse(CHALLENGE).unwrap(),
+        description: Description::parse("").unwrap(),
+        deadline: today() + chrono::Days::new(300),
+        unit: None,
+        goal: Goal::new(GoalKind::Total, Amount::parse_positive("1000000").unwrap()).unwrap(),
+    };
+    app.create_challenge(UserId(1), draft).await.unwrap();
+}
+
+fn spawn_bot(api_url: &str, database_url: &str, log: Option<&std::path::Path>) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_challenge-bot"));
+    command
+        .arg("bot")
+        .env("TELEGRAM_BOT_TOKEN", TOKEN)
+        .env("TELEGRAM_API_URL", api_url)
+        .env("DATABASE_URL", database_url)
+        .env("CHALLENGE_BOT_TODAY", TODAY)
+        .env("TELEGRAM_RATE_PER_CHAT", "0")
+        .env("TELEGRAM_RATE_GLOBAL", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    match log {
+        Some(path) => {
+            command.env("RUST_LOG", "warn,sqlx::query=debug").stderr(std::fs::File::create(path).unwrap());
+        }
+        None => {
+            let filter = std::env::var("BENCH_BOT_LOG").unwrap_or_else(|_| "warn".into());
+            command.env("RUST_LOG", filter).stderr(Stdio::inherit());
+        }
+    }
+    command.spawn().expect("start the bot")
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// CPU time (user + system) a process used so far.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // After the command (in parentheses) come the state (field 3) … utime (14) and stime (15).
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok())).sum();
+    Duration::from_secs_f64(ticks as f64 / 100.0)
+}
+
+fn terminate(child: &mut Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+}
+
+struct BotRun {
+    updates: usize,
+    seconds: f64,
+    /// Latencies of the updates that became available in the measured window, sorted.
+    latencies: Vec<Duration>,
+    /// The byte range of the statement log written during the measured window.
+    statement_log_window: (u64, u64),
+    rss_kib: u64,
+    /// Bot API calls and getUpdates calls in the measured window.
+    calls: u64,
+    polls: u64,
+    /// CPU time the bot used in the measured window.
+    cpu: Duration,
+    /// CPU time this process (the fake and the simulated users) used in the window.
+    own: Duration,
+}
+
+/// One run of the bot with `users` users for `seconds`.
+async fn run_bot(
+    db: Db,
+    users: i64,
+    seconds: f64,
+    rate: f64,
+    statement_log: Option<&std::path::Path>,
+) -> BotRun {
+    let database = fresh_database(db).await;
+    create_challenge(database.store.clone()).await;
+    let (fake, api_url) = start_fake().await;
+    let mut bot = spawn_bot(&api_url, &database.url, statement_log);
+    let stop = Arc::new(AtomicBool::new(false));
+    let driver = tokio::spawn(drive(fake.clone(), users, rate, stop.clone()));
+    // Let everyone join and the rate settle, then measure a window.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let started = Instant::now();
+    let first = fake.inner.lock().unwrap().next_update;
+    let (calls0, polls0) = (fake.calls.load(Ordering::Relaxed), fake.polls.load(Ordering::Relaxed));
+    let cpu0 = cpu_time(bot.id());
+    let own0 = cpu_time(std::process::id());
+    let log_size =
+        |path: Option<&std::path::Path>| path.and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len());
+    let log0 = log_size(statement_log);
+    tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+    let log1 = log_size(statement_log);
+    let last = fake.inner.lock().unwrap().next_update;
+    let calls = fake.calls.load(Ordering::Relaxed) - calls0;
+    let polls = fake.polls.load(Ordering::Relaxed) - polls0;
+    let cpu = cpu_time(bot.id()).saturating_sub(cpu0);
+    let own = cpu_time(std::process::id()).saturating_sub(own0);
+    let ended = Instant::now();
+    stop.store(true, Ordering::Relaxed);
+    let figures = driver.await.unwrap().unwrap_or_else(|e| panic!("{db:?}: {e}"));
+    let rss_kib = peak_rss_kib(bot.id());
+    terminate(&mut bot);
+    let mut latencies: Vec<Duration> =
+        figures.latencies.iter().filter(|(at, _)| *at >= started && *at < ended).map(|(_, d)| *d).collect();
+    latencies.sort();
+    BotRun {
+        updates: (last - first) as usize,
+        seconds: (ended - started).as_secs_f64(),
+        latencies,
+        statement_log_window: (log0, log1),
+        rss_kib,
+        calls,
+        polls,
+        cpu,
+        own,
+    }
+}
+
+/// The database's own limit: the same per-update work on the store, no bot, no HTTP.
+async fn database_limit(db: Db, users: i64, seconds: f64) -> f64 {
+    let database = fresh_database(db).await;
+    create_challenge(database.store.clone()).await;
+    let conversation =
+        Conversation::new(App::new(database.store.clone(), Clock::Fixed(today())), &CacheConfig::default());
+    let handled = Arc::new(AtomicU64::new(0));
+    let next_update = Arc::new(AtomicU64::new(1));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for n in 0..users {
+        let (conversation, log, handled, next_update, stop) =
+            (conversation.clone(), database.log.clone(), handled.clone(), next_update.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let user = UserId(50_000 + n);
+            let name = DisplayName::sanitize(&format!("User {}", user.0), user);
+            let mut message = 0i64;
+            let mut buttons: Vec<(String, String)> = Vec::new();
+            let mut turn = |input: Input| {
+                let (conversation, log, name) = (conversation.clone(), log.clone(), name.clone());
+                message += 1;
+                let update = next_update.fetch_add(1, Ordering::Relaxed) as i64;
+                let key = IdempotencyKey::parse(&format!("tg:1:{}:{message}", user.0)).unwrap();
+                async move {
+                    let replies =
+                        conversation.handle(Request::new(user, name, input).with_key(key)).await.unwrap();
+                    let actions = render(user.0, Some((user.0, 1)), &replies);
+                    log.record(1, update, &actions).await.unwrap();
+                    log.mark_done(1, update, actions.len() as u32).await.unwrap();
+                    actions
+                }
+            };
+            let labels = |actions: &[Action]| -> Vec<(String, String)> {
+                actions
+                    .iter()
+                    .filter_map(|a| match a {
+                        Action::Send { buttons, .. } | Action::Edit { buttons, .. } => Some(buttons),
+                        _ => None,
+                    })
+                    .flatten()
+                    .flatten()
+                    .map(|b| (b.text.clone(), b.data.clone()))
+                    .collect()
+            };
+            let press = |buttons: &[(String, String)], label: &str| {
+                Input::Button(buttons.iter().find(|(l, _)| l.starts_with(label)).expect("button").1.clone())
+            };
+            for step in [None, Some("Join challenge"), Some(CHALLENGE), Some("Use ")] {
+                let input = match step {
+                    None => Input::from_message("/start"),
+                    Some(label) => press(&buttons, label),
+                };
+                buttons = labels(&turn(input).await);
+            }
+            let cycle: [(bool, &str); 6] = [
+                (true, "/start"),
+                (false, "My challenges"),
+                (false, CHALLENGE),
+                (false, "Add progress"),
+                (true, "1"),
+                (false, "Today"),
+            ];
+            'run: loop {
+                for (typed, what) in cycle {
+                    if stop.load(Ordering::Relaxed) {
+                        break 'run;
+                    }
+                    let input = if typed { Input::from_message(what) } else { press(&buttons, what) };
+                    buttons = labels(&turn(input).await);
+                    handled.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (start, t0) = (handled.load(Ordering::Relaxed), Instant::now());
+    tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+    let (end, t1) = (handled.load(Ordering::Relaxed), Instant::now());
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await.unwrap();
+    }
+    (end - start) as f64 / (t1 - t0).as_secs_f64()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+#[tokio::main]
+async fn main() {
+    let users: i64 = arg("--users").and_then(|v| v.parse().ok()).unwrap_or(200);
+    let seconds: f64 = arg("--seconds").and_then(|v| v.parse().ok()).unwrap_or(20.0);
+    let rate: f64 = arg("--rate").and_then(|v| v.parse().ok()).unwrap_or(1500.0);
+    let dbs = match arg("--db").as_deref() {
+        Some("sqlite") => vec![Db::Sqlite],
+        Some("postgres") => vec![Db::Postgres],
+        _ => vec![Db::Postgres, Db::Sqlite],
+    };
+    println!(
+        "bot load benchmark: {users} users, {seconds} s measured, offered rate {rate} updates/s (0 = unpaced)"
+    );
+    for db in dbs {
+        let run = run_bot(db, users, seconds, rate, None).await;
+        let latencies = &run.latencies;
+        let per_second = run.updates as f64 / run.seconds;
+
+        let dir = tempfile::tempdir().unwrap();
+        let statement_log = dir.path().join("statements.log");
+        // The same load again, shorter, with sqlx's statement log on: count the statements logged
+        // while the window's updates were handled.
+        let counted = run_bot(db, users, 5.0, rate, Some(&statement_log)).await;
+        let log = std::fs::read(&statement_log).unwrap_or_default();
+        let (from, to) = counted.statement_log_window;
+        let window =
+            String::from_utf8_lossy(&log[(from as usize).min(log.len())..(to as usize).min(log.len())]);
+        if let Some(keep) = arg("--keep-statement-log") {
+            std::fs::write(&keep, window.as_bytes()).unwrap();
+        }
+        let statements = window.lines().filter(|l| l.contains("sqlx::query")).count();
+        let total_updates = counted.updates;
+
+        let limit = database_limit(db, users, seconds.min(10.0)).await;
+        println!("\n== {db:?}");
+        println!(
+            "updates handled:        {} in {:.1} s = {per_second:.0} updates/s",
+            run.updates, run.seconds
+        );
+        println!(
+            "latency (available → answer at the fake): p50 {} ms, p99 {} ms, max {} ms ({} samples)",
+            ms(percentile(latencies, 50.0)),
+            ms(percentile(latencies, 99.0)),
+            ms(latencies.last().copied().unwrap_or_default()),
+            latencies.len()
+        );
+        println!(
+            "statements per update:  {:.1} ({statements} statements for about {total_updates} updates)",
+            statements as f64 / total_updates.max(1) as f64
+        );
+        println!(
+            "Bot API calls:          {:.2} per update ({:.0} getUpdates/s)",
+            run.calls as f64 / run.updates.max(1) as f64,
+            run.polls as f64 / run.seconds
+        );
+        println!(
+            "bot CPU:                {:.0} % of one core, {:.0} µs per update",
+            100.0 * run.cpu.as_secs_f64() / run.seconds,
+            1e6 * run.cpu.as_secs_f64() / run.updates.max(1) as f64
+        );
+        println!(
+            "fake + users CPU:       {:.0} % of one core (this process, sharing the machine)",
+            100.0 * run.own.as_secs_f64() / run.seconds
+        );
+        println!("bot peak RSS:           {:.1} MiB", run.rss_kib as f64 / 1024.0);
+        println!(
+            "database's own limit:   {limit:.0} updates/s (same work on the store, {users} concurrent users, no bot)"
+        );
+        let offered_limited = rate > 0.0 && per_second >= 0.9 * rate;
+        println!(
+            "bot / database limit:   {:.0} %{}",
+            100.0 * per_second / limit,
+            if offered_limited { " (the offered rate was handled: this is not the bot's limit)" } else { "" }
+        );
+    }
+}
