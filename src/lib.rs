@@ -8,8 +8,8 @@
 pub mod amount;
 pub mod challenge;
 pub mod clock;
-pub mod goal;
 pub mod config;
+pub mod goal;
 pub mod handler;
 pub mod progress;
 pub mod protocol;
