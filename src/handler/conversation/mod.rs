@@ -9,7 +9,7 @@
 //!
 //! # Calling it from a protocol
 //!
-//! ```ignore
+//! ```text
 //! let conversation = Conversation::new(app, &CacheConfig::default());
 //! let request = Request::new(user_id, display_name, Input::from_message(&message_text))
 //!     .with_key(IdempotencyKey::parse(&format!("tg:{update_id}"))?);
