@@ -531,10 +531,31 @@ async fn database_limit(db: Db, users: i64, seconds: f64) -> f64 {
     let handled = Arc::new(AtomicU64::new(0));
     let next_update = Arc::new(AtomicU64::new(1));
     let stop = Arc::new(AtomicBool::new(false));
+    // "Answers sent" marks, written as the bot writes them: all that arrived meanwhile at once.
+    let marks: Arc<std::sync::Mutex<Vec<(i64, u32)>>> = Arc::default();
+    let marker = {
+        let (marks, log, stop) = (marks.clone(), database.log.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let batch = std::mem::take(&mut *marks.lock().unwrap());
+                if batch.is_empty() {
+                    tokio::time::sleep(Duration::from_micros(500)).await;
+                } else {
+                    log.mark_done_many(1, &batch).await.unwrap();
+                }
+            }
+        })
+    };
     let mut tasks = Vec::new();
     for n in 0..users {
-        let (conversation, log, handled, next_update, stop) =
-            (conversation.clone(), database.log.clone(), handled.clone(), next_update.clone(), stop.clone());
+        let (conversation, log, handled, next_update, stop, marks) = (
+            conversation.clone(),
+            database.log.clone(),
+            handled.clone(),
+            next_update.clone(),
+            stop.clone(),
+            marks.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let user = UserId(50_000 + n);
             let name = DisplayName::sanitize(&format!("User {}", user.0), user);
@@ -545,12 +566,20 @@ async fn database_limit(db: Db, users: i64, seconds: f64) -> f64 {
                 message += 1;
                 let update = next_update.fetch_add(1, Ordering::Relaxed) as i64;
                 let key = IdempotencyKey::parse(&format!("tg:1:{}:{message}", user.0)).unwrap();
+                let marks = marks.clone();
                 async move {
-                    let replies =
-                        conversation.handle(Request::new(user, name, input).with_key(key)).await.unwrap();
+                    // As the bot does: the update's turn, its record committed with its effects,
+                    // the state settled after, the "sent" mark batched with others.
+                    let turn = log.turn(1, update);
+                    let (replies, settle) = conversation
+                        .with_store(turn.store())
+                        .handle_unsettled(Request::new(user, name, input).with_key(key))
+                        .await
+                        .unwrap();
                     let actions = render(user.0, Some((user.0, 1)), &replies);
-                    log.record(1, update, &actions).await.unwrap();
-                    log.mark_done(1, update, actions.len() as u32).await.unwrap();
+                    turn.finish(&actions).await.unwrap();
+                    conversation.settle(settle).await;
+                    marks.lock().unwrap().push((update, actions.len() as u32));
                     actions
                 }
             };
@@ -604,6 +633,7 @@ async fn database_limit(db: Db, users: i64, seconds: f64) -> f64 {
     for task in tasks {
         task.await.unwrap();
     }
+    marker.await.unwrap();
     (end - start) as f64 / (t1 - t0).as_secs_f64()
 }
 

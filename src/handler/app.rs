@@ -114,6 +114,11 @@ impl App {
         App { store, clock }
     }
 
+    /// The same use cases on another store (one bot update's, say), with the same clock.
+    pub fn with_store(&self, store: Arc<dyn Store>) -> App {
+        App { store, clock: self.clock.clone() }
+    }
+
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }

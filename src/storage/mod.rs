@@ -10,6 +10,7 @@ pub mod localcache;
 pub mod memory;
 pub mod postgres;
 pub mod sqlite;
+mod turn;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -367,10 +368,15 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => true,
+        // A server that is starting or stopping can cut a connection's set-up (TLS negotiation,
+        // start-up packets) short; sqlx reports that as a protocol error.
+        sqlx::Error::Protocol(_) => true,
         sqlx::Error::Database(db) => match db.code().as_deref() {
-            // PostgreSQL: connection exceptions, shutting down, too many connections.
+            // PostgreSQL: connection exceptions, shutting down, too many connections, not in a
+            // state to serve (55000, seen while a server is recovering), serialization failure
+            // and deadlock (the transaction was rolled back; running it again is the cure).
             Some(code) if code.starts_with("08") => true,
-            Some("57P01" | "57P02" | "57P03" | "53300") => true,
+            Some("57P01" | "57P02" | "57P03" | "53300" | "55000" | "40001" | "40P01") => true,
             // SQLite: BUSY (the busy timeout ran out), LOCKED, IOERR, CANTOPEN, FULL.
             Some(code) => code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14)),
             None => false,

@@ -51,7 +51,7 @@ use crate::challenge::{Challenge, ChallengeFilter, ChallengeId, ChallengeName, D
 use crate::clock::parse_date;
 use crate::goal::{Goal, GoalKind};
 use crate::progress::IdempotencyKey;
-use crate::repository::{Page, RepositoryError};
+use crate::repository::{Page, RepositoryError, Store};
 pub use crate::storage::localcache::CacheConfig;
 use crate::storage::localcache::{CacheStats, Lookup, StateCache};
 use crate::user::{DisplayName, UserId};
@@ -165,6 +165,25 @@ impl Outcome {
 
 type Turn = Result<Outcome, AppError>;
 
+/// What one handled input changes in the process's memory, applied by
+/// [`Conversation::settle`] once its database writes are committed.
+#[must_use = "an unsettled input leaves the user's state where it was"]
+#[derive(Debug)]
+pub struct Settle {
+    user: UserId,
+    state: Option<StateChange>,
+    /// The hash of the display name this input stored.
+    name_stored: Option<u64>,
+}
+
+#[derive(Debug)]
+enum StateChange {
+    /// Set (or refresh, which restarts its idle time) the user's state.
+    Put(Arc<State>),
+    /// Back to `MAIN_INIT`.
+    Remove,
+}
+
 /// The conversation engine: one per process, shared by every user. Cheap to clone.
 #[derive(Clone)]
 pub struct Conversation {
@@ -220,10 +239,26 @@ impl Conversation {
         }
     }
 
+    /// A conversation whose use cases run on `store` (the bot hands each update a store of its
+    /// own, whose writes commit with the update's record). Shares this one's state cache.
+    pub fn with_store(&self, store: Arc<dyn Store>) -> Conversation {
+        Conversation { app: self.app.with_store(store), ..self.clone() }
+    }
+
     /// Handles one input of one user and returns what to answer.
     pub async fn handle(&self, request: Request) -> Result<Vec<Reply>, StorageFailure> {
+        let (replies, settle) = self.handle_unsettled(request).await?;
+        self.settle(settle).await;
+        Ok(replies)
+    }
+
+    /// Handles one input like [`Conversation::handle`], but leaves what it changes in this
+    /// process's memory (the user's state, the display name known to be stored) to
+    /// [`Conversation::settle`]: the bot settles only once the input's database writes are
+    /// committed, so an input that is rolled back and handled again starts from the same state.
+    pub async fn handle_unsettled(&self, request: Request) -> Result<(Vec<Reply>, Settle), StorageFailure> {
         let Request { user, name, input, idempotency_key } = request;
-        self.remember(user, &name).await?;
+        let name_stored = self.remember(user, &name).await?;
         let (current, expired) = match self.states.get(user).await {
             Lookup::Live(state) => (Some(state), false),
             Lookup::Expired => (None, true),
@@ -245,42 +280,45 @@ impl Conversation {
             // A re-check refused the action (the challenge is gone, ended, or not the user's).
             Err(refused) => Outcome::main(Some(Text::new().italic(refused.to_string()))),
         };
-        match outcome.next {
-            Next::Keep => {
-                if let Some(state) = current {
-                    self.states.put(user, state).await;
-                }
-            }
-            Next::Main => {
-                if current.is_some() {
-                    self.states.remove(user).await;
-                }
-            }
-            Next::Set(State::MainInit) => self.states.remove(user).await,
-            Next::Set(next) => self.states.put(user, Arc::new(next)).await,
-        }
+        let state = match outcome.next {
+            Next::Keep => current.map(StateChange::Put),
+            Next::Main => current.map(|_| StateChange::Remove),
+            Next::Set(State::MainInit) => Some(StateChange::Remove),
+            Next::Set(next) => Some(StateChange::Put(Arc::new(next))),
+        };
         let mut replies = outcome.replies;
         for (i, reply) in replies.iter_mut().enumerate() {
             reply.mode = if is_button && i == 0 { ReplyMode::EditOriginal } else { ReplyMode::New };
         }
-        Ok(replies)
+        Ok((replies, Settle { user, state, name_stored }))
     }
 
-    /// Stores the user's display name when it is not the one stored last (by this process).
-    async fn remember(&self, user: UserId, name: &DisplayName) -> Result<(), StorageFailure> {
+    /// Applies what a handled input changes in memory (see [`Conversation::handle_unsettled`]).
+    pub async fn settle(&self, settle: Settle) {
+        let Settle { user, state, name_stored } = settle;
+        if let Some(hash) = name_stored {
+            self.names.insert(user.0, hash).await;
+        }
+        match state {
+            Some(StateChange::Put(state)) => self.states.put(user, state).await,
+            Some(StateChange::Remove) => self.states.remove(user).await,
+            None => {}
+        }
+    }
+
+    /// Stores the user's display name when it is not the one stored last (by this process);
+    /// returns its hash if it stored it, for [`Conversation::settle`] to remember.
+    async fn remember(&self, user: UserId, name: &DisplayName) -> Result<Option<u64>, StorageFailure> {
         let hash = self.hasher.hash_one(name);
         if self.names.get(&user.0).await == Some(hash) {
-            return Ok(());
+            return Ok(None);
         }
         match self.app.remember_user(user, name).await {
-            Ok(()) => {
-                self.names.insert(user.0, hash).await;
-                Ok(())
-            }
+            Ok(()) => Ok(Some(hash)),
             Err(AppError::Storage(e)) => Err(StorageFailure(e)),
             Err(other) => {
                 tracing::warn!(user = user.0, error = %other, "could not store a display name");
-                Ok(())
+                Ok(None)
             }
         }
     }

@@ -4,14 +4,22 @@
 //!
 //! [`DeliveryLog`] is the repository trait; the SQL stores implement it in
 //! `storage::{sqlite,postgres}::delivery`, and [`MemoryDeliveryLog`] serves tests.
+//!
+//! An update is handled in a [`Turn`]: the repositories it hands out share one transaction, and
+//! [`Turn::finish`] records the update with its answers in that same transaction, so its effects
+//! and its record commit together or not at all (`storage::turn` explains the mechanics). An
+//! update without effects is recorded with PostgreSQL's asynchronous commit: a crash of the
+//! database server (not of the bot) in the following fraction of a second could forget that it
+//! was answered, and answer it again if it is delivered again; nothing else is at stake.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::repository::RepositoryError;
+use crate::repository::{RepositoryError, Store};
+use crate::storage::memory::MemoryStore;
 
 /// One button of an inline keyboard: its label and its callback data (at most 64 bytes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,15 +91,55 @@ pub struct Handled {
 }
 
 impl Handled {
+    /// A record as stored: its actions as JSON and how many were performed.
+    pub fn from_stored(update_id: i64, actions: &str, done: i64) -> Result<Handled, RepositoryError> {
+        Ok(Handled { update_id, actions: decode_actions(actions)?, done: u32::try_from(done).unwrap_or(0) })
+    }
+
     pub fn is_complete(&self) -> bool {
         self.done as usize >= self.actions.len()
     }
+}
+
+/// How [`Turn::finish`] went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finished {
+    /// The update's effects and its record were committed.
+    Recorded(Handled),
+    /// The update had been recorded already (by an earlier run): this turn's effects were rolled
+    /// back; answer with what was recorded then.
+    Earlier(Handled),
+}
+
+impl Finished {
+    pub fn handled(self) -> Handled {
+        match self {
+            Finished::Recorded(h) | Finished::Earlier(h) => h,
+        }
+    }
+}
+
+/// The handling of one update: the store it changes things through, and the record that commits
+/// with those changes.
+#[async_trait]
+pub trait Turn: Send + Sync {
+    /// The repositories for this update; their writes wait for [`Turn::finish`].
+    fn store(&self) -> Arc<dyn Store>;
+
+    /// Records the update as handled, answered by `actions`, and commits its effects with the
+    /// record. If a write of the turn failed midway, its effects are rolled back and only the
+    /// record is written (the answer describes the failure). Dropping a turn without finishing
+    /// it rolls everything back.
+    async fn finish(&self, actions: &[Action]) -> Result<Finished, RepositoryError>;
 }
 
 /// The delivery state of one bot (keyed by the bot's id, the part of the token before the colon,
 /// so two bots may share a database).
 #[async_trait]
 pub trait DeliveryLog: Send + Sync {
+    /// Begins handling update `update_id` (no database work until it is used).
+    fn turn(&self, bot: i64, update_id: i64) -> Box<dyn Turn>;
+
     /// The offset polling resumes from: every update below it was handled and answered.
     async fn resume_offset(&self, bot: i64) -> Result<Option<i64>, RepositoryError>;
 
@@ -110,16 +158,31 @@ pub trait DeliveryLog: Send + Sync {
     /// Records that the first `done` answers of an update were performed.
     async fn mark_done(&self, bot: i64, update_id: i64, done: u32) -> Result<(), RepositoryError>;
 
+    /// [`DeliveryLog::mark_done`] for several updates at once (`(update_id, done)` pairs).
+    async fn mark_done_many(&self, bot: i64, marks: &[(i64, u32)]) -> Result<(), RepositoryError> {
+        for &(update_id, done) in marks {
+            self.mark_done(bot, update_id, done).await?;
+        }
+        Ok(())
+    }
+
     /// Telegram started a new sequence of update ids (it does after a week without updates):
     /// forgets every handled update of the old one and sets the resume offset to `offset`, even
     /// if that is lower.
     async fn restart_sequence(&self, bot: i64, offset: i64) -> Result<(), RepositoryError>;
 }
 
-/// A [`DeliveryLog`] in memory (tests; state dies with the process).
-#[derive(Default)]
+/// A [`DeliveryLog`] in memory (tests; state dies with the process). Its turns apply effects to
+/// its store at once: there is no transaction to share, so a turn dropped midway keeps them.
 pub struct MemoryDeliveryLog {
-    inner: Mutex<MemoryInner>,
+    inner: Arc<Mutex<MemoryInner>>,
+    store: Arc<dyn Store>,
+}
+
+impl Default for MemoryDeliveryLog {
+    fn default() -> Self {
+        MemoryDeliveryLog::with_store(Arc::new(MemoryStore::new()))
+    }
 }
 
 #[derive(Default)]
@@ -133,6 +196,11 @@ struct MemoryInner {
 impl MemoryDeliveryLog {
     pub fn new() -> MemoryDeliveryLog {
         MemoryDeliveryLog::default()
+    }
+
+    /// A log whose turns hand out `store`.
+    pub fn with_store(store: Arc<dyn Store>) -> MemoryDeliveryLog {
+        MemoryDeliveryLog { inner: Arc::default(), store }
     }
 
     /// Simulates the database going down (`true`) or coming back.
@@ -149,8 +217,41 @@ impl MemoryDeliveryLog {
     }
 }
 
+struct MemoryTurn {
+    log: MemoryDeliveryLog,
+    bot: i64,
+    update_id: i64,
+}
+
+#[async_trait]
+impl Turn for MemoryTurn {
+    fn store(&self) -> Arc<dyn Store> {
+        self.log.store.clone()
+    }
+
+    async fn finish(&self, actions: &[Action]) -> Result<Finished, RepositoryError> {
+        let (bot, update_id) = (self.bot, self.update_id);
+        self.log.with(|i| {
+            let handled = i.handled.entry(bot).or_default();
+            match handled.get(&update_id) {
+                Some(earlier) => Finished::Earlier(earlier.clone()),
+                None => {
+                    let h = Handled { update_id, actions: actions.to_vec(), done: 0 };
+                    handled.insert(update_id, h.clone());
+                    Finished::Recorded(h)
+                }
+            }
+        })
+    }
+}
+
 #[async_trait]
 impl DeliveryLog for MemoryDeliveryLog {
+    fn turn(&self, bot: i64, update_id: i64) -> Box<dyn Turn> {
+        let log = MemoryDeliveryLog { inner: self.inner.clone(), store: self.store.clone() };
+        Box::new(MemoryTurn { log, bot, update_id })
+    }
+
     async fn resume_offset(&self, bot: i64) -> Result<Option<i64>, RepositoryError> {
         self.with(|i| i.offsets.get(&bot).copied())
     }

@@ -21,9 +21,9 @@ use async_trait::async_trait;
 use teloxide::types::{CallbackQuery, ChatKind, Message, MessageKind, Update, UpdateKind, User};
 use tokio_util::sync::CancellationToken;
 
-use super::delivery::{Action, Button};
+use super::delivery::{Action, Button, Turn};
 use super::html::{HtmlBuilder, shorten};
-use super::poller::{Responder, Response, Transient};
+use super::poller::{AfterCommit, Responder, Response, Transient};
 use super::sender::Sender;
 use crate::handler::conversation::{Conversation, Input, MAX_PAYLOAD_BYTES, Reply, ReplyMode, Request, Span};
 use crate::progress::IdempotencyKey;
@@ -81,22 +81,27 @@ impl TelegramFace {
     /// (a server restarting produces all sorts of errors), then answered with an apology.
     async fn converse(
         &self,
+        turn: &dyn Turn,
         update_id: i64,
         user: &User,
         input: Input,
         key: Option<IdempotencyKey>,
-    ) -> Result<Vec<Reply>, Converse> {
+    ) -> Result<(Vec<Reply>, Option<AfterCommit>), Converse> {
         let id = UserId(user.id.0 as i64);
         let mut request = Request::new(id, display_name(user), input);
         if let Some(key) = key {
             request = request.with_key(key);
         }
-        let result = self.conversation.handle(request).await;
+        // The update's own store: what the input changes commits with the update's record, and
+        // the conversation's state moves on only then.
+        let conversation = self.conversation.with_store(turn.store());
+        let result = conversation.handle_unsettled(request).await;
         let mut failures = self.failures.lock().expect("lock");
         match result {
-            Ok(replies) => {
+            Ok((replies, settle)) => {
                 failures.remove(&update_id);
-                Ok(replies)
+                let then: AfterCommit = Box::pin(async move { conversation.settle(settle).await });
+                Ok((replies, Some(then)))
             }
             Err(failure) if failure.is_unavailable() => Err(Converse::Retry(Transient(failure.to_string()))),
             Err(failure) => {
@@ -107,12 +112,17 @@ impl TelegramFace {
                 }
                 failures.remove(&update_id);
                 tracing::error!(user = id.0, update_id, "the conversation failed: {failure}");
-                Ok(vec![failure.reply()])
+                Ok((vec![failure.reply()], None))
             }
         }
     }
 
-    async fn on_message(&self, update_id: i64, message: &Message) -> Result<Response, Transient> {
+    async fn on_message(
+        &self,
+        turn: &dyn Turn,
+        update_id: i64,
+        message: &Message,
+    ) -> Result<Response, Transient> {
         let Some(user) = message.from.as_ref().filter(|u| !u.is_bot) else { return Ok(Response::Ignore) };
         let chat_id = message.chat.id.0;
         match &message.chat.kind {
@@ -137,8 +147,9 @@ impl TelegramFace {
                 buttons: vec![],
             }]));
         };
-        match self.converse(update_id, user, Input::from_message(text), self.message_key(message)).await {
-            Ok(replies) => Ok(Response::Answer(render(chat_id, None, &replies))),
+        match self.converse(turn, update_id, user, Input::from_message(text), self.message_key(message)).await
+        {
+            Ok((replies, then)) => Ok(answer_then(render(chat_id, None, &replies), then)),
             Err(Converse::Retry(e)) => Err(e),
         }
     }
@@ -165,7 +176,12 @@ impl TelegramFace {
         }])
     }
 
-    async fn on_press(&self, update_id: i64, query: &CallbackQuery) -> Result<Response, Transient> {
+    async fn on_press(
+        &self,
+        turn: &dyn Turn,
+        update_id: i64,
+        query: &CallbackQuery,
+    ) -> Result<Response, Transient> {
         let query_id = query.id.0.clone();
         let answer =
             |text: Option<&str>| Action::Answer { query_id: query_id.clone(), text: text.map(str::to_owned) };
@@ -182,8 +198,13 @@ impl TelegramFace {
         let pressed = message_id.map(|id| (chat.id.0, id));
         // Telegram shows a spinner on the button until the query is answered: if handling is slow
         // (the database is struggling), answer it early and finish the handling anyway.
-        let handling =
-            self.converse(update_id, &query.from, Input::Button(data.to_owned()), self.query_key(query));
+        let handling = self.converse(
+            turn,
+            update_id,
+            &query.from,
+            Input::Button(data.to_owned()),
+            self.query_key(query),
+        );
         tokio::pin!(handling);
         let handled = tokio::select! {
             result = &mut handling => result,
@@ -193,11 +214,11 @@ impl TelegramFace {
             }
         };
         match handled {
-            Ok(replies) => {
+            Ok((replies, then)) => {
                 let early = self.answered_early.lock().expect("lock").remove(&query_id);
                 let mut actions = if early { Vec::new() } else { vec![answer(None)] };
                 actions.extend(render(chat.id.0, pressed, &replies));
-                Ok(Response::Answer(actions))
+                Ok(answer_then(actions, then))
             }
             Err(Converse::Retry(e)) => {
                 // The press will be handled when the database is back, but Telegram keeps the
@@ -234,10 +255,10 @@ enum Converse {
 
 #[async_trait]
 impl Responder for TelegramFace {
-    async fn respond(&self, update_id: i64, update: &Update) -> Result<Response, Transient> {
+    async fn respond(&self, turn: &dyn Turn, update_id: i64, update: &Update) -> Result<Response, Transient> {
         match &update.kind {
-            UpdateKind::Message(message) => self.on_message(update_id, message).await,
-            UpdateKind::CallbackQuery(query) => self.on_press(update_id, query).await,
+            UpdateKind::Message(message) => self.on_message(turn, update_id, message).await,
+            UpdateKind::CallbackQuery(query) => self.on_press(turn, update_id, query).await,
             UpdateKind::MyChatMember(change) => {
                 tracing::info!(
                     update_id,
@@ -252,6 +273,13 @@ impl Responder for TelegramFace {
                 Ok(Response::Ignore)
             }
         }
+    }
+}
+
+fn answer_then(actions: Vec<Action>, then: Option<AfterCommit>) -> Response {
+    match then {
+        Some(then) => Response::AnswerThen(actions, then),
+        None => Response::Answer(actions),
     }
 }
 

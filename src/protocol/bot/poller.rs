@@ -6,9 +6,17 @@
 //!   recognised and skipped.
 //! - Each user has a queue: their updates are handled in order, one at a time; different users
 //!   run concurrently, at most `workers` at once.
-//! - Handling an update: ask the [`Responder`] for the answers, record them in the outbox
-//!   ([`DeliveryLog::record`]), perform them, mark them done. An update that an earlier run
-//!   recorded is not handled again: its answers that were not yet performed are performed.
+//! - Handling an update: open a [`Turn`], ask the [`Responder`] for the answers (whatever it
+//!   changes, it changes through the turn's store), then [`Turn::finish`]: the update's record in
+//!   the outbox, with its answers, commits in the same transaction as its effects. Then perform
+//!   the answers and mark them done. An update that an earlier run recorded is not handled again:
+//!   its answers that were not yet performed are performed.
+//! - "Answers sent" marks are written by a task of their own, all that arrived meanwhile in one
+//!   statement (group commit); a worker waits for its mark before its update counts as done, so
+//!   an update is never confirmed before its mark is written. A crash between an answer and its
+//!   mark, or a lost response to a send, repeats that answer if the update is delivered again:
+//!   Telegram cannot tell whether a message was sent, so the remaining choice would be to risk
+//!   losing it.
 //! - The watermark is saved in the database (by a task of its own, at most every 250 ms, and at
 //!   shutdown), and polling resumes from it at the next start. A saved offset that lags behind
 //!   only means that updates the outbox recognises may come again. Outbox rows below the offset
@@ -20,20 +28,21 @@
 //! - Shutdown: stop polling, let in-flight updates finish (up to a grace period), save and
 //!   confirm the offset. Work still unfinished then is abandoned unconfirmed, to be redelivered.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::value::RawValue;
 use teloxide::types::Update;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::api::{Api, Retry};
-use super::delivery::{Action, DeliveryLog, Handled};
+use super::delivery::{Action, DeliveryLog, Finished, Handled, Turn};
 use super::limiter::RateLimiter;
 use super::sender::{Abandoned, Backoff, Sender, pause};
 use super::settings::BotSettings;
@@ -55,13 +64,30 @@ const SLOW_UPDATE: Duration = Duration::from_millis(100);
 /// How often, at most, the polling offset is saved while updates keep coming.
 const SAVE_OFFSET_EVERY: Duration = Duration::from_millis(250);
 
+/// Work to do once an update's effects are committed (the conversation's state moving on).
+pub type AfterCommit = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// What the bot makes of one update.
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
-    /// Nothing to do and nothing changed (a sticker in a group, an edited message…).
+    /// Nothing to do and nothing changed (a sticker in a group, an edited message…). Anything
+    /// written through the turn is rolled back.
     Ignore,
     /// These calls answer it (maybe none, if it changed something without a reply).
     Answer(Vec<Action>),
+    /// These calls answer it, and this runs once its effects and record are committed (never if
+    /// they are rolled back, or if an earlier run had recorded the update already).
+    AnswerThen(Vec<Action>, AfterCommit),
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Response::Ignore => f.write_str("Ignore"),
+            Response::Answer(actions) | Response::AnswerThen(actions, _) => {
+                f.debug_tuple("Answer").field(actions).finish()
+            }
+        }
+    }
 }
 
 /// A failure worth retrying later: the database is unreachable.
@@ -78,10 +104,10 @@ impl From<RepositoryError> for Transient {
 /// Turns updates into answers: the Telegram face of the conversation.
 #[async_trait]
 pub trait Responder: Send + Sync {
-    /// The answers to one update. `Err` means "try again later": the update stays unconfirmed.
-    /// Whatever it changes must be safe to change again if the process dies before the answers
-    /// are recorded (progress carries the update id as its idempotency key).
-    async fn respond(&self, update_id: i64, update: &Update) -> Result<Response, Transient>;
+    /// The answers to one update, making its changes through `turn`'s store (they commit with
+    /// the answers' record, or not at all). `Err` means "try again later": the turn is rolled
+    /// back and the update stays unconfirmed.
+    async fn respond(&self, turn: &dyn Turn, update_id: i64, update: &Update) -> Result<Response, Transient>;
 }
 
 /// Counters, for logs and the benchmark.
@@ -90,6 +116,8 @@ pub struct Stats {
     pub handled: std::sync::atomic::AtomicU64,
     pub replayed: std::sync::atomic::AtomicU64,
     pub polls: std::sync::atomic::AtomicU64,
+    /// Statements that wrote "answers sent" marks.
+    pub mark_batches: std::sync::atomic::AtomicU64,
 }
 
 /// The delivery machinery for one bot.
@@ -127,6 +155,16 @@ struct Shared {
     /// Fires when the shutdown grace is over: everything still waiting gives up.
     abandon: CancellationToken,
     stats: Arc<Stats>,
+    /// "Answers sent" marks, for the task that writes them.
+    marks: mpsc::UnboundedSender<Mark>,
+}
+
+/// "The first `done` answers of update `update_id` were performed"; `written` hears when the
+/// mark is in the database.
+struct Mark {
+    update_id: i64,
+    done: u32,
+    written: oneshot::Sender<()>,
 }
 
 struct Job {
@@ -177,6 +215,7 @@ impl Poller {
         }
         tracing::info!(offset = floor, "polling for updates");
         let (offset_tx, mut offset_rx) = watch::channel(floor);
+        let (marks, marks_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             log: self.log.clone(),
             responder: self.responder.clone(),
@@ -191,7 +230,17 @@ impl Poller {
             tasks: TaskTracker::new(),
             abandon: abandon.clone(),
             stats: self.stats.clone(),
+            marks,
         });
+        let stop_marker = CancellationToken::new();
+        let marker = tokio::spawn(write_marks(
+            self.log.clone(),
+            self.bot_id,
+            backoff,
+            marks_rx,
+            stop_marker.clone(),
+            self.stats.clone(),
+        ));
 
         // Offsets: the one saved in the database, and the one Telegram confirmed (below which
         // the outbox may forget).
@@ -293,6 +342,8 @@ impl Poller {
         }
         stop_saver.cancel();
         let _ = saver.await;
+        stop_marker.cancel();
+        let _ = tokio::time::timeout(Duration::from_millis(800), marker).await;
         let offset = shared.watermark.lock().expect("watermark lock").offset();
         // One quick try: the database may be what is failing.
         let _ =
@@ -410,28 +461,35 @@ impl Shared {
         let Some(update) = &job.update else { return Ok(()) };
         let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
-        let response = loop {
+        let handled = loop {
+            let turn = self.log.turn(self.bot_id, job.id);
+            // Dropping a turn midway (shutdown) rolls its transaction back; the update stays
+            // unconfirmed.
             let responded = tokio::select! {
-                r = self.responder.respond(job.id, update) => r,
-                // Dropping a turn midway rolls its transaction back; the update stays unconfirmed.
+                r = self.responder.respond(&*turn, job.id, update) => r,
                 _ = self.abandon.cancelled() => return Err(Abandoned),
             };
-            match responded {
-                Ok(response) => break response,
-                Err(e) => {
-                    let wait = self.backoff.delay(attempt);
-                    attempt = attempt.saturating_add(1);
-                    tracing::warn!(update_id = job.id, wait_ms = wait.as_millis() as u64, "will retry: {e}");
-                    pause(wait, &self.abandon).await?;
-                }
-            }
+            let failure = match responded {
+                Ok(Response::Ignore) => return Ok(()),
+                Ok(Response::Answer(actions)) => match self.finish(&*turn, &actions).await? {
+                    Ok(finished) => break finished.handled(),
+                    Err(e) => e.to_string(),
+                },
+                Ok(Response::AnswerThen(actions, then)) => match self.finish(&*turn, &actions).await? {
+                    Ok(Finished::Recorded(handled)) => {
+                        then.await;
+                        break handled;
+                    }
+                    Ok(Finished::Earlier(handled)) => break handled,
+                    Err(e) => e.to_string(),
+                },
+                Err(e) => e.0,
+            };
+            let wait = self.backoff.delay(attempt);
+            attempt = attempt.saturating_add(1);
+            tracing::warn!(update_id = job.id, wait_ms = wait.as_millis() as u64, "will retry: {failure}");
+            pause(wait, &self.abandon).await?;
         };
-        let Response::Answer(actions) = response else { return Ok(()) };
-        let responded = started.elapsed();
-        let handled = retry_db("record a handled update", self.backoff, &self.abandon, || {
-            self.log.record(self.bot_id, job.id, &actions)
-        })
-        .await?;
         let recorded = started.elapsed();
         self.stats.handled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.perform(handled).await?;
@@ -439,13 +497,24 @@ impl Shared {
         if took >= SLOW_UPDATE {
             tracing::debug!(
                 update_id = job.id,
-                respond_ms = responded.as_millis() as u64,
-                record_ms = (recorded - responded).as_millis() as u64,
+                handle_ms = recorded.as_millis() as u64,
                 answer_ms = (took - recorded).as_millis() as u64,
                 "slow update"
             );
         }
         Ok(())
+    }
+
+    /// Commits a turn with its record, unless shutdown's grace runs out first.
+    async fn finish(
+        &self,
+        turn: &dyn Turn,
+        actions: &[Action],
+    ) -> Result<Result<Finished, RepositoryError>, Abandoned> {
+        tokio::select! {
+            r = turn.finish(actions) => Ok(r),
+            _ = self.abandon.cancelled() => Err(Abandoned),
+        }
     }
 
     /// Performs the answers not yet performed, recording progress after each visible one.
@@ -454,11 +523,16 @@ impl Shared {
         for (index, action) in handled.actions.iter().enumerate().skip(start) {
             self.sender.perform(action, &self.abandon).await?;
             if action.is_visible() {
-                let done = index as u32 + 1;
-                retry_db("record a sent answer", self.backoff, &self.abandon, || {
-                    self.log.mark_done(self.bot_id, handled.update_id, done)
-                })
-                .await?;
+                // The marker task writes it, with the marks of other updates.
+                let (written, wait) = oneshot::channel();
+                let mark = Mark { update_id: handled.update_id, done: index as u32 + 1, written };
+                if self.marks.send(mark).is_err() {
+                    return Err(Abandoned);
+                }
+                tokio::select! {
+                    r = wait => r.map_err(|_| Abandoned)?,
+                    _ = self.abandon.cancelled() => return Err(Abandoned),
+                }
             }
         }
         Ok(())
@@ -478,6 +552,70 @@ fn restarted_sequence(offset: i64, updates: &[Box<RawValue>]) -> Option<i64> {
         .map(|u| u.update_id)
         .min()?;
     (offset > 0 && first < offset).then_some(first)
+}
+
+/// Writes "answers sent" marks as they come, all that arrived meanwhile in one statement, and
+/// tells each waiting worker when its mark is written; until `stop` (then what is left, once).
+async fn write_marks(
+    log: Arc<dyn DeliveryLog>,
+    bot: i64,
+    backoff: Backoff,
+    mut marks: mpsc::UnboundedReceiver<Mark>,
+    stop: CancellationToken,
+    stats: Arc<Stats>,
+) {
+    let mut pending: BTreeMap<i64, u32> = BTreeMap::new();
+    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+    let mut failures = 0u32;
+    fn take(mark: Mark, pending: &mut BTreeMap<i64, u32>, waiting: &mut Vec<oneshot::Sender<()>>) {
+        let done = pending.entry(mark.update_id).or_insert(mark.done);
+        *done = (*done).max(mark.done);
+        waiting.push(mark.written);
+    }
+    loop {
+        if pending.is_empty() {
+            tokio::select! {
+                mark = marks.recv() => match mark {
+                    Some(mark) => take(mark, &mut pending, &mut waiting),
+                    None => return,
+                },
+                _ = stop.cancelled() => {}
+            }
+        }
+        while let Ok(mark) = marks.try_recv() {
+            take(mark, &mut pending, &mut waiting);
+        }
+        if pending.is_empty() {
+            return;
+        }
+        let batch: Vec<(i64, u32)> = pending.iter().map(|(id, done)| (*id, *done)).collect();
+        stats.mark_batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match log.mark_done_many(bot, &batch).await {
+            Ok(()) => {
+                pending.clear();
+                failures = 0;
+                for written in waiting.drain(..) {
+                    let _ = written.send(());
+                }
+            }
+            Err(e) => {
+                // Kept, merged with later marks, and tried again; their workers wait (and their
+                // updates stay unconfirmed) until then.
+                let wait = backoff.delay(failures);
+                failures = failures.saturating_add(1);
+                tracing::warn!(
+                    wait_ms = wait.as_millis() as u64,
+                    "could not record sent answers; retrying: {e}"
+                );
+                if pause(wait, &stop).await.is_err() {
+                    return;
+                }
+            }
+        }
+        if stop.is_cancelled() && marks.is_empty() {
+            return;
+        }
+    }
 }
 
 /// Saves the offset whenever it moves (or what Telegram confirmed does), at most every

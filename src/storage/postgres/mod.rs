@@ -12,8 +12,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Connection, Executor, PgConnection, Postgres, QueryBuilder, Transaction};
+use sqlx::{Connection, Executor, PgConnection, Postgres, QueryBuilder};
 
+use super::turn::{self, Conn, TurnCell};
 use super::{
     ChallengeRow, DatabaseUrl, EntryRow, LockedParticipant, MigrationReport, ParticipantRow, StandingRow,
     StorageError, TallyRow, db_error, goal_is_met, goal_kind, is_foreign_key_violation, is_unique_violation,
@@ -32,10 +33,19 @@ mod delivery;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 /// The repositories on a PostgreSQL database. Cheap to clone (the pool is shared).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
     url: DatabaseUrl,
+    /// Set in the store handed to one bot update: its calls share that update's transaction
+    /// (`storage::turn`).
+    turn: Option<TurnCell<Postgres>>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").field("url", &self.url).field("turn", &self.turn.is_some()).finish()
+    }
 }
 
 impl PostgresStore {
@@ -70,7 +80,7 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(|e| StorageError::connect(&db_url, &e))?;
-        Ok(PostgresStore { pool, url: db_url })
+        Ok(PostgresStore { pool, url: db_url, turn: None })
     }
 
     /// A store on a pool you configured. Does not migrate.
@@ -84,7 +94,7 @@ impl PostgresStore {
             options.get_port(),
             database
         ));
-        PostgresStore { pool, url }
+        PostgresStore { pool, url, turn: None }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -107,8 +117,19 @@ impl PostgresStore {
         &MIGRATOR
     }
 
-    async fn write(&self) -> Result<Transaction<'static, Postgres>, RepositoryError> {
-        self.pool.begin().await.map_err(db_error)
+    /// A write transaction (the turn's, in a bot update).
+    async fn write(&self) -> Result<Conn<'_, Postgres>, RepositoryError> {
+        turn::writer(&self.pool, self.turn.as_ref(), "BEGIN").await
+    }
+
+    /// A connection to read with (the turn's transaction once it wrote).
+    async fn read(&self) -> Result<Conn<'_, Postgres>, RepositoryError> {
+        turn::reader(&self.pool, self.turn.as_ref()).await
+    }
+
+    /// This store for one bot update: its calls share one transaction, begun at the first write.
+    pub(crate) fn for_turn(&self) -> PostgresStore {
+        PostgresStore { turn: Some(turn::new_cell()), ..self.clone() }
     }
 }
 
@@ -267,7 +288,7 @@ impl ChallengeRepository for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         row.try_into()
     }
 
@@ -277,7 +298,7 @@ impl ChallengeRepository for PostgresStore {
                default_goal_hundredths FROM challenges WHERE id = $1",
         )
         .bind(id.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.read().await?)
         .await
         .map_err(db_error)?;
         row.map(Challenge::try_from).transpose()
@@ -289,11 +310,12 @@ impl ChallengeRepository for PostgresStore {
         page: Page,
     ) -> Result<Paged<Challenge>, RepositoryError> {
         // One snapshot for the count and the page.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .await
-            .map_err(db_error)?;
+        let mut tx = turn::snapshot(
+            &self.pool,
+            self.turn.as_ref(),
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        )
+        .await?;
         let mut count = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM challenges c");
         push_filter(&mut count, filter);
         let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await.map_err(db_error)?;
@@ -304,7 +326,7 @@ impl ChallengeRepository for PostgresStore {
         push_filter(&mut select, filter);
         select.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
         let rows: Vec<ChallengeRow> = select.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(Paged {
             items: rows.into_iter().map(Challenge::try_from).collect::<Result<_, _>>()?,
             total: u64::try_from(total).unwrap_or(0),
@@ -337,7 +359,7 @@ impl GoalRepository for PostgresStore {
         let already = RepositoryError::AlreadyJoined { challenge: challenge.0, user: user.0 };
         match inserted {
             Ok(Some(row)) => {
-                tx.commit().await.map_err(db_error)?;
+                tx.commit().await?;
                 Ok(row.into())
             }
             Ok(None) => Err(already),
@@ -358,7 +380,7 @@ impl GoalRepository for PostgresStore {
         )
         .bind(challenge.0)
         .bind(user.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.read().await?)
         .await
         .map_err(db_error)?;
         Ok(row.map(Participant::from))
@@ -391,7 +413,7 @@ impl GoalRepository for PostgresStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(row.into())
     }
 
@@ -413,7 +435,7 @@ impl GoalRepository for PostgresStore {
              ORDER BY p.joined_at, p.user_id",
         )
         .bind(challenge.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.read().await?)
         .await
         .map_err(db_error)?;
         Ok(rows.into_iter().map(Standing::from).collect())
@@ -429,7 +451,9 @@ impl ProgressRepository for PostgresStore {
         if let Some(key) = &new.idempotency_key
             && let Some(row) = entry_by_key(&mut tx, key).await?
         {
-            return duplicate(&mut tx, row).await;
+            let recorded = duplicate(&mut tx, row).await?;
+            tx.commit().await?;
+            return Ok(recorded);
         }
         // From here on, entries of this participant are recorded one at a time: the tally below
         // sees every earlier entry and completion is set exactly once.
@@ -456,7 +480,9 @@ impl ProgressRepository for PostgresStore {
             let row = entry_by_key(&mut tx, key).await?.ok_or_else(|| {
                 RepositoryError::Backend("an idempotency key conflicted but its entry is missing".into())
             })?;
-            return duplicate(&mut tx, row).await;
+            let recorded = duplicate(&mut tx, row).await?;
+            tx.commit().await?;
+            return Ok(recorded);
         };
         let tally = tally_of(&mut *tx, new.challenge.0, new.user.0).await?;
         // Completion is re-judged with the new tally: set to this entry's time when the goal
@@ -474,7 +500,7 @@ impl ProgressRepository for PostgresStore {
                 .await
                 .map_err(db_error)?;
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(Recorded { entry: row.try_into()?, duplicate: false, tally, completed_now, completed_at })
     }
 
@@ -489,14 +515,14 @@ impl ProgressRepository for PostgresStore {
         )
         .bind(challenge.0)
         .bind(user.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.read().await?)
         .await
         .map_err(db_error)?;
         rows.into_iter().map(ProgressEntry::try_from).collect()
     }
 
     async fn tally(&self, challenge: ChallengeId, user: UserId) -> Result<Tally, RepositoryError> {
-        tally_of(&self.pool, challenge.0, user.0).await
+        tally_of(&mut *self.read().await?, challenge.0, user.0).await
     }
 
     async fn undo_last_progress(
@@ -517,6 +543,7 @@ impl ProgressRepository for PostgresStore {
         .await
         .map_err(db_error)?;
         let Some(row) = deleted else {
+            tx.commit().await?;
             return Ok(None);
         };
         let tally = tally_of(&mut *tx, challenge.0, user.0).await?;
@@ -532,7 +559,7 @@ impl ProgressRepository for PostgresStore {
             .await
             .map_err(db_error)?;
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(Some((row.try_into()?, tally)))
     }
 }
@@ -551,6 +578,6 @@ impl UserRepository for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
+        tx.commit().await
     }
 }

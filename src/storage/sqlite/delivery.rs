@@ -1,21 +1,80 @@
 //! The Telegram bot's delivery state on SQLite: [`DeliveryLog`] for [`SqliteStore`]
 //! (tables from `migrations/sqlite/0002_bot_delivery.sql`). Each call is one autocommit
-//! statement (two for `save_offset`), each safe on its own.
+//! statement (two for `save_offset`), each safe on its own, except a turn's finish, which adds
+//! the record to the update's transaction and commits it.
 
 use async_trait::async_trait;
 use chrono::Utc;
+use sqlx::{Sqlite, SqliteConnection};
 
 use super::SqliteStore;
-use crate::protocol::bot::delivery::{Action, DeliveryLog, Handled, decode_actions, encode_actions};
+use crate::protocol::bot::delivery::{Action, DeliveryLog, Finished, Handled, Turn, encode_actions};
 use crate::repository::RepositoryError;
 use crate::storage::db_error;
+use crate::storage::turn::{Outbox, SqlTurn, TurnCell};
 
-fn handled(update_id: i64, actions: &str, done: i64) -> Result<Handled, RepositoryError> {
-    Ok(Handled { update_id, actions: decode_actions(actions)?, done: u32::try_from(done).unwrap_or(0) })
+#[async_trait]
+impl Outbox for SqliteStore {
+    type DB = Sqlite;
+
+    fn turn_cell(&self) -> &TurnCell<Sqlite> {
+        self.turn.as_ref().expect("a turn's store has a turn")
+    }
+
+    async fn insert_record(
+        conn: &mut SqliteConnection,
+        bot: i64,
+        update_id: i64,
+        actions: &[Action],
+    ) -> Result<bool, sqlx::Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO bot_updates (bot_id, update_id, actions, done, handled_at) VALUES (?, ?, ?, 0, ?) \
+             ON CONFLICT (bot_id, update_id) DO NOTHING",
+        )
+        .bind(bot)
+        .bind(update_id)
+        .bind(encode_actions(actions))
+        .bind(Utc::now())
+        .execute(conn)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    async fn stored_record(
+        conn: &mut SqliteConnection,
+        bot: i64,
+        update_id: i64,
+    ) -> Result<Handled, RepositoryError> {
+        let (stored, done): (String, i64) =
+            sqlx::query_as("SELECT actions, done FROM bot_updates WHERE bot_id = ? AND update_id = ?")
+                .bind(bot)
+                .bind(update_id)
+                .fetch_one(conn)
+                .await
+                .map_err(db_error)?;
+        Handled::from_stored(update_id, &stored, done)
+    }
+
+    async fn record_alone(
+        &self,
+        bot: i64,
+        update_id: i64,
+        actions: &[Action],
+    ) -> Result<Finished, RepositoryError> {
+        let mut conn = self.pool().acquire().await.map_err(db_error)?;
+        if Self::insert_record(&mut conn, bot, update_id, actions).await.map_err(db_error)? {
+            return Ok(Finished::Recorded(Handled { update_id, actions: actions.to_vec(), done: 0 }));
+        }
+        Ok(Finished::Earlier(Self::stored_record(&mut conn, bot, update_id).await?))
+    }
 }
 
 #[async_trait]
 impl DeliveryLog for SqliteStore {
+    fn turn(&self, bot: i64, update_id: i64) -> Box<dyn Turn> {
+        Box::new(SqlTurn { store: self.for_turn(), bot, update_id })
+    }
+
     async fn resume_offset(&self, bot: i64) -> Result<Option<i64>, RepositoryError> {
         sqlx::query_scalar("SELECT next_offset FROM bot_offsets WHERE bot_id = ?")
             .bind(bot)
@@ -55,32 +114,25 @@ impl DeliveryLog for SqliteStore {
         .fetch_all(self.pool())
         .await
         .map_err(db_error)?;
-        rows.iter().map(|(id, actions, done)| handled(*id, actions, *done)).collect()
+        rows.iter().map(|(id, actions, done)| Handled::from_stored(*id, actions, *done)).collect()
     }
 
     async fn record(&self, bot: i64, update_id: i64, actions: &[Action]) -> Result<Handled, RepositoryError> {
-        let inserted = sqlx::query(
-            "INSERT INTO bot_updates (bot_id, update_id, actions, done, handled_at) VALUES (?, ?, ?, 0, ?) \
-             ON CONFLICT (bot_id, update_id) DO NOTHING",
-        )
-        .bind(bot)
-        .bind(update_id)
-        .bind(encode_actions(actions))
-        .bind(Utc::now())
-        .execute(self.pool())
-        .await
-        .map_err(db_error)?;
-        if inserted.rows_affected() == 1 {
-            return Ok(Handled { update_id, actions: actions.to_vec(), done: 0 });
-        }
-        let (stored, done): (String, i64) =
-            sqlx::query_as("SELECT actions, done FROM bot_updates WHERE bot_id = ? AND update_id = ?")
+        Ok(self.record_alone(bot, update_id, actions).await?.handled())
+    }
+
+    async fn mark_done_many(&self, bot: i64, marks: &[(i64, u32)]) -> Result<(), RepositoryError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?;
+        for &(update_id, done) in marks {
+            sqlx::query("UPDATE bot_updates SET done = max(done, ?) WHERE bot_id = ? AND update_id = ?")
+                .bind(i64::from(done))
                 .bind(bot)
                 .bind(update_id)
-                .fetch_one(self.pool())
+                .execute(&mut *tx)
                 .await
                 .map_err(db_error)?;
-        handled(update_id, &stored, done)
+        }
+        tx.commit().await.map_err(db_error)
     }
 
     async fn restart_sequence(&self, bot: i64, offset: i64) -> Result<(), RepositoryError> {

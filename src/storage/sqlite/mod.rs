@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Executor, QueryBuilder, Sqlite, SqliteConnection, Transaction};
+use sqlx::{Executor, QueryBuilder, Sqlite, SqliteConnection};
 
+use super::turn::{self, Conn, TurnCell};
 use super::{
     ChallengeRow, DatabaseUrl, EntryRow, LockedParticipant, MigrationReport, ParticipantRow, StandingRow,
     StorageError, TallyRow, db_error, goal_is_met, goal_kind, is_foreign_key_violation, is_unique_violation,
@@ -33,10 +34,19 @@ mod delivery;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 /// The repositories on a SQLite file. Cheap to clone (the pool is shared).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     url: DatabaseUrl,
+    /// Set in the store handed to one bot update: its calls share that update's transaction
+    /// (`storage::turn`).
+    turn: Option<TurnCell<Sqlite>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("url", &self.url).field("turn", &self.turn.is_some()).finish()
+    }
 }
 
 impl SqliteStore {
@@ -86,13 +96,13 @@ impl SqliteStore {
                 Err(e) => return Err(StorageError::connect(&url, &e)),
             }
         };
-        Ok(SqliteStore { pool, url })
+        Ok(SqliteStore { pool, url, turn: None })
     }
 
     /// A store on a pool you configured (see [`SqliteStore::connect_options`]). Does not migrate.
     pub fn from_pool(pool: SqlitePool) -> SqliteStore {
         let url = DatabaseUrl::Sqlite(PathBuf::from(pool.connect_options().get_filename()));
-        SqliteStore { pool, url }
+        SqliteStore { pool, url, turn: None }
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -115,8 +125,18 @@ impl SqliteStore {
     }
 
     /// A write transaction that holds the file's write lock from its start.
-    async fn write(&self) -> Result<Transaction<'static, Sqlite>, RepositoryError> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)
+    async fn write(&self) -> Result<Conn<'_, Sqlite>, RepositoryError> {
+        turn::writer(&self.pool, self.turn.as_ref(), "BEGIN IMMEDIATE").await
+    }
+
+    /// A connection to read with (the turn's transaction once it wrote).
+    async fn read(&self) -> Result<Conn<'_, Sqlite>, RepositoryError> {
+        turn::reader(&self.pool, self.turn.as_ref()).await
+    }
+
+    /// This store for one bot update: its calls share one transaction, begun at the first write.
+    pub(crate) fn for_turn(&self) -> SqliteStore {
+        SqliteStore { turn: Some(turn::new_cell()), ..self.clone() }
     }
 }
 
@@ -280,7 +300,7 @@ impl ChallengeRepository for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         row.try_into()
     }
 
@@ -290,7 +310,7 @@ impl ChallengeRepository for SqliteStore {
                default_goal_hundredths FROM challenges WHERE id = $1",
         )
         .bind(id.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.read().await?)
         .await
         .map_err(db_error)?;
         row.map(Challenge::try_from).transpose()
@@ -302,7 +322,7 @@ impl ChallengeRepository for SqliteStore {
         page: Page,
     ) -> Result<Paged<Challenge>, RepositoryError> {
         // One read transaction: the count and the page come from the same snapshot.
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut tx = turn::snapshot(&self.pool, self.turn.as_ref(), "BEGIN").await?;
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM challenges c");
         push_filter(&mut count, filter);
         let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await.map_err(db_error)?;
@@ -312,7 +332,7 @@ impl ChallengeRepository for SqliteStore {
         push_filter(&mut select, filter);
         select.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
         let rows: Vec<ChallengeRow> = select.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(Paged {
             items: rows.into_iter().map(Challenge::try_from).collect::<Result<_, _>>()?,
             total: u64::try_from(total).unwrap_or(0),
@@ -345,7 +365,7 @@ impl GoalRepository for SqliteStore {
         let already = RepositoryError::AlreadyJoined { challenge: challenge.0, user: user.0 };
         match inserted {
             Ok(Some(row)) => {
-                tx.commit().await.map_err(db_error)?;
+                tx.commit().await?;
                 Ok(row.into())
             }
             Ok(None) => Err(already),
@@ -366,7 +386,7 @@ impl GoalRepository for SqliteStore {
         )
         .bind(challenge.0)
         .bind(user.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.read().await?)
         .await
         .map_err(db_error)?;
         Ok(row.map(Participant::from))
@@ -399,7 +419,7 @@ impl GoalRepository for SqliteStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(row.into())
     }
 
@@ -421,7 +441,7 @@ impl GoalRepository for SqliteStore {
              ORDER BY p.joined_at, p.user_id",
         )
         .bind(challenge.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.read().await?)
         .await
         .map_err(db_error)?;
         Ok(rows.into_iter().map(Standing::from).collect())
@@ -437,7 +457,9 @@ impl ProgressRepository for SqliteStore {
         if let Some(key) = &new.idempotency_key
             && let Some(row) = entry_by_key(&mut tx, key).await?
         {
-            return duplicate(&mut tx, row).await;
+            let recorded = duplicate(&mut tx, row).await?;
+            tx.commit().await?;
+            return Ok(recorded);
         }
         let locked = lock_participant(&mut tx, new.challenge, new.user).await?;
         let kind = goal_kind(&locked.goal_kind)?;
@@ -462,7 +484,9 @@ impl ProgressRepository for SqliteStore {
             let row = entry_by_key(&mut tx, key).await?.ok_or_else(|| {
                 RepositoryError::Backend("an idempotency key conflicted but its entry is missing".into())
             })?;
-            return duplicate(&mut tx, row).await;
+            let recorded = duplicate(&mut tx, row).await?;
+            tx.commit().await?;
+            return Ok(recorded);
         };
         let tally = tally_of(&mut *tx, new.challenge.0, new.user.0).await?;
         // Completion is re-judged with the new tally: set to this entry's time when the goal
@@ -480,7 +504,7 @@ impl ProgressRepository for SqliteStore {
                 .await
                 .map_err(db_error)?;
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(Recorded { entry: row.try_into()?, duplicate: false, tally, completed_now, completed_at })
     }
 
@@ -495,14 +519,14 @@ impl ProgressRepository for SqliteStore {
         )
         .bind(challenge.0)
         .bind(user.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.read().await?)
         .await
         .map_err(db_error)?;
         rows.into_iter().map(ProgressEntry::try_from).collect()
     }
 
     async fn tally(&self, challenge: ChallengeId, user: UserId) -> Result<Tally, RepositoryError> {
-        tally_of(&self.pool, challenge.0, user.0).await
+        tally_of(&mut *self.read().await?, challenge.0, user.0).await
     }
 
     async fn undo_last_progress(
@@ -523,6 +547,7 @@ impl ProgressRepository for SqliteStore {
         .await
         .map_err(db_error)?;
         let Some(row) = deleted else {
+            tx.commit().await?;
             return Ok(None);
         };
         let tally = tally_of(&mut *tx, challenge.0, user.0).await?;
@@ -538,7 +563,7 @@ impl ProgressRepository for SqliteStore {
             .await
             .map_err(db_error)?;
         }
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await?;
         Ok(Some((row.try_into()?, tally)))
     }
 }
@@ -557,6 +582,6 @@ impl UserRepository for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
+        tx.commit().await
     }
 }
