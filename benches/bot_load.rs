@@ -7,9 +7,10 @@
 //!
 //! Each user joins the shared challenge, then repeats a realistic cycle: `/start` → My challenges
 //! → the challenge (view) → Add progress → types `1` → Today. The user waits for each answer
-//! before the next step (closed loop), after a random think time (exponential, mean
-//! `users / rate`), so that all users together offer about `--rate` updates per second, less what
-//! the answers' latency takes away (0: no think time, as fast as the bot answers).
+//! before the next step (they press the buttons it brings), and each step is due a random think
+//! time (exponential, mean `users / rate`) after the previous one was due, so that all users
+//! together offer `--rate` updates per second as long as the bot keeps up (0: no think time, as
+//! fast as the bot answers).
 //!
 //! Reported per database:
 //! - updates handled per second and the latency from an update being available (queued at the
@@ -77,6 +78,8 @@ struct Inner {
     queue: VecDeque<(i64, String)>,
     chats: HashMap<i64, ChatState>,
     next_query: u64,
+    /// When each update was first handed to the bot by `getUpdates`.
+    fetched: HashMap<i64, Instant>,
 }
 
 struct ChatState {
@@ -115,7 +118,7 @@ impl Fake {
         rx
     }
 
-    fn push(&self, inner: &mut Inner, kind: &str, payload: Value) -> Instant {
+    fn push(&self, inner: &mut Inner, kind: &str, payload: Value) -> (i64, Instant) {
         let id = inner.next_update;
         inner.next_update += 1;
         let mut update = json!({ "update_id": id });
@@ -123,11 +126,11 @@ impl Fake {
         inner.queue.push_back((id, update.to_string()));
         let at = Instant::now();
         self.updates.notify_waiters();
-        at
+        (id, at)
     }
 
     /// The user types `text`; returns when the update became available.
-    fn send_text(&self, user: i64, text: &str) -> Instant {
+    fn send_text(&self, user: i64, text: &str) -> (i64, Instant) {
         let mut inner = self.inner.lock().unwrap();
         let chat = inner.chats.get_mut(&user).expect("registered");
         let message_id = chat.next_message;
@@ -143,7 +146,7 @@ impl Fake {
     }
 
     /// The user presses a button of message `message_id`.
-    fn press(&self, user: i64, message_id: i64, data: &str) -> Instant {
+    fn press(&self, user: i64, message_id: i64, data: &str) -> (i64, Instant) {
         let mut inner = self.inner.lock().unwrap();
         inner.next_query += 1;
         let query = json!({
@@ -173,7 +176,16 @@ impl Fake {
                     }
                 }
                 if !inner.queue.is_empty() || wait.is_zero() {
-                    let items: Vec<&str> = inner.queue.iter().take(limit).map(|(_, u)| u.as_str()).collect();
+                    let now = Instant::now();
+                    let Inner { queue, fetched, .. } = &mut *inner;
+                    let items: Vec<&str> = queue
+                        .iter()
+                        .take(limit)
+                        .map(|(id, u)| {
+                            fetched.entry(*id).or_insert(now);
+                            u.as_str()
+                        })
+                        .collect();
                     let raw = format!("[{}]", items.join(","));
                     return serde_json::from_str(&raw).unwrap();
                 }
@@ -252,9 +264,12 @@ async fn start_fake() -> (Arc<Fake>, String) {
 // Simulated users
 // ---------------------------------------------------------------------------------------------
 
+/// One answered update: when it became available, how long until its answer arrived, and how
+/// much of that it waited to be fetched by `getUpdates`.
+type Sample = (Instant, Duration, Duration);
+
 struct Figures {
-    /// When each measured update became available, and how long its answer took.
-    latencies: Vec<(Instant, Duration)>,
+    latencies: Vec<Sample>,
 }
 
 struct User {
@@ -264,16 +279,21 @@ struct User {
     /// Buttons of the newest reply and the message they are on.
     buttons: Vec<(String, String)>,
     on: i64,
-    latencies: Vec<(Instant, Duration)>,
+    latencies: Vec<Sample>,
 }
 
 impl User {
-    async fn answer(&mut self, sent: Instant) -> Result<(), String> {
+    async fn answer(&mut self, (update, sent): (i64, Instant)) -> Result<(), String> {
         let reply = tokio::time::timeout(Duration::from_secs(30), self.replies.recv())
             .await
             .map_err(|_| format!("user {}: no answer within 30 s", self.id))?
             .ok_or("the fake stopped")?;
-        self.latencies.push((sent, reply.at.saturating_duration_since(sent)));
+        let fetched = self.fake.inner.lock().unwrap().fetched.remove(&update).unwrap_or(reply.at);
+        self.latencies.push((
+            sent,
+            reply.at.saturating_duration_since(sent),
+            fetched.saturating_duration_since(sent),
+        ));
         self.on = reply.message_id;
         self.buttons = reply.buttons;
         if reply.text.is_empty() {
@@ -329,18 +349,24 @@ async fn drive(fake: Arc<Fake>, users: i64, rate: f64, stop: Arc<AtomicBool>) ->
                 (true, "1"),
                 (false, "Today"),
             ];
+            // Each step is due a think time after the previous one was due (not after its answer
+            // came), so the answers' latency does not lower the offered rate; a user who fell more
+            // than a second behind (the bot cannot keep up) starts counting afresh.
+            let mut due = tokio::time::Instant::now();
             'run: loop {
                 for (typed, what) in cycle {
                     if stop.load(Ordering::Relaxed) {
                         break 'run;
                     }
                     if mean > 0.0 {
-                        tokio::time::sleep(think()).await;
+                        let now = tokio::time::Instant::now();
+                        due = due.max(now - Duration::from_secs(1)) + think();
+                        tokio::time::sleep_until(due).await;
                     }
                     if typed { user.say(what).await? } else { user.press(what).await? }
                 }
             }
-            Ok::<Vec<(Instant, Duration)>, String>(user.latencies)
+            Ok::<Vec<Sample>, String>(user.latencies)
         }));
     }
     let mut latencies = Vec::new();
@@ -458,6 +484,8 @@ struct BotRun {
     seconds: f64,
     /// Latencies of the updates that became available in the measured window, sorted.
     latencies: Vec<Duration>,
+    /// Of each latency, the wait until `getUpdates` handed the update over (sorted).
+    fetch_waits: Vec<Duration>,
     /// The byte range of the statement log written during the measured window.
     statement_log_window: (u64, u64),
     rss_kib: u64,
@@ -506,13 +534,17 @@ async fn run_bot(
     let figures = driver.await.unwrap().unwrap_or_else(|e| panic!("{db:?}: {e}"));
     let rss_kib = peak_rss_kib(bot.id());
     terminate(&mut bot);
-    let mut latencies: Vec<Duration> =
-        figures.latencies.iter().filter(|(at, _)| *at >= started && *at < ended).map(|(_, d)| *d).collect();
+    let window: Vec<&Sample> =
+        figures.latencies.iter().filter(|(at, ..)| *at >= started && *at < ended).collect();
+    let mut latencies: Vec<Duration> = window.iter().map(|s| s.1).collect();
+    let mut fetch_waits: Vec<Duration> = window.iter().map(|s| s.2).collect();
     latencies.sort();
+    fetch_waits.sort();
     BotRun {
         updates: (last - first) as usize,
         seconds: (ended - started).as_secs_f64(),
         latencies,
+        fetch_waits,
         statement_log_window: (log0, log1),
         rss_kib,
         calls,
@@ -699,6 +731,11 @@ async fn main() {
             ms(percentile(latencies, 99.0)),
             ms(latencies.last().copied().unwrap_or_default()),
             latencies.len()
+        );
+        println!(
+            "  of which waiting for getUpdates: p50 {} ms, p99 {} ms",
+            ms(percentile(&run.fetch_waits, 50.0)),
+            ms(percentile(&run.fetch_waits, 99.0)),
         );
         println!(
             "statements per update:  {:.1} ({statements} statements for about {total_updates} updates)",

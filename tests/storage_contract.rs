@@ -16,7 +16,9 @@ use challenge_bot::challenge::{
     Challenge, ChallengeFilter, ChallengeId, ChallengeName, Deadline, Description, NewChallenge, Unit,
 };
 use challenge_bot::goal::{Goal, GoalKind, rank};
-use challenge_bot::progress::{IdempotencyKey, NewProgress, ProgressDate, ProgressValue, Recorded, Tally};
+use challenge_bot::progress::{
+    IdempotencyKey, NewProgress, ProgressDate, ProgressEntry, ProgressValue, Recorded, Tally,
+};
 use challenge_bot::repository::{Page, RepositoryError, Store};
 use challenge_bot::storage::{self, DatabaseUrl, StorageError};
 use challenge_bot::user::{DisplayName, UserId};
@@ -127,6 +129,7 @@ contract_tests!(
     concurrent_progress_all_counts_and_completes_once,
     concurrent_joins_create_one_participant,
     concurrent_same_idempotency_key_is_stored_once,
+    tallies_follow_every_add_and_undo,
 );
 
 // ---- Builders. ----
@@ -928,6 +931,124 @@ async fn closed_pool_is_unavailable(db: Db) {
     assert!(err.is_unavailable(), "expected Unavailable, got {err:?}");
     let err = db.store.add_progress(&progress(&c, ANN, Some("1"), "2026-03-01", 1)).await.unwrap_err();
     assert!(err.is_unavailable(), "expected Unavailable, got {err:?}");
+}
+
+// ---- Tallies kept on the participant's row (migration 0003). ----
+
+/// The domain's tally of the entries themselves: what the stored tally must equal.
+fn tally_of_entries(entries: &[ProgressEntry]) -> Tally {
+    Tally::of(entries)
+}
+
+async fn tallies_follow_every_add_and_undo(db: Db) {
+    let c = create(&db, ANN, GoalKind::AtLeast, "100").await;
+    db.store.join(c.id, BOB, amount("5"), at(0)).await.unwrap();
+    // Dates out of order, several entries on one date, check-ins, undos down to nothing.
+    let steps: [(&str, Option<&str>, &str); 12] = [
+        ("add", Some("3"), "2026-03-05"),
+        ("add", Some("1.5"), "2026-03-02"),
+        ("add", Some("2"), "2026-03-05"),
+        ("add", None, "2026-03-07"),
+        ("undo", None, ""),
+        ("add", Some("4"), "2026-03-03"),
+        ("undo", None, ""),
+        ("undo", None, ""),
+        ("add", Some("7.25"), "2026-03-09"),
+        ("undo", None, ""),
+        ("undo", None, ""),
+        ("undo", None, ""),
+    ];
+    for (minute, (op, value, date)) in steps.into_iter().enumerate() {
+        let label = format!("after step {minute}: {op} {value:?} {date}");
+        match op {
+            "add" => {
+                let recorded =
+                    db.store.add_progress(&progress(&c, ANN, value, date, minute as i64 + 1)).await.unwrap();
+                let entries = db.store.list_progress(c.id, ANN).await.unwrap();
+                assert_eq!(recorded.tally, tally_of_entries(&entries), "{label}: the tally returned");
+            }
+            _ => {
+                let undone = db.store.undo_last_progress(c.id, ANN).await.unwrap();
+                let entries = db.store.list_progress(c.id, ANN).await.unwrap();
+                assert_eq!(
+                    undone.map(|(_, t)| t),
+                    Some(tally_of_entries(&entries)),
+                    "{label}: the tally returned"
+                );
+            }
+        }
+        let expected = tally_of_entries(&db.store.list_progress(c.id, ANN).await.unwrap());
+        assert_eq!(db.store.tally(c.id, ANN).await.unwrap(), expected, "{label}: the stored tally");
+        let standings = db.store.standings(c.id).await.unwrap();
+        let ann = standings.iter().find(|s| s.participant.user == ANN).unwrap();
+        assert_eq!(ann.tally, expected, "{label}: the leaderboard's tally");
+        let bob = standings.iter().find(|s| s.participant.user == BOB).unwrap();
+        assert_eq!(bob.tally, Tally::default(), "{label}: Bob's tally is untouched");
+    }
+    assert_eq!(db.store.tally(c.id, ANN).await.unwrap().entries, 0);
+    assert_eq!(db.store.undo_last_progress(c.id, ANN).await.unwrap(), None, "nothing left to undo");
+    assert_eq!(db.store.tally(ChallengeId(9999), ANN).await.unwrap(), Tally::default());
+}
+
+/// Migration 0003 computes the tallies of the entries stored before it.
+async fn check_migrated_tallies(store: &dyn Store, raw: &Raw, migrate_the_rest: impl AsyncFnOnce()) {
+    raw.execute(good_challenge_row()).await.unwrap();
+    for user in [7, 8] {
+        raw.execute(format!(
+            "INSERT INTO participants (challenge_id, user_id, goal_hundredths, joined_at) \
+             VALUES (1, {user}, 100, '2026-03-01T10:00:00+00:00')"
+        ))
+        .await
+        .unwrap();
+    }
+    for (value, date) in
+        [("250", "2026-03-04"), ("100", "2026-03-02"), ("NULL", "2026-03-04"), ("50", "2026-03-03")]
+    {
+        raw.execute(format!(
+            "INSERT INTO progress_entries (challenge_id, user_id, value_hundredths, progress_date, recorded_at) \
+             VALUES (1, 7, {value}, '{date}', '2026-03-04T10:00:00+00:00')"
+        ))
+        .await
+        .unwrap();
+    }
+    migrate_the_rest().await;
+    let id = ChallengeId(1);
+    let entries = store.list_progress(id, UserId(7)).await.unwrap();
+    assert_eq!(entries.len(), 4);
+    let expected = tally_of_entries(&entries);
+    assert_eq!(
+        (expected.total, expected.latest, expected.days, expected.last_date),
+        (amount("4"), None, 3, Some(d("2026-03-04"))),
+        "the check-in recorded last on the latest date is the latest entry"
+    );
+    assert_eq!(store.tally(id, UserId(7)).await.unwrap(), expected);
+    assert_eq!(store.tally(id, UserId(8)).await.unwrap(), Tally::default());
+}
+
+#[tokio::test]
+async fn sqlite_migration_computes_the_tallies_of_existing_entries() {
+    let (url, _dir) = storage_support::fresh_sqlite_url();
+    let DatabaseUrl::Sqlite(path) = &url else { unreachable!() };
+    let pool = sqlx::SqlitePool::connect_with(storage::SqliteStore::connect_options(path)).await.unwrap();
+    storage::SqliteStore::migrator().run_to(2, &pool).await.unwrap();
+    let store = storage::SqliteStore::from_pool(pool.clone());
+    check_migrated_tallies(&store, &Raw::Sqlite(pool.clone()), async || {
+        storage::SqliteStore::migrator().run(&pool).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_migration_computes_the_tallies_of_existing_entries() {
+    let guard = storage_support::PgDatabaseGuard::create().await;
+    let pool = sqlx::PgPool::connect_with(guard.connect_options()).await.unwrap();
+    storage::PostgresStore::migrator().run_to(2, &pool).await.unwrap();
+    let store = storage::PostgresStore::from_pool(pool.clone());
+    check_migrated_tallies(&store, &Raw::Postgres(pool.clone()), async || {
+        storage::PostgresStore::migrator().run(&pool).await.unwrap();
+    })
+    .await;
+    pool.close().await;
 }
 
 // ---- Concurrency. ----

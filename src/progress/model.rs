@@ -135,7 +135,7 @@ pub struct Tally {
 
 impl Tally {
     /// The tally of entries given oldest first (for in-memory stores and tests; the SQL stores
-    /// compute the same figures in the database).
+    /// keep the same figures on each participant's row, updated with every entry).
     pub fn of<'a>(entries: impl IntoIterator<Item = &'a ProgressEntry>) -> Tally {
         let mut tally = Tally::default();
         let mut days: Vec<NaiveDate> = Vec::new();

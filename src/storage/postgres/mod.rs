@@ -16,9 +16,9 @@ use sqlx::{Connection, Executor, PgConnection, Postgres, QueryBuilder};
 
 use super::turn::{self, Conn, TurnCell};
 use super::{
-    ChallengeRow, DatabaseUrl, EntryRow, LockedParticipant, MigrationReport, ParticipantRow, StandingRow,
-    StorageError, TallyRow, db_error, goal_is_met, goal_kind, is_foreign_key_violation, is_unique_violation,
-    limit_offset,
+    ChallengeRow, DatabaseUrl, EntryRow, LockedParticipant, MigrationReport, ParticipantRow, STANDINGS,
+    StandingRow, StorageError, TALLY_ADD_ENTRY, TALLY_OF, TALLY_REMOVE_ENTRY, TallyRow, db_error,
+    goal_is_met, goal_kind, is_foreign_key_violation, is_unique_violation, limit_offset,
 };
 use crate::amount::Amount;
 use crate::challenge::{Challenge, ChallengeFilter, ChallengeId, ChallengeRepository, NewChallenge, Unit};
@@ -206,18 +206,30 @@ async fn tally_of<'e>(
     challenge: i64,
     user: i64,
 ) -> Result<Tally, RepositoryError> {
-    let row: TallyRow = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(value_hundredths), 0) AS BIGINT) AS total, \
-           (SELECT l.value_hundredths FROM progress_entries l WHERE l.challenge_id = $1 AND l.user_id = $2 \
-            ORDER BY l.progress_date DESC, l.id DESC LIMIT 1) AS latest, \
-           COUNT(DISTINCT progress_date) AS days, COUNT(*) AS entries, MAX(progress_date) AS last_date \
-         FROM progress_entries WHERE challenge_id = $1 AND user_id = $2",
-    )
-    .bind(challenge)
-    .bind(user)
-    .fetch_one(executor)
-    .await
-    .map_err(db_error)?;
+    let row: Option<TallyRow> = sqlx::query_as(TALLY_OF)
+        .bind(challenge)
+        .bind(user)
+        .fetch_optional(executor)
+        .await
+        .map_err(db_error)?;
+    Ok(row.unwrap_or_else(TallyRow::empty).into())
+}
+
+/// Updates a participant's tally for an entry just inserted (`added`) or deleted; returns it.
+async fn retally<'e>(
+    executor: impl Executor<'e, Database = Postgres>,
+    entry: &EntryRow,
+    added: bool,
+) -> Result<Tally, RepositoryError> {
+    let row: TallyRow = sqlx::query_as(if added { TALLY_ADD_ENTRY } else { TALLY_REMOVE_ENTRY })
+        .bind(entry.challenge_id)
+        .bind(entry.user_id)
+        .bind(entry.value_hundredths)
+        .bind(entry.progress_date)
+        .bind(entry.id)
+        .fetch_one(executor)
+        .await
+        .map_err(db_error)?;
     Ok(row.into())
 }
 
@@ -418,26 +430,11 @@ impl GoalRepository for PostgresStore {
     }
 
     async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError> {
-        let rows: Vec<StandingRow> = sqlx::query_as(
-            "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, \
-               CAST(COALESCE(t.total, 0) AS BIGINT) AS total, \
-               (SELECT l.value_hundredths FROM progress_entries l \
-                WHERE l.challenge_id = p.challenge_id AND l.user_id = p.user_id \
-                ORDER BY l.progress_date DESC, l.id DESC LIMIT 1) AS latest, \
-               COALESCE(t.days, 0) AS days, COALESCE(t.entries, 0) AS entries, t.last_date \
-             FROM participants p \
-             LEFT JOIN users u ON u.id = p.user_id \
-             LEFT JOIN (SELECT user_id, SUM(value_hundredths) AS total, COUNT(DISTINCT progress_date) AS days, \
-                          COUNT(*) AS entries, MAX(progress_date) AS last_date \
-                        FROM progress_entries WHERE challenge_id = $1 GROUP BY user_id) t \
-               ON t.user_id = p.user_id \
-             WHERE p.challenge_id = $1 \
-             ORDER BY p.joined_at, p.user_id",
-        )
-        .bind(challenge.0)
-        .fetch_all(&mut *self.read().await?)
-        .await
-        .map_err(db_error)?;
+        let rows: Vec<StandingRow> = sqlx::query_as(STANDINGS)
+            .bind(challenge.0)
+            .fetch_all(&mut *self.read().await?)
+            .await
+            .map_err(db_error)?;
         Ok(rows.into_iter().map(Standing::from).collect())
     }
 }
@@ -484,7 +481,7 @@ impl ProgressRepository for PostgresStore {
             tx.commit().await?;
             return Ok(recorded);
         };
-        let tally = tally_of(&mut *tx, new.challenge.0, new.user.0).await?;
+        let tally = retally(&mut *tx, &row, true).await?;
         // Completion is re-judged with the new tally: set to this entry's time when the goal
         // holds for the first time, cleared when it no longer holds (a latest value that went
         // the wrong way again).
@@ -546,7 +543,7 @@ impl ProgressRepository for PostgresStore {
             tx.commit().await?;
             return Ok(None);
         };
-        let tally = tally_of(&mut *tx, challenge.0, user.0).await?;
+        let tally = retally(&mut *tx, &row, false).await?;
         if locked.completed_at.is_some()
             && !goal_is_met(goal_kind(&locked.goal_kind)?, locked.goal_hundredths, &tally)
         {
