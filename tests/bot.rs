@@ -291,8 +291,17 @@ async fn log_progress_unconfirmed(user: &Chat<'_>, name: &str, value: &str) -> i
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_before_confirming_counts_progress_once_and_answers_once() {
-    let workspace = Workspace::sqlite();
+async fn a_crash_before_confirming_counts_progress_once_and_answers_once_on_sqlite() {
+    a_crash_before_confirming_counts_progress_once_and_answers_once(&Workspace::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_before_confirming_counts_progress_once_and_answers_once_on_postgres() {
+    let (url, _guard) = storage_support::fresh_postgres_url().await;
+    a_crash_before_confirming_counts_progress_once_and_answers_once(&Workspace::with_database(url)).await;
+}
+
+async fn a_crash_before_confirming_counts_progress_once_and_answers_once(workspace: &Workspace) {
     let fake = FakeTelegram::start(TOKEN).await;
     let ann = Chat::new(&fake, 4001, "Ann");
     let bot = workspace.start(&fake, &[]);
@@ -307,10 +316,7 @@ async fn a_crash_before_confirming_counts_progress_once_and_answers_once() {
     assert!(fake.confirmed_offset() <= press, "the press was not confirmed");
 
     // Simulate the crash landing before the offset was saved too: only the outbox knows.
-    let pool =
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", workspace.sqlite_path().display())).await.unwrap();
-    sqlx::query("DELETE FROM bot_offsets").execute(&pool).await.unwrap();
-    pool.close().await;
+    workspace.execute("DELETE FROM bot_offsets").await;
 
     fake.refuse_confirmations(false);
     let bot = workspace.start(&fake, &[]);

@@ -51,6 +51,19 @@ impl Workspace {
         self.dir.path().join("bot.db")
     }
 
+    /// Runs one statement on the bot's database behind its back (to stage a crash's leftovers).
+    pub async fn execute(&self, sql: &'static str) {
+        if self.database_url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&self.database_url).await.expect("open the SQLite file");
+            sqlx::query(sql).execute(&pool).await.expect("the statement runs");
+            pool.close().await;
+        } else {
+            let pool = sqlx::PgPool::connect(&self.database_url).await.expect("connect to PostgreSQL");
+            sqlx::query(sql).execute(&pool).await.expect("the statement runs");
+            pool.close().await;
+        }
+    }
+
     /// Starts the bot against `fake` with test settings (no rate limits, short backoff) plus
     /// `extra` environment variables.
     pub fn start(&self, fake: &FakeTelegram, extra: &[(&str, &str)]) -> BotProcess {
