@@ -9,6 +9,7 @@
 pub mod localcache;
 pub mod memory;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 mod turn;
 

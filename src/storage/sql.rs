@@ -1,0 +1,493 @@
+//! The repositories on SQL, written once for both databases.
+//!
+//! The stores of `storage::postgres` and `storage::sqlite` run the same statements (sqlx's SQLite
+//! driver takes `$n` parameters too) with the same flow; what differs is the connection type and
+//! two pieces of dialect: how a write locks the participant it reads before writing (PostgreSQL:
+//! `FOR UPDATE OF p`; SQLite: nothing, because `BEGIN IMMEDIATE` already holds the file's write
+//! lock), and how a read of several statements gets one snapshot. [`sql_repositories!`] writes the
+//! repository impls for one store given those; a macro rather than generic code because sqlx's
+//! generic bounds (an `Executor` per connection type, `Encode`/`Type` per bound value, `FromRow`
+//! per row type) would outweigh the code they save.
+//!
+//! Writes that read before they write (progress, goals, undo) lock the participant first: entries
+//! of one participant are recorded one at a time, so each tally sees every earlier entry and
+//! completion is set exactly once. Joins and idempotency keys rely on the unique keys
+//! (`ON CONFLICT`), never on check-then-insert.
+
+/// Implements every repository trait for `$store`. Expands to a module (`repositories`) inside
+/// the store's module, so it sees the store's private fields and helpers (`pool`, `turn`,
+/// `read()`, `write()`).
+macro_rules! sql_repositories {
+    (
+        store: $store:ident,
+        db: $db:ident,
+        conn: $conn:ident,
+        lock_participant: $lock_participant:literal,
+        snapshot: $snapshot:literal $(,)?
+    ) => {
+// The body is written at the indentation it would have in a file of its own.
+mod repositories {
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Executor, QueryBuilder, $conn, $db};
+
+use super::$store;
+use crate::amount::Amount;
+use crate::challenge::{Challenge, ChallengeFilter, ChallengeId, ChallengeRepository, NewChallenge, Unit};
+use crate::goal::{GoalRepository, Participant, Standing};
+use crate::progress::{IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded, Tally};
+use crate::repository::{Page, Paged, RepositoryError};
+use crate::storage::turn;
+use crate::storage::{
+    ChallengeRow, EntryRow, LockedParticipant, ParticipantRow, STANDINGS, StandingRow, TALLY_ADD_ENTRY,
+    TALLY_OF, TALLY_REMOVE_ENTRY, TallyRow, db_error, goal_is_met, goal_kind, is_foreign_key_violation,
+    is_unique_violation, limit_offset,
+};
+use crate::user::{DisplayName, UserId, UserRepository};
+
+const CHALLENGE_COLUMNS: &str = "c.id, c.name, c.description, c.creator_id, c.created_at, c.start_date, \
+                                 c.deadline, c.unit, c.goal_kind, c.default_goal_hundredths";
+
+fn push_filter(qb: &mut QueryBuilder<$db>, filter: ChallengeFilter) {
+    match filter {
+        ChallengeFilter::All => {}
+        ChallengeFilter::ActiveOn(date) => {
+            qb.push(" WHERE c.deadline >= ").push_bind(date);
+        }
+        ChallengeFilter::JoinableBy { user, today } => {
+            qb.push(" WHERE c.deadline >= ").push_bind(today);
+            qb.push(
+                " AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ",
+            );
+            qb.push_bind(user.0).push(")");
+        }
+        ChallengeFilter::JoinedBy { user, active_on } => {
+            qb.push(
+                " WHERE EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ",
+            );
+            qb.push_bind(user.0).push(")");
+            if let Some(date) = active_on {
+                qb.push(" AND c.deadline >= ").push_bind(date);
+            }
+        }
+    }
+}
+
+/// Locks the participant's row for the rest of the write transaction (see `$lock_participant`)
+/// and returns it with its challenge's goal kind; `NotParticipant` or `ChallengeNotFound` if
+/// there is none.
+async fn lock_participant(
+    conn: &mut $conn,
+    challenge: ChallengeId,
+    user: UserId,
+) -> Result<LockedParticipant, RepositoryError> {
+    let locked: Option<LockedParticipant> = sqlx::query_as(concat!(
+        "SELECT p.goal_hundredths, p.completed_at, c.goal_kind FROM participants p \
+         JOIN challenges c ON c.id = p.challenge_id WHERE p.challenge_id = $1 AND p.user_id = $2",
+        $lock_participant
+    ))
+    .bind(challenge.0)
+    .bind(user.0)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    match locked {
+        Some(locked) => Ok(locked),
+        None => Err(missing_participant(conn, challenge, user).await),
+    }
+}
+
+/// Why there is no participant: the challenge does not exist, or the user has not joined it.
+async fn missing_participant(
+    conn: &mut $conn,
+    challenge: ChallengeId,
+    user: UserId,
+) -> RepositoryError {
+    let exists = sqlx::query_scalar::<_, i64>("SELECT id FROM challenges WHERE id = $1")
+        .bind(challenge.0)
+        .fetch_optional(conn)
+        .await;
+    match exists {
+        Ok(Some(_)) => RepositoryError::NotParticipant { challenge: challenge.0, user: user.0 },
+        Ok(None) => RepositoryError::ChallengeNotFound(challenge.0),
+        Err(e) => db_error(e),
+    }
+}
+
+async fn tally_of<'e>(
+    executor: impl Executor<'e, Database = $db>,
+    challenge: i64,
+    user: i64,
+) -> Result<Tally, RepositoryError> {
+    let row: Option<TallyRow> = sqlx::query_as(TALLY_OF)
+        .bind(challenge)
+        .bind(user)
+        .fetch_optional(executor)
+        .await
+        .map_err(db_error)?;
+    Ok(row.unwrap_or_else(TallyRow::empty).into())
+}
+
+/// Updates a participant's tally for an entry just inserted (`added`) or deleted; returns it.
+async fn retally<'e>(
+    executor: impl Executor<'e, Database = $db>,
+    entry: &EntryRow,
+    added: bool,
+) -> Result<Tally, RepositoryError> {
+    let row: TallyRow = sqlx::query_as(if added { TALLY_ADD_ENTRY } else { TALLY_REMOVE_ENTRY })
+        .bind(entry.challenge_id)
+        .bind(entry.user_id)
+        .bind(entry.value_hundredths)
+        .bind(entry.progress_date)
+        .bind(entry.id)
+        .fetch_one(executor)
+        .await
+        .map_err(db_error)?;
+    Ok(row.into())
+}
+
+async fn entry_by_key(
+    conn: &mut $conn,
+    key: &IdempotencyKey,
+) -> Result<Option<EntryRow>, RepositoryError> {
+    sqlx::query_as(
+        "SELECT id, challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key \
+         FROM progress_entries WHERE idempotency_key = $1",
+    )
+    .bind(key.as_str())
+    .fetch_optional(conn)
+    .await
+    .map_err(db_error)
+}
+
+/// The answer for an entry whose idempotency key was already stored: that entry, its
+/// participant's tally and completion, and nothing changed.
+async fn duplicate(conn: &mut $conn, row: EntryRow) -> Result<Recorded, RepositoryError> {
+    let tally = tally_of(&mut *conn, row.challenge_id, row.user_id).await?;
+    let completed_at: Option<Option<DateTime<Utc>>> =
+        sqlx::query_scalar("SELECT completed_at FROM participants WHERE challenge_id = $1 AND user_id = $2")
+            .bind(row.challenge_id)
+            .bind(row.user_id)
+            .fetch_optional(conn)
+            .await
+            .map_err(db_error)?;
+    Ok(Recorded {
+        entry: row.try_into()?,
+        duplicate: true,
+        tally,
+        completed_now: false,
+        completed_at: completed_at.flatten(),
+    })
+}
+
+#[async_trait]
+impl ChallengeRepository for $store {
+    async fn create_challenge(&self, new: &NewChallenge) -> Result<Challenge, RepositoryError> {
+        let mut tx = self.write().await?;
+        let row: ChallengeRow = sqlx::query_as(
+            "INSERT INTO challenges (name, description, creator_id, created_at, start_date, deadline, \
+               unit, goal_kind, default_goal_hundredths) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id, name, description, creator_id, created_at, start_date, deadline, unit, goal_kind, \
+               default_goal_hundredths",
+        )
+        .bind(new.name.as_str())
+        .bind(new.description.as_str())
+        .bind(new.creator.0)
+        .bind(new.created_at)
+        .bind(new.start_date)
+        .bind(new.deadline.date())
+        .bind(new.unit.as_ref().map(Unit::as_str))
+        .bind(new.goal.kind.as_str())
+        .bind(new.goal.target.hundredths())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO participants (challenge_id, user_id, goal_hundredths, joined_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(row.id)
+        .bind(new.creator.0)
+        .bind(new.goal.target.hundredths())
+        .bind(row.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    async fn challenge(&self, id: ChallengeId) -> Result<Option<Challenge>, RepositoryError> {
+        let row: Option<ChallengeRow> = sqlx::query_as(
+            "SELECT id, name, description, creator_id, created_at, start_date, deadline, unit, goal_kind, \
+               default_goal_hundredths FROM challenges WHERE id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        row.map(Challenge::try_from).transpose()
+    }
+
+    async fn list_challenges(
+        &self,
+        filter: ChallengeFilter,
+        page: Page,
+    ) -> Result<Paged<Challenge>, RepositoryError> {
+        // One snapshot for the count and the page.
+        let mut tx = turn::snapshot(&self.pool, self.turn.as_ref(), $snapshot).await?;
+        let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM challenges c");
+        push_filter(&mut count, filter);
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await.map_err(db_error)?;
+
+        let (limit, offset) = limit_offset(page);
+        let mut select =
+            QueryBuilder::<$db>::new(format!("SELECT {CHALLENGE_COLUMNS} FROM challenges c"));
+        push_filter(&mut select, filter);
+        select.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        let rows: Vec<ChallengeRow> = select.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
+        tx.commit().await?;
+        Ok(Paged {
+            items: rows.into_iter().map(Challenge::try_from).collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+}
+
+#[async_trait]
+impl GoalRepository for $store {
+    async fn join(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        goal: Amount,
+        at: DateTime<Utc>,
+    ) -> Result<Participant, RepositoryError> {
+        let mut tx = self.write().await?;
+        // The primary key decides who joined: no check-then-insert race.
+        let inserted: Result<Option<ParticipantRow>, sqlx::Error> = sqlx::query_as(
+            "INSERT INTO participants (challenge_id, user_id, goal_hundredths, joined_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (challenge_id, user_id) DO NOTHING \
+             RETURNING challenge_id, user_id, goal_hundredths, joined_at, completed_at",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .bind(goal.hundredths())
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await;
+        let already = RepositoryError::AlreadyJoined { challenge: challenge.0, user: user.0 };
+        match inserted {
+            Ok(Some(row)) => {
+                tx.commit().await?;
+                Ok(row.into())
+            }
+            Ok(None) => Err(already),
+            Err(e) if is_foreign_key_violation(&e) => Err(RepositoryError::ChallengeNotFound(challenge.0)),
+            Err(e) if is_unique_violation(&e) => Err(already),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn participant(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Option<Participant>, RepositoryError> {
+        let row: Option<ParticipantRow> = sqlx::query_as(
+            "SELECT challenge_id, user_id, goal_hundredths, joined_at, completed_at FROM participants \
+             WHERE challenge_id = $1 AND user_id = $2",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .fetch_optional(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        Ok(row.map(Participant::from))
+    }
+
+    async fn set_goal(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        goal: Amount,
+        at: DateTime<Utc>,
+    ) -> Result<Participant, RepositoryError> {
+        let mut tx = self.write().await?;
+        let locked = lock_participant(&mut tx, challenge, user).await?;
+        let tally = tally_of(&mut *tx, challenge.0, user.0).await?;
+        let completed_at = if goal_is_met(goal_kind(&locked.goal_kind)?, goal.hundredths(), &tally) {
+            locked.completed_at.or(Some(at))
+        } else {
+            None
+        };
+        let row: ParticipantRow = sqlx::query_as(
+            "UPDATE participants SET goal_hundredths = $3, completed_at = $4 \
+             WHERE challenge_id = $1 AND user_id = $2 \
+             RETURNING challenge_id, user_id, goal_hundredths, joined_at, completed_at",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .bind(goal.hundredths())
+        .bind(completed_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError> {
+        let rows: Vec<StandingRow> = sqlx::query_as(STANDINGS)
+            .bind(challenge.0)
+            .fetch_all(&mut *self.read().await?)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(Standing::from).collect())
+    }
+}
+
+#[async_trait]
+impl ProgressRepository for $store {
+    async fn add_progress(&self, new: &NewProgress) -> Result<Recorded, RepositoryError> {
+        let mut tx = self.write().await?;
+        // A key stored earlier. A key being stored by a concurrent call is caught by the
+        // insert's ON CONFLICT below, which waits for that call to commit.
+        if let Some(key) = &new.idempotency_key
+            && let Some(row) = entry_by_key(&mut tx, key).await?
+        {
+            let recorded = duplicate(&mut tx, row).await?;
+            tx.commit().await?;
+            return Ok(recorded);
+        }
+        // From here on, entries of this participant are recorded one at a time: the tally below
+        // sees every earlier entry and completion is set exactly once.
+        let locked = lock_participant(&mut tx, new.challenge, new.user).await?;
+        let kind = goal_kind(&locked.goal_kind)?;
+        let inserted: Option<EntryRow> = sqlx::query_as(
+            "INSERT INTO progress_entries \
+               (challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING \
+             RETURNING id, challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key",
+        )
+        .bind(new.challenge.0)
+        .bind(new.user.0)
+        .bind(new.value.amount().map(Amount::hundredths))
+        .bind(new.date.date())
+        .bind(new.recorded_at)
+        .bind(new.idempotency_key.as_ref().map(IdempotencyKey::as_str))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = inserted else {
+            // Only a conflicting idempotency key skips the insert.
+            let key = new.idempotency_key.as_ref().expect("only a key can conflict");
+            let row = entry_by_key(&mut tx, key).await?.ok_or_else(|| {
+                RepositoryError::Backend("an idempotency key conflicted but its entry is missing".into())
+            })?;
+            let recorded = duplicate(&mut tx, row).await?;
+            tx.commit().await?;
+            return Ok(recorded);
+        };
+        let tally = retally(&mut *tx, &row, true).await?;
+        // Completion is re-judged with the new tally: set to this entry's time when the goal
+        // holds for the first time, cleared when it no longer holds (a latest value that went
+        // the wrong way again).
+        let met = goal_is_met(kind, locked.goal_hundredths, &tally);
+        let completed_now = met && locked.completed_at.is_none();
+        let completed_at = if met { locked.completed_at.or(Some(row.recorded_at)) } else { None };
+        if completed_at != locked.completed_at {
+            sqlx::query("UPDATE participants SET completed_at = $3 WHERE challenge_id = $1 AND user_id = $2")
+                .bind(new.challenge.0)
+                .bind(new.user.0)
+                .bind(completed_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await?;
+        Ok(Recorded { entry: row.try_into()?, duplicate: false, tally, completed_now, completed_at })
+    }
+
+    async fn list_progress(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Vec<ProgressEntry>, RepositoryError> {
+        let rows: Vec<EntryRow> = sqlx::query_as(
+            "SELECT id, challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key \
+             FROM progress_entries WHERE challenge_id = $1 AND user_id = $2 ORDER BY progress_date, id",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .fetch_all(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter().map(ProgressEntry::try_from).collect()
+    }
+
+    async fn tally(&self, challenge: ChallengeId, user: UserId) -> Result<Tally, RepositoryError> {
+        tally_of(&mut *self.read().await?, challenge.0, user.0).await
+    }
+
+    async fn undo_last_progress(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Option<(ProgressEntry, Tally)>, RepositoryError> {
+        let mut tx = self.write().await?;
+        let locked = lock_participant(&mut tx, challenge, user).await?;
+        let deleted: Option<EntryRow> = sqlx::query_as(
+            "DELETE FROM progress_entries WHERE id = \
+               (SELECT id FROM progress_entries WHERE challenge_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT 1) \
+             RETURNING id, challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = deleted else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let tally = retally(&mut *tx, &row, false).await?;
+        if locked.completed_at.is_some()
+            && !goal_is_met(goal_kind(&locked.goal_kind)?, locked.goal_hundredths, &tally)
+        {
+            sqlx::query(
+                "UPDATE participants SET completed_at = NULL WHERE challenge_id = $1 AND user_id = $2",
+            )
+            .bind(challenge.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await?;
+        Ok(Some((row.try_into()?, tally)))
+    }
+}
+
+#[async_trait]
+impl UserRepository for $store {
+    async fn upsert_user(&self, user: UserId, name: &DisplayName) -> Result<(), RepositoryError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO users (id, display_name, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, updated_at = excluded.updated_at",
+        )
+        .bind(user.0)
+        .bind(name.as_str())
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await
+    }
+}
+}
+    };
+}
+
+pub(crate) use sql_repositories;
