@@ -610,6 +610,57 @@ impl From<StandingRow> for Standing {
 mod tests {
     use super::*;
 
+    /// A database error carrying only a SQLSTATE (or SQLite result code).
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl fmt::Display for Coded {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "error {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    #[test]
+    fn unreachable_or_restarting_databases_are_unavailable_and_refusals_are_not() {
+        let coded = |code| sqlx::Error::Database(Box::new(Coded(code)));
+        // Connection failures, a server shutting down or recovering, too many connections,
+        // serialization failures and deadlocks, SQLite's busy and I/O errors.
+        for code in ["08006", "57P01", "57P03", "53300", "55000", "40001", "40P01", "5", "517", "10", "14"] {
+            assert!(is_unavailable(&coded(code)), "{code} is worth retrying");
+        }
+        assert!(is_unavailable(&sqlx::Error::Protocol("connection set-up cut short".into())));
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        // Constraint violations, syntax errors, a missing table: retrying changes nothing.
+        for code in ["23505", "23503", "42601", "42P01", "19", "1"] {
+            assert!(!is_unavailable(&coded(code)), "{code} is not worth retrying");
+        }
+        assert!(matches!(db_error(coded("55000")), RepositoryError::Unavailable(_)));
+        assert!(matches!(db_error(coded("23505")), RepositoryError::Backend(_)));
+    }
+
     fn bad(input: &str) -> String {
         match DatabaseUrl::parse(input) {
             Err(StorageError::BadUrl(message)) => message,
