@@ -158,6 +158,17 @@ pub(crate) async fn writer<'a, DB: Database>(
     Ok(Conn { held: Held::Turn(state), settled: false })
 }
 
+/// How a record that commits on its own is committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// Wait for the disk, as every transaction with effects does.
+    Flushed,
+    /// Nothing but delivery bookkeeping is at stake: the database may answer before its log is
+    /// on disk (PostgreSQL's asynchronous commit; SQLite's WAL with `synchronous = NORMAL` does
+    /// not flush at each commit anyway).
+    Lazy,
+}
+
 /// What a SQL store provides to finish a turn with its outbox record
 /// (`storage::{postgres,sqlite}::delivery`).
 #[async_trait]
@@ -167,12 +178,16 @@ pub(crate) trait Outbox: Store + Clone + 'static {
     /// The turn this store (made for one update) carries.
     fn turn_cell(&self) -> &TurnCell<Self::DB>;
 
-    /// Inserts the update's record in `conn`'s transaction unless it has one; true if inserted.
+    fn outbox_pool(&self) -> &Pool<Self::DB>;
+
+    /// Inserts the update's record unless it has one; true if inserted. With
+    /// [`Durability::Lazy`] the statement must be its own transaction.
     async fn insert_record(
         conn: &mut <Self::DB as Database>::Connection,
         bot: i64,
         update_id: i64,
         actions: &[Action],
+        durability: Durability,
     ) -> Result<bool, sqlx::Error>;
 
     /// The update's record.
@@ -182,13 +197,22 @@ pub(crate) trait Outbox: Store + Clone + 'static {
         update_id: i64,
     ) -> Result<Handled, RepositoryError>;
 
-    /// Records an update on its own, outside any transaction of its effects.
+    /// Records an update on its own (it changed nothing, or its changes were rolled back).
     async fn record_alone(
         &self,
         bot: i64,
         update_id: i64,
         actions: &[Action],
-    ) -> Result<Finished, RepositoryError>;
+    ) -> Result<Finished, RepositoryError> {
+        let mut conn = self.outbox_pool().acquire().await.map_err(db_error)?;
+        if Self::insert_record(&mut conn, bot, update_id, actions, Durability::Lazy)
+            .await
+            .map_err(db_error)?
+        {
+            return Ok(Finished::Recorded(Handled { update_id, actions: actions.to_vec(), done: 0 }));
+        }
+        Ok(Finished::Earlier(Self::stored_record(&mut conn, bot, update_id).await?))
+    }
 }
 
 /// One update's turn on a SQL store: a store whose calls share the update's transaction.
@@ -220,7 +244,7 @@ impl<S: Outbox> Turn for SqlTurn<S> {
                 return self.store.record_alone(bot, update_id, actions).await;
             }
         };
-        match S::insert_record(&mut tx, bot, update_id, actions).await {
+        match S::insert_record(&mut tx, bot, update_id, actions, Durability::Flushed).await {
             Ok(true) => {
                 tx.commit().await.map_err(db_error)?;
                 Ok(Finished::Recorded(Handled { update_id, actions: actions.to_vec(), done: 0 }))

@@ -4,7 +4,7 @@
 //! record to the update's transaction and commits it.
 //!
 //! Writes that put nothing but delivery bookkeeping at stake (the record of an update that
-//! changed nothing, "answers sent" marks, the offset) use asynchronous commit
+//! changed nothing, "answers sent" marks) use asynchronous commit
 //! (`synchronous_commit` off for that statement's transaction): PostgreSQL answers before its
 //! WAL reaches the disk. A crash of the bot loses none of them; a crash of the database server
 //! may lose the last fraction of a second of them, which at worst repeats an answer. They would
@@ -13,13 +13,13 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::{PgConnection, Postgres};
+use sqlx::{PgConnection, PgPool, Postgres};
 
 use super::PostgresStore;
-use crate::protocol::bot::delivery::{Action, DeliveryLog, Finished, Handled, Turn, encode_actions};
+use crate::protocol::bot::delivery::{Action, DeliveryLog, Handled, Turn, encode_actions};
 use crate::repository::RepositoryError;
 use crate::storage::db_error;
-use crate::storage::turn::{Outbox, SqlTurn, TurnCell};
+use crate::storage::turn::{Durability, Outbox, SqlTurn, TurnCell};
 
 /// The common table expression `lazy` that turns off the disk-flush wait for the statement's
 /// own transaction (it must be referenced to be evaluated).
@@ -32,34 +32,6 @@ macro_rules! lazily {
     };
 }
 
-/// Inserts a record unless the update has one; true if inserted. `lazy` commits asynchronously
-/// (the statement must then be its own transaction).
-async fn insert_record(
-    conn: &mut PgConnection,
-    bot: i64,
-    update_id: i64,
-    actions: &[Action],
-    lazy: bool,
-) -> Result<bool, sqlx::Error> {
-    let sql = if lazy {
-        lazily!(
-            "INSERT INTO bot_updates (bot_id, update_id, actions, done, handled_at) \
-             SELECT $1, $2, $3, 0, $4 FROM lazy ON CONFLICT (bot_id, update_id) DO NOTHING"
-        )
-    } else {
-        "INSERT INTO bot_updates (bot_id, update_id, actions, done, handled_at) \
-         VALUES ($1, $2, $3, 0, $4) ON CONFLICT (bot_id, update_id) DO NOTHING"
-    };
-    let inserted = sqlx::query(sql)
-        .bind(bot)
-        .bind(update_id)
-        .bind(encode_actions(actions))
-        .bind(Utc::now())
-        .execute(conn)
-        .await?;
-    Ok(inserted.rows_affected() == 1)
-}
-
 #[async_trait]
 impl Outbox for PostgresStore {
     type DB = Postgres;
@@ -68,13 +40,35 @@ impl Outbox for PostgresStore {
         self.turn.as_ref().expect("a turn's store has a turn")
     }
 
+    fn outbox_pool(&self) -> &PgPool {
+        self.pool()
+    }
+
     async fn insert_record(
         conn: &mut PgConnection,
         bot: i64,
         update_id: i64,
         actions: &[Action],
+        durability: Durability,
     ) -> Result<bool, sqlx::Error> {
-        insert_record(conn, bot, update_id, actions, false).await
+        let sql = match durability {
+            Durability::Lazy => lazily!(
+                "INSERT INTO bot_updates (bot_id, update_id, actions, done, handled_at) \
+                 SELECT $1, $2, $3, 0, $4 FROM lazy ON CONFLICT (bot_id, update_id) DO NOTHING"
+            ),
+            Durability::Flushed => {
+                "INSERT INTO bot_updates (bot_id, update_id, actions, done, handled_at) \
+                 VALUES ($1, $2, $3, 0, $4) ON CONFLICT (bot_id, update_id) DO NOTHING"
+            }
+        };
+        let inserted = sqlx::query(sql)
+            .bind(bot)
+            .bind(update_id)
+            .bind(encode_actions(actions))
+            .bind(Utc::now())
+            .execute(conn)
+            .await?;
+        Ok(inserted.rows_affected() == 1)
     }
 
     async fn stored_record(
@@ -90,20 +84,6 @@ impl Outbox for PostgresStore {
                 .await
                 .map_err(db_error)?;
         Handled::from_stored(update_id, &stored, done.into())
-    }
-
-    /// Lazily committed: nothing but the record is at stake.
-    async fn record_alone(
-        &self,
-        bot: i64,
-        update_id: i64,
-        actions: &[Action],
-    ) -> Result<Finished, RepositoryError> {
-        let mut conn = self.pool().acquire().await.map_err(db_error)?;
-        if insert_record(&mut conn, bot, update_id, actions, true).await.map_err(db_error)? {
-            return Ok(Finished::Recorded(Handled { update_id, actions: actions.to_vec(), done: 0 }));
-        }
-        Ok(Finished::Earlier(Self::stored_record(&mut conn, bot, update_id).await?))
     }
 }
 

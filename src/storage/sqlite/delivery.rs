@@ -5,13 +5,13 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::{Sqlite, SqliteConnection};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 
 use super::SqliteStore;
-use crate::protocol::bot::delivery::{Action, DeliveryLog, Finished, Handled, Turn, encode_actions};
+use crate::protocol::bot::delivery::{Action, DeliveryLog, Handled, Turn, encode_actions};
 use crate::repository::RepositoryError;
 use crate::storage::db_error;
-use crate::storage::turn::{Outbox, SqlTurn, TurnCell};
+use crate::storage::turn::{Durability, Outbox, SqlTurn, TurnCell};
 
 #[async_trait]
 impl Outbox for SqliteStore {
@@ -21,11 +21,18 @@ impl Outbox for SqliteStore {
         self.turn.as_ref().expect("a turn's store has a turn")
     }
 
+    fn outbox_pool(&self) -> &SqlitePool {
+        self.pool()
+    }
+
+    /// One durability for both: in WAL mode with `synchronous = NORMAL`, no commit waits for the
+    /// disk.
     async fn insert_record(
         conn: &mut SqliteConnection,
         bot: i64,
         update_id: i64,
         actions: &[Action],
+        _durability: Durability,
     ) -> Result<bool, sqlx::Error> {
         let inserted = sqlx::query(
             "INSERT INTO bot_updates (bot_id, update_id, actions, done, handled_at) VALUES (?, ?, ?, 0, ?) \
@@ -53,19 +60,6 @@ impl Outbox for SqliteStore {
                 .await
                 .map_err(db_error)?;
         Handled::from_stored(update_id, &stored, done)
-    }
-
-    async fn record_alone(
-        &self,
-        bot: i64,
-        update_id: i64,
-        actions: &[Action],
-    ) -> Result<Finished, RepositoryError> {
-        let mut conn = self.pool().acquire().await.map_err(db_error)?;
-        if Self::insert_record(&mut conn, bot, update_id, actions).await.map_err(db_error)? {
-            return Ok(Finished::Recorded(Handled { update_id, actions: actions.to_vec(), done: 0 }));
-        }
-        Ok(Finished::Earlier(Self::stored_record(&mut conn, bot, update_id).await?))
     }
 }
 
