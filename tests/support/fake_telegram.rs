@@ -2460,7 +2460,7 @@ fn edit_message_text(st: &mut State, p: &Params) -> ApiResult {
     let formatted = format_text(st, &raw, p, "parse_mode", "entities")?;
     let markup = inline_only(reply_markup_param(p)?);
     let (chat_id, message_id) = message_to_edit(st, p)?;
-    let mut sent = current_sent(st, chat_id, message_id);
+    let sent = current_sent(st, chat_id, message_id);
     if sent.media.is_some() {
         return Err(bad("there is no text in the message to edit"));
     }
@@ -2470,13 +2470,25 @@ fn edit_message_text(st: &mut State, p: &Params) -> ApiResult {
     if utf16_len(&formatted.text) > 4096 {
         return Err(bad("MESSAGE_TOO_LONG"));
     }
+    replace_text(st, sent, formatted, raw, markup)
+}
+
+/// Replaces an edited message's text (or caption) and keyboard, refusing an edit that changes
+/// nothing as Telegram does.
+fn replace_text(
+    st: &mut State,
+    mut sent: SentMessage,
+    formatted: Formatted,
+    raw: String,
+    markup: Option<Value>,
+) -> ApiResult {
     if formatted.text == sent.text
         && formatted.entities == sent.entities
         && markup == inline_only(sent.reply_markup.clone())
     {
         return Err(not_modified());
     }
-    st.check_rate(chat_id)?;
+    st.check_rate(sent.chat_id)?;
     sent.text = formatted.text;
     sent.entities = formatted.entities;
     sent.source_text = raw;
@@ -2490,26 +2502,14 @@ fn edit_message_caption(st: &mut State, p: &Params) -> ApiResult {
     let formatted = format_text(st, &raw, p, "parse_mode", "caption_entities")?;
     let markup = inline_only(reply_markup_param(p)?);
     let (chat_id, message_id) = message_to_edit(st, p)?;
-    let mut sent = current_sent(st, chat_id, message_id);
+    let sent = current_sent(st, chat_id, message_id);
     if sent.media.is_none() {
         return Err(bad("there is no caption in the message to edit"));
     }
     if utf16_len(&formatted.text) > 1024 {
         return Err(bad("message caption is too long"));
     }
-    if formatted.text == sent.text
-        && formatted.entities == sent.entities
-        && markup == inline_only(sent.reply_markup.clone())
-    {
-        return Err(not_modified());
-    }
-    st.check_rate(chat_id)?;
-    sent.text = formatted.text;
-    sent.entities = formatted.entities;
-    sent.source_text = raw;
-    sent.parse_mode = formatted.parse_mode;
-    sent.reply_markup = markup;
-    Ok((save_edit(st, sent), None))
+    replace_text(st, sent, formatted, raw, markup)
 }
 
 fn edit_message_reply_markup(st: &mut State, p: &Params) -> ApiResult {
