@@ -14,7 +14,10 @@ use challenge_bot::amount::Amount;
 use challenge_bot::challenge::{
     ChallengeFilter, ChallengeId, ChallengeName, Deadline, Description, NewChallenge,
 };
+use challenge_bot::clock::Clock;
 use challenge_bot::goal::{Goal, GoalKind};
+use challenge_bot::handler::App;
+use challenge_bot::handler::conversation::{CacheConfig, Conversation, Input, Reply, Request, Settle, State};
 use challenge_bot::progress::{NewProgress, ProgressDate, ProgressValue};
 use challenge_bot::protocol::bot::delivery::{Action, DeliveryLog, Finished, Handled};
 use challenge_bot::repository::{Page, RepositoryError, Store};
@@ -74,6 +77,8 @@ contract_tests!(
     redelivered_update_is_recognised_and_its_new_effects_roll_back,
     turn_without_writes_is_recorded,
     failed_write_keeps_the_answer_and_drops_the_turns_effects,
+    display_names_are_stored_even_if_the_update_rolls_back,
+    conversation_state_moves_on_only_when_settled,
 );
 
 fn send(text: &str) -> Action {
@@ -251,4 +256,62 @@ async fn failed_write_keeps_the_answer_and_drops_the_turns_effects(db: Db) {
     let standings = db.store.standings(created.id).await.unwrap();
     assert_eq!(standings.len(), 1);
     assert!(standings[0].display_name.is_none(), "the rolled-back name was not stored");
+}
+
+fn conversation(db: &Db) -> Conversation {
+    let app = App::new(db.store.clone(), Clock::Fixed(day(2)));
+    Conversation::new(app, &CacheConfig::default())
+}
+
+async fn display_names_are_stored_even_if_the_update_rolls_back(db: Db) {
+    let created = db.store.create_challenge(&new_challenge()).await.unwrap();
+    let zed = UserId(303);
+    db.store.join(created.id, zed, Amount::from_hundredths(100), Utc::now()).await.unwrap();
+    let conversation = conversation(&db);
+    {
+        // The update is handled in a turn that never commits (the bot crashes, or its record
+        // cannot be written): the name was stored on the side all the same.
+        let turn = db.log.turn(BOT, 70);
+        let name = DisplayName::sanitize("Zed", zed);
+        let request = Request::new(zed, name, Input::from_message("/start"));
+        let (replies, _settle) =
+            conversation.with_store(turn.store()).handle_unsettled(request).await.unwrap();
+        assert!(!replies.is_empty());
+    }
+    let standings = db.store.standings(created.id).await.unwrap();
+    let zed_line = standings.iter().find(|s| s.participant.user == zed).unwrap();
+    assert_eq!(zed_line.display_name.as_ref().map(|n| n.as_str()), Some("Zed"));
+}
+
+/// Handles `input` from Ann in a turn of its own and returns the replies and the unsettled
+/// state change (the turn is dropped: nothing commits).
+async fn unsettled(
+    db: &Db,
+    conversation: &Conversation,
+    update_id: i64,
+    input: Input,
+) -> (Vec<Reply>, Settle) {
+    let turn = db.log.turn(BOT, update_id);
+    let request = Request::new(ANN, DisplayName::sanitize("Ann", ANN), input);
+    conversation.with_store(turn.store()).handle_unsettled(request).await.unwrap()
+}
+
+async fn conversation_state_moves_on_only_when_settled(db: Db) {
+    let conversation = conversation(&db);
+    let (replies, settle) = unsettled(&db, &conversation, 80, Input::from_message("/start")).await;
+    let press = replies
+        .iter()
+        .flat_map(|r| r.buttons.iter().flatten())
+        .find(|b| b.label.starts_with("Create challenge"))
+        .expect("a Create challenge button")
+        .payload
+        .clone();
+    conversation.settle(settle).await;
+    let (_, settle) = unsettled(&db, &conversation, 81, Input::Button(press.clone())).await;
+    drop(settle);
+    assert_eq!(conversation.state_of(ANN).await, State::MainInit, "unsettled: nothing moved");
+    let (_, settle) = unsettled(&db, &conversation, 81, Input::Button(press)).await;
+    assert_eq!(conversation.state_of(ANN).await, State::MainInit, "not before it is settled");
+    conversation.settle(settle).await;
+    assert_ne!(conversation.state_of(ANN).await, State::MainInit, "settled: the question is asked");
 }

@@ -165,15 +165,13 @@ impl Outcome {
 
 type Turn = Result<Outcome, AppError>;
 
-/// What one handled input changes in the process's memory, applied by
+/// What one handled input changes in the user's conversation state, applied by
 /// [`Conversation::settle`] once its database writes are committed.
 #[must_use = "an unsettled input leaves the user's state where it was"]
 #[derive(Debug)]
 pub struct Settle {
     user: UserId,
     state: Option<StateChange>,
-    /// The hash of the display name this input stored.
-    name_stored: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -188,6 +186,10 @@ enum StateChange {
 #[derive(Clone)]
 pub struct Conversation {
     app: App,
+    /// The use cases on the process's own store, for the one write that is not part of an
+    /// input's effects: a display name (storing it again changes nothing, so it need not wait
+    /// for, or be rolled back with, the bot's per-update transaction).
+    profiles: App,
     states: StateCache<State>,
     /// user → hash of the display name last stored, so names are written only when they change.
     names: moka::future::Cache<i64, u64>,
@@ -205,6 +207,7 @@ struct Ctx<'a> {
 impl Conversation {
     pub fn new(app: App, config: &CacheConfig) -> Conversation {
         Conversation {
+            profiles: app.clone(),
             app,
             states: StateCache::new(config),
             names: moka::future::Cache::builder()
@@ -240,7 +243,8 @@ impl Conversation {
     }
 
     /// A conversation whose use cases run on `store` (the bot hands each update a store of its
-    /// own, whose writes commit with the update's record). Shares this one's state cache.
+    /// own, whose writes commit with the update's record). Shares this one's state cache;
+    /// display names are still stored through this one's store.
     pub fn with_store(&self, store: Arc<dyn Store>) -> Conversation {
         Conversation { app: self.app.with_store(store), ..self.clone() }
     }
@@ -252,13 +256,13 @@ impl Conversation {
         Ok(replies)
     }
 
-    /// Handles one input like [`Conversation::handle`], but leaves what it changes in this
-    /// process's memory (the user's state, the display name known to be stored) to
-    /// [`Conversation::settle`]: the bot settles only once the input's database writes are
-    /// committed, so an input that is rolled back and handled again starts from the same state.
+    /// Handles one input like [`Conversation::handle`], but leaves the change of the user's
+    /// conversation state to [`Conversation::settle`]: the bot settles only once the input's
+    /// database writes are committed, so an input that is rolled back and handled again starts
+    /// from the same state.
     pub async fn handle_unsettled(&self, request: Request) -> Result<(Vec<Reply>, Settle), StorageFailure> {
         let Request { user, name, input, idempotency_key } = request;
-        let name_stored = self.remember(user, &name).await?;
+        self.remember(user, &name).await?;
         let (current, expired) = match self.states.get(user).await {
             Lookup::Live(state) => (Some(state), false),
             Lookup::Expired => (None, true),
@@ -290,15 +294,12 @@ impl Conversation {
         for (i, reply) in replies.iter_mut().enumerate() {
             reply.mode = if is_button && i == 0 { ReplyMode::EditOriginal } else { ReplyMode::New };
         }
-        Ok((replies, Settle { user, state, name_stored }))
+        Ok((replies, Settle { user, state }))
     }
 
     /// Applies what a handled input changes in memory (see [`Conversation::handle_unsettled`]).
     pub async fn settle(&self, settle: Settle) {
-        let Settle { user, state, name_stored } = settle;
-        if let Some(hash) = name_stored {
-            self.names.insert(user.0, hash).await;
-        }
+        let Settle { user, state } = settle;
         match state {
             Some(StateChange::Put(state)) => self.states.put(user, state).await,
             Some(StateChange::Remove) => self.states.remove(user).await,
@@ -306,19 +307,21 @@ impl Conversation {
         }
     }
 
-    /// Stores the user's display name when it is not the one stored last (by this process);
-    /// returns its hash if it stored it, for [`Conversation::settle`] to remember.
-    async fn remember(&self, user: UserId, name: &DisplayName) -> Result<Option<u64>, StorageFailure> {
+    /// Stores the user's display name when it is not the one stored last (by this process).
+    async fn remember(&self, user: UserId, name: &DisplayName) -> Result<(), StorageFailure> {
         let hash = self.hasher.hash_one(name);
         if self.names.get(&user.0).await == Some(hash) {
-            return Ok(None);
+            return Ok(());
         }
-        match self.app.remember_user(user, name).await {
-            Ok(()) => Ok(Some(hash)),
+        match self.profiles.remember_user(user, name).await {
+            Ok(()) => {
+                self.names.insert(user.0, hash).await;
+                Ok(())
+            }
             Err(AppError::Storage(e)) => Err(StorageFailure(e)),
             Err(other) => {
                 tracing::warn!(user = user.0, error = %other, "could not store a display name");
-                Ok(None)
+                Ok(())
             }
         }
     }
