@@ -59,6 +59,17 @@ const TOKEN: &str = "555000111:AAF_bench-token-abcdefghijklmnopqrstuvw";
 const TODAY: &str = "2026-03-01";
 const CHALLENGE: &str = "Bench 1000000 km";
 
+/// What every user repeats after joining: typed (`true`) or a press of the button starting with
+/// this label (`false`).
+const CYCLE: [(bool, &str); 6] = [
+    (true, "/start"),
+    (false, "My challenges"),
+    (false, CHALLENGE),
+    (false, "Add progress"),
+    (true, "1"),
+    (false, "Today"),
+];
+
 // ---------------------------------------------------------------------------------------------
 // A lean fake Bot API
 // ---------------------------------------------------------------------------------------------
@@ -341,20 +352,12 @@ async fn drive(fake: Arc<Fake>, users: i64, rate: f64, stop: Arc<AtomicBool>) ->
                 let u: f64 = rand::random::<f64>().max(1e-9);
                 Duration::from_secs_f64(-mean * u.ln())
             };
-            let cycle: [(bool, &str); 6] = [
-                (true, "/start"),
-                (false, "My challenges"),
-                (false, CHALLENGE),
-                (false, "Add progress"),
-                (true, "1"),
-                (false, "Today"),
-            ];
             // Each step is due a think time after the previous one was due (not after its answer
             // came), so the answers' latency does not lower the offered rate; a user who fell more
             // than a second behind (the bot cannot keep up) starts counting afresh.
             let mut due = tokio::time::Instant::now();
             'run: loop {
-                for (typed, what) in cycle {
+                for (typed, what) in CYCLE {
                     if stop.load(Ordering::Relaxed) {
                         break 'run;
                     }
@@ -637,16 +640,8 @@ async fn database_limit(db: Db, users: i64, seconds: f64) -> f64 {
                 };
                 buttons = labels(&turn(input).await);
             }
-            let cycle: [(bool, &str); 6] = [
-                (true, "/start"),
-                (false, "My challenges"),
-                (false, CHALLENGE),
-                (false, "Add progress"),
-                (true, "1"),
-                (false, "Today"),
-            ];
             'run: loop {
-                for (typed, what) in cycle {
+                for (typed, what) in CYCLE {
                     if stop.load(Ordering::Relaxed) {
                         break 'run;
                     }

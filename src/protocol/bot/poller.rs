@@ -110,7 +110,7 @@ pub trait Responder: Send + Sync {
     async fn respond(&self, turn: &dyn Turn, update_id: i64, update: &Update) -> Result<Response, Transient>;
 }
 
-/// Counters, for logs and the benchmark.
+/// Counters since the start, logged when the loop stops.
 #[derive(Debug, Default)]
 pub struct Stats {
     pub handled: std::sync::atomic::AtomicU64,
@@ -360,7 +360,14 @@ impl Poller {
                 Err(_) => tracing::warn!("confirming handled updates timed out (they are recorded)"),
             }
         }
-        tracing::info!("stopped");
+        let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(
+            handled = count(&self.stats.handled),
+            replayed = count(&self.stats.replayed),
+            polls = count(&self.stats.polls),
+            mark_statements = count(&self.stats.mark_batches),
+            "stopped"
+        );
     }
 
     /// Takes the new updates of a batch into flight; returns how many were new.
