@@ -176,9 +176,9 @@ async fn updates_an_earlier_run_recorded_are_answered_from_the_outbox_only() {
     let answered = fake.send_text(&ann, "one");
     let unanswered = fake.send_text(&ann, "two");
     let sent = |text: &str| Action::Send { chat_id: ann.id, html: text.into(), buttons: vec![] };
-    log.record(BOT, answered, &[sent("first run: one")]).await.unwrap();
+    log.turn(BOT, answered).finish(&[sent("first run: one")]).await.unwrap();
     log.mark_done(BOT, answered, 1).await.unwrap();
-    log.record(BOT, unanswered, &[sent("first run: two")]).await.unwrap();
+    log.turn(BOT, unanswered).finish(&[sent("first run: two")]).await.unwrap();
     let fresh = fake.send_text(&ann, "three");
 
     let echo = Arc::new(Echo::default());

@@ -361,54 +361,6 @@ where
 
 // ---- What both SQL stores share: rows as read, conversions and error mapping. ----
 
-// ---- Participant tallies, kept on the participant's row (migration 0003). The statements are
-// the same on both databases (sqlx's SQLite driver takes `$n` parameters too). ----
-
-/// A participant's tally: `$1` challenge, `$2` user.
-const TALLY_OF: &str = "SELECT total_hundredths AS total, latest_hundredths AS latest, days, entries, last_date \
-     FROM participants WHERE challenge_id = $1 AND user_id = $2";
-
-/// Adds entry `$5` (value `$3`, date `$4`, just inserted) to participant `$1`/`$2`'s tally and
-/// returns the new tally. All `SET` expressions read the row as it was. The entry has the
-/// greatest id, so it is the latest unless an entry has a later date.
-const TALLY_ADD_ENTRY: &str = "UPDATE participants SET \
-       total_hundredths = total_hundredths + COALESCE($3, 0), \
-       entries = entries + 1, \
-       days = days + CASE WHEN EXISTS (SELECT 1 FROM progress_entries e WHERE e.challenge_id = $1 \
-         AND e.user_id = $2 AND e.progress_date = $4 AND e.id <> $5) THEN 0 ELSE 1 END, \
-       latest_hundredths = CASE WHEN last_date IS NULL OR $4 >= last_date THEN $3 ELSE latest_hundredths END, \
-       last_date = CASE WHEN last_date IS NULL OR $4 >= last_date THEN $4 ELSE last_date END \
-     WHERE challenge_id = $1 AND user_id = $2 \
-     RETURNING total_hundredths AS total, latest_hundredths AS latest, days, entries, last_date";
-
-/// Takes an entry (value `$3`, date `$4`, just deleted) off participant `$1`/`$2`'s tally and
-/// returns the new tally; the latest entry is looked up again (one step down the index).
-const TALLY_REMOVE_ENTRY: &str = "UPDATE participants SET \
-       total_hundredths = total_hundredths - COALESCE($3, 0), \
-       entries = entries - 1, \
-       days = days - CASE WHEN EXISTS (SELECT 1 FROM progress_entries e WHERE e.challenge_id = $1 \
-         AND e.user_id = $2 AND e.progress_date = $4) THEN 0 ELSE 1 END, \
-       latest_hundredths = (SELECT e.value_hundredths FROM progress_entries e \
-         WHERE e.challenge_id = $1 AND e.user_id = $2 ORDER BY e.progress_date DESC, e.id DESC LIMIT 1), \
-       last_date = (SELECT MAX(e.progress_date) FROM progress_entries e \
-         WHERE e.challenge_id = $1 AND e.user_id = $2) \
-     WHERE challenge_id = $1 AND user_id = $2 \
-     RETURNING total_hundredths AS total, latest_hundredths AS latest, days, entries, last_date";
-
-/// Everyone in challenge `$1` with their tally and display name, in joining order.
-const STANDINGS: &str = "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, \
-       u.display_name, p.total_hundredths AS total, p.latest_hundredths AS latest, p.days, p.entries, \
-       p.last_date \
-     FROM participants p LEFT JOIN users u ON u.id = p.user_id \
-     WHERE p.challenge_id = $1 ORDER BY p.joined_at, p.user_id";
-
-impl TallyRow {
-    /// The tally of someone with no entries (or no participant row).
-    fn empty() -> TallyRow {
-        TallyRow { total: 0, latest: None, days: 0, entries: 0, last_date: None }
-    }
-}
-
 /// Whether a database error means "not reachable right now" rather than "refused".
 fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
@@ -563,8 +515,9 @@ impl TryFrom<EntryRow> for ProgressEntry {
     }
 }
 
-/// What the tally queries select: `total`, `latest`, `days`, `entries`, `last_date`.
-#[derive(sqlx::FromRow)]
+/// What the tally queries select: `total`, `latest`, `days`, `entries`, `last_date`. The default
+/// is the tally of someone with no entries (or no participant row).
+#[derive(sqlx::FromRow, Default)]
 struct TallyRow {
     total: i64,
     latest: Option<i64>,

@@ -14,6 +14,47 @@
 //! completion is set exactly once. Joins and idempotency keys rely on the unique keys
 //! (`ON CONFLICT`), never on check-then-insert.
 
+// ---- Participant tallies, kept on the participant's row (migration 0003). The statements are
+// the same on both databases (sqlx's SQLite driver takes `$n` parameters too). ----
+
+/// A participant's tally: `$1` challenge, `$2` user.
+pub(super) const TALLY_OF: &str = "SELECT total_hundredths AS total, latest_hundredths AS latest, \
+     days, entries, last_date FROM participants WHERE challenge_id = $1 AND user_id = $2";
+
+/// Adds entry `$5` (value `$3`, date `$4`, just inserted) to participant `$1`/`$2`'s tally and
+/// returns the new tally. All `SET` expressions read the row as it was. The entry has the
+/// greatest id, so it is the latest unless an entry has a later date.
+pub(super) const TALLY_ADD_ENTRY: &str = "UPDATE participants SET \
+       total_hundredths = total_hundredths + COALESCE($3, 0), \
+       entries = entries + 1, \
+       days = days + CASE WHEN EXISTS (SELECT 1 FROM progress_entries e WHERE e.challenge_id = $1 \
+         AND e.user_id = $2 AND e.progress_date = $4 AND e.id <> $5) THEN 0 ELSE 1 END, \
+       latest_hundredths = CASE WHEN last_date IS NULL OR $4 >= last_date THEN $3 ELSE latest_hundredths END, \
+       last_date = CASE WHEN last_date IS NULL OR $4 >= last_date THEN $4 ELSE last_date END \
+     WHERE challenge_id = $1 AND user_id = $2 \
+     RETURNING total_hundredths AS total, latest_hundredths AS latest, days, entries, last_date";
+
+/// Takes an entry (value `$3`, date `$4`, just deleted) off participant `$1`/`$2`'s tally and
+/// returns the new tally; the latest entry is looked up again (one step down the index).
+pub(super) const TALLY_REMOVE_ENTRY: &str = "UPDATE participants SET \
+       total_hundredths = total_hundredths - COALESCE($3, 0), \
+       entries = entries - 1, \
+       days = days - CASE WHEN EXISTS (SELECT 1 FROM progress_entries e WHERE e.challenge_id = $1 \
+         AND e.user_id = $2 AND e.progress_date = $4) THEN 0 ELSE 1 END, \
+       latest_hundredths = (SELECT e.value_hundredths FROM progress_entries e \
+         WHERE e.challenge_id = $1 AND e.user_id = $2 ORDER BY e.progress_date DESC, e.id DESC LIMIT 1), \
+       last_date = (SELECT MAX(e.progress_date) FROM progress_entries e \
+         WHERE e.challenge_id = $1 AND e.user_id = $2) \
+     WHERE challenge_id = $1 AND user_id = $2 \
+     RETURNING total_hundredths AS total, latest_hundredths AS latest, days, entries, last_date";
+
+/// Everyone in challenge `$1` with their tally and display name, in joining order.
+pub(super) const STANDINGS: &str = "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, \
+       u.display_name, p.total_hundredths AS total, p.latest_hundredths AS latest, p.days, p.entries, \
+       p.last_date \
+     FROM participants p LEFT JOIN users u ON u.id = p.user_id \
+     WHERE p.challenge_id = $1 ORDER BY p.joined_at, p.user_id";
+
 /// Implements every repository trait for `$store`. Expands to a module (`repositories`) inside
 /// the store's module, so it sees the store's private fields and helpers (`pool`, `turn`,
 /// `read()`, `write()`).
@@ -38,10 +79,10 @@ use crate::goal::{GoalRepository, Participant, Standing};
 use crate::progress::{IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded, Tally};
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::storage::turn;
+use crate::storage::sql::{STANDINGS, TALLY_ADD_ENTRY, TALLY_OF, TALLY_REMOVE_ENTRY};
 use crate::storage::{
-    ChallengeRow, EntryRow, LockedParticipant, ParticipantRow, STANDINGS, StandingRow, TALLY_ADD_ENTRY,
-    TALLY_OF, TALLY_REMOVE_ENTRY, TallyRow, db_error, goal_is_met, goal_kind, is_foreign_key_violation,
-    is_unique_violation, limit_offset,
+    ChallengeRow, EntryRow, LockedParticipant, ParticipantRow, StandingRow, TallyRow, db_error, goal_is_met,
+    goal_kind, is_foreign_key_violation, is_unique_violation, limit_offset,
 };
 use crate::user::{DisplayName, UserId, UserRepository};
 
@@ -125,7 +166,7 @@ async fn tally_of<'e>(
         .fetch_optional(executor)
         .await
         .map_err(db_error)?;
-    Ok(row.unwrap_or_else(TallyRow::empty).into())
+    Ok(row.unwrap_or_default().into())
 }
 
 /// Updates a participant's tally for an entry just inserted (`added`) or deleted; returns it.

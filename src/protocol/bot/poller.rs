@@ -116,7 +116,7 @@ pub struct Stats {
     pub handled: std::sync::atomic::AtomicU64,
     pub replayed: std::sync::atomic::AtomicU64,
     pub polls: std::sync::atomic::AtomicU64,
-    /// Statements that wrote "answers sent" marks.
+    /// Statements sent to write "answers sent" marks (including failed ones).
     pub mark_batches: std::sync::atomic::AtomicU64,
 }
 

@@ -132,10 +132,6 @@ impl DeliveryLog for PostgresStore {
         rows.iter().map(|(id, actions, done)| Handled::from_stored(*id, actions, (*done).into())).collect()
     }
 
-    async fn record(&self, bot: i64, update_id: i64, actions: &[Action]) -> Result<Handled, RepositoryError> {
-        Ok(self.record_alone(bot, update_id, actions).await?.handled())
-    }
-
     async fn restart_sequence(&self, bot: i64, offset: i64) -> Result<(), RepositoryError> {
         sqlx::query(
             "WITH forgotten AS (DELETE FROM bot_updates WHERE bot_id = $1) \

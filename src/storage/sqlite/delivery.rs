@@ -111,10 +111,6 @@ impl DeliveryLog for SqliteStore {
         rows.iter().map(|(id, actions, done)| Handled::from_stored(*id, actions, *done)).collect()
     }
 
-    async fn record(&self, bot: i64, update_id: i64, actions: &[Action]) -> Result<Handled, RepositoryError> {
-        Ok(self.record_alone(bot, update_id, actions).await?.handled())
-    }
-
     async fn mark_done_many(&self, bot: i64, marks: &[(i64, u32)]) -> Result<(), RepositoryError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?;
         for &(update_id, done) in marks {
