@@ -46,8 +46,8 @@ use challenge_bot::goal::{Goal, GoalKind};
 use challenge_bot::handler::App;
 use challenge_bot::handler::ChallengeDraft;
 use challenge_bot::handler::conversation::{CacheConfig, Conversation, Input, Request};
+use challenge_bot::outbox::{Action, Outbox, UpdateRef};
 use challenge_bot::progress::IdempotencyKey;
-use challenge_bot::protocol::bot::delivery::{Action, DeliveryLog};
 use challenge_bot::protocol::bot::face::render;
 use challenge_bot::repository::Store;
 use challenge_bot::storage::{PostgresStore, SqliteStore};
@@ -392,7 +392,7 @@ enum Db {
 struct Database {
     url: String,
     store: Arc<dyn Store>,
-    log: Arc<dyn DeliveryLog>,
+    log: Arc<dyn Outbox>,
     _keep: Box<dyn std::any::Any>,
 }
 
@@ -566,8 +566,8 @@ async fn database_limit(db: Db, users: i64, seconds: f64) -> f64 {
     let handled = Arc::new(AtomicU64::new(0));
     let next_update = Arc::new(AtomicU64::new(1));
     let stop = Arc::new(AtomicBool::new(false));
-    // "Answers sent" marks, written as the bot writes them: all that arrived meanwhile at once.
-    let marks: Arc<std::sync::Mutex<Vec<(i64, u32)>>> = Arc::default();
+    // Sent answers leave the outbox as they do in the bot: all that were sent meanwhile at once.
+    let marks: Arc<std::sync::Mutex<Vec<i64>>> = Arc::default();
     let marker = {
         let (marks, log, stop) = (marks.clone(), database.log.clone(), stop.clone());
         tokio::spawn(async move {
@@ -576,7 +576,7 @@ async fn database_limit(db: Db, users: i64, seconds: f64) -> f64 {
                 if batch.is_empty() {
                     tokio::time::sleep(Duration::from_micros(500)).await;
                 } else {
-                    log.mark_done_many(1, &batch).await.unwrap();
+                    log.remove(1, &batch).await.unwrap();
                 }
             }
         })
@@ -603,18 +603,18 @@ async fn database_limit(db: Db, users: i64, seconds: f64) -> f64 {
                 let key = IdempotencyKey::parse(&format!("tg:1:{}:{message}", user.0)).unwrap();
                 let marks = marks.clone();
                 async move {
-                    // As the bot does: the update's turn, its record committed with its effects,
-                    // the state settled after, the "sent" mark batched with others.
-                    let turn = log.turn(1, update);
+                    // As the bot does: the update's turn, its record and answers committed with its
+                    // effects, the state settled after, the sent answers removed in batches.
+                    let turn = log.turn(1, UpdateRef::fetched(update));
                     let (replies, settle) = conversation
                         .with_store(turn.store())
                         .handle_unsettled(Request::new(user, name, input).with_key(key))
                         .await
                         .unwrap();
                     let actions = render(user.0, Some((user.0, 1)), &replies);
-                    turn.finish(&actions).await.unwrap();
+                    let queued = turn.finish(&actions).await.unwrap().queued();
                     conversation.settle(settle).await;
-                    marks.lock().unwrap().push((update, actions.len() as u32));
+                    marks.lock().unwrap().extend(queued.iter().map(|q| q.id));
                     actions
                 }
             };

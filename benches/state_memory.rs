@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use challenge_bot::amount::Amount;
 use challenge_bot::challenge::{ChallengeId, ChallengeName, Description, Unit};
-use challenge_bot::handler::conversation::State;
+use challenge_bot::handler::conversation::{Question, State};
 use challenge_bot::storage::localcache::{CacheConfig, StateCache};
 use challenge_bot::user::UserId;
 use chrono::NaiveDate;
@@ -61,21 +61,25 @@ fn main() {
     match kind.as_str() {
         "add-progress-date" => {
             let km = Unit::parse("km").unwrap();
-            let (kib, entries) = rt.block_on(fill(count, |u| State::AddProgressDate {
-                challenge: ChallengeId(1 + u % 50),
-                value: Some(Amount::from_hundredths(550)),
-                unit: Some(km.clone()),
-                start,
+            let (kib, entries) = rt.block_on(fill(count, |u| {
+                State::Question(Question::AddProgressDate {
+                    challenge: ChallengeId(1 + u % 50),
+                    value: Some(Amount::from_hundredths(550)),
+                    unit: Some(km.clone()),
+                    start,
+                })
             }));
             report("ADD_PROGRESS_DATE", kib, entries);
         }
         "create-challenge-goal" => {
             let description = "d".repeat(200);
-            let (kib, entries) = rt.block_on(fill(count, |u| State::CreateChallengeGoal {
-                name: ChallengeName::parse(&format!("A challenge called number {u:>014}")).unwrap(),
-                description: Description::parse(&description).unwrap(),
-                deadline: start,
-                kind: None,
+            let (kib, entries) = rt.block_on(fill(count, |u| {
+                State::Question(Question::CreateChallengeGoal {
+                    name: ChallengeName::parse(&format!("A challenge called number {u:>014}")).unwrap(),
+                    description: Description::parse(&description).unwrap(),
+                    deadline: start,
+                    kind: None,
+                })
             }));
             report("CREATE_CHALLENGE_GOAL (40 + 200 chars typed)", kib, entries);
         }

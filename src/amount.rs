@@ -124,15 +124,9 @@ impl Amount {
     }
 }
 
+/// Input echoed in a message: short, its control characters escaped.
 fn shorten(text: &str) -> String {
-    const MAX: usize = 20;
-    if text.chars().count() <= MAX {
-        text.to_owned()
-    } else {
-        let mut s: String = text.chars().take(MAX).collect();
-        s.push('…');
-        s
-    }
+    crate::text::shown(text, 20)
 }
 
 impl fmt::Display for Amount {
@@ -211,6 +205,11 @@ mod tests {
             assert!(matches!(p(bad), Err(AmountError::NotANumber(_))), "{bad:?} gave {:?}", p(bad));
         }
         assert_eq!(p("   "), Err(AmountError::Empty));
+        assert_eq!(
+            p("\u{1b}[2J"),
+            Err(AmountError::NotANumber("\\e[2J".into())),
+            "escapes are shown, not run"
+        );
     }
 
     #[test]

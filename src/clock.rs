@@ -7,6 +7,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+/// The last date the program stores: both databases' date handling ends with the year 9999.
+pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date");
+
 #[derive(Clone, Debug)]
 pub enum Clock {
     /// The system clock, with "today" in the given time zone.

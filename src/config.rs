@@ -12,6 +12,7 @@
 //! in that command's own `Args` struct, flattened next to it, and are resolved the same way:
 //! raw strings from clap, then a `resolve` that returns a [`ConfigError`] naming the variable.
 
+use std::ffi::OsString;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -32,16 +33,18 @@ pub const TODAY: &str = "CHALLENGE_BOT_TODAY";
 pub struct ConfigArgs {
     /// Where data is kept: postgres://USER:PASSWORD@HOST:PORT/DB, or sqlite://PATH (created if
     /// missing) [default: sqlite://challenge-bot.db]
-    #[arg(long = "database-url", env = DATABASE_URL, value_name = "URL", global = true, hide_env_values = true)]
-    pub database_url: Option<String>,
+    #[arg(long = "database-url", env = DATABASE_URL, value_name = "URL", global = true, hide_env_values = true,
+          value_parser = clap::value_parser!(OsString))]
+    pub database_url: Option<OsString>,
 
     /// IANA time zone that decides what "today" is, e.g. Europe/Berlin [default: UTC]
-    #[arg(long = "tz", env = TIME_ZONE, value_name = "ZONE", global = true)]
-    pub time_zone: Option<String>,
+    #[arg(long = "tz", env = TIME_ZONE, value_name = "ZONE", global = true, value_parser = clap::value_parser!(OsString))]
+    pub time_zone: Option<OsString>,
 
     /// Pin "today" to a date (YYYY-MM-DD), for tests and demos
-    #[arg(long = "today", env = TODAY, value_name = "YYYY-MM-DD", global = true)]
-    pub today: Option<String>,
+    #[arg(long = "today", env = TODAY, value_name = "YYYY-MM-DD", global = true,
+          value_parser = clap::value_parser!(OsString))]
+    pub today: Option<OsString>,
 }
 
 /// Never shows the database URL as typed: it may hold a password.
@@ -82,10 +85,28 @@ impl ConfigArgs {
             Some(ValueSource::CommandLine) => flag.to_owned(),
             _ => var.to_owned(),
         };
+        // Unset or empty: the default. Set to blanks, or to bytes that are not text: a mistake
+        // worth saying, not a silent default.
         let given =
-            |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+            |v: &Option<OsString>, id: &str, flag: &str, var: &str| -> Result<Option<String>, ConfigError> {
+                let Some(raw) = v else { return Ok(None) };
+                let name = label(id, flag, var);
+                let Some(text) = raw.to_str() else {
+                    return Err(ConfigError { name, problem: "is not valid UTF-8 text.".into() });
+                };
+                if text.is_empty() {
+                    return Ok(None);
+                }
+                if text.trim().is_empty() {
+                    return Err(ConfigError {
+                        name,
+                        problem: "is blank: unset it to use the default, or give a value.".into(),
+                    });
+                }
+                Ok(Some(text.trim().to_owned()))
+            };
 
-        let database = match given(&self.database_url) {
+        let database = match given(&self.database_url, "database_url", "--database-url", DATABASE_URL)? {
             None => DatabaseUrl::default(),
             Some(text) => DatabaseUrl::parse(&text).map_err(|e| ConfigError {
                 name: label("database_url", "--database-url", DATABASE_URL),
@@ -93,13 +114,13 @@ impl ConfigArgs {
             })?,
         };
 
-        let zone = match given(&self.time_zone) {
+        let zone = match given(&self.time_zone, "time_zone", "--tz", TIME_ZONE)? {
             None => Tz::UTC,
             Some(text) => parse_time_zone(&text)
                 .map_err(|problem| ConfigError { name: label("time_zone", "--tz", TIME_ZONE), problem })?,
         };
 
-        let clock = match given(&self.today) {
+        let clock = match given(&self.today, "today", "--today", TODAY)? {
             None => Clock::System(zone),
             Some(text) => Clock::Fixed(
                 parse_fixed_today(&text, &Clock::System(zone))
@@ -114,7 +135,7 @@ impl ConfigArgs {
 /// An IANA zone name such as `Europe/Berlin` (or `UTC`).
 pub fn parse_time_zone(text: &str) -> Result<Tz, String> {
     text.parse::<Tz>().map_err(|_| {
-        let shown: String = text.chars().take(60).collect();
+        let shown = crate::text::shown(text, 60);
         format!("\"{shown}\" is not a known time zone: use an IANA name such as Europe/Berlin, America/New_York or UTC.")
     })
 }
@@ -130,9 +151,9 @@ mod tests {
 
     fn args(db: Option<&str>, tz: Option<&str>, today: Option<&str>) -> ConfigArgs {
         ConfigArgs {
-            database_url: db.map(str::to_owned),
-            time_zone: tz.map(str::to_owned),
-            today: today.map(str::to_owned),
+            database_url: db.map(OsString::from),
+            time_zone: tz.map(OsString::from),
+            today: today.map(OsString::from),
         }
     }
 
@@ -141,8 +162,11 @@ mod tests {
         let config = args(None, None, None).resolve(&|_| None).unwrap();
         assert_eq!(config.database, DatabaseUrl::default());
         assert!(matches!(config.clock, Clock::System(Tz::UTC)));
-        let config = args(Some("  "), Some(""), Some("")).resolve(&|_| None).unwrap();
+        let config = args(Some(""), Some(""), Some("")).resolve(&|_| None).unwrap();
         assert_eq!(config.database, DatabaseUrl::default(), "empty means unset");
+        let e = args(Some("  "), None, None).resolve(&|_| None).unwrap_err();
+        assert_eq!(e.name, DATABASE_URL, "blanks are a mistake, not the default");
+        assert!(e.problem.contains("blank"), "{e}");
     }
 
     #[test]
@@ -167,5 +191,16 @@ mod tests {
         assert_eq!(e.name, DATABASE_URL);
         assert!(!e.to_string().contains("secret"), "{e}");
         assert!(!format!("{:?}", args(Some("postgres://u:secret@h/db"), None, None)).contains("secret"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let mut bad = args(None, None, None);
+            bad.time_zone = Some(OsString::from_vec(vec![b'E', 0xff]));
+            let e = bad.resolve(&|_| None).unwrap_err();
+            assert_eq!(e.name, TIME_ZONE);
+            assert!(e.problem.contains("UTF-8"), "{e}");
+        }
+        let e = args(None, Some("\u{1b}[2J"), None).resolve(&|_| None).unwrap_err();
+        assert!(!e.to_string().contains('\u{1b}'), "{e}");
     }
 }

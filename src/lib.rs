@@ -3,7 +3,9 @@
 //! The layers follow the design document: `protocol` (Telegram bot, terminal chat, scripted CLI)
 //! → `handler` (the conversation and the use cases that couple the domains) → repository traits
 //! → the domain contexts `challenge`, `goal` and `progress`. `storage` implements the repository
-//! traits for PostgreSQL and SQLite and keeps conversation state in a local cache.
+//! traits and the bot's [`outbox`] for PostgreSQL and SQLite and keeps conversation state in a
+//! local cache. `config` (settings), `startup` (wiring) and `telemetry` (logs) serve every
+//! command; `text` holds the rules for text people see.
 
 pub mod amount;
 pub mod challenge;
@@ -11,8 +13,12 @@ pub mod clock;
 pub mod config;
 pub mod goal;
 pub mod handler;
+pub mod outbox;
 pub mod progress;
 pub mod protocol;
 pub mod repository;
+pub mod startup;
 pub mod storage;
+pub mod telemetry;
+pub mod text;
 pub mod user;

@@ -2,7 +2,15 @@
 //!
 //! The repository traits live with their domain (`challenge`, `goal`, `progress`, `user`); this
 //! is the one error enum of that boundary. It says what the caller can act on (not found, already
-//! there, database unreachable) and hides which database produced it.
+//! there, database unreachable) and hides which database produced it, keeping the database's own
+//! error as its source.
+
+use chrono::NaiveDate;
+
+use crate::amount::Amount;
+
+/// A failure's cause, kept for logs and `source()` chains.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 /// A storage failure or a refusal by the store's constraints.
 #[derive(Debug, thiserror::Error)]
@@ -13,17 +21,41 @@ pub enum RepositoryError {
     NotParticipant { challenge: i64, user: i64 },
     #[error("user {user} has already joined challenge {challenge}")]
     AlreadyJoined { challenge: i64, user: i64 },
+    /// An entry is stored under this idempotency key with another value: the key was reused
+    /// for a different entry (`first_value` is what was first sent under it; `None` for a
+    /// check-in).
+    #[error("the key {key:?} was already used for another entry")]
+    KeyReused { key: String, first_value: Option<Amount> },
+    /// A days challenge takes one check-in per date.
+    #[error("already checked in for {date}")]
+    AlreadyCheckedIn { date: NaiveDate },
     /// The database could not be reached or timed out; retrying later may work.
     #[error("the database is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
+    /// The database may be read but not written (a read-only file, or a read-only server).
+    #[error("the database is read-only: {0}")]
+    ReadOnly(#[source] Cause),
+    /// The database refused a value (a constraint of the schema); retrying cannot help.
+    #[error("the database refused the change: {0}")]
+    Refused(#[source] Cause),
     /// Anything else from the database (a bug or a broken schema).
     #[error("database error: {0}")]
-    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Backend(#[source] Cause),
 }
 
 impl RepositoryError {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, RepositoryError::Unavailable(_))
+    }
+
+    /// An `Unavailable` error with a message as its cause (stores that are not databases).
+    pub fn unavailable(message: &str) -> RepositoryError {
+        RepositoryError::Unavailable(message.to_owned().into())
+    }
+
+    /// A `Backend` error with a message as its cause.
+    pub fn backend(message: &str) -> RepositoryError {
+        RepositoryError::Backend(message.to_owned().into())
     }
 }
 

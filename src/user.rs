@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use crate::repository::RepositoryError;
+use crate::text;
 
 /// A user's id, as the protocol gave it. Telegram ids are 64-bit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -19,8 +20,8 @@ impl fmt::Display for UserId {
     }
 }
 
-/// The name shown for a user on leaderboards: trimmed, control characters removed, at most
-/// [`DisplayName::MAX_CHARS`] characters. Never empty.
+/// The name shown for a user on leaderboards: one line, bidi controls removed, at most
+/// [`DisplayName::MAX_CHARS`] characters as people see them, at least one visible. Never empty.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct DisplayName(String);
@@ -28,25 +29,24 @@ pub struct DisplayName(String);
 impl DisplayName {
     pub const MAX_CHARS: usize = 64;
 
-    /// Cleans a name that came from outside (Telegram profile, `$USER`). Names are not typed as
-    /// answers, so instead of refusing a bad one we tidy it, and fall back when nothing is left.
+    /// Cleans a name that came from outside (Telegram profile, `$USER`, `--user-name`). Names are
+    /// not typed as answers, so instead of refusing a bad one we tidy it (see
+    /// [`crate::text::tidy`]), and fall back when nothing visible is left.
     pub fn sanitize(raw: &str, fallback_for: UserId) -> DisplayName {
-        let cleaned: String = raw
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect::<String>()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .chars()
-            .take(Self::MAX_CHARS)
-            .collect();
-        if cleaned.is_empty() { DisplayName::fallback(fallback_for) } else { DisplayName(cleaned) }
+        match text::tidy(raw, Self::MAX_CHARS) {
+            Some(name) => DisplayName(name),
+            None => DisplayName::fallback(fallback_for),
+        }
     }
 
-    /// The name used for a user we know nothing about.
+    /// Whether `raw` has anything visible to show (else [`DisplayName::sanitize`] falls back).
+    pub fn is_usable(raw: &str) -> bool {
+        text::tidy(raw, Self::MAX_CHARS).is_some()
+    }
+
+    /// The name used for a user we know nothing about: "User 12345".
     pub fn fallback(user: UserId) -> DisplayName {
-        DisplayName(format!("User {}", user.0.rem_euclid(10_000)))
+        DisplayName(format!("User {}", user.0))
     }
 
     pub fn as_str(&self) -> &str {
@@ -64,6 +64,9 @@ impl fmt::Display for DisplayName {
 pub trait UserRepository: Send + Sync {
     /// Records (or refreshes) the name shown for a user.
     async fn upsert_user(&self, user: UserId, name: &DisplayName) -> Result<(), RepositoryError>;
+
+    /// The name recorded for a user, if any.
+    async fn display_name(&self, user: UserId) -> Result<Option<DisplayName>, RepositoryError>;
 }
 
 #[cfg(test)]
@@ -73,7 +76,11 @@ mod tests {
     #[test]
     fn sanitize_tidies_and_falls_back() {
         assert_eq!(DisplayName::sanitize("  Ann \n Lee ", UserId(1)).as_str(), "Ann Lee");
-        assert_eq!(DisplayName::sanitize("\u{7}", UserId(12345)).as_str(), "User 2345");
+        assert_eq!(DisplayName::sanitize("\u{7}", UserId(12345)).as_str(), "User 12345");
+        assert_eq!(DisplayName::sanitize("x", UserId(2345)), DisplayName::sanitize("x", UserId(12345)));
+        assert_ne!(DisplayName::fallback(UserId(2345)), DisplayName::fallback(UserId(12345)));
+        assert_eq!(DisplayName::sanitize("\u{200B}\u{2800}", UserId(7)).as_str(), "User 7");
+        assert_eq!(DisplayName::sanitize("Ann\u{202E}", UserId(7)).as_str(), "Ann");
         assert_eq!(DisplayName::sanitize(&"x".repeat(100), UserId(1)).as_str().chars().count(), 64);
     }
 }

@@ -34,16 +34,17 @@ async fn in_process_buttons_are_numbered_and_lettered_for_numbers() {
         &app,
         1,
         "Ann",
-        // Create, then 9 is not a choice on the menu; a number is an answer where one is asked.
-        "9\n1\nRun\n1\n2026-04-30\n1\n1\n\n/help\n/cancel\n",
+        // Create, then 9 is not a choice on the menu; a number is an answer where one is asked;
+        // where free text is asked, choices are #1, #2.
+        "9\n1\nRun\n#1\n2026-04-30\n1\n1\n\n/help\n/cancel\n",
     )
     .await;
-    has(&out, "challenge-bot chat: type a number to press a button");
+    has(&out, "challenge-bot chat: type a choice's number to press it");
     has(&out, "Hi Ann!");
     has(&out, "  [1] Create challenge   [2] Join challenge\n  [3] My challenges\n");
     has(&out, "> 9\nThere is no choice 9: choose 1 to 3, or type /help.");
     has(&out, "What is the challenge called?");
-    has(&out, "  [1] Skip   [2] Cancel");
+    has(&out, "  [#1] Skip   [#2] Cancel");
     has(&out, "What is the goal?");
     // Asking for a number: the Cancel button is [a], and "1" is the goal.
     has(&out, "  [a] Cancel");
@@ -58,7 +59,7 @@ async fn in_process_buttons_are_numbered_and_lettered_for_numbers() {
 #[tokio::test]
 async fn in_process_letters_press_buttons_when_a_number_is_asked() {
     let app = App::new(Arc::new(MemoryStore::new()), Clock::Fixed(day(TODAY)));
-    chat_in_process(&app, 1, "Ann", "1\nRun\n1\n2026-04-30\n1\n10 km\n").await;
+    chat_in_process(&app, 1, "Ann", "1\nRun\n#1\n2026-04-30\n1\n10 km\n").await;
     let out = chat_in_process(&app, 2, "Bob", "2\n1\na\n").await;
     has(&out, "  [a] Use 10 km\n  [b] Back");
     has(&out, "> a\n\n✅ You joined Run!");
@@ -149,4 +150,217 @@ fn commands_and_end_of_input_in_a_process() {
     has(&out, "I did not catch that.");
     assert_eq!(out.matches("Hi Cy!").count(), 2, "welcomed at start and on /start");
     assert!(out.ends_with("> \nBye!\n"));
+}
+
+/// Runs `challenge-bot chat` with raw bytes piped in; returns stdout.
+fn chat_bytes(database: &str, user: &str, input: &[u8]) -> String {
+    let output = Command::cargo_bin("challenge-bot")
+        .unwrap()
+        .args(["chat", "--user", user, "--user-name", "Ann"])
+        .env("DATABASE_URL", database)
+        .env("CHALLENGE_BOT_TODAY", TODAY)
+        .env_remove("RUST_LOG")
+        .write_stdin(input.to_vec())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn numbers_can_be_names_and_bad_lines_and_a_byte_order_mark_are_survived() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("x.db").display());
+    // A byte-order mark before the first line; a name and a description that are numbers; a line
+    // that is not UTF-8 in between.
+    let mut input = b"\xEF\xBB\xBF1\n2026\n1\nbad \xFF line\n2026-04-30\n1\n5\n".to_vec();
+    input.extend_from_slice(b"/start\n");
+    let out = chat_bytes(&database, "1", &input);
+    has(&out, "What is the challenge called?");
+    has(&out, "Describe 2026 in a sentence or two");
+    has(&out, "That line was not valid text (UTF-8), so it was ignored; please type it again.");
+    has(&out, "🏁 Challenge created!\n\n2026\n1\n\nDeadline: 2026-04-30");
+    assert_eq!(out.matches("Hi Ann!").count(), 2, "the chat went on to the end:\n{out}");
+}
+
+#[test]
+fn numbers_typed_on_a_later_page_mean_what_that_page_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("x.db").display());
+    for i in 1..=10 {
+        Command::cargo_bin("challenge-bot")
+            .unwrap()
+            .args([
+                "challenge",
+                "create",
+                "--user",
+                "1",
+                "--name",
+                &format!("C{i}"),
+                "--deadline",
+                "2026-04-30",
+            ])
+            .args(["--goal", "5"])
+            .env("DATABASE_URL", &database)
+            .env("CHALLENGE_BOT_TODAY", TODAY)
+            .assert()
+            .success();
+    }
+    // Join challenge; page 1 lists C10..C3 as 1–8, then [9] Next »; on page 2, 1 is C2.
+    let out = chat_bytes(&database, "2", b"2\n9\n1\n");
+    has(&out, "  [9] Next »");
+    has(&out, "(page 2 of 2)\n\n1. C2: until");
+    let after = out.rsplit_once("> 1\n").expect("the last choice").1;
+    assert!(after.contains("C2\n\nDeadline:") && after.contains("What is your goal?"), "{after}");
+}
+
+/// A terminal for the chat: the binary runs on the slave side of a pseudo-terminal, as in a real
+/// terminal (line editing, raw mode, Ctrl-C as a key); the test types on the master side.
+#[cfg(unix)]
+mod terminal {
+    use std::io::{Read, Write};
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    pub struct Terminal {
+        master: std::fs::File,
+        screen: Arc<Mutex<Vec<u8>>>,
+        child: std::process::Child,
+    }
+
+    impl Terminal {
+        /// `term` is the terminal type: `xterm` gets rustyline's raw mode, `dumb` its plain
+        /// reading in cooked mode (where Ctrl-C is a signal).
+        pub fn start(database: &str, today: &str, term: &str) -> Terminal {
+            let (mut master, mut slave) = (0, 0);
+            let opened = unsafe {
+                libc::openpty(
+                    &mut master,
+                    &mut slave,
+                    std::ptr::null_mut(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                )
+            };
+            assert_eq!(opened, 0, "openpty");
+            let slave = unsafe { OwnedFd::from_raw_fd(slave) };
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_challenge-bot"));
+            command
+                .args(["chat", "--user", "1", "--user-name", "Ann"])
+                .env("DATABASE_URL", database)
+                .env("CHALLENGE_BOT_TODAY", today)
+                .env("TERM", term)
+                .env_remove("RUST_LOG")
+                .stdin(slave.try_clone().unwrap())
+                .stdout(slave.try_clone().unwrap())
+                .stderr(slave);
+            unsafe {
+                use std::os::unix::process::CommandExt;
+                command.pre_exec(|| {
+                    // A session of its own with the terminal as its controlling terminal.
+                    libc::setsid();
+                    libc::ioctl(0, libc::TIOCSCTTY, 0);
+                    Ok(())
+                });
+            }
+            let child = command.spawn().expect("start challenge-bot chat");
+            let master = unsafe { std::fs::File::from_raw_fd(master) };
+            let screen = Arc::new(Mutex::new(Vec::new()));
+            let mut reader = master.try_clone().unwrap();
+            let into = screen.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = reader.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    into.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+            Terminal { master, screen, child }
+        }
+
+        pub fn screen(&self) -> String {
+            String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+        }
+
+        /// Waits until what was printed after `from` bytes contains `text`; returns the new length.
+        pub fn wait_for(&self, text: &str, from: usize) -> usize {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let screen = self.screen.lock().unwrap().clone();
+                let tail = String::from_utf8_lossy(&screen[from.min(screen.len())..]).into_owned();
+                if let Some(at) = tail.find(text) {
+                    return from + at + text.len();
+                }
+                assert!(Instant::now() < deadline, "{text:?} never appeared; the screen:\n{}", self.screen());
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+
+        pub fn type_keys(&mut self, keys: &[u8]) {
+            self.master.write_all(keys).unwrap();
+            self.master.flush().unwrap();
+        }
+
+        /// Waits for the chat to end by itself; its exit status.
+        pub fn wait_for_exit(&mut self) -> std::process::ExitStatus {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if let Some(status) = self.child.try_wait().unwrap() {
+                    return status;
+                }
+                assert!(Instant::now() < deadline, "the chat did not end; the screen:\n{}", self.screen());
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    impl Drop for Terminal {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn in_a_terminal_lines_typed_ahead_are_all_answered() {
+    typed_ahead_and_ctrl_c("xterm");
+}
+
+#[cfg(unix)]
+#[test]
+fn in_a_dumb_terminal_lines_typed_ahead_are_all_answered() {
+    typed_ahead_and_ctrl_c("dumb");
+}
+
+#[cfg(unix)]
+fn typed_ahead_and_ctrl_c(term: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("x.db").display());
+    let mut terminal = terminal::Terminal::start(&database, TODAY, term);
+    let at = terminal.wait_for("What would you like to do?", 0);
+    terminal.wait_for("> ", at);
+    // Everything at once, as fast typing or a paste sends it (Enter is a carriage return).
+    terminal.type_keys(b"1\rFast name\rFast desc\r2026-04-30\r1\r100 km\r");
+    let at = terminal.wait_for("Challenge created!", 0);
+    terminal.wait_for("Goal: 100 km in total", at);
+    let screen = terminal.screen();
+    assert!(screen.contains("Fast name") && screen.contains("Fast desc"), "{screen}");
+    // Ctrl-C cancels the question being asked ([1] is Add progress now); at the menu a second
+    // one leaves.
+    let at = terminal.wait_for("> ", at);
+    terminal.type_keys(b"1\r");
+    let at = terminal.wait_for("How much did you do?", at);
+    let at = terminal.wait_for("> ", at);
+    terminal.type_keys(b"\x03");
+    let at = terminal.wait_for("Cancelled.", at);
+    let at = terminal.wait_for("> ", at);
+    terminal.type_keys(b"\x03");
+    terminal.wait_for("Bye!", at);
+    assert!(terminal.wait_for_exit().success());
 }

@@ -12,10 +12,10 @@ use challenge_bot::amount::Amount;
 use challenge_bot::challenge::{ChallengeFilter, ChallengeId, ChallengeName, Description, Unit};
 use challenge_bot::goal::{Goal, GoalKind};
 use challenge_bot::handler::ChallengeDraft;
-use challenge_bot::handler::conversation::{Input, MAX_PAYLOAD_BYTES, Span, State};
+use challenge_bot::handler::conversation::{Input, MAX_PAYLOAD_BYTES, Screen, Span, State};
 use challenge_bot::repository::Page;
 use challenge_bot::user::UserId;
-use conversation_support::{Backend, Harness, TODAY, User, day, short_ttl};
+use conversation_support::{Backend, Harness, TODAY, User, day};
 
 // ----- helpers ------------------------------------------------------------------------------
 
@@ -410,13 +410,14 @@ async fn pagination(backend: Backend) {
     assert!(!bob.has_button("« Previous") && bob.has_button("Next »"));
     bob.press("Next »").await;
     bob.sees("(page 2 of 3)");
-    bob.sees("9. Challenge 12");
+    bob.sees("1. Challenge 12");
+    bob.does_not_see("9. Challenge");
     assert!(bob.has_button("« Previous") && bob.has_button("Next »"));
     bob.press("Next »").await;
     bob.sees("(page 3 of 3)");
     assert_eq!(bob.labels().iter().filter(|l| l.starts_with("Challenge")).count(), 4);
     assert!(bob.has_button("« Previous") && !bob.has_button("Next »"));
-    assert_eq!(bob.conv.state_of(bob.id).await, State::JoinChallengeAvailable { page: 2 });
+    assert_eq!(bob.conv.state_of(bob.id).await, State::Screen(Screen::JoinChallengeAvailable { page: 2 }));
     // Pick from page 3, then Back returns to page 3.
     bob.press("Challenge 01").await;
     bob.press("Back").await;
@@ -830,25 +831,25 @@ async fn cancel_buttons_leave_flows() {
     assert_eq!(ann.state().await, "VIEW_CHALLENGE_OPTIONS");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn expired_state_gets_a_note_and_the_main_menu() {
-    // 400 ms to idle; moka keeps an expired state as long again, to tell it from no state.
-    let h = Harness::with_cache(Backend::Memory, short_ttl(400)).await;
-    let pause = |ms| tokio::time::sleep(Duration::from_millis(ms));
+    // The design document's hour to idle, on tokio's paused clock: time moves only when told.
+    let h = Harness::new(Backend::Memory).await;
+    let minutes = |m: u64| tokio::time::advance(Duration::from_secs(m * 60));
     let mut ann = h.user(1, "Ann");
     ann.send("/start").await;
     ann.press("Create challenge").await;
     ann.send("Run").await;
     assert_eq!(ann.state().await, "CREATE_CHALLENGE_DETAIL");
-    // Each answer within the time-to-idle restarts it.
-    pause(250).await;
+    // Each answer within the hour restarts it.
+    minutes(59).await;
     ann.send("desc").await;
-    pause(250).await;
+    minutes(59).await;
     assert_eq!(ann.state().await, "CREATE_CHALLENGE_DATE");
-    pause(250).await;
+    minutes(2).await;
     assert_eq!(ann.state().await, "MAIN_INIT", "expired");
     ann.send("2026-04-30").await;
-    ann.sees("⏳ That conversation timed out after a moment without a reply");
+    ann.sees("⏳ That conversation timed out after an hour without a reply");
     ann.sees("Nothing was saved.");
     ann.sees("What would you like to do?");
     assert!(ann.has_button("Create challenge"));
@@ -861,33 +862,33 @@ async fn expired_state_gets_a_note_and_the_main_menu() {
     ann.press("Create challenge").await;
     ann.send("Run").await;
     let skip = ann.payload("Skip");
-    pause(500).await;
+    minutes(61).await;
     ann.press_payload(&skip).await;
     ann.sees("timed out");
     assert_eq!(ann.state().await, "MAIN_INIT");
 
     // /cancel after expiry says so too.
     ann.press("Create challenge").await;
-    pause(500).await;
+    minutes(61).await;
     ann.send("/cancel").await;
     ann.sees("timed out");
     assert_eq!(h.conv.cache_stats().expirations, 3);
     assert_eq!(h.app().list(ChallengeFilter::All, Page::ALL).await.unwrap().total, 0);
 
-    // Long after (past the note window) the state is simply gone.
+    // Long after (past the note window of another hour) the state is simply gone.
     ann.press("Create challenge").await;
-    pause(1000).await;
+    minutes(121).await;
     ann.send("Run").await;
     ann.sees("I did not catch that");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn navigation_buttons_work_after_expiry() {
-    let h = Harness::with_cache(Backend::Memory, short_ttl(100)).await;
+    let h = Harness::new(Backend::Memory).await;
     let id = seed(&h, 1, "Run", "2026-04-30", GoalKind::Total, 10).await;
     let mut ann = h.user(1, "Ann");
     open(&mut ann, id).await;
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    tokio::time::advance(Duration::from_secs(90 * 60)).await;
     ann.press("Add progress").await;
     assert_eq!(ann.state().await, "ADD_PROGRESS", "the payload says all that is needed");
     ann.does_not_see("timed out");

@@ -4,6 +4,7 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::goal::{Goal, GoalKind};
+use crate::text::{self, TextProblem};
 use crate::user::UserId;
 
 /// Why a challenge's field is refused. The `Display` text is meant for users.
@@ -21,12 +22,14 @@ pub enum ChallengeError {
     DescriptionControlCharacter,
     #[error("The unit can be 1 to {max} characters, without control characters (for example km).")]
     BadUnit { max: usize },
-    #[error("The unit cannot start with a digit (for example km, pages, kg).")]
+    #[error("The unit cannot start with a digit, a sign or a decimal point (for example km, pages, kg).")]
     UnitStartsWithDigit,
     #[error("The deadline must be after today ({today}).")]
     DeadlineNotAfterToday { today: NaiveDate },
     #[error("The deadline can be at most 5 years ahead (until {latest}).")]
     DeadlineTooFar { latest: NaiveDate },
+    #[error("No deadline can be set: dates after {last} are not supported.")]
+    NoDateLeft { last: NaiveDate },
 }
 
 /// A challenge's id, as assigned by the store.
@@ -40,7 +43,8 @@ impl fmt::Display for ChallengeId {
     }
 }
 
-/// A challenge's name: trimmed, 1–100 characters, no control characters.
+/// A challenge's name: one line of 1–100 characters as people see them (graphemes), at least
+/// one of them visible; bidi controls removed (see [`crate::text`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct ChallengeName(String);
@@ -49,18 +53,12 @@ impl ChallengeName {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(input: &str) -> Result<ChallengeName, ChallengeError> {
-        let name = input.trim();
-        if name.is_empty() {
-            return Err(ChallengeError::NameEmpty);
+        match text::clean_line(input, Self::MAX_CHARS) {
+            Ok(name) => Ok(ChallengeName(name)),
+            Err(TextProblem::Empty) => Err(ChallengeError::NameEmpty),
+            Err(TextProblem::ControlCharacter) => Err(ChallengeError::NameControlCharacter),
+            Err(TextProblem::TooLong { max, got }) => Err(ChallengeError::NameTooLong { max, got }),
         }
-        if name.chars().any(char::is_control) {
-            return Err(ChallengeError::NameControlCharacter);
-        }
-        let got = name.chars().count();
-        if got > Self::MAX_CHARS {
-            return Err(ChallengeError::NameTooLong { max: Self::MAX_CHARS, got });
-        }
-        Ok(ChallengeName(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -74,7 +72,8 @@ impl fmt::Display for ChallengeName {
     }
 }
 
-/// A challenge's description: trimmed, 0–1000 characters; line breaks and tabs allowed.
+/// A challenge's description: trimmed, 0–1000 characters as people see them; line breaks
+/// (including U+2028 and U+2029) and tabs allowed; nothing visible means none.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(transparent)]
 pub struct Description(String);
@@ -83,15 +82,11 @@ impl Description {
     pub const MAX_CHARS: usize = 1000;
 
     pub fn parse(input: &str) -> Result<Description, ChallengeError> {
-        let text = input.trim();
-        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-            return Err(ChallengeError::DescriptionControlCharacter);
+        match text::clean_block(input, Self::MAX_CHARS) {
+            Ok(text) => Ok(Description(text)),
+            Err(TextProblem::TooLong { max, got }) => Err(ChallengeError::DescriptionTooLong { max, got }),
+            Err(_) => Err(ChallengeError::DescriptionControlCharacter),
         }
-        let got = text.chars().count();
-        if got > Self::MAX_CHARS {
-            return Err(ChallengeError::DescriptionTooLong { max: Self::MAX_CHARS, got });
-        }
-        Ok(Description(text.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -109,7 +104,9 @@ impl fmt::Display for Description {
     }
 }
 
-/// What the numbers count, e.g. "km": 1–16 characters, not starting with a digit.
+/// What the numbers count, e.g. "km": 1–16 characters as people see them, at least one
+/// visible, not starting like a number (a digit of any script, a sign or a decimal point), so
+/// that "5 km" always reads as a number and a unit.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Unit(String);
@@ -118,15 +115,14 @@ impl Unit {
     pub const MAX_CHARS: usize = 16;
 
     pub fn parse(input: &str) -> Result<Unit, ChallengeError> {
-        let unit = input.trim();
-        let count = unit.chars().count();
-        if count == 0 || count > Self::MAX_CHARS || unit.chars().any(char::is_control) {
-            return Err(ChallengeError::BadUnit { max: Self::MAX_CHARS });
-        }
-        if unit.starts_with(|c: char| c.is_ascii_digit()) {
+        let unit = text::clean_line(input, Self::MAX_CHARS)
+            .map_err(|_| ChallengeError::BadUnit { max: Self::MAX_CHARS })?;
+        if unit.starts_with(|c: char| {
+            c.is_numeric() || matches!(c, '-' | '+' | '.' | ',' | '−' | '－' | '＋' | '．')
+        }) {
             return Err(ChallengeError::UnitStartsWithDigit);
         }
-        Ok(Unit(unit.to_owned()))
+        Ok(Unit(unit))
     }
 
     pub fn as_str(&self) -> &str {
@@ -150,8 +146,13 @@ impl Deadline {
         if date <= today {
             return Err(ChallengeError::DeadlineNotAfterToday { today });
         }
-        // Feb 29 + 5 years lands on Feb 28: checked_add_months clamps to the month's end.
-        let latest = today.checked_add_months(Months::new(60)).unwrap_or(NaiveDate::MAX);
+        // Feb 29 + 5 years lands on Feb 28: checked_add_months clamps to the month's end. No
+        // date past the year 9999 is stored (both databases' date handling ends there).
+        let latest =
+            today.checked_add_months(Months::new(60)).unwrap_or(NaiveDate::MAX).min(crate::clock::LAST_DATE);
+        if latest <= today {
+            return Err(ChallengeError::NoDateLeft { last: crate::clock::LAST_DATE });
+        }
         if date > latest {
             return Err(ChallengeError::DeadlineTooFar { latest });
         }
@@ -232,6 +233,10 @@ mod tests {
         assert_eq!(ChallengeName::parse("a\nb"), Err(ChallengeError::NameControlCharacter));
         assert_eq!(ChallengeName::parse("a\u{0}b"), Err(ChallengeError::NameControlCharacter));
         assert_eq!(ChallengeName::parse("<b>Tom & Jerry").unwrap().as_str(), "<b>Tom & Jerry");
+        assert!(ChallengeName::parse(&"👍🏽".repeat(100)).is_ok(), "graphemes, not code points");
+        assert_eq!(ChallengeName::parse("\u{200B}\u{FEFF}"), Err(ChallengeError::NameEmpty));
+        assert_eq!(ChallengeName::parse("a\u{2028}b"), Err(ChallengeError::NameControlCharacter));
+        assert_eq!(ChallengeName::parse("Run\u{202E} fast").unwrap().as_str(), "Run fast");
     }
 
     #[test]
@@ -252,7 +257,12 @@ mod tests {
         assert!(Unit::parse(&"u".repeat(16)).is_ok());
         assert_eq!(Unit::parse(&"u".repeat(17)), Err(ChallengeError::BadUnit { max: 16 }));
         assert_eq!(Unit::parse(""), Err(ChallengeError::BadUnit { max: 16 }));
-        assert_eq!(Unit::parse("5k"), Err(ChallengeError::UnitStartsWithDigit));
+        for number_like in ["5k", "-5", ".5", "５km", "٣km", "+1", ",5"] {
+            assert_eq!(Unit::parse(number_like), Err(ChallengeError::UnitStartsWithDigit), "{number_like}");
+        }
+        assert_eq!(Unit::parse("\u{200B}"), Err(ChallengeError::BadUnit { max: 16 }));
+        assert_eq!(Unit::parse("k\u{202E}m").unwrap().as_str(), "km");
+        assert!(Unit::parse("%").is_ok());
     }
 
     #[test]
@@ -264,6 +274,21 @@ mod tests {
         assert_eq!(
             Deadline::parse(d("2031-11-30"), today),
             Err(ChallengeError::DeadlineTooFar { latest: d("2031-11-29") })
+        );
+    }
+
+    #[test]
+    fn deadlines_end_with_the_year_9999() {
+        let today = d("9999-12-31");
+        assert_eq!(
+            Deadline::parse(d("9999-12-31"), today),
+            Err(ChallengeError::DeadlineNotAfterToday { today })
+        );
+        let near = d("9999-12-20");
+        assert!(Deadline::parse(d("9999-12-31"), near).is_ok());
+        assert_eq!(
+            Deadline::parse(NaiveDate::from_ymd_opt(10000, 1, 7).unwrap(), near),
+            Err(ChallengeError::DeadlineTooFar { latest: d("9999-12-31") })
         );
     }
 

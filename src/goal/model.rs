@@ -81,7 +81,7 @@ impl FromStr for GoalKind {
             "at-least" | "atleast" => Ok(GoalKind::AtLeast),
             "at-most" | "atmost" => Ok(GoalKind::AtMost),
             "days" => Ok(GoalKind::Days),
-            _ => Err(UnknownGoalKind(s.to_owned())),
+            _ => Err(UnknownGoalKind(crate::text::shown(s, 24))),
         }
     }
 }
@@ -221,6 +221,14 @@ pub struct Participant {
 pub struct Standing {
     pub participant: Participant,
     pub display_name: Option<DisplayName>,
+    pub tally: Tally,
+}
+
+/// One of a user's challenges, with their own line in it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Membership {
+    pub challenge: crate::challenge::Challenge,
+    pub participant: Participant,
     pub tally: Tally,
 }
 

@@ -1,10 +1,10 @@
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Participant, Standing};
+use super::{Membership, Participant, Standing};
 use crate::amount::Amount;
 use crate::challenge::ChallengeId;
-use crate::repository::RepositoryError;
+use crate::repository::{Page, Paged, RepositoryError};
 use crate::user::UserId;
 
 #[async_trait]
@@ -39,4 +39,14 @@ pub trait GoalRepository: Send + Sync {
     /// Every participant of a challenge with their tally and display name, in no particular order
     /// (rank them with [`crate::goal::rank`]).
     async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError>;
+
+    /// The challenges a user joined, newest first, each with the user's participant row and
+    /// tally (with `active_on`, only those still active then). One page costs a constant number
+    /// of statements, however many challenges it shows.
+    async fn memberships(
+        &self,
+        user: UserId,
+        active_on: Option<NaiveDate>,
+        page: Page,
+    ) -> Result<Paged<Membership>, RepositoryError>;
 }

@@ -15,7 +15,7 @@ use crate::challenge::{
     NewChallenge, Unit,
 };
 use crate::clock::{Clock, DateError};
-use crate::goal::{Goal, GoalError, GoalKind, Participant, Ranked, UnknownGoalKind, rank};
+use crate::goal::{Goal, GoalError, GoalKind, Membership, Participant, Ranked, UnknownGoalKind, rank};
 use crate::progress::{
     IdempotencyKey, NewProgress, ProgressDate, ProgressEntry, ProgressError, ProgressValue, Recorded, Tally,
 };
@@ -29,6 +29,9 @@ pub enum AppError {
     /// The input broke a domain rule; the message says which.
     #[error("{0}")]
     Invalid(String),
+    /// A goal that cannot be met in the time left (a days goal above the days available).
+    #[error("{0}")]
+    Unreachable(String),
     #[error("There is no challenge #{0}.")]
     ChallengeNotFound(ChallengeId),
     #[error("You have not joined challenge #{0}.")]
@@ -37,6 +40,16 @@ pub enum AppError {
     AlreadyJoined(ChallengeId),
     #[error("This challenge ended on {deadline}.")]
     ChallengeEnded { deadline: NaiveDate },
+    /// An idempotency key was used before for an entry with another value.
+    #[error("The key \"{key}\" was already used for another entry ({}); use a new key for a new entry.", first_value.map_or_else(|| "a check-in".to_owned(), |v| v.to_string()))]
+    KeyReused { key: String, first_value: Option<Amount> },
+    #[error("You already checked in for {date}: one check-in per day counts.")]
+    AlreadyCheckedIn { date: NaiveDate },
+    #[error("The database is read-only, so nothing can be changed.")]
+    ReadOnly(#[source] RepositoryError),
+    /// The database refused the change (a rule of its schema): trying again will not help.
+    #[error("That cannot be saved: it is outside what the database accepts.")]
+    Refused(#[source] RepositoryError),
     #[error("Something went wrong while saving; please try again in a moment.")]
     Storage(#[source] RepositoryError),
 }
@@ -68,6 +81,13 @@ impl From<RepositoryError> for AppError {
             }
             RepositoryError::AlreadyJoined { challenge, .. } => {
                 AppError::AlreadyJoined(ChallengeId(challenge))
+            }
+            RepositoryError::KeyReused { key, first_value } => AppError::KeyReused { key, first_value },
+            RepositoryError::AlreadyCheckedIn { date } => AppError::AlreadyCheckedIn { date },
+            e @ RepositoryError::ReadOnly(_) => AppError::ReadOnly(e),
+            e @ RepositoryError::Refused(_) => {
+                tracing::warn!(error = %e, "the database refused a change");
+                AppError::Refused(e)
             }
             other => AppError::Storage(other),
         }
@@ -135,6 +155,22 @@ impl App {
         Ok(self.store.upsert_user(user, name).await?)
     }
 
+    /// The name recorded for a user, if any.
+    pub async fn display_name(&self, user: UserId) -> Result<Option<DisplayName>, AppError> {
+        Ok(self.store.display_name(user).await?)
+    }
+
+    /// The challenges a user joined, with their own line in each (see
+    /// [`crate::goal::GoalRepository::memberships`]).
+    pub async fn memberships(
+        &self,
+        user: UserId,
+        active_on: Option<NaiveDate>,
+        page: Page,
+    ) -> Result<Paged<Membership>, AppError> {
+        Ok(self.store.memberships(user, active_on, page).await?)
+    }
+
     /// Creates a challenge; its creator joins with the default goal.
     pub async fn create_challenge(
         &self,
@@ -143,6 +179,7 @@ impl App {
     ) -> Result<Challenge, AppError> {
         let today = self.today();
         let deadline = Deadline::parse(draft.deadline, today)?;
+        check_days_reachable(draft.goal, today, deadline.date(), 0)?;
         let new = NewChallenge {
             name: draft.name,
             description: draft.description,
@@ -182,6 +219,8 @@ impl App {
     ) -> Result<(Challenge, Participant), AppError> {
         let challenge = self.active_challenge(id).await?;
         let goal = Goal::new(challenge.goal_kind, target.unwrap_or(challenge.default_goal))?;
+        let today = self.today();
+        check_days_reachable(goal, today.max(challenge.start_date), challenge.deadline, 0)?;
         let participant = self.store.join(id, user, goal.target, self.now()).await?;
         Ok((challenge, participant))
     }
@@ -207,6 +246,13 @@ impl App {
     ) -> Result<(Challenge, Participant, Tally), AppError> {
         let challenge = self.active_challenge(id).await?;
         let goal = Goal::new(challenge.goal_kind, target)?;
+        if goal.kind == GoalKind::Days {
+            let today = self.today();
+            let tally = self.store.tally(id, user).await?;
+            // Days already checked in count too (today's is among the days still available).
+            let before_today = tally.days - u32::from(tally.last_date == Some(today));
+            check_days_reachable(goal, today.max(challenge.start_date), challenge.deadline, before_today)?;
+        }
         let participant = self.store.set_goal(id, user, goal.target, self.now()).await?;
         let tally = self.store.tally(id, user).await?;
         Ok((challenge, participant, tally))
@@ -262,6 +308,33 @@ impl App {
         let me = user.and_then(|u| leaderboard.iter().find(|r| r.standing.participant.user == u).cloned());
         Ok(Overview { challenge, leaderboard, me })
     }
+}
+
+/// Refuses a days goal that cannot be met: more days than `done` already checked in plus those
+/// from `from` to the deadline, both included.
+fn check_days_reachable(goal: Goal, from: NaiveDate, deadline: NaiveDate, done: u32) -> Result<(), AppError> {
+    if goal.kind != GoalKind::Days {
+        return Ok(());
+    }
+    let left = (deadline - from).num_days() + 1;
+    let most = left.max(0) + i64::from(done);
+    if goal.target > Amount::from_whole(most) {
+        let days = |n: i64| if n == 1 { "1 day".to_owned() } else { format!("{n} days") };
+        let message = if done == 0 {
+            format!(
+                "That goal cannot be reached: from {from} to the deadline ({deadline}) there are {}, so the goal can be at most {most}.",
+                days(left)
+            )
+        } else {
+            format!(
+                "That goal cannot be reached: with {} checked in and {} left until the deadline ({deadline}), the goal can be at most {most}.",
+                days(i64::from(done)),
+                days(left)
+            )
+        };
+        return Err(AppError::Unreachable(message));
+    }
+    Ok(())
 }
 
 /// Parses a goal kind typed on the command line or carried in a payload.

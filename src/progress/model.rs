@@ -20,7 +20,7 @@ pub enum ProgressError {
     ValueNotExpected,
     #[error("Please give a value for this progress entry.")]
     ValueMissing,
-    #[error("An idempotency key must be 1 to 64 printable ASCII characters.")]
+    #[error("A key must be 1 to 64 printable ASCII characters (letters, digits, punctuation or spaces).")]
     BadIdempotencyKey,
 }
 
@@ -78,14 +78,16 @@ impl ProgressValue {
 }
 
 /// A caller-chosen key that makes recording the same input twice store it once (the bot passes
-/// Telegram's update id). Printable ASCII, 1–64 characters.
+/// Telegram's message or callback id). It belongs to one participant (a challenge and a user).
+/// Printable ASCII (spaces allowed inside, not at the ends), 1–64 characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
     pub fn parse(text: &str) -> Result<IdempotencyKey, ProgressError> {
-        let ok = (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic());
+        let text = text.trim_matches(' ');
+        let ok = (1..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
         if ok { Ok(IdempotencyKey(text.to_owned())) } else { Err(ProgressError::BadIdempotencyKey) }
     }
 
@@ -191,7 +193,10 @@ mod tests {
         assert!(IdempotencyKey::parse(&"k".repeat(64)).is_ok());
         assert!(IdempotencyKey::parse(&"k".repeat(65)).is_err());
         assert!(IdempotencyKey::parse("").is_err());
-        assert!(IdempotencyKey::parse("a b").is_err());
+        assert_eq!(IdempotencyKey::parse(" a b ").unwrap().as_str(), "a b", "spaces inside are printable");
+        assert!(IdempotencyKey::parse("a\tb").is_err());
+        assert!(IdempotencyKey::parse("   ").is_err());
+        assert!(IdempotencyKey::parse("ключ").is_err());
     }
 
     fn entry(id: i64, date: &str, value: Option<i64>) -> ProgressEntry {

@@ -26,8 +26,13 @@ pub trait ProgressRepository: Send + Sync {
     /// Stores an entry for a participant, atomically with its consequences: the participant's
     /// goal is re-judged with [`crate::goal::Goal::is_met`]; if it now holds and did not, their
     /// completion time is set to the entry's `recorded_at`; if it no longer holds (an "at most"
-    /// weight going back up), the completion is cleared. An entry whose idempotency key is already stored
-    /// is not stored again (`duplicate`). Fails with `NotParticipant` / `ChallengeNotFound`.
+    /// weight going back up), the completion is cleared.
+    ///
+    /// An idempotency key belongs to one participant (challenge and user): an entry whose key
+    /// that participant used before is not stored again (`duplicate`, with the entry stored
+    /// under the key, even if edited since) when its value is the one first sent under the key;
+    /// with another value it is refused (`KeyReused`). A check-in for a date already checked in
+    /// is refused (`AlreadyCheckedIn`). Fails with `NotParticipant` / `ChallengeNotFound`.
     async fn add_progress(&self, new: &NewProgress) -> Result<Recorded, RepositoryError>;
 
     /// A participant's entries, oldest date first (ties: first recorded first).

@@ -48,6 +48,12 @@ pub(super) const TALLY_REMOVE_ENTRY: &str = "UPDATE participants SET \
      WHERE challenge_id = $1 AND user_id = $2 \
      RETURNING total_hundredths AS total, latest_hundredths AS latest, days, entries, last_date";
 
+/// A challenge and a participant's row in it with their tally (`c` challenges, `p` participants).
+pub(super) const MEMBERSHIP_COLUMNS: &str = "c.id, c.name, c.description, c.creator_id, c.created_at, \
+     c.start_date, c.deadline, c.unit, c.goal_kind, c.default_goal_hundredths, \
+     p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, \
+     p.total_hundredths AS total, p.latest_hundredths AS latest, p.days, p.entries, p.last_date";
+
 /// Everyone in challenge `$1` with their tally and display name, in joining order.
 pub(super) const STANDINGS: &str = "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, \
        u.display_name, p.total_hundredths AS total, p.latest_hundredths AS latest, p.days, p.entries, \
@@ -69,20 +75,21 @@ macro_rules! sql_repositories {
 // The body is written at the indentation it would have in a file of its own.
 mod repositories {
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Executor, QueryBuilder, $conn, $db};
 
 use super::$store;
 use crate::amount::Amount;
 use crate::challenge::{Challenge, ChallengeFilter, ChallengeId, ChallengeRepository, NewChallenge, Unit};
-use crate::goal::{GoalRepository, Participant, Standing};
+use crate::goal::{GoalRepository, Membership, Participant, Standing};
 use crate::progress::{IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded, Tally};
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::storage::turn;
-use crate::storage::sql::{STANDINGS, TALLY_ADD_ENTRY, TALLY_OF, TALLY_REMOVE_ENTRY};
-use crate::storage::{
-    ChallengeRow, EntryRow, LockedParticipant, ParticipantRow, StandingRow, TallyRow, db_error, goal_is_met,
-    goal_kind, is_foreign_key_violation, is_unique_violation, limit_offset,
+use crate::storage::sql::{MEMBERSHIP_COLUMNS, STANDINGS, TALLY_ADD_ENTRY, TALLY_OF, TALLY_REMOVE_ENTRY};
+use crate::storage::error::{db_error, is_foreign_key_violation, is_unique_violation};
+use crate::storage::rows::{
+    ChallengeRow, EntryRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, goal_is_met,
+    goal_kind, limit_offset,
 };
 use crate::user::{DisplayName, UserId, UserRepository};
 
@@ -187,23 +194,45 @@ async fn retally<'e>(
     Ok(row.into())
 }
 
+/// The entry stored under a participant's idempotency key, and the value first sent under it.
 async fn entry_by_key(
     conn: &mut $conn,
+    challenge: ChallengeId,
+    user: UserId,
     key: &IdempotencyKey,
-) -> Result<Option<EntryRow>, RepositoryError> {
-    sqlx::query_as(
-        "SELECT id, challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key \
-         FROM progress_entries WHERE idempotency_key = $1",
+) -> Result<Option<(EntryRow, Option<i64>)>, RepositoryError> {
+    #[derive(sqlx::FromRow)]
+    struct Keyed {
+        #[sqlx(flatten)]
+        entry: EntryRow,
+        key_value_hundredths: Option<i64>,
+    }
+    let keyed: Option<Keyed> = sqlx::query_as(
+        "SELECT id, challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key, \
+           key_value_hundredths \
+         FROM progress_entries WHERE challenge_id = $1 AND user_id = $2 AND idempotency_key = $3",
     )
+    .bind(challenge.0)
+    .bind(user.0)
     .bind(key.as_str())
     .fetch_optional(conn)
     .await
-    .map_err(db_error)
+    .map_err(db_error)?;
+    Ok(keyed.map(|k| (k.entry, k.key_value_hundredths)))
 }
 
-/// The answer for an entry whose idempotency key was already stored: that entry, its
-/// participant's tally and completion, and nothing changed.
-async fn duplicate(conn: &mut $conn, row: EntryRow) -> Result<Recorded, RepositoryError> {
+/// The answer for an entry whose key the participant used before: that entry, their tally and
+/// completion, and nothing changed — if it is the same entry (the value first sent under the key).
+async fn duplicate(
+    conn: &mut $conn,
+    new: &NewProgress,
+    (row, first_value): (EntryRow, Option<i64>),
+) -> Result<Recorded, RepositoryError> {
+    let sent = new.value.amount().map(Amount::hundredths);
+    if sent != first_value {
+        let key = new.idempotency_key.as_ref().map_or_else(String::new, |k| k.as_str().to_owned());
+        return Err(RepositoryError::KeyReused { key, first_value: first_value.map(Amount::from_hundredths) });
+    }
     let tally = tally_of(&mut *conn, row.challenge_id, row.user_id).await?;
     let completed_at: Option<Option<DateTime<Utc>>> =
         sqlx::query_scalar("SELECT completed_at FROM participants WHERE challenge_id = $1 AND user_id = $2")
@@ -386,50 +415,86 @@ impl GoalRepository for $store {
             .map_err(db_error)?;
         Ok(rows.into_iter().map(Standing::from).collect())
     }
+
+    async fn memberships(
+        &self,
+        user: UserId,
+        active_on: Option<NaiveDate>,
+        page: Page,
+    ) -> Result<Paged<Membership>, RepositoryError> {
+        let mut tx = turn::snapshot(&self.pool, self.turn.as_ref(), $snapshot).await?;
+        let filter = |qb: &mut QueryBuilder<$db>| {
+            qb.push(" FROM participants p JOIN challenges c ON c.id = p.challenge_id WHERE p.user_id = ");
+            qb.push_bind(user.0);
+            if let Some(date) = active_on {
+                qb.push(" AND c.deadline >= ").push_bind(date);
+            }
+        };
+        let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*)");
+        filter(&mut count);
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await.map_err(db_error)?;
+        let (limit, offset) = limit_offset(page);
+        let mut select = QueryBuilder::<$db>::new(format!("SELECT {MEMBERSHIP_COLUMNS}"));
+        filter(&mut select);
+        select.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        let rows: Vec<MembershipRow> = select.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
+        tx.commit().await?;
+        Ok(Paged {
+            items: rows.into_iter().map(Membership::try_from).collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
 }
 
 #[async_trait]
 impl ProgressRepository for $store {
     async fn add_progress(&self, new: &NewProgress) -> Result<Recorded, RepositoryError> {
         let mut tx = self.write().await?;
-        // A key stored earlier. A key being stored by a concurrent call is caught by the
-        // insert's ON CONFLICT below, which waits for that call to commit.
+        // From here on, entries of this participant are recorded one at a time: the key and
+        // date checks and the tally below see every earlier entry, and completion is set
+        // exactly once.
+        let locked = lock_participant(&mut tx, new.challenge, new.user).await?;
         if let Some(key) = &new.idempotency_key
-            && let Some(row) = entry_by_key(&mut tx, key).await?
+            && let Some(stored) = entry_by_key(&mut tx, new.challenge, new.user, key).await?
         {
-            let recorded = duplicate(&mut tx, row).await?;
+            let recorded = duplicate(&mut tx, new, stored).await?;
             tx.commit().await?;
             return Ok(recorded);
         }
-        // From here on, entries of this participant are recorded one at a time: the tally below
-        // sees every earlier entry and completion is set exactly once.
-        let locked = lock_participant(&mut tx, new.challenge, new.user).await?;
+        if new.value.amount().is_none() {
+            let checked_in: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM progress_entries WHERE challenge_id = $1 AND user_id = $2 \
+                 AND progress_date = $3 AND value_hundredths IS NULL",
+            )
+            .bind(new.challenge.0)
+            .bind(new.user.0)
+            .bind(new.date.date())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if checked_in.is_some() {
+                tx.commit().await?;
+                return Err(RepositoryError::AlreadyCheckedIn { date: new.date.date() });
+            }
+        }
         let kind = goal_kind(&locked.goal_kind)?;
-        let inserted: Option<EntryRow> = sqlx::query_as(
+        let value = new.value.amount().map(Amount::hundredths);
+        let row: EntryRow = sqlx::query_as(
             "INSERT INTO progress_entries \
-               (challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING \
+               (challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key, \
+                key_value_hundredths) \
+             VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 IS NULL THEN NULL ELSE $3 END) \
              RETURNING id, challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key",
         )
         .bind(new.challenge.0)
         .bind(new.user.0)
-        .bind(new.value.amount().map(Amount::hundredths))
+        .bind(value)
         .bind(new.date.date())
         .bind(new.recorded_at)
         .bind(new.idempotency_key.as_ref().map(IdempotencyKey::as_str))
-        .fetch_optional(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
-        let Some(row) = inserted else {
-            // Only a conflicting idempotency key skips the insert.
-            let key = new.idempotency_key.as_ref().expect("only a key can conflict");
-            let row = entry_by_key(&mut tx, key).await?.ok_or_else(|| {
-                RepositoryError::Backend("an idempotency key conflicted but its entry is missing".into())
-            })?;
-            let recorded = duplicate(&mut tx, row).await?;
-            tx.commit().await?;
-            return Ok(recorded);
-        };
         let tally = retally(&mut *tx, &row, true).await?;
         // Completion is re-judged with the new tally: set to this entry's time when the goal
         // holds for the first time, cleared when it no longer holds (a latest value that went
@@ -525,6 +590,15 @@ impl UserRepository for $store {
         .await
         .map_err(db_error)?;
         tx.commit().await
+    }
+
+    async fn display_name(&self, user: UserId) -> Result<Option<DisplayName>, RepositoryError> {
+        let name: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+            .bind(user.0)
+            .fetch_optional(&mut *self.read().await?)
+            .await
+            .map_err(db_error)?;
+        Ok(name.map(|name| DisplayName::sanitize(&name, user)))
     }
 }
 }

@@ -16,19 +16,19 @@
 //!   end, later reads go back to the pool, and later writes are refused. The answer the
 //!   conversation composed from the error is still recorded, on its own.
 //!
+//! The outbox's own statements (the record, the queued messages) are in `storage::outbox`.
+//!
 //! Updates without writes (views, menus) never open a transaction.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::db_error;
-use crate::protocol::bot::delivery::{Action, Finished, Handled, Turn};
-use crate::repository::{RepositoryError, Store};
+use super::error::db_error;
+use crate::repository::RepositoryError;
 
 /// The transaction of one update, begun at its first write.
 pub(crate) struct TurnState<DB: Database> {
@@ -148,8 +148,8 @@ pub(crate) async fn writer<'a, DB: Database>(
     };
     let mut state = cell.lock().await;
     if state.failed {
-        return Err(RepositoryError::Backend(
-            "an earlier write of this update failed; it will be handled again".into(),
+        return Err(RepositoryError::backend(
+            "an earlier write of this update failed; it will be handled again",
         ));
     }
     if state.tx.is_none() {
@@ -158,111 +158,20 @@ pub(crate) async fn writer<'a, DB: Database>(
     Ok(Conn { held: Held::Turn(state), settled: false })
 }
 
-/// How a record that commits on its own is committed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Durability {
-    /// Wait for the disk, as every transaction with effects does.
-    Flushed,
-    /// Nothing but delivery bookkeeping is at stake: the database may answer before its log is
-    /// on disk (PostgreSQL's asynchronous commit; SQLite's WAL with `synchronous = NORMAL` does
-    /// not flush at each commit anyway).
-    Lazy,
-}
-
-/// What a SQL store provides to finish a turn with its outbox record
-/// (`storage::{postgres,sqlite}::delivery`).
-#[async_trait]
-pub(crate) trait Outbox: Store + Clone + 'static {
-    type DB: Database;
-
-    /// The turn this store (made for one update) carries.
-    fn turn_cell(&self) -> &TurnCell<Self::DB>;
-
-    fn outbox_pool(&self) -> &Pool<Self::DB>;
-
-    /// Inserts the update's record unless it has one; true if inserted. With
-    /// [`Durability::Lazy`] the statement must be its own transaction.
-    async fn insert_record(
-        conn: &mut <Self::DB as Database>::Connection,
-        bot: i64,
-        update_id: i64,
-        actions: &[Action],
-        durability: Durability,
-    ) -> Result<bool, sqlx::Error>;
-
-    /// The update's record.
-    async fn stored_record(
-        conn: &mut <Self::DB as Database>::Connection,
-        bot: i64,
-        update_id: i64,
-    ) -> Result<Handled, RepositoryError>;
-
-    /// Records an update on its own (it changed nothing, or its changes were rolled back).
-    async fn record_alone(
-        &self,
-        bot: i64,
-        update_id: i64,
-        actions: &[Action],
-    ) -> Result<Finished, RepositoryError> {
-        let mut conn = self.outbox_pool().acquire().await.map_err(db_error)?;
-        if Self::insert_record(&mut conn, bot, update_id, actions, Durability::Lazy)
-            .await
-            .map_err(db_error)?
-        {
-            return Ok(Finished::Recorded(Handled { update_id, actions: actions.to_vec(), done: 0 }));
+/// Takes the turn's transaction for the record: `Some` if the turn wrote and nothing failed;
+/// a transaction after a failed write is rolled back here.
+pub(crate) async fn take<DB: Database>(
+    cell: &TurnCell<DB>,
+) -> Result<Option<Transaction<'static, DB>>, RepositoryError> {
+    let (tx, failed) = {
+        let mut state = cell.lock().await;
+        (state.tx.take(), state.failed)
+    };
+    match tx {
+        Some(tx) if failed => {
+            tx.rollback().await.map_err(db_error)?;
+            Ok(None)
         }
-        Ok(Finished::Earlier(Self::stored_record(&mut conn, bot, update_id).await?))
-    }
-}
-
-/// One update's turn on a SQL store: a store whose calls share the update's transaction.
-pub(crate) struct SqlTurn<S> {
-    pub(crate) store: S,
-    pub(crate) bot: i64,
-    pub(crate) update_id: i64,
-}
-
-#[async_trait]
-impl<S: Outbox> Turn for SqlTurn<S> {
-    fn store(&self) -> Arc<dyn Store> {
-        Arc::new(self.store.clone())
-    }
-
-    async fn finish(&self, actions: &[Action]) -> Result<Finished, RepositoryError> {
-        let (bot, update_id) = (self.bot, self.update_id);
-        let (tx, failed) = {
-            let mut state = self.store.turn_cell().lock().await;
-            (state.tx.take(), state.failed)
-        };
-        let mut tx = match tx {
-            Some(tx) if !failed => tx,
-            // Nothing written, or a write gave up midway: the record goes in alone.
-            other => {
-                if let Some(tx) = other {
-                    tx.rollback().await.map_err(db_error)?;
-                }
-                return self.store.record_alone(bot, update_id, actions).await;
-            }
-        };
-        match S::insert_record(&mut tx, bot, update_id, actions, Durability::Flushed).await {
-            Ok(true) => {
-                tx.commit().await.map_err(db_error)?;
-                Ok(Finished::Recorded(Handled { update_id, actions: actions.to_vec(), done: 0 }))
-            }
-            Ok(false) => {
-                // Recorded by an earlier run: its effects are in already, this turn's must go.
-                let earlier = S::stored_record(&mut tx, bot, update_id).await?;
-                tx.rollback().await.map_err(db_error)?;
-                Ok(Finished::Earlier(earlier))
-            }
-            // PostgreSQL's "current transaction is aborted": a read failed inside the transaction
-            // after a write, and the conversation answered with that failure. Keep the answer,
-            // drop the effects.
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("25P02") => {
-                tx.rollback().await.map_err(db_error)?;
-                self.store.record_alone(bot, update_id, actions).await
-            }
-            Err(e) => Err(db_error(e)),
-        }
+        other => Ok(other),
     }
 }

@@ -6,7 +6,9 @@
 //!   for the token when the process is reaped.
 //! - [`Chat`]: one simulated user: [`Chat::say`] types, [`Chat::press`] presses the newest button
 //!   with a label; both wait until the bot has handled the update (Telegram saw it confirmed, which
-//!   the bot does only after answering).
+//!   the bot does once its answer is committed) and its answer has begun to arrive (the answer is
+//!   sent after the confirmation). [`Chat::expect`] waits until the newest message says what is
+//!   expected.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -51,16 +53,41 @@ impl Workspace {
         self.dir.path().join("bot.db")
     }
 
-    /// Runs one statement on the bot's database behind its back (to stage a crash's leftovers).
+    /// Runs statements on the bot's database behind its back (to stage a crash's leftovers, or a
+    /// fault).
     pub async fn execute(&self, sql: &'static str) {
         if self.database_url.starts_with("sqlite:") {
             let pool = sqlx::SqlitePool::connect(&self.database_url).await.expect("open the SQLite file");
-            sqlx::query(sql).execute(&pool).await.expect("the statement runs");
+            sqlx::raw_sql(sql).execute(&pool).await.expect("the statement runs");
             pool.close().await;
         } else {
             let pool = sqlx::PgPool::connect(&self.database_url).await.expect("connect to PostgreSQL");
-            sqlx::query(sql).execute(&pool).await.expect("the statement runs");
+            sqlx::raw_sql(sql).execute(&pool).await.expect("the statement runs");
             pool.close().await;
+        }
+    }
+
+    /// Runs a query that counts something on the bot's database behind its back.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        if self.database_url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&self.database_url).await.expect("open the SQLite file");
+            let n = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("the query runs");
+            pool.close().await;
+            n
+        } else {
+            let pool = sqlx::PgPool::connect(&self.database_url).await.expect("connect to PostgreSQL");
+            let n = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("the query runs");
+            pool.close().await;
+            n
+        }
+    }
+
+    /// Waits until every queued answer was sent and left the outbox (its removal committed).
+    pub async fn wait_until_outbox_empty(&self) {
+        let deadline = Instant::now() + WAIT;
+        while self.count("SELECT COUNT(*) FROM bot_outbox").await > 0 {
+            assert!(Instant::now() < deadline, "the outbox did not empty within {WAIT:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -213,20 +240,39 @@ impl<'a> Chat<'a> {
         self.user.id
     }
 
-    /// Types a message and waits until the bot handled it; returns the update id.
+    /// Types a message and waits until the bot handled it and answered; returns the update id.
     pub async fn say(&self, text: &str) -> i64 {
+        let after = self.fake.call_count();
         let update = self.fake.send_text(&self.user, text);
         self.fake.wait_for_confirmation(update, WAIT).await;
+        self.wait_for_answer(after).await;
         update
     }
 
     /// Presses the button labelled `label` on the newest message that has one, and waits until
-    /// the bot handled it; returns the update id.
+    /// the bot handled it and answered; returns the update id.
     pub async fn press(&self, label: &str) -> i64 {
         let (message, data) = self.button(label);
+        let after = self.fake.call_count();
         let update = self.fake.press_button(&self.user, message, &data);
         self.fake.wait_for_confirmation(update, WAIT).await;
+        self.wait_for_answer(after).await;
         update
+    }
+
+    /// Waits until a message was sent or edited in this chat by a call after call number `after`.
+    pub async fn wait_for_answer(&self, after: usize) {
+        let chat = self.id();
+        let what = format!("an answer in chat {chat}");
+        self.fake
+            .wait_until(&what, WAIT, |f| {
+                f.calls().iter().any(|c| {
+                    c.seq >= after
+                        && (c.method == "sendmessage" || c.method == "editmessagetext")
+                        && c.param_i64("chat_id") == Some(chat)
+                })
+            })
+            .await;
     }
 
     /// The message id and callback data of the newest button labelled `label`.
@@ -263,15 +309,22 @@ impl<'a> Chat<'a> {
         self.fake.last_message(self.id()).map(|m| m.text).unwrap_or_default()
     }
 
-    /// Asserts the newest message contains every piece.
-    pub fn expect(&self, pieces: &[&str]) {
-        let last = self.last();
-        for piece in pieces {
+    /// Asserts the newest message contains every piece, waiting for it to arrive (answers are
+    /// sent once committed, so a second message of an answer may come a moment later).
+    pub async fn expect(&self, pieces: &[&str]) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let last = self.last();
+            let missing: Vec<&&str> = pieces.iter().filter(|p| !last.contains(**p)).collect();
+            if missing.is_empty() {
+                return;
+            }
             assert!(
-                last.contains(piece),
-                "chat {}: expected {piece:?} in the last message:\n{last}",
+                Instant::now() < deadline,
+                "chat {}: expected {missing:?} in the last message:\n{last}",
                 self.id()
             );
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }

@@ -84,6 +84,20 @@ impl Bot {
         cmd
     }
 
+    /// The same as [`Bot::command`], as a `std::process::Command` (to redirect its output).
+    pub fn std_command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(binary());
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &self.db.url)
+            .env("CHALLENGE_BOT_TODAY", &self.today);
+        if let Some(dir) = self.db.file.as_deref().and_then(Path::parent) {
+            cmd.current_dir(dir);
+        }
+        cmd
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         let out = self.command(args).output().expect("run challenge-bot");
         Output {

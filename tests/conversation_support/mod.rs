@@ -8,7 +8,6 @@
 
 use std::any::Any;
 use std::sync::Arc;
-use std::time::Duration;
 
 use challenge_bot::clock::Clock;
 use challenge_bot::handler::App;
@@ -198,11 +197,6 @@ pub fn check_replies(replies: &[Reply], is_button: bool) {
             assert!(!b.label.is_empty());
         }
     }
-}
-
-/// A short time-to-idle, for expiry tests.
-pub fn short_ttl(ms: u64) -> CacheConfig {
-    CacheConfig::with_time_to_idle(Duration::from_millis(ms))
 }
 
 /// Declares `mod $name { memory, sqlite, postgres }` tests running `$name(Backend)`.

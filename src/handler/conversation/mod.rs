@@ -7,6 +7,12 @@
 //! rules of the domain are enforced in one place and every button press is checked again against
 //! the database.
 //!
+//! This module is the engine: it reads the user's state, routes the input to the flow it
+//! belongs to, and applies the state the flow leaves behind. Each flow is a file of its own,
+//! the way each command of a server is (a new flow is a new file): [`commands`] (`/start`,
+//! `/help`, `/cancel`), [`create`], [`join`], [`view`] (the user's challenges, one challenge,
+//! its leaderboard), [`progress`], [`goal`] and [`undo`]. [`screens`] holds the copy they share.
+//!
 //! # Calling it from a protocol
 //!
 //! ```text
@@ -25,10 +31,17 @@
 //! was, so retrying the same input later is safe.
 
 mod answers;
+mod commands;
+mod create;
+mod goal;
+mod join;
 mod payload;
+mod progress;
 mod reply;
 mod screens;
 mod state;
+mod undo;
+mod view;
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -36,22 +49,14 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use self::answers::{parse_amount_for, parse_goal_for, parse_goal_with_unit};
 pub use self::payload::{Action, DayChoice, MAX_PAYLOAD_BYTES, PayloadError};
-pub use self::reply::{Button, Expect, Reply, ReplyMode, Span, Text};
+pub use self::reply::{Button, Expect, Reply, ReplyKind, ReplyMode, Span, Text};
 pub use self::screens::{LEADERBOARD_SIZE, PAGE_SIZE};
-use self::screens::{
-    again, button, challenge_details, day_phrase, deadline_phrase, goal_phrase, leaderboard_line, name_label,
-    nav_row, page_heading, progress_lines, quantity, question, with_note,
-};
-pub use self::state::State;
-use super::app::{App, AppError, ChallengeDraft, ProgressLogged};
-use crate::amount::Amount;
-use crate::challenge::{Challenge, ChallengeFilter, ChallengeId, ChallengeName, Deadline, Description, Unit};
-use crate::clock::parse_date;
-use crate::goal::{Goal, GoalKind};
+use self::screens::{again, with_note};
+pub use self::state::{Question, Screen, State};
+use super::app::{App, AppError};
 use crate::progress::IdempotencyKey;
-use crate::repository::{Page, RepositoryError, Store};
+use crate::repository::{RepositoryError, Store};
 pub use crate::storage::localcache::CacheConfig;
 use crate::storage::localcache::{CacheStats, Lookup, StateCache};
 use crate::user::{DisplayName, UserId};
@@ -128,8 +133,16 @@ impl StorageFailure {
 
     /// What to tell the user when the input will not be retried.
     pub fn reply(&self) -> Reply {
-        Reply::new(Text::new().plain("⚠️ Something went wrong while saving; please try again in a moment."))
+        apology()
     }
+}
+
+/// What to tell someone whose input could not be handled: an apology and the main menu.
+pub fn apology() -> Reply {
+    screens::main_menu(Some(Text::new().plain(
+        "⚠️ Something went wrong on my side, so that could not be done (nothing of it was saved). Sorry! You can try again.",
+    )))
+    .notice()
 }
 
 /// What a turn leaves behind.
@@ -182,6 +195,13 @@ enum StateChange {
     Remove,
 }
 
+impl Settle {
+    /// Back to the main menu (the bot gives up on an input after an apology with the menu).
+    pub fn main_menu(user: UserId) -> Settle {
+        Settle { user, state: Some(StateChange::Remove) }
+    }
+}
+
 /// The conversation engine: one per process, shared by every user. Cheap to clone.
 #[derive(Clone)]
 pub struct Conversation {
@@ -202,6 +222,8 @@ struct Ctx<'a> {
     user: UserId,
     key: Option<&'a IdempotencyKey>,
     today: NaiveDate,
+    /// The user had a state that expired (rather than none at all).
+    expired: bool,
 }
 
 impl Conversation {
@@ -238,7 +260,7 @@ impl Conversation {
     pub async fn state_of(&self, user: UserId) -> State {
         match self.states.peek(user).await {
             Some(state) => (*state).clone(),
-            None => State::MainInit,
+            None => State::MAIN,
         }
     }
 
@@ -268,15 +290,13 @@ impl Conversation {
             Lookup::Expired => (None, true),
             Lookup::Missing => (None, false),
         };
-        let ctx = Ctx { user, key: idempotency_key.as_ref(), today: self.app.today() };
+        let ctx = Ctx { user, key: idempotency_key.as_ref(), today: self.app.today(), expired };
         let is_button = matches!(input, Input::Button(_));
         let state = current.as_deref();
         let turn = match &input {
-            Input::Command { name: command, arg: _ } => {
-                self.command(&ctx, &name, command, state, expired).await
-            }
-            Input::Text(text) => self.text(&ctx, text, state, expired).await,
-            Input::Button(payload) => self.button(&ctx, payload, state, expired).await,
+            Input::Command { name: command, arg: _ } => self.command(&ctx, &name, command, state).await,
+            Input::Text(text) => self.text(&ctx, text, state).await,
+            Input::Button(payload) => self.button(&ctx, payload, state).await,
         };
         let outcome = match turn {
             Ok(outcome) => outcome,
@@ -287,7 +307,7 @@ impl Conversation {
         let state = match outcome.next {
             Next::Keep => current.map(StateChange::Put),
             Next::Main => current.map(|_| StateChange::Remove),
-            Next::Set(State::MainInit) => Some(StateChange::Remove),
+            Next::Set(State::Screen(Screen::MainInit)) => Some(StateChange::Remove),
             Next::Set(next) => Some(StateChange::Put(Arc::new(next))),
         };
         let mut replies = outcome.replies;
@@ -326,172 +346,68 @@ impl Conversation {
         }
     }
 
-    // ----- commands -------------------------------------------------------------------------
+    /// Moves to a question and asks it.
+    fn ask(&self, ctx: &Ctx<'_>, next: Question) -> Outcome {
+        Outcome::one(question(&next, ctx.today), Next::Set(next.into()))
+    }
 
-    async fn command(
-        &self,
-        ctx: &Ctx<'_>,
-        name: &DisplayName,
-        command: &str,
-        state: Option<&State>,
-        expired: bool,
-    ) -> Turn {
-        let asked = state.and_then(|s| question(s, ctx.today));
-        Ok(match command {
-            "start" | "menu" => Outcome::one(screens::welcome(name), Next::Main),
-            "help" => match asked {
-                // Mid-question: explain, then ask again.
-                Some(q) => Outcome { replies: vec![Reply::new(screens::help()), q], next: Next::Keep },
-                None => {
-                    let mut help = Reply::new(screens::help());
-                    help.buttons = screens::main_menu_rows();
-                    Outcome::one(help, Next::Main)
-                }
-            },
-            "cancel" => {
-                let note = match state {
-                    Some(_) => Text::new().plain("Cancelled."),
-                    None if expired => screens::expired_note(self.time_to_idle),
-                    None => Text::new().plain("Nothing to cancel."),
-                };
-                Outcome::main(Some(note))
-            }
-            other => {
-                let note = Text::new()
-                    .italic(format!("I do not know the command /{other}. "))
-                    .italic("The commands are /start, /help and /cancel.");
-                match asked {
-                    Some(q) => Outcome::one(with_note(q, note), Next::Keep),
-                    None => Outcome::main(Some(note)),
-                }
-            }
-        })
+    /// A refusal of an answer: the message, then the same question again.
+    fn ask_again(&self, ctx: &Ctx<'_>, asked: &Question, message: &str) -> Turn {
+        Ok(Outcome::one(again(message, question(asked, ctx.today)), Next::Keep))
+    }
+
+    /// The note for a button that answers a question no longer open.
+    fn stale(&self, ctx: &Ctx<'_>) -> Turn {
+        let note = if ctx.expired { screens::expired_note(self.time_to_idle) } else { screens::stale_note() };
+        Ok(Outcome::main(Some(note)))
     }
 
     // ----- typed answers --------------------------------------------------------------------
 
-    async fn text(&self, ctx: &Ctx<'_>, text: &str, state: Option<&State>, expired: bool) -> Turn {
+    async fn text(&self, ctx: &Ctx<'_>, text: &str, state: Option<&State>) -> Turn {
         let Some(state) = state else {
-            let note = if expired {
+            let note = if ctx.expired {
                 screens::expired_note(self.time_to_idle)
             } else {
                 screens::not_understood_note()
             };
             return Ok(Outcome::main(Some(note)));
         };
-        let ask_again = |message: &str| {
-            let q = question(state, ctx.today).expect("question states have a question");
-            Ok(Outcome::one(again(message, q), Next::Keep))
+        let question = match state {
+            State::Screen(Screen::MainInit) => {
+                return Ok(Outcome::main(Some(screens::not_understood_note())));
+            }
+            State::Screen(screen) => {
+                return Ok(self.show(ctx, screen).await?.note(screens::use_buttons_note()));
+            }
+            State::Question(question) => question,
         };
-        match state {
-            State::MainInit => Ok(Outcome::main(Some(screens::not_understood_note()))),
-            State::JoinChallengeAvailable { page } => {
-                Ok(self.browse(ctx, *page).await?.note(screens::use_buttons_note()))
-            }
-            State::ViewChallengeJoined { page } => {
-                Ok(self.mine(ctx, *page).await?.note(screens::use_buttons_note()))
-            }
-            State::ViewChallengeOptions { challenge, page } => {
-                Ok(self.open(ctx, *challenge, *page).await?.note(screens::use_buttons_note()))
-            }
-
-            State::CreateChallengeName => match ChallengeName::parse(text) {
-                Ok(name) => Ok(self.ask(ctx, State::CreateChallengeDetail { name })),
-                Err(e) => ask_again(&e.to_string()),
-            },
-            State::CreateChallengeDetail { name } => match Description::parse(text) {
-                Ok(description) => {
-                    Ok(self.ask(ctx, State::CreateChallengeDate { name: name.clone(), description }))
-                }
-                Err(e) => ask_again(&e.to_string()),
-            },
-            State::CreateChallengeDate { name, description } => {
-                let deadline = parse_date(text, ctx.today)
-                    .map_err(|e| e.to_string())
-                    .and_then(|d| Deadline::parse(d, ctx.today).map_err(|e| e.to_string()));
-                match deadline {
-                    Ok(deadline) => Ok(self.ask(
-                        ctx,
-                        State::CreateChallengeGoal {
-                            name: name.clone(),
-                            description: description.clone(),
-                            deadline: deadline.date(),
-                            kind: None,
-                        },
-                    )),
-                    Err(message) => ask_again(&message),
-                }
-            }
-            State::CreateChallengeGoal { name, description, deadline, kind: None } => {
-                match text.trim().replace(' ', "-").parse::<GoalKind>() {
-                    Ok(kind) => Ok(self.ask(
-                        ctx,
-                        State::CreateChallengeGoal {
-                            name: name.clone(),
-                            description: description.clone(),
-                            deadline: *deadline,
-                            kind: Some(kind),
-                        },
-                    )),
-                    Err(_) => ask_again("Choose how progress counts with one of the buttons."),
-                }
-            }
-            State::CreateChallengeGoal { name, description, deadline, kind: Some(kind) } => {
-                let (goal, unit) = match parse_goal_with_unit(*kind, text) {
-                    Ok(parsed) => parsed,
-                    Err(message) => return ask_again(&message),
-                };
-                let draft = ChallengeDraft {
-                    name: name.clone(),
-                    description: description.clone(),
-                    deadline: *deadline,
-                    unit,
-                    goal,
-                };
-                self.create(ctx, draft, state).await
-            }
-
-            State::JoinChallengeGoal { challenge, kind, unit, .. } => {
-                match parse_goal_for(*kind, unit.as_ref(), text) {
-                    Ok(goal) => self.join(ctx, *challenge, Some(goal.target), Some(state)).await,
-                    Err(message) => ask_again(&message),
-                }
-            }
-            State::AddProgress { challenge, unit, start } => match parse_amount_for(unit.as_ref(), text) {
-                Ok(value) => Ok(self.ask(
-                    ctx,
-                    State::AddProgressDate {
-                        challenge: *challenge,
-                        value: Some(value),
-                        unit: unit.clone(),
-                        start: *start,
-                    },
-                )),
-                Err(message) => ask_again(&message),
-            },
-            State::AddProgressDate { challenge, value, .. }
-            | State::AddProgressDateInput { challenge, value, .. } => match parse_date(text, ctx.today) {
-                Ok(date) => self.log(ctx, *challenge, *value, date, state).await,
-                Err(e) => ask_again(&e.to_string()),
-            },
-            State::UpsertGoal { challenge, kind, unit, .. } => {
-                match parse_goal_for(*kind, unit.as_ref(), text) {
-                    Ok(goal) => self.set_goal(ctx, *challenge, goal.target, state).await,
-                    Err(message) => ask_again(&message),
-                }
-            }
+        match question {
+            Question::CreateChallengeName
+            | Question::CreateChallengeDetail { .. }
+            | Question::CreateChallengeDate { .. }
+            | Question::CreateChallengeGoal { .. } => self.answer_create(ctx, question, text).await,
+            Question::JoinChallengeGoal { .. } => self.answer_join_goal(ctx, question, text).await,
+            Question::AddProgress { .. }
+            | Question::AddProgressDate { .. }
+            | Question::AddProgressDateInput { .. } => self.answer_progress(ctx, question, text).await,
+            Question::UpsertGoal { .. } => self.answer_goal(ctx, question, text).await,
         }
     }
 
-    /// Moves to a question state and asks its question.
-    fn ask(&self, ctx: &Ctx<'_>, next: State) -> Outcome {
-        let q = question(&next, ctx.today).expect("question states have a question");
-        Outcome::one(q, Next::Set(next))
+    /// A menu or list shown afresh.
+    async fn show(&self, ctx: &Ctx<'_>, screen: &Screen) -> Turn {
+        match screen {
+            Screen::MainInit => Ok(Outcome::main(None)),
+            Screen::JoinChallengeAvailable { page } => self.browse(ctx, *page).await,
+            Screen::ViewChallengeJoined { page } => self.mine(ctx, *page).await,
+            Screen::ViewChallengeOptions { challenge, page } => self.open(ctx, *challenge, *page).await,
+        }
     }
 
     // ----- buttons --------------------------------------------------------------------------
 
-    async fn button(&self, ctx: &Ctx<'_>, payload: &str, state: Option<&State>, expired: bool) -> Turn {
+    async fn button(&self, ctx: &Ctx<'_>, payload: &str, state: Option<&State>) -> Turn {
         let action = match Action::decode(payload) {
             Ok(action) => action,
             Err(e) => {
@@ -500,559 +416,48 @@ impl Conversation {
             }
         };
         // Answers to a question need the conversation to still be at that question.
-        let stale = || {
-            let note = if expired { screens::expired_note(self.time_to_idle) } else { screens::stale_note() };
-            Ok(Outcome::main(Some(note)))
-        };
+        let asked = state.and_then(State::question);
         match action {
             Action::Menu => Ok(Outcome::main(None)),
             Action::Cancel => {
-                let note = if state.is_some_and(State::is_question) {
-                    Some(Text::new().plain("Cancelled."))
-                } else {
-                    None
-                };
+                let note = asked.map(|_| Text::new().plain("Cancelled."));
                 Ok(Outcome::main(note))
             }
-            Action::Create => Ok(self.ask(ctx, State::CreateChallengeName)),
-            Action::SkipDescription => match state {
-                Some(State::CreateChallengeDetail { name }) => Ok(self.ask(
-                    ctx,
-                    State::CreateChallengeDate { name: name.clone(), description: Description::default() },
-                )),
-                _ => stale(),
-            },
-            Action::DeadlineIn { days } => match state {
-                Some(asked @ State::CreateChallengeDate { name, description }) => {
-                    let date =
-                        ctx.today.checked_add_days(chrono::Days::new(u64::from(days))).unwrap_or(ctx.today);
-                    match Deadline::parse(date, ctx.today) {
-                        Ok(deadline) => Ok(self.ask(
-                            ctx,
-                            State::CreateChallengeGoal {
-                                name: name.clone(),
-                                description: description.clone(),
-                                deadline: deadline.date(),
-                                kind: None,
-                            },
-                        )),
-                        // Only a forged payload can carry a shortcut beyond five years.
-                        Err(e) => {
-                            let q = question(asked, ctx.today).expect("a question");
-                            Ok(Outcome::one(again(&e.to_string(), q), Next::Keep))
-                        }
-                    }
-                }
-                _ => stale(),
-            },
-            Action::Kind(kind) => match state {
-                Some(State::CreateChallengeGoal { name, description, deadline, .. }) => Ok(self.ask(
-                    ctx,
-                    State::CreateChallengeGoal {
-                        name: name.clone(),
-                        description: description.clone(),
-                        deadline: *deadline,
-                        kind: Some(kind),
-                    },
-                )),
-                _ => stale(),
-            },
+            Action::Create | Action::SkipDescription | Action::DeadlineIn { .. } | Action::Kind(_) => {
+                self.press_create(ctx, action, asked).await
+            }
             Action::Browse { page } => self.browse(ctx, page).await,
             Action::Pick { challenge, page } => self.pick(ctx, challenge, page).await,
             Action::JoinDefault { challenge } => self.join(ctx, challenge, None, None).await,
             Action::Mine { page } => self.mine(ctx, page).await,
             Action::Open { challenge, page } => self.open(ctx, challenge, page).await,
             Action::Progress { challenge } => self.start_progress(ctx, challenge).await,
-            Action::Day { challenge, day } => match state {
-                Some(
-                    s @ (State::AddProgressDate { challenge: c, value, unit, start }
-                    | State::AddProgressDateInput { challenge: c, value, unit, start }),
-                ) if *c == challenge => match day {
-                    DayChoice::Today => self.log(ctx, challenge, *value, ctx.today, s).await,
-                    DayChoice::Yesterday => {
-                        let yesterday = ctx.today.pred_opt().unwrap_or(ctx.today);
-                        self.log(ctx, challenge, *value, yesterday, s).await
-                    }
-                    DayChoice::Other => Ok(self.ask(
-                        ctx,
-                        State::AddProgressDateInput {
-                            challenge,
-                            value: *value,
-                            unit: unit.clone(),
-                            start: *start,
-                        },
-                    )),
-                },
-                _ => stale(),
-            },
+            Action::Day { challenge, day } => self.press_day(ctx, challenge, day, asked).await,
             Action::Goal { challenge } => self.start_goal(ctx, challenge).await,
             Action::Leaderboard { challenge } => self.leaderboard(ctx, challenge).await,
             Action::Undo { challenge } => self.undo(ctx, challenge).await,
             Action::UndoConfirm { challenge, entry } => self.undo_confirm(ctx, challenge, entry).await,
         }
     }
-
-    // ----- create ---------------------------------------------------------------------------
-
-    async fn create(&self, ctx: &Ctx<'_>, draft: ChallengeDraft, state: &State) -> Turn {
-        let goal = draft.goal;
-        let challenge = match self.app.create_challenge(ctx.user, draft).await {
-            Ok(c) => c,
-            // The deadline was checked when typed, but the day may have turned since: ask again.
-            Err(AppError::Invalid(message)) => {
-                let State::CreateChallengeGoal { name, description, .. } = state else {
-                    return Err(AppError::Invalid(message));
-                };
-                let back =
-                    State::CreateChallengeDate { name: name.clone(), description: description.clone() };
-                let q = question(&back, ctx.today).expect("a question");
-                return Ok(Outcome::one(again(&message, q), Next::Set(back)));
-            }
-            Err(e) => return Err(e),
-        };
-        let text = Text::new()
-            .bold("🏁 Challenge created!")
-            .plain("\n\n")
-            .append(challenge_details(&challenge, ctx.today));
-        let text = goal_phrase(text.plain("\nGoal: "), goal, challenge.unit.as_ref())
-            .plain("\n\nYou have joined it with that goal. Others can find it under ")
-            .bold("Join challenge")
-            .plain(".");
-        let reply = Reply::new(text)
-            .row(vec![
-                button(progress_label(challenge.goal_kind), Action::Progress { challenge: challenge.id }),
-                button("Open challenge", Action::Open { challenge: challenge.id, page: 0 }),
-            ])
-            .row(vec![button("Main menu", Action::Menu)]);
-        Ok(Outcome::one(reply, Next::Main))
-    }
-
-    // ----- join -----------------------------------------------------------------------------
-
-    async fn browse(&self, ctx: &Ctx<'_>, page: u32) -> Turn {
-        let filter = ChallengeFilter::JoinableBy { user: ctx.user, today: ctx.today };
-        let (page, list) = self.page_of(filter, page).await?;
-        if list.total == 0 {
-            let reply = Reply::new(Text::new().plain(
-                "There are no challenges to join right now: you have joined every active one, or there are none yet. Why not create one?",
-            ))
-            .row(vec![button("Create challenge", Action::Create), button("Main menu", Action::Menu)]);
-            return Ok(Outcome::one(reply, Next::Main));
-        }
-        let mut text =
-            page_heading(Text::new().bold("Challenges you can join"), page, list.total).plain("\n");
-        let mut reply_rows = Vec::with_capacity(list.items.len() + 2);
-        for (i, c) in list.items.iter().enumerate() {
-            let n = page * PAGE_SIZE + i as u32 + 1;
-            text = text
-                .plain(format!("\n{n}. "))
-                .user(c.name.as_str())
-                .plain(format!(": until {}", deadline_phrase(c, ctx.today)));
-            reply_rows
-                .push(vec![button(name_label(c.name.as_str()), Action::Pick { challenge: c.id, page })]);
-        }
-        text = text.plain("\n\nChoose one to see its details.");
-        let mut reply = Reply::new(text);
-        reply.buttons = reply_rows;
-        let reply = reply
-            .row(nav_row(page, list.total, |page| Action::Browse { page }))
-            .row(vec![button("Main menu", Action::Menu)]);
-        Ok(Outcome::one(reply, Next::Set(State::JoinChallengeAvailable { page })))
-    }
-
-    /// A page of a list, clamped to the last page when the list has shrunk.
-    async fn page_of(
-        &self,
-        filter: ChallengeFilter,
-        page: u32,
-    ) -> Result<(u32, crate::repository::Paged<Challenge>), AppError> {
-        let list = self.app.list(filter, Page::new(page * PAGE_SIZE, PAGE_SIZE)).await?;
-        if list.items.is_empty() && page > 0 && list.total > 0 {
-            let last = screens::pages(list.total) - 1;
-            let list = self.app.list(filter, Page::new(last * PAGE_SIZE, PAGE_SIZE)).await?;
-            return Ok((last, list));
-        }
-        Ok((page, list))
-    }
-
-    async fn pick(&self, ctx: &Ctx<'_>, id: ChallengeId, page: u32) -> Turn {
-        let challenge = self.app.active_challenge(id).await?;
-        match self.app.participant(id, ctx.user).await {
-            Ok(_) => {
-                let note = Text::new().italic("You have already joined this challenge.");
-                return Ok(self.open(ctx, id, 0).await?.note(note));
-            }
-            Err(AppError::NotParticipant(_)) => {}
-            Err(e) => return Err(e),
-        }
-        let next = State::JoinChallengeGoal {
-            challenge: id,
-            kind: challenge.goal_kind,
-            unit: challenge.unit.clone(),
-            default_goal: challenge.default_goal,
-            page,
-        };
-        let q = question(&next, ctx.today).expect("a question");
-        let reply = with_note(q, challenge_details(&challenge, ctx.today));
-        Ok(Outcome::one(reply, Next::Set(next)))
-    }
-
-    async fn join(
-        &self,
-        ctx: &Ctx<'_>,
-        id: ChallengeId,
-        target: Option<Amount>,
-        asked: Option<&State>,
-    ) -> Turn {
-        let (challenge, participant) = match self.app.join(id, ctx.user, target).await {
-            Ok(joined) => joined,
-            Err(AppError::AlreadyJoined(_)) => {
-                let note = Text::new().italic("You have already joined this challenge.");
-                return Ok(self.open(ctx, id, 0).await?.note(note));
-            }
-            Err(AppError::Invalid(message)) if asked.is_some() => {
-                let q = question(asked.unwrap_or(&State::MainInit), ctx.today).expect("a question");
-                return Ok(Outcome::one(again(&message, q), Next::Keep));
-            }
-            Err(e) => return Err(e),
-        };
-        let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
-        let text =
-            Text::new().plain("✅ You joined ").user_bold(challenge.name.as_str()).plain("!\n\nYour goal: ");
-        let text = goal_phrase(text, goal, challenge.unit.as_ref())
-            .plain(format!(", by {}.", deadline_phrase(&challenge, ctx.today)))
-            .plain(match challenge.goal_kind {
-                GoalKind::Days => " Check in on each day you do it.",
-                _ => " Log your progress whenever you make some.",
-            });
-        let reply = Reply::new(text)
-            .row(vec![
-                button(progress_label(challenge.goal_kind), Action::Progress { challenge: id }),
-                button("Open challenge", Action::Open { challenge: id, page: 0 }),
-            ])
-            .row(vec![button("Main menu", Action::Menu)]);
-        Ok(Outcome::one(reply, Next::Main))
-    }
-
-    // ----- view -----------------------------------------------------------------------------
-
-    async fn mine(&self, ctx: &Ctx<'_>, page: u32) -> Turn {
-        let filter = ChallengeFilter::JoinedBy { user: ctx.user, active_on: None };
-        let (page, list) = self.page_of(filter, page).await?;
-        if list.total == 0 {
-            let reply = Reply::new(Text::new().plain("You have not joined any challenge yet."))
-                .row(vec![
-                    button("Join challenge", Action::Browse { page: 0 }),
-                    button("Create challenge", Action::Create),
-                ])
-                .row(vec![button("Main menu", Action::Menu)]);
-            return Ok(Outcome::one(reply, Next::Main));
-        }
-        let mut text = page_heading(Text::new().bold("Your challenges"), page, list.total).plain("\n");
-        let mut rows = Vec::with_capacity(list.items.len() + 2);
-        for c in &list.items {
-            let (participant, tally) = self.app.standing(c.id, ctx.user).await?;
-            let goal = Goal::from_stored(c.goal_kind, participant.goal);
-            text = text.plain("\n• ").user(c.name.as_str()).plain(": ");
-            text = screens::figures(text, goal, c.unit.as_ref(), &tally)
-                .plain(format!(" · {}", goal.share(&tally)));
-            if participant.completed_at.is_some() {
-                text = text.plain(" ✅");
-            }
-            if c.has_ended(ctx.today) {
-                text = text.italic(" (ended)");
-            }
-            rows.push(vec![button(name_label(c.name.as_str()), Action::Open { challenge: c.id, page })]);
-        }
-        let mut reply = Reply::new(text);
-        reply.buttons = rows;
-        let reply = reply
-            .row(nav_row(page, list.total, |page| Action::Mine { page }))
-            .row(vec![button("Main menu", Action::Menu)]);
-        Ok(Outcome::one(reply, Next::Set(State::ViewChallengeJoined { page })))
-    }
-
-    async fn open(&self, ctx: &Ctx<'_>, id: ChallengeId, page: u32) -> Turn {
-        let overview = self.app.overview(id, Some(ctx.user)).await?;
-        let Some(me) = overview.me else { return Err(AppError::NotParticipant(id)) };
-        let c = &overview.challenge;
-        let goal = Goal::from_stored(c.goal_kind, me.standing.participant.goal);
-        let tally = &me.standing.tally;
-        let text = challenge_details(c, ctx.today);
-        let text = goal_phrase(text.plain("\n\nYour goal: "), goal, c.unit.as_ref());
-        let text = progress_lines(text.plain("\nYour progress: "), goal, c.unit.as_ref(), tally)
-            .plain(format!("\nRank: {} of {}", me.rank, overview.leaderboard.len()));
-        let text = match (me.standing.participant.completed_at, tally.last_date) {
-            (Some(_), _) => text.plain("\n✅ Goal reached"),
-            (None, Some(last)) => text.plain(format!("\nLast entry: {}", day_phrase(last, ctx.today))),
-            (None, None) => text,
-        };
-        let mut reply = Reply::new(text);
-        if c.is_active(ctx.today) {
-            reply = reply
-                .row(vec![
-                    button(progress_label(c.goal_kind), Action::Progress { challenge: id }),
-                    button("Update goal", Action::Goal { challenge: id }),
-                ])
-                .row(vec![
-                    button("Leaderboard", Action::Leaderboard { challenge: id }),
-                    button("Undo last entry", Action::Undo { challenge: id }),
-                ]);
-        } else {
-            reply = with_note(reply, Text::new().italic("This challenge has ended."))
-                .row(vec![button("Leaderboard", Action::Leaderboard { challenge: id })]);
-        }
-        let reply = reply.row(vec![button("Back", Action::Mine { page })]);
-        Ok(Outcome::one(reply, Next::Set(State::ViewChallengeOptions { challenge: id, page })))
-    }
-
-    async fn leaderboard(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
-        let overview = self.app.overview(id, Some(ctx.user)).await?;
-        let c = &overview.challenge;
-        let unit = c.unit.as_ref();
-        let mut text = Text::new().bold("🏆 Leaderboard: ").user_bold(c.name.as_str()).plain("\n");
-        if overview.leaderboard.is_empty() {
-            text = text.plain("\nNobody has joined yet.");
-        }
-        for r in overview.leaderboard.iter().take(LEADERBOARD_SIZE) {
-            text = leaderboard_line(text.plain("\n"), r, c.goal_kind, unit, ctx.user);
-        }
-        if let Some(me) = &overview.me
-            && me.rank as usize > LEADERBOARD_SIZE
-        {
-            if me.rank as usize > LEADERBOARD_SIZE + 1 {
-                text = text.plain("\n…");
-            }
-            text = leaderboard_line(text.plain("\n"), me, c.goal_kind, unit, ctx.user);
-        }
-        text =
-            text.italic("\n\nRanked by share of each person's own goal; ties go to whoever got there first.");
-        if overview.me.is_some() {
-            let reply = Reply::new(text).row(vec![
-                button("Back to challenge", Action::Open { challenge: id, page: 0 }),
-                button("Main menu", Action::Menu),
-            ]);
-            Ok(Outcome::one(reply, Next::Set(State::ViewChallengeOptions { challenge: id, page: 0 })))
-        } else {
-            let mut row = Vec::new();
-            if c.is_active(ctx.today) {
-                row.push(button("Join it", Action::Pick { challenge: id, page: 0 }));
-            }
-            row.push(button("Main menu", Action::Menu));
-            Ok(Outcome::one(Reply::new(text).row(row), Next::Main))
-        }
-    }
-
-    // ----- progress -------------------------------------------------------------------------
-
-    async fn start_progress(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
-        let challenge = self.app.active_challenge(id).await?;
-        self.app.participant(id, ctx.user).await?;
-        let unit = challenge.unit.clone();
-        let start = challenge.start_date;
-        let next = if challenge.goal_kind.takes_values() {
-            State::AddProgress { challenge: id, unit, start }
-        } else {
-            State::AddProgressDate { challenge: id, value: None, unit, start }
-        };
-        let q = question(&next, ctx.today).expect("a question");
-        let reply = with_note(q, Text::new().user_bold(challenge.name.as_str()));
-        Ok(Outcome::one(reply, Next::Set(next)))
-    }
-
-    async fn log(
-        &self,
-        ctx: &Ctx<'_>,
-        id: ChallengeId,
-        value: Option<Amount>,
-        date: NaiveDate,
-        asked: &State,
-    ) -> Turn {
-        let logged = match self.app.add_progress(id, ctx.user, value, date, ctx.key.cloned()).await {
-            Ok(logged) => logged,
-            // A date the challenge refuses: ask for another one (unless it has ended meanwhile).
-            Err(AppError::Invalid(message)) => {
-                self.app.active_challenge(id).await?;
-                let next = match asked {
-                    State::AddProgressDate { challenge, value, unit, start }
-                    | State::AddProgressDateInput { challenge, value, unit, start } => {
-                        State::AddProgressDateInput {
-                            challenge: *challenge,
-                            value: *value,
-                            unit: unit.clone(),
-                            start: *start,
-                        }
-                    }
-                    _ => return Err(AppError::Invalid(message)),
-                };
-                let q = question(&next, ctx.today).expect("a question");
-                return Ok(Outcome::one(again(&message, q), Next::Set(next)));
-            }
-            Err(e) => return Err(e),
-        };
-        Ok(Outcome { replies: logged_replies(&logged, ctx.today), next: Next::Main })
-    }
-
-    async fn start_goal(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
-        let challenge = self.app.active_challenge(id).await?;
-        let participant = self.app.participant(id, ctx.user).await?;
-        let next = State::UpsertGoal {
-            challenge: id,
-            kind: challenge.goal_kind,
-            unit: challenge.unit.clone(),
-            current: participant.goal,
-        };
-        let q = question(&next, ctx.today).expect("a question");
-        let reply = with_note(q, Text::new().user_bold(challenge.name.as_str()));
-        Ok(Outcome::one(reply, Next::Set(next)))
-    }
-
-    async fn set_goal(&self, ctx: &Ctx<'_>, id: ChallengeId, target: Amount, asked: &State) -> Turn {
-        let before = self.app.participant(id, ctx.user).await?;
-        let (challenge, participant, tally) = match self.app.set_goal(id, ctx.user, target).await {
-            Ok(done) => done,
-            Err(AppError::Invalid(message)) => {
-                let q = question(asked, ctx.today).expect("a question");
-                return Ok(Outcome::one(again(&message, q), Next::Keep));
-            }
-            Err(e) => return Err(e),
-        };
-        let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
-        let unit = challenge.unit.as_ref();
-        let text = Text::new().plain("🎯 Your goal in ").user_bold(challenge.name.as_str()).plain(" is now ");
-        let text = goal_phrase(text, goal, unit).plain(".\n\nYour progress: ");
-        let text = progress_lines(text, goal, unit, &tally);
-        let reply = Reply::new(text)
-            .row(vec![
-                button(progress_label(challenge.goal_kind), Action::Progress { challenge: id }),
-                button("Back to challenge", Action::Open { challenge: id, page: 0 }),
-            ])
-            .row(vec![button("Main menu", Action::Menu)]);
-        let mut replies = vec![reply];
-        if before.completed_at.is_none() && participant.completed_at.is_some() {
-            replies.push(screens::celebration(&challenge, goal, &tally));
-        }
-        Ok(Outcome { replies, next: Next::Main })
-    }
-
-    async fn undo(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
-        let challenge = self.app.active_challenge(id).await?;
-        let entries = self.app.progress(id, ctx.user).await?;
-        let next = Next::Set(State::ViewChallengeOptions { challenge: id, page: 0 });
-        let Some(last) = entries.iter().max_by_key(|e| e.id) else {
-            let reply = Reply::new(
-                Text::new().plain("You have no entries to undo in ").user(challenge.name.as_str()).plain("."),
-            )
-            .row(vec![
-                button(progress_label(challenge.goal_kind), Action::Progress { challenge: id }),
-                button("Back to challenge", Action::Open { challenge: id, page: 0 }),
-            ]);
-            return Ok(Outcome::one(reply, next));
-        };
-        let text = entry_phrase(
-            Text::new().plain("Remove your last entry, "),
-            last.value,
-            challenge.unit.as_ref(),
-            last.date.date(),
-            ctx.today,
-        )
-        .plain(", from ")
-        .user(challenge.name.as_str())
-        .plain("?");
-        let reply = Reply::new(text).row(vec![
-            button("Yes, remove it", Action::UndoConfirm { challenge: id, entry: last.id }),
-            button("No, keep it", Action::Open { challenge: id, page: 0 }),
-        ]);
-        Ok(Outcome::one(reply, next))
-    }
-
-    async fn undo_confirm(&self, ctx: &Ctx<'_>, id: ChallengeId, entry: i64) -> Turn {
-        let challenge = self.app.active_challenge(id).await?;
-        let participant = self.app.participant(id, ctx.user).await?;
-        let entries = self.app.progress(id, ctx.user).await?;
-        if entries.iter().map(|e| e.id).max() != Some(entry) {
-            let note = Text::new().italic("That entry is no longer your last one, so nothing was removed.");
-            return Ok(self.open(ctx, id, 0).await?.note(note));
-        }
-        let Some((removed, tally)) = self.app.undo_last(id, ctx.user).await? else {
-            return Ok(self.open(ctx, id, 0).await?.note(Text::new().italic("There was nothing to undo.")));
-        };
-        let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
-        let unit = challenge.unit.as_ref();
-        let text = entry_phrase(
-            Text::new().plain("↩️ Removed "),
-            removed.value,
-            unit,
-            removed.date.date(),
-            ctx.today,
-        )
-        .plain(".\n\n")
-        .user_bold(challenge.name.as_str())
-        .plain(": ");
-        let text = progress_lines(text, goal, unit, &tally);
-        let reply = Reply::new(text)
-            .row(vec![
-                button(progress_label(challenge.goal_kind), Action::Progress { challenge: id }),
-                button("Back to challenge", Action::Open { challenge: id, page: 0 }),
-            ])
-            .row(vec![button("Main menu", Action::Menu)]);
-        Ok(Outcome::one(reply, Next::Set(State::ViewChallengeOptions { challenge: id, page: 0 })))
-    }
 }
 
-fn progress_label(kind: GoalKind) -> &'static str {
-    if kind.takes_values() { "Add progress" } else { "Check in" }
-}
-
-/// "5 km on 2026-03-01 (today)" or "the check-in for 2026-03-01".
-fn entry_phrase(
-    text: Text,
-    value: Option<Amount>,
-    unit: Option<&Unit>,
-    date: NaiveDate,
-    today: NaiveDate,
-) -> Text {
-    match value {
-        Some(v) => quantity(text, v, unit, true).plain(format!(" on {}", day_phrase(date, today))),
-        None => text.plain(format!("the check-in for {}", day_phrase(date, today))),
+/// The question asked again (after /help, or a bad answer).
+fn question(asked: &Question, today: NaiveDate) -> Reply {
+    match asked {
+        Question::CreateChallengeName
+        | Question::CreateChallengeDetail { .. }
+        | Question::CreateChallengeDate { .. }
+        | Question::CreateChallengeGoal { .. } => create::question(asked, today),
+        Question::JoinChallengeGoal { challenge, kind, unit, default_goal, page } => {
+            join::goal_question(*challenge, *kind, unit.as_ref(), *default_goal, *page)
+        }
+        Question::AddProgress { .. }
+        | Question::AddProgressDate { .. }
+        | Question::AddProgressDateInput { .. } => progress::question(asked, today),
+        Question::UpsertGoal { challenge, kind, unit, current } => {
+            goal::question(*challenge, *kind, unit.as_ref(), *current)
+        }
     }
-}
-
-/// The confirmation of logged progress, and the celebration when it completed the goal.
-fn logged_replies(logged: &ProgressLogged, today: NaiveDate) -> Vec<Reply> {
-    let ProgressLogged { challenge, goal, recorded } = logged;
-    let unit = challenge.unit.as_ref();
-    let entry = &recorded.entry;
-    let head = if recorded.duplicate {
-        Text::new().italic("That entry was already logged; nothing was added.").plain("\n\n")
-    } else {
-        Text::new()
-    };
-    let head = match entry.value {
-        Some(v) => quantity(head.plain("✅ Logged "), v, unit, true),
-        None => head.plain("✅ Checked in"),
-    };
-    let text = head
-        .plain(format!(" for {} in ", day_phrase(entry.date.date(), today)))
-        .user_bold(challenge.name.as_str())
-        .plain(".\n\n");
-    let text = progress_lines(text.plain("Your progress: "), *goal, unit, &recorded.tally);
-    let id = challenge.id;
-    let more = if challenge.goal_kind.takes_values() { "Add more" } else { "Check in again" };
-    let reply = Reply::new(text)
-        .row(vec![
-            button(more, Action::Progress { challenge: id }),
-            button("Leaderboard", Action::Leaderboard { challenge: id }),
-        ])
-        .row(vec![
-            button("Back to challenge", Action::Open { challenge: id, page: 0 }),
-            button("Main menu", Action::Menu),
-        ]);
-    let mut replies = vec![reply];
-    if recorded.completed_now && !recorded.duplicate {
-        replies.push(screens::celebration(challenge, *goal, &recorded.tally));
-    }
-    replies
 }
 
 #[cfg(test)]

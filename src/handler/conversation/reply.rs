@@ -145,6 +145,21 @@ pub enum Expect {
     Date,
 }
 
+/// What a reply is to the person, for a protocol that cannot send everything at once (the bot,
+/// whose answers to one chat are paced): a screen may be replaced by a later one, the
+/// confirmation of something saved must reach the person, if need be in a summary.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum ReplyKind {
+    /// A menu, a screen or a question: a later screen supersedes it.
+    #[default]
+    Screen,
+    /// The confirmation of something saved, in one plain line for a summary ("Logged 5 km
+    /// for 2026-03-01 in Run").
+    Effect(String),
+    /// Anything else (an apology, a warning): delivered as it is.
+    Notice,
+}
+
 /// One message of an answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply {
@@ -153,12 +168,31 @@ pub struct Reply {
     pub buttons: Vec<Vec<Button>>,
     pub mode: ReplyMode,
     pub expects: Expect,
+    pub kind: ReplyKind,
 }
 
 impl Reply {
     /// A new message expecting a button (the mode is settled by the conversation).
     pub fn new(text: Text) -> Reply {
-        Reply { text, buttons: Vec::new(), mode: ReplyMode::New, expects: Expect::Choice }
+        Reply {
+            text,
+            buttons: Vec::new(),
+            mode: ReplyMode::New,
+            expects: Expect::Choice,
+            kind: ReplyKind::Screen,
+        }
+    }
+
+    /// Marks the reply as the confirmation of something saved, summed up in `summary`.
+    pub fn effect(mut self, summary: impl Into<String>) -> Reply {
+        self.kind = ReplyKind::Effect(summary.into());
+        self
+    }
+
+    /// Marks the reply as a notice, never superseded.
+    pub fn notice(mut self) -> Reply {
+        self.kind = ReplyKind::Notice;
+        self
     }
 
     pub fn row(mut self, row: Vec<Button>) -> Reply {

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use super::payload::{Action, DayChoice};
-use super::reply::{Button, Expect, Reply, Text};
-use super::state::State;
+use super::payload::Action;
+use super::reply::{Button, Reply, Text};
 use crate::amount::Amount;
 use crate::challenge::{Challenge, Unit};
 use crate::goal::{Goal, GoalKind, Ranked, Share};
@@ -28,13 +27,7 @@ pub fn button(label: impl Into<String>, action: Action) -> Button {
 
 /// A label from a user-supplied name, shortened to fit a button.
 pub fn name_label(name: &str) -> String {
-    if name.chars().count() <= LABEL_CHARS {
-        name.to_owned()
-    } else {
-        let mut s: String = name.chars().take(LABEL_CHARS - 1).collect();
-        s.push('…');
-        s
-    }
+    crate::text::shorten(name, LABEL_CHARS)
 }
 
 pub fn date(d: NaiveDate) -> String {
@@ -84,7 +77,7 @@ pub fn quantity_label(amount: Amount, unit: Option<&Unit>) -> String {
     }
 }
 
-fn days_word(n: Amount) -> &'static str {
+pub fn days_word(n: Amount) -> &'static str {
     if n == Amount::from_whole(1) { "day" } else { "days" }
 }
 
@@ -96,6 +89,11 @@ pub fn goal_phrase(text: Text, goal: Goal, unit: Option<&Unit>) -> Text {
         GoalKind::AtMost => quantity(text.plain("at most "), goal.target, unit, true),
         GoalKind::Days => text.bold(format!("{} {}", goal.target, days_word(goal.target))),
     }
+}
+
+/// What a goal asks for, as plain characters: "100 km", "at least 100 kg", "30 days".
+pub fn goal_label(goal: Goal, unit: Option<&Unit>) -> String {
+    goal_phrase(Text::new(), goal, unit).to_plain()
 }
 
 /// How far someone is: "25 / 100 km", "12 / 30 days", "latest 80 kg (goal: at least 100 kg)".
@@ -230,159 +228,18 @@ pub fn again(message: &str, question: Reply) -> Reply {
     with_note(question, Text::new().italic(format!("⚠️ {message}")))
 }
 
-fn cancel_row() -> Vec<Button> {
+pub fn cancel_row() -> Vec<Button> {
     vec![button("Cancel", Action::Cancel)]
 }
 
-fn back_to(challenge: crate::challenge::ChallengeId) -> Vec<Button> {
+pub fn back_to(challenge: crate::challenge::ChallengeId) -> Vec<Button> {
     vec![button("Cancel", Action::Open { challenge, page: 0 })]
 }
 
-fn amount_hint(unit: Option<&Unit>) -> Text {
+pub fn amount_hint(unit: Option<&Unit>) -> Text {
     match unit {
         Some(u) => Text::new().plain(" (in ").user(u.as_str()).plain(", for example 5 or 2.5)"),
         None => Text::new().plain(" (a number, for example 5 or 2.5)"),
-    }
-}
-
-/// The question a state asks, asked again (after /help or a bad answer). `None` for menus and
-/// lists, which are shown afresh from the database instead.
-pub fn question(state: &State, today: NaiveDate) -> Option<Reply> {
-    let reply = match state {
-        State::MainInit
-        | State::JoinChallengeAvailable { .. }
-        | State::ViewChallengeJoined { .. }
-        | State::ViewChallengeOptions { .. } => return None,
-        State::CreateChallengeName => {
-            Reply::new(Text::new().plain("What is the challenge called? Type a name (up to 100 characters)."))
-                .row(cancel_row())
-                .expecting(Expect::Text)
-        }
-        State::CreateChallengeDetail { name } => Reply::new(
-            Text::new()
-                .plain("Describe ")
-                .user_bold(name.as_str())
-                .plain(" in a sentence or two: what counts, any rules. Or skip this."),
-        )
-        .row(vec![button("Skip", Action::SkipDescription), button("Cancel", Action::Cancel)])
-        .expecting(Expect::Text),
-        State::CreateChallengeDate { .. } => {
-            let example = today.checked_add_days(chrono::Days::new(30)).unwrap_or(today);
-            Reply::new(Text::new().plain(format!(
-                "When does it end? Type the deadline as YYYY-MM-DD, for example {}.",
-                date(example)
-            )))
-            .row(vec![
-                button("In a week", Action::DeadlineIn { days: 7 }),
-                button("In 30 days", Action::DeadlineIn { days: 30 }),
-            ])
-            .row(cancel_row())
-            .expecting(Expect::Date)
-        }
-        State::CreateChallengeGoal { kind: None, .. } => {
-            let mut text = Text::new().plain("How does progress count?\n");
-            for kind in GoalKind::ALL {
-                text = text.plain("\n").bold(kind.label()).plain(format!(": {}", kind.explanation()));
-            }
-            Reply::new(text)
-                .row(vec![
-                    button("Total", Action::Kind(GoalKind::Total)),
-                    button("At least", Action::Kind(GoalKind::AtLeast)),
-                ])
-                .row(vec![
-                    button("At most", Action::Kind(GoalKind::AtMost)),
-                    button("Days", Action::Kind(GoalKind::Days)),
-                ])
-                .row(cancel_row())
-        }
-        State::CreateChallengeGoal { kind: Some(kind), .. } => {
-            let text = match kind {
-                GoalKind::Total => Text::new()
-                    .plain("What is the goal? Type a number with an optional unit, for example ")
-                    .bold("100 km")
-                    .plain(" or ")
-                    .bold("12 books")
-                    .plain("."),
-                GoalKind::AtLeast => Text::new()
-                    .plain("What value must be reached? Type a number with an optional unit, for example ")
-                    .bold("100 kg")
-                    .plain("."),
-                GoalKind::AtMost => Text::new()
-                    .plain(
-                        "What value must it come down to? Type a number with an optional unit, for example ",
-                    )
-                    .bold("70 kg")
-                    .plain("."),
-                GoalKind::Days => Text::new()
-                    .plain("How many days? Type a whole number, for example ")
-                    .bold("30")
-                    .plain("."),
-            };
-            Reply::new(text).row(cancel_row()).expecting(Expect::Number)
-        }
-        State::JoinChallengeGoal { kind, unit, default_goal, page, challenge } => {
-            let goal = Goal::from_stored(*kind, *default_goal);
-            let text = match kind {
-                GoalKind::Days => Text::new().plain("What is your goal? Type a number of days"),
-                _ => Text::new().plain("What is your goal? Type a number").append(amount_hint(unit.as_ref())),
-            };
-            let text =
-                goal_phrase(text.plain(", or take the suggested goal: "), goal, unit.as_ref()).plain(".");
-            Reply::new(text)
-                .row(vec![button(
-                    format!("Use {}", default_label(goal, unit.as_ref())),
-                    Action::JoinDefault { challenge: *challenge },
-                )])
-                .row(vec![button("Back", Action::Browse { page: *page })])
-                .expecting(Expect::Number)
-        }
-        State::AddProgress { challenge, unit, .. } => {
-            Reply::new(Text::new().plain("How much did you do?").append(amount_hint(unit.as_ref())))
-                .row(back_to(*challenge))
-                .expecting(Expect::Number)
-        }
-        State::AddProgressDate { challenge, value, unit, start } => {
-            let text = match value {
-                Some(v) => quantity(Text::new(), *v, unit.as_ref(), true).plain(": which day is it for?"),
-                None => Text::new().plain("Check in for which day?"),
-            };
-            let mut days =
-                vec![button("Today", Action::Day { challenge: *challenge, day: DayChoice::Today })];
-            if today.pred_opt().is_some_and(|y| y >= *start) {
-                days.push(button(
-                    "Yesterday",
-                    Action::Day { challenge: *challenge, day: DayChoice::Yesterday },
-                ));
-            }
-            days.push(button("Other date", Action::Day { challenge: *challenge, day: DayChoice::Other }));
-            Reply::new(text).row(days).row(back_to(*challenge)).expecting(Expect::Date)
-        }
-        State::AddProgressDateInput { challenge, .. } => {
-            let example = today.pred_opt().and_then(|d| d.pred_opt()).unwrap_or(today);
-            Reply::new(Text::new().plain(format!(
-                "Type the date as YYYY-MM-DD (for example {}), or \"today\" / \"yesterday\".",
-                date(example)
-            )))
-            .row(back_to(*challenge))
-            .expecting(Expect::Date)
-        }
-        State::UpsertGoal { challenge, kind, unit, current } => {
-            let goal = Goal::from_stored(*kind, *current);
-            let text = goal_phrase(Text::new().plain("Your goal is "), goal, unit.as_ref());
-            let text = match kind {
-                GoalKind::Days => text.plain(". Type your new goal, a number of days."),
-                _ => text.plain(". Type your new goal").append(amount_hint(unit.as_ref())).plain("."),
-            };
-            Reply::new(text).row(back_to(*challenge)).expecting(Expect::Number)
-        }
-    };
-    Some(reply)
-}
-
-fn default_label(goal: Goal, unit: Option<&Unit>) -> String {
-    match goal.kind {
-        GoalKind::Days => format!("{} {}", goal.target, days_word(goal.target)),
-        _ => quantity_label(goal.target, unit),
     }
 }
 
@@ -442,7 +299,9 @@ pub fn celebration(challenge: &Challenge, goal: Goal, tally: &Tally) -> Reply {
         .plain(" You hit your goal in ")
         .user_bold(challenge.name.as_str());
     let text = figures(text.plain(": "), goal, challenge.unit.as_ref(), tally).plain(". Well done!");
-    Reply::new(text).row(vec![button("Leaderboard", Action::Leaderboard { challenge: challenge.id })])
+    Reply::new(text)
+        .row(vec![button("Leaderboard", Action::Leaderboard { challenge: challenge.id })])
+        .effect(format!("🎉 Goal reached in {}", challenge.name))
 }
 
 #[cfg(test)]

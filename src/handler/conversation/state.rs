@@ -1,4 +1,9 @@
 //! Where each user is in the conversation: the states of the design document and their data.
+//!
+//! A state is either a [`Screen`] (a menu or a list, shown afresh from the database when it is
+//! needed again) or a [`Question`] waiting for an answer (which can always be asked again:
+//! [`super::question`]). Keeping the two apart in the type means "ask the question again" needs
+//! no "this state has a question" invariant.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -10,14 +15,36 @@ use crate::goal::GoalKind;
 /// A user's conversation state, as kept in the state cache under `"<user_id>_state"`.
 ///
 /// Serialises as the design document shows: `{"state": "ADD_PROGRESS_DATE", "challengeID": 1, …}`.
-/// [`State::MainInit`] is never stored: a missing key means the main menu.
+/// `MAIN_INIT` is never stored: a missing key means the main menu.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum State {
+    Screen(Screen),
+    Question(Question),
+}
+
+/// Menus and lists.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
-pub enum State {
+pub enum Screen {
     /// The main menu (or no state at all).
     MainInit,
     /// Browsing the active challenges the user has not joined.
     JoinChallengeAvailable { page: u32 },
+    /// Browsing the user's challenges.
+    ViewChallengeJoined { page: u32 },
+    /// Looking at one of the user's challenges (its options, leaderboard or undo question).
+    ViewChallengeOptions {
+        #[serde(rename = "challengeID")]
+        challenge: ChallengeId,
+        page: u32,
+    },
+}
+
+/// Questions waiting for a typed answer (or one of their buttons).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+pub enum Question {
     /// Asked "What is your goal?" for a challenge to join.
     JoinChallengeGoal {
         #[serde(rename = "challengeID")]
@@ -26,14 +53,6 @@ pub enum State {
         unit: Option<Unit>,
         default_goal: Amount,
         /// The page of the list it was picked from (for Back).
-        page: u32,
-    },
-    /// Browsing the user's challenges.
-    ViewChallengeJoined { page: u32 },
-    /// Looking at one of the user's challenges (its options, leaderboard or undo question).
-    ViewChallengeOptions {
-        #[serde(rename = "challengeID")]
-        challenge: ChallengeId,
         page: u32,
     },
     /// Asked "How much?".
@@ -83,39 +102,58 @@ pub enum State {
 }
 
 impl State {
+    pub const MAIN: State = State::Screen(Screen::MainInit);
+
     /// The state's name as in the design document, e.g. `ADD_PROGRESS_DATE`.
     pub fn name(&self) -> &'static str {
         match self {
-            State::MainInit => "MAIN_INIT",
-            State::JoinChallengeAvailable { .. } => "JOIN_CHALLENGE_AVAILABLE",
-            State::JoinChallengeGoal { .. } => "JOIN_CHALLENGE_GOAL",
-            State::ViewChallengeJoined { .. } => "VIEW_CHALLENGE_JOINED",
-            State::ViewChallengeOptions { .. } => "VIEW_CHALLENGE_OPTIONS",
-            State::AddProgress { .. } => "ADD_PROGRESS",
-            State::AddProgressDate { .. } => "ADD_PROGRESS_DATE",
-            State::AddProgressDateInput { .. } => "ADD_PROGRESS_DATE_INPUT",
-            State::UpsertGoal { .. } => "UPSERT_GOAL",
-            State::CreateChallengeName => "CREATE_CHALLENGE_NAME",
-            State::CreateChallengeDetail { .. } => "CREATE_CHALLENGE_DETAIL",
-            State::CreateChallengeDate { .. } => "CREATE_CHALLENGE_DATE",
-            State::CreateChallengeGoal { .. } => "CREATE_CHALLENGE_GOAL",
+            State::Screen(Screen::MainInit) => "MAIN_INIT",
+            State::Screen(Screen::JoinChallengeAvailable { .. }) => "JOIN_CHALLENGE_AVAILABLE",
+            State::Screen(Screen::ViewChallengeJoined { .. }) => "VIEW_CHALLENGE_JOINED",
+            State::Screen(Screen::ViewChallengeOptions { .. }) => "VIEW_CHALLENGE_OPTIONS",
+            State::Question(q) => q.name(),
+        }
+    }
+
+    /// The question waiting for an answer, if the state is one.
+    pub fn question(&self) -> Option<&Question> {
+        match self {
+            State::Question(q) => Some(q),
+            State::Screen(_) => None,
         }
     }
 
     /// Whether the state is a question waiting for an answer (as opposed to a menu or a list).
     pub fn is_question(&self) -> bool {
-        matches!(
-            self,
-            State::JoinChallengeGoal { .. }
-                | State::AddProgress { .. }
-                | State::AddProgressDate { .. }
-                | State::AddProgressDateInput { .. }
-                | State::UpsertGoal { .. }
-                | State::CreateChallengeName
-                | State::CreateChallengeDetail { .. }
-                | State::CreateChallengeDate { .. }
-                | State::CreateChallengeGoal { .. }
-        )
+        self.question().is_some()
+    }
+}
+
+impl Question {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Question::JoinChallengeGoal { .. } => "JOIN_CHALLENGE_GOAL",
+            Question::AddProgress { .. } => "ADD_PROGRESS",
+            Question::AddProgressDate { .. } => "ADD_PROGRESS_DATE",
+            Question::AddProgressDateInput { .. } => "ADD_PROGRESS_DATE_INPUT",
+            Question::UpsertGoal { .. } => "UPSERT_GOAL",
+            Question::CreateChallengeName => "CREATE_CHALLENGE_NAME",
+            Question::CreateChallengeDetail { .. } => "CREATE_CHALLENGE_DETAIL",
+            Question::CreateChallengeDate { .. } => "CREATE_CHALLENGE_DATE",
+            Question::CreateChallengeGoal { .. } => "CREATE_CHALLENGE_GOAL",
+        }
+    }
+}
+
+impl From<Screen> for State {
+    fn from(screen: Screen) -> State {
+        State::Screen(screen)
+    }
+}
+
+impl From<Question> for State {
+    fn from(question: Question) -> State {
+        State::Question(question)
     }
 }
 
@@ -125,16 +163,24 @@ mod tests {
 
     #[test]
     fn serialises_like_the_design_document() {
-        let state = State::AddProgressDate {
+        let state: State = Question::AddProgressDate {
             challenge: ChallengeId(1),
             value: Some(Amount::from_hundredths(550)),
             unit: Some(Unit::parse("km").unwrap()),
             start: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
-        };
+        }
+        .into();
         assert_eq!(
             serde_json::to_string(&state).unwrap(),
             r#"{"state":"ADD_PROGRESS_DATE","challengeID":1,"value":5.5,"unit":"km","start":"2026-03-01"}"#
         );
-        assert_eq!(serde_json::to_string(&State::MainInit).unwrap(), r#"{"state":"MAIN_INIT"}"#);
+        assert_eq!(serde_json::to_string(&State::MAIN).unwrap(), r#"{"state":"MAIN_INIT"}"#);
+        let screen: State = Screen::ViewChallengeOptions { challenge: ChallengeId(3), page: 1 }.into();
+        assert_eq!(
+            serde_json::to_string(&screen).unwrap(),
+            r#"{"state":"VIEW_CHALLENGE_OPTIONS","challengeID":3,"page":1}"#
+        );
+        assert_eq!(screen.name(), "VIEW_CHALLENGE_OPTIONS");
+        assert!(!screen.is_question());
     }
 }

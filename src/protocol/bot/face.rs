@@ -13,7 +13,7 @@
 //! - Inputs carry an idempotency key derived from the Telegram message (or callback query) they
 //!   came from, so a progress entry counts once however often its update is delivered.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,12 +21,15 @@ use async_trait::async_trait;
 use teloxide::types::{CallbackQuery, ChatKind, Message, MessageKind, Update, UpdateKind, User};
 use tokio_util::sync::CancellationToken;
 
-use super::delivery::{Action, Button, Turn};
 use super::html::{HtmlBuilder, shorten};
-use super::poller::{AfterCommit, Responder, Response, Transient};
+use super::poller::{AfterCommit, Responder, Response};
 use super::sender::Sender;
-use crate::handler::conversation::{Conversation, Input, MAX_PAYLOAD_BYTES, Reply, ReplyMode, Request, Span};
+use crate::handler::conversation::{
+    Conversation, Input, MAX_PAYLOAD_BYTES, Reply, ReplyKind, ReplyMode, Request, Settle, Span, apology,
+};
+use crate::outbox::{Action, Button, Class, Turn};
 use crate::progress::IdempotencyKey;
+use crate::repository::RepositoryError;
 use crate::user::{DisplayName, UserId};
 
 /// How long a button press may take before its callback query is answered ahead of its handling.
@@ -44,8 +47,6 @@ pub struct TelegramFace {
     /// For answering a callback query right away while its handling waits for the database.
     sender: Option<Sender>,
     answered_early: Arc<Mutex<HashSet<String>>>,
-    /// Storage failures (other than "unavailable") so far, per update being retried.
-    failures: Mutex<HashMap<i64, u32>>,
 }
 
 impl TelegramFace {
@@ -61,12 +62,8 @@ impl TelegramFace {
             username: username.trim_start_matches('@').to_owned(),
             sender,
             answered_early: Arc::default(),
-            failures: Mutex::default(),
         }
     }
-
-    /// How often an input that fails in storage (other than "unreachable") is tried.
-    const ATTEMPTS: u32 = 3;
 
     fn message_key(&self, message: &Message) -> Option<IdempotencyKey> {
         IdempotencyKey::parse(&format!("tg:{}:{}:{}", self.bot_id, message.chat.id.0, message.id.0)).ok()
@@ -76,17 +73,15 @@ impl TelegramFace {
         IdempotencyKey::parse(&format!("tg:{}:q{}", self.bot_id, query.id.0)).ok()
     }
 
-    /// Runs one input through the conversation. A database that cannot be reached means "retry
-    /// later" (the update stays unconfirmed); any other storage failure is retried a few times too
-    /// (a server restarting produces all sorts of errors), then answered with an apology.
+    /// Runs one input through the conversation. A storage failure is returned: the poller tries
+    /// the update again, and gives up on it with an apology after a few attempts.
     async fn converse(
         &self,
         turn: &dyn Turn,
-        update_id: i64,
         user: &User,
         input: Input,
         key: Option<IdempotencyKey>,
-    ) -> Result<(Vec<Reply>, Option<AfterCommit>), Converse> {
+    ) -> Result<(Vec<Reply>, AfterCommit), RepositoryError> {
         let id = UserId(user.id.0 as i64);
         let mut request = Request::new(id, display_name(user), input);
         if let Some(key) = key {
@@ -95,34 +90,12 @@ impl TelegramFace {
         // The update's own store: what the input changes commits with the update's record, and
         // the conversation's state moves on only then.
         let conversation = self.conversation.with_store(turn.store());
-        let result = conversation.handle_unsettled(request).await;
-        let mut failures = self.failures.lock().expect("lock");
-        match result {
-            Ok((replies, settle)) => {
-                failures.remove(&update_id);
-                let then: AfterCommit = Box::pin(async move { conversation.settle(settle).await });
-                Ok((replies, Some(then)))
-            }
-            Err(failure) if failure.is_unavailable() => Err(Converse::Retry(Transient(failure.to_string()))),
-            Err(failure) => {
-                let seen = failures.entry(update_id).or_insert(0);
-                *seen += 1;
-                if *seen < Self::ATTEMPTS {
-                    return Err(Converse::Retry(Transient(failure.to_string())));
-                }
-                failures.remove(&update_id);
-                tracing::error!(user = id.0, update_id, "the conversation failed: {failure}");
-                Ok((vec![failure.reply()], None))
-            }
-        }
+        let (replies, settle) = conversation.handle_unsettled(request).await.map_err(|failure| failure.0)?;
+        let then: AfterCommit = Box::pin(async move { conversation.settle(settle).await });
+        Ok((replies, then))
     }
 
-    async fn on_message(
-        &self,
-        turn: &dyn Turn,
-        update_id: i64,
-        message: &Message,
-    ) -> Result<Response, Transient> {
+    async fn on_message(&self, turn: &dyn Turn, message: &Message) -> Result<Response, RepositoryError> {
         let Some(user) = message.from.as_ref().filter(|u| !u.is_bot) else { return Ok(Response::Ignore) };
         let chat_id = message.chat.id.0;
         match &message.chat.kind {
@@ -141,17 +114,16 @@ impl TelegramFace {
             html.text(
                 "I can only read text and buttons. Send /start for the menu or /help to see what I do.",
             );
-            return Ok(Response::Answer(vec![Action::Send {
+            return Ok(Response::answer(vec![Action::Send {
                 chat_id,
                 html: html.finish(),
                 buttons: vec![],
+                class: Class::Screen,
             }]));
         };
-        match self.converse(turn, update_id, user, Input::from_message(text), self.message_key(message)).await
-        {
-            Ok((replies, then)) => Ok(answer_then(render(chat_id, None, &replies), then)),
-            Err(Converse::Retry(e)) => Err(e),
-        }
+        let (replies, then) =
+            self.converse(turn, user, Input::from_message(text), self.message_key(message)).await?;
+        Ok(Response::Answer(render(chat_id, None, &replies), Some(then)))
     }
 
     /// In a group: a command addressed to this bot gets a pointer to a private chat.
@@ -169,19 +141,15 @@ impl TelegramFace {
             .text("! I work in private chats for now (group challenges come later): message me at @")
             .text(&self.username)
             .text(" and send /start.");
-        Response::Answer(vec![Action::Send {
+        Response::answer(vec![Action::Send {
             chat_id: message.chat.id.0,
             html: html.finish(),
             buttons: vec![],
+            class: Class::Screen,
         }])
     }
 
-    async fn on_press(
-        &self,
-        turn: &dyn Turn,
-        update_id: i64,
-        query: &CallbackQuery,
-    ) -> Result<Response, Transient> {
+    async fn on_press(&self, turn: &dyn Turn, query: &CallbackQuery) -> Result<Response, RepositoryError> {
         let query_id = query.id.0.clone();
         let answer =
             |text: Option<&str>| Action::Answer { query_id: query_id.clone(), text: text.map(str::to_owned) };
@@ -192,19 +160,14 @@ impl TelegramFace {
             .filter(|chat| chat.is_private() && chat.id.0 == query.from.id.0 as i64);
         let (Some(chat), Some(data)) = (private_chat, query.data.as_deref()) else {
             // Inline-mode messages, group messages, game buttons: nothing for the conversation.
-            return Ok(Response::Answer(vec![answer(Some("This button does not work here."))]));
+            return Ok(Response::answer(vec![answer(Some("This button does not work here."))]));
         };
         let message_id = query.message.as_ref().map(|m| m.id().0);
         let pressed = message_id.map(|id| (chat.id.0, id));
         // Telegram shows a spinner on the button until the query is answered: if handling is slow
         // (the database is struggling), answer it early and finish the handling anyway.
-        let handling = self.converse(
-            turn,
-            update_id,
-            &query.from,
-            Input::Button(data.to_owned()),
-            self.query_key(query),
-        );
+        let handling =
+            self.converse(turn, &query.from, Input::Button(data.to_owned()), self.query_key(query));
         tokio::pin!(handling);
         let handled = tokio::select! {
             result = &mut handling => result,
@@ -218,11 +181,11 @@ impl TelegramFace {
                 let early = self.answered_early.lock().expect("lock").remove(&query_id);
                 let mut actions = if early { Vec::new() } else { vec![answer(None)] };
                 actions.extend(render(chat.id.0, pressed, &replies));
-                Ok(answer_then(actions, then))
+                Ok(Response::Answer(actions, Some(then)))
             }
-            Err(Converse::Retry(e)) => {
-                // The press will be handled when the database is back, but Telegram keeps the
-                // spinner only briefly: answer it now.
+            Err(e) => {
+                // The press will be handled again later, but Telegram keeps the spinner only
+                // briefly: answer it now.
                 self.answer_early(&query_id).await;
                 Err(e)
             }
@@ -249,16 +212,17 @@ impl TelegramFace {
     }
 }
 
-enum Converse {
-    Retry(Transient),
-}
-
 #[async_trait]
 impl Responder for TelegramFace {
-    async fn respond(&self, turn: &dyn Turn, update_id: i64, update: &Update) -> Result<Response, Transient> {
+    async fn respond(
+        &self,
+        turn: &dyn Turn,
+        update_id: i64,
+        update: &Update,
+    ) -> Result<Response, RepositoryError> {
         match &update.kind {
-            UpdateKind::Message(message) => self.on_message(turn, update_id, message).await,
-            UpdateKind::CallbackQuery(query) => self.on_press(turn, update_id, query).await,
+            UpdateKind::Message(message) => self.on_message(turn, message).await,
+            UpdateKind::CallbackQuery(query) => self.on_press(turn, query).await,
             UpdateKind::MyChatMember(change) => {
                 tracing::info!(
                     update_id,
@@ -274,12 +238,27 @@ impl Responder for TelegramFace {
             }
         }
     }
-}
 
-fn answer_then(actions: Vec<Action>, then: Option<AfterCommit>) -> Response {
-    match then {
-        Some(then) => Response::AnswerThen(actions, then),
-        None => Response::Answer(actions),
+    async fn apologize(&self, update: &Update) -> (Vec<Action>, Option<AfterCommit>) {
+        let Some(user) = update.from() else { return (Vec::new(), None) };
+        let user_id = UserId(user.id.0 as i64);
+        let mut actions = Vec::new();
+        let chat = match &update.kind {
+            UpdateKind::CallbackQuery(query) => {
+                if !self.answered_early.lock().expect("lock").remove(&query.id.0) {
+                    actions.push(Action::Answer { query_id: query.id.0.clone(), text: None });
+                }
+                query.message.as_ref().map(|m| m.chat()).filter(|c| c.is_private()).map(|c| c.id.0)
+            }
+            UpdateKind::Message(message) if message.chat.is_private() => Some(message.chat.id.0),
+            _ => None,
+        };
+        let Some(chat) = chat else { return (actions, None) };
+        actions.extend(render(chat, None, &[apology()]));
+        let conversation = self.conversation.clone();
+        let then: AfterCommit =
+            Box::pin(async move { conversation.settle(Settle::main_menu(user_id)).await });
+        (actions, Some(then))
     }
 }
 
@@ -290,7 +269,7 @@ pub fn display_name(user: &User) -> DisplayName {
         Some(last) => format!("{} {last}", user.first_name),
         None => user.first_name.clone(),
     };
-    if !full.trim().is_empty() {
+    if DisplayName::is_usable(&full) {
         return DisplayName::sanitize(&full, id);
     }
     match &user.username {
@@ -307,11 +286,16 @@ pub fn render(chat_id: i64, pressed: Option<(i64, i32)>, replies: &[Reply]) -> V
         .map(|reply| {
             let html = html_of(reply);
             let buttons = keyboard(reply);
+            let class = match &reply.kind {
+                ReplyKind::Screen => Class::Screen,
+                ReplyKind::Effect(summary) => Class::Effect { summary: summary.clone() },
+                ReplyKind::Notice => Class::Notice,
+            };
             match (reply.mode, pressed) {
                 (ReplyMode::EditOriginal, Some((chat_id, message_id))) => {
-                    Action::Edit { chat_id, message_id, html, buttons }
+                    Action::Edit { chat_id, message_id, html, buttons, class }
                 }
-                _ => Action::Send { chat_id, html, buttons },
+                _ => Action::Send { chat_id, html, buttons, class },
             }
         })
         .collect()
@@ -393,6 +377,7 @@ mod tests {
                 message_id: 42,
                 html: "Joined <b>&lt;b&gt;Tom &amp; Jerry</b> — <i>well done</i><code>[##  ]</code>".into(),
                 buttons: vec![vec![Button { text: "Open <it>".into(), data: "v1:o:1:0".into() }]],
+                class: Class::Screen,
             }]
         );
         // Without a pressed message, an "edit" is a new message.
@@ -414,5 +399,10 @@ mod tests {
         assert_eq!(display_name(&user("Ann", Some("Lee"), Some("ann"))).as_str(), "Ann Lee");
         assert_eq!(display_name(&user(" ", None, Some("ann"))).as_str(), "ann");
         assert_eq!(display_name(&user("", None, None)).as_str(), "User 5");
+        assert_eq!(
+            display_name(&user("\u{200B}", None, Some("ann"))).as_str(),
+            "ann",
+            "invisible names fall back"
+        );
     }
 }

@@ -19,11 +19,13 @@ struct Gcra {
 }
 
 impl Gcra {
-    /// `None` for a rate of 0 (unlimited).
+    /// `None` for a rate of 0 (unlimited). Rates below [`RateLimiter::MIN_RATE`] are taken as
+    /// that (settings refuse them; an interval must fit a `Duration`).
     fn new(rate: f64, burst: u32) -> Option<Gcra> {
         if rate <= 0.0 || !rate.is_finite() {
             return None;
         }
+        let rate = rate.max(RateLimiter::MIN_RATE);
         let interval = Duration::from_secs_f64(1.0 / rate);
         Some(Gcra { interval, tolerance: interval * burst.saturating_sub(1) })
     }
@@ -52,6 +54,8 @@ struct State {
 impl RateLimiter {
     /// Per-chat burst: a reply and a follow-up (e.g. a celebration) go out together.
     pub const CHAT_BURST: u32 = 3;
+    /// The slowest rate accepted: one message a day.
+    pub const MIN_RATE: f64 = 1.0 / 86_400.0;
 
     /// Rates in messages per second; 0 disables a limit.
     pub fn new(per_chat: f64, global: f64) -> RateLimiter {
@@ -112,6 +116,14 @@ mod tests {
         assert!(waits[..10].iter().all(|w| w.is_zero()), "{waits:?}");
         assert_eq!(waits[10], Duration::from_millis(100));
         assert_eq!(waits[11], Duration::from_millis(200));
+    }
+
+    #[test]
+    fn tiny_rates_do_not_overflow() {
+        let limiter = RateLimiter::new(1e-20, 1e-300);
+        let now = Instant::now();
+        assert!(limiter.reserve(1, now).is_zero());
+        assert!(limiter.reserve(1, now) <= Duration::from_secs(86_400 * 30));
     }
 
     #[test]

@@ -2,21 +2,23 @@
 //!
 //! - [`settings`]: `TELEGRAM_*` configuration and the [`Token`] that never prints;
 //! - [`api`]: a thin Bot API client (teloxide's types, our own requests, redacted errors);
-//! - [`startup`]: `getMe`, `deleteWebhook`, `setMyCommands`;
+//! - [`prepare`]: `getMe`, `deleteWebhook`, `setMyCommands`;
 //! - [`face`] and [`html`]: updates to conversation inputs, replies to HTML messages and edits;
-//! - [`sender`] and [`limiter`]: answers performed with retries, within Telegram's rate limits;
-//! - [`poller`], [`watermark`] and [`delivery`]: the long-poll loop that confirms an update only
-//!   once it was handled, and the outbox that makes sure it is applied and answered once.
+//! - [`poller`] and [`watermark`]: the long-poll loop that confirms an update once its effects
+//!   and answers are committed (the [`crate::outbox`]), per-user order, and the inbox for those
+//!   who write faster than they are answered;
+//! - [`dispatch`], [`sender`] and [`limiter`]: the outbox delivered within Telegram's rate limits,
+//!   one queue per chat, a flooding chat's backlog bounded.
 
 pub mod api;
-pub mod delivery;
+pub mod dispatch;
 pub mod face;
 pub mod html;
 pub mod limiter;
 pub mod poller;
+pub mod prepare;
 pub mod sender;
 pub mod settings;
-pub mod startup;
 pub mod watermark;
 
 use std::sync::Arc;
@@ -24,106 +26,56 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-pub use delivery::{Action, Button, DeliveryLog, MemoryDeliveryLog};
 pub use settings::{BotSettings, SettingsError, Token};
 
-use crate::clock::Clock;
 use crate::config::Config;
-use crate::handler::App;
 use crate::handler::conversation::{CacheConfig, Conversation};
-use crate::protocol::cli::CliError;
-use crate::repository::Store;
-use crate::storage::{DatabaseUrl, PostgresStore, SqliteStore, StorageError};
+use crate::startup::Services;
+use crate::storage::{Access, StorageError};
 
-/// Why the bot stopped with an error. One line each.
+/// Why the bot did not run. One line each.
 #[derive(Debug, thiserror::Error)]
 pub enum BotError {
+    /// A `TELEGRAM_*` setting is missing or malformed (a usage error).
     #[error(transparent)]
-    Start(#[from] startup::StartError),
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Start(#[from] prepare::StartError),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
 
 /// `challenge-bot bot`: reads the `TELEGRAM_*` settings, then runs until SIGTERM or SIGINT.
-///
-/// A missing or malformed setting is one line on stderr and exit status 2; a refused token or an
-/// unusable database is a [`CliError`] (status 1); a signal ends it with status 0 after the
-/// updates in flight were finished and confirmed.
-pub async fn command(config: &Config) -> Result<String, CliError> {
-    let settings = match BotSettings::from_env() {
-        Ok(settings) => settings,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-    };
-    match run(settings, &config.database, config.clock.clone()).await {
-        Ok(()) => Ok(String::new()),
-        Err(BotError::Storage(e)) => Err(CliError::Storage(e)),
-        Err(BotError::Start(e)) => Err(CliError::Unavailable(e.to_string())),
-    }
+pub async fn command(config: &Config) -> Result<(), BotError> {
+    let settings = BotSettings::from_env()?;
+    run(settings, config).await
 }
 
-/// A store and its delivery log (the same database), and a way to close it.
-struct Opened {
-    store: Arc<dyn Store>,
-    log: Arc<dyn DeliveryLog>,
-    pool: Pool,
-}
-
-enum Pool {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-}
-
-impl Pool {
-    async fn close(&self) {
-        match self {
-            Pool::Sqlite(pool) => pool.close().await,
-            Pool::Postgres(pool) => pool.close().await,
-        }
-    }
-}
-
-async fn open(database: &DatabaseUrl) -> Result<Opened, StorageError> {
-    Ok(match database {
-        DatabaseUrl::Sqlite(path) => {
-            let store = Arc::new(SqliteStore::connect(path).await?);
-            let pool = Pool::Sqlite(store.pool().clone());
-            Opened { store: store.clone(), log: store, pool }
-        }
-        DatabaseUrl::Postgres(url) => {
-            let store = Arc::new(PostgresStore::connect(url).await?);
-            let pool = Pool::Postgres(store.pool().clone());
-            Opened { store: store.clone(), log: store, pool }
-        }
-    })
-}
-
-/// Runs the bot until SIGTERM or SIGINT.
-pub async fn run(settings: BotSettings, database: &DatabaseUrl, clock: Clock) -> Result<(), BotError> {
+/// Runs the bot until SIGTERM or SIGINT; returns once the updates in flight were finished and
+/// confirmed.
+pub async fn run(settings: BotSettings, config: &Config) -> Result<(), BotError> {
     let shutdown = CancellationToken::new();
     listen_for_signals(shutdown.clone());
 
     let api = api::Api::new(settings.api_url.clone(), settings.token.clone(), settings.request_timeout);
     let backoff = sender::Backoff::new(settings.max_backoff);
-    let me = match startup::prepare(&api, backoff, &shutdown).await {
+    let me = match prepare::prepare(&api, backoff, &shutdown).await {
         Ok(me) => me,
-        Err(startup::StartError::Interrupted) => return Ok(()),
+        Err(prepare::StartError::Interrupted) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    let opened = open(database).await?;
-    tracing::info!(database = %database, "database ready");
+    let services = Services::open(config, Access::Create).await?;
+    tracing::info!(database = %config.database, "database ready");
 
-    let conversation = Conversation::new(App::new(opened.store.clone(), clock), &CacheConfig::default());
+    let conversation = Conversation::new(services.app.clone(), &CacheConfig::default());
     let limiter = Arc::new(limiter::RateLimiter::new(settings.rate_per_chat, settings.rate_global));
     let early_sender = sender::Sender::new(api.clone(), limiter, backoff);
     let username = me.username.clone().unwrap_or_default();
     let face = face::TelegramFace::new(conversation, me.id, &username, Some(early_sender));
-    let poller = poller::Poller::new(&settings, me.id, opened.log.clone(), Arc::new(face));
+    let poller = poller::Poller::new(&settings, me.id, services.outbox.clone(), Arc::new(face));
     poller.run(shutdown).await;
 
-    let _ = tokio::time::timeout(Duration::from_millis(500), opened.pool.close()).await;
+    let _ = tokio::time::timeout(Duration::from_millis(500), services.close()).await;
     Ok(())
 }
 

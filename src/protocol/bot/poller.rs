@@ -1,52 +1,56 @@
-//! The long-poll loop and the delivery guarantees (issue 4's heart).
+//! The long-poll loop and the delivery guarantees.
 //!
 //! - One `getUpdates` at a time, asking from the [`Watermark`]: the lowest update still in
 //!   flight. Telegram confirms everything below the offset we ask for, so an update is confirmed
-//!   only once it was handled and answered; updates at or above it that come again are
-//!   recognised and skipped.
+//!   once its effects and its answers are *committed*; sending the answers is the
+//!   [`Dispatcher`]'s business, later, and never holds back the confirmation of anyone's updates.
+//!   Updates at or above the offset that come again are recognised and skipped.
 //! - Each user has a queue: their updates are handled in order, one at a time; different users
-//!   run concurrently, at most `workers` at once.
+//!   run concurrently, at most `workers` at once. A queue holds at most
+//!   [`Poller::user_queue`] updates in memory: updates past that are *parked* in the database's
+//!   inbox (and then confirmed), and their user's worker takes them from there, in order, once
+//!   the ones in memory are done. One person sending a thousand messages costs a few database
+//!   rows, never memory, and never holds up anyone else's updates.
 //! - Handling an update: open a [`Turn`], ask the [`Responder`] for the answers (whatever it
-//!   changes, it changes through the turn's store), then [`Turn::finish`]: the update's record in
-//!   the outbox, with its answers, commits in the same transaction as its effects. Then perform
-//!   the answers and mark them done. An update that an earlier run recorded is not handled again:
-//!   its answers that were not yet performed are performed.
-//! - "Answers sent" marks are written by a task of their own, all that arrived meanwhile in one
-//!   statement (group commit); a worker waits for its mark before its update counts as done, so
-//!   an update is never confirmed before its mark is written. A crash between an answer and its
-//!   mark, or a lost response to a send, repeats that answer if the update is delivered again:
-//!   Telegram cannot tell whether a message was sent, so the remaining choice would be to risk
-//!   losing it.
+//!   changes, it changes through the turn's store), then [`Turn::finish`]: the update's record
+//!   and its answers (the outbox) commit in the same transaction as its effects. An update that
+//!   an earlier run recorded is not handled again.
+//! - Failures: a database that cannot be reached leaves the update in flight (so unconfirmed)
+//!   and is retried with backoff for as long as it takes. Any other failure of an update (a bug,
+//!   a broken row) is retried [`MAX_ATTEMPTS`] times within a few seconds; then the update is
+//!   recorded as failed with its error, its sender gets an apology and the menu, and it is
+//!   confirmed: one poisoned update cannot stall the bot.
 //! - The watermark is saved in the database (by a task of its own, at most every 250 ms, and at
 //!   shutdown), and polling resumes from it at the next start. A saved offset that lags behind
-//!   only means that updates the outbox recognises may come again. Outbox rows below the offset
+//!   only means that updates the outbox recognises may come again. Records below the offset
 //!   Telegram confirmed are deleted with each save.
 //! - If Telegram starts a new sequence of update ids (it does after a week without updates), the
-//!   old sequence's rows are forgotten and polling follows the new one.
-//! - Failures are retried, never dropped: the database being down leaves the update in flight
-//!   (so unconfirmed) and retries it with backoff; `getUpdates` errors back off and poll again.
+//!   old sequence's records are forgotten and polling follows the new one.
 //! - Shutdown: stop polling, let in-flight updates finish (up to a grace period), save and
-//!   confirm the offset. Work still unfinished then is abandoned unconfirmed, to be redelivered.
+//!   confirm the offset. Work still unfinished then is abandoned unconfirmed, to be redelivered;
+//!   answers not yet sent wait in the outbox for the next start.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::value::RawValue;
 use teloxide::types::Update;
-use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::api::{Api, Retry};
-use super::delivery::{Action, DeliveryLog, Finished, Handled, Turn};
+use super::dispatch::{DispatchConfig, DispatchStats, Dispatcher};
 use super::limiter::RateLimiter;
 use super::sender::{Abandoned, Backoff, Sender, pause};
 use super::settings::BotSettings;
 use super::watermark::Watermark;
+use crate::outbox::{Action, Failure, Finished, Outbox, Parked, Turn, UpdateRef};
 use crate::repository::RepositoryError;
 
 /// The update types asked for. Edited messages, channel posts and membership changes are asked
@@ -57,8 +61,10 @@ pub const ALLOWED_UPDATES: &[&str] =
 /// How many updates one `getUpdates` may return (Telegram's maximum).
 const BATCH: u8 = 100;
 
-/// Updates that take longer than this to handle are logged (at debug level) with where the time
-/// went.
+/// How often an update whose handling fails (other than for an unreachable database) is tried.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Updates that take longer than this to handle are logged (at debug level).
 const SLOW_UPDATE: Duration = Duration::from_millis(100);
 
 /// How often, at most, the polling offset is saved while updates keep coming.
@@ -72,32 +78,24 @@ pub enum Response {
     /// Nothing to do and nothing changed (a sticker in a group, an edited message…). Anything
     /// written through the turn is rolled back.
     Ignore,
-    /// These calls answer it (maybe none, if it changed something without a reply).
-    Answer(Vec<Action>),
-    /// These calls answer it, and this runs once its effects and record are committed (never if
-    /// they are rolled back, or if an earlier run had recorded the update already).
-    AnswerThen(Vec<Action>, AfterCommit),
+    /// These calls answer it (maybe none, if it changed something without a reply), and this runs
+    /// once its effects and record are committed (never if they are rolled back, or if an earlier
+    /// run had recorded the update already).
+    Answer(Vec<Action>, Option<AfterCommit>),
+}
+
+impl Response {
+    pub fn answer(actions: Vec<Action>) -> Response {
+        Response::Answer(actions, None)
+    }
 }
 
 impl std::fmt::Debug for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Response::Ignore => f.write_str("Ignore"),
-            Response::Answer(actions) | Response::AnswerThen(actions, _) => {
-                f.debug_tuple("Answer").field(actions).finish()
-            }
+            Response::Answer(actions, _) => f.debug_tuple("Answer").field(actions).finish(),
         }
-    }
-}
-
-/// A failure worth retrying later: the database is unreachable.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Transient(pub String);
-
-impl From<RepositoryError> for Transient {
-    fn from(e: RepositoryError) -> Self {
-        Transient(e.to_string())
     }
 }
 
@@ -105,79 +103,96 @@ impl From<RepositoryError> for Transient {
 #[async_trait]
 pub trait Responder: Send + Sync {
     /// The answers to one update, making its changes through `turn`'s store (they commit with
-    /// the answers' record, or not at all). `Err` means "try again later": the turn is rolled
-    /// back and the update stays unconfirmed.
-    async fn respond(&self, turn: &dyn Turn, update_id: i64, update: &Update) -> Result<Response, Transient>;
+    /// the answers' record, or not at all). An error means the update could not be handled:
+    /// it is tried again (see the module docs).
+    async fn respond(
+        &self,
+        turn: &dyn Turn,
+        update_id: i64,
+        update: &Update,
+    ) -> Result<Response, RepositoryError>;
+
+    /// The answer to an update given up on (an apology and the menu), and what to do once it is
+    /// recorded.
+    async fn apologize(&self, update: &Update) -> (Vec<Action>, Option<AfterCommit>);
 }
 
 /// Counters since the start, logged when the loop stops.
 #[derive(Debug, Default)]
 pub struct Stats {
-    pub handled: std::sync::atomic::AtomicU64,
-    pub replayed: std::sync::atomic::AtomicU64,
-    pub polls: std::sync::atomic::AtomicU64,
-    /// Statements sent to write "answers sent" marks (including failed ones).
-    pub mark_batches: std::sync::atomic::AtomicU64,
+    pub handled: AtomicU64,
+    pub polls: AtomicU64,
+    /// Updates parked in the inbox because their sender had a backlog.
+    pub parked: AtomicU64,
+    /// Updates given up on after [`MAX_ATTEMPTS`] failures.
+    pub failed: AtomicU64,
+    pub dispatch: Arc<DispatchStats>,
 }
 
 /// The delivery machinery for one bot.
 pub struct Poller {
     pub api: Api,
     pub sender: Sender,
-    pub log: Arc<dyn DeliveryLog>,
+    pub outbox: Arc<dyn Outbox>,
     pub responder: Arc<dyn Responder>,
     /// The bot's id (delivery state is kept per bot).
     pub bot_id: i64,
     pub workers: usize,
+    /// The most updates of one user held in memory; more are parked in the database.
+    pub user_queue: usize,
     pub poll_timeout: Duration,
     pub backoff: Backoff,
     /// How long in-flight updates may take to finish at shutdown.
     pub grace: Duration,
+    pub dispatch: DispatchConfig,
     pub stats: Arc<Stats>,
 }
 
 /// State shared by the loop and the workers.
 struct Shared {
-    log: Arc<dyn DeliveryLog>,
+    outbox: Arc<dyn Outbox>,
     responder: Arc<dyn Responder>,
-    sender: Sender,
+    dispatcher: Dispatcher,
     bot_id: i64,
     backoff: Backoff,
+    user_queue: usize,
     watermark: Mutex<Watermark>,
     /// Sends the offset whenever it moves.
     offset_tx: watch::Sender<i64>,
-    /// Updates recorded by an earlier run at or above the resume offset.
-    recovered: Mutex<HashMap<i64, Handled>>,
-    /// Per-user queues; a key is present while a worker drains it.
-    queues: Mutex<HashMap<i64, VecDeque<Job>>>,
+    /// Updates at or above the resume offset that an earlier run recorded: delivered again,
+    /// they are not handled again (their answers are in the outbox).
+    recorded: Mutex<HashSet<i64>>,
+    queues: Mutex<HashMap<i64, UserQueue>>,
     permits: Semaphore,
     tasks: TaskTracker,
     /// Fires when the shutdown grace is over: everything still waiting gives up.
     abandon: CancellationToken,
     stats: Arc<Stats>,
-    /// "Answers sent" marks, for the task that writes them.
-    marks: mpsc::UnboundedSender<Mark>,
 }
 
-/// "The first `done` answers of update `update_id` were performed"; `written` hears when the
-/// mark is in the database.
-struct Mark {
-    update_id: i64,
-    done: u32,
-    written: oneshot::Sender<()>,
+/// One user's updates: those in memory, and how many wait in the inbox.
+#[derive(Default)]
+struct UserQueue {
+    jobs: VecDeque<Job>,
+    /// Parked updates not yet handled (loaded ones included, until they are handled). While
+    /// there are any, the user's new updates are parked too, so that they keep their order.
+    parked: u64,
+    /// A worker is draining the queue.
+    running: bool,
 }
 
 struct Job {
-    id: i64,
-    update: Option<Update>,
+    update: UpdateRef,
+    payload: Option<Update>,
 }
 
 impl Poller {
-    /// The machinery for `settings`, recording delivery in `log` and answering with `responder`.
+    /// The machinery for `settings`, recording delivery in `outbox` and answering with
+    /// `responder`.
     pub fn new(
         settings: &BotSettings,
         bot_id: i64,
-        log: Arc<dyn DeliveryLog>,
+        outbox: Arc<dyn Outbox>,
         responder: Arc<dyn Responder>,
     ) -> Poller {
         let api = Api::new(settings.api_url.clone(), settings.token.clone(), settings.request_timeout);
@@ -186,13 +201,15 @@ impl Poller {
         Poller {
             sender: Sender::new(api.clone(), limiter, backoff),
             api,
-            log,
+            outbox,
             responder,
             bot_id,
             workers: settings.workers,
+            user_queue: 16,
             poll_timeout: settings.poll_timeout,
             backoff,
             grace: settings.shutdown_grace,
+            dispatch: DispatchConfig::default(),
             stats: Arc::new(Stats::default()),
         }
     }
@@ -201,46 +218,57 @@ impl Poller {
     pub async fn run(self, shutdown: CancellationToken) {
         let abandon = CancellationToken::new();
         let backoff = self.backoff;
-        // Where to resume, and what an earlier run handled but Telegram may deliver again.
+        let bot = self.bot_id;
         let loaded = retry_db("load the delivery state", backoff, &shutdown, || async {
-            let offset = self.log.resume_offset(self.bot_id).await?;
-            let handled = self.log.handled_since(self.bot_id, offset.unwrap_or(0)).await?;
-            Ok((offset, handled))
+            let offset = self.outbox.resume_offset(bot).await?;
+            let recorded = self.outbox.recorded_since(bot, offset.unwrap_or(0)).await?;
+            let parked = self.outbox.parked_users(bot).await?;
+            Ok((offset, recorded, parked))
         })
         .await;
-        let Ok((resume, handled)) = loaded else { return };
-        let floor = resume.unwrap_or(0);
-        if !handled.is_empty() {
-            tracing::info!(count = handled.len(), "updates handled by the last run may be delivered again");
+        let Ok((resume, recorded, parked)) = loaded else { return };
+        if !recorded.is_empty() {
+            tracing::info!(count = recorded.len(), "updates handled by the last run may be delivered again");
         }
+        let dispatcher = Dispatcher::start(
+            Arc::new(self.sender.clone()),
+            self.outbox.clone(),
+            bot,
+            backoff,
+            self.dispatch,
+            self.stats.dispatch.clone(),
+        );
+        let Ok(unsent) =
+            retry_db("load the outbox", backoff, &shutdown, || dispatcher.load(&*self.outbox, bot)).await
+        else {
+            return;
+        };
+        if unsent > 0 {
+            tracing::info!(count = unsent, "answers queued by the last run are being sent");
+        }
+        let floor = resume.unwrap_or(0);
         tracing::info!(offset = floor, "polling for updates");
         let (offset_tx, mut offset_rx) = watch::channel(floor);
-        let (marks, marks_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
-            log: self.log.clone(),
+            outbox: self.outbox.clone(),
             responder: self.responder.clone(),
-            sender: self.sender.clone(),
-            bot_id: self.bot_id,
+            dispatcher: dispatcher.clone(),
+            bot_id: bot,
             backoff,
+            user_queue: self.user_queue.max(1),
             watermark: Mutex::new(Watermark::new(floor)),
             offset_tx,
-            recovered: Mutex::new(handled.into_iter().map(|h| (h.update_id, h)).collect()),
+            recorded: Mutex::new(recorded.into_iter().collect()),
             queues: Mutex::new(HashMap::new()),
             permits: Semaphore::new(self.workers.max(1)),
             tasks: TaskTracker::new(),
             abandon: abandon.clone(),
             stats: self.stats.clone(),
-            marks,
         });
-        let stop_marker = CancellationToken::new();
-        let marker = tokio::spawn(write_marks(
-            self.log.clone(),
-            self.bot_id,
-            backoff,
-            marks_rx,
-            stop_marker.clone(),
-            self.stats.clone(),
-        ));
+        for (user, count) in parked {
+            tracing::info!(user, count, "updates wait in the inbox");
+            shared.add_parked(user, count);
+        }
 
         // Offsets: the one saved in the database, and the one Telegram confirmed (below which
         // the outbox may forget).
@@ -269,7 +297,7 @@ impl Poller {
                 r = self.api.get_updates(offset, BATCH, wait, ALLOWED_UPDATES) => r,
                 _ = shutdown.cancelled() => break,
             };
-            self.stats.polls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.stats.polls.fetch_add(1, Ordering::Relaxed);
             let updates = match polled {
                 Ok(updates) => {
                     failures = 0;
@@ -307,7 +335,7 @@ impl Poller {
                 // updates). Everything of the old sequence is long confirmed: start over from it.
                 tracing::warn!(old = offset, new = first, "Telegram restarted its update ids; following");
                 if retry_db("start a new update sequence", backoff, &shutdown, || {
-                    self.log.restart_sequence(self.bot_id, first)
+                    self.outbox.restart_sequence(bot, first)
                 })
                 .await
                 .is_err()
@@ -315,10 +343,10 @@ impl Poller {
                     break;
                 }
                 *shared.watermark.lock().expect("watermark lock") = Watermark::new(first);
-                shared.recovered.lock().expect("recovered lock").clear();
+                shared.recorded.lock().expect("recorded lock").clear();
                 confirmed = 0;
             }
-            let admitted = self.admit(&shared, updates);
+            let Ok(admitted) = admit(&shared, updates, &shutdown).await else { break };
             let in_flight = shared.watermark.lock().expect("watermark lock").in_flight();
             if in_flight > 0 && admitted < BATCH as usize {
                 // Everything Telegram has for us is in hand: poll again when the offset moves
@@ -340,10 +368,9 @@ impl Poller {
             abandon.cancel();
             let _ = tokio::time::timeout(Duration::from_millis(500), shared.tasks.wait()).await;
         }
+        dispatcher.shutdown(Duration::from_millis(800)).await;
         stop_saver.cancel();
         let _ = saver.await;
-        stop_marker.cancel();
-        let _ = tokio::time::timeout(Duration::from_millis(800), marker).await;
         let offset = shared.watermark.lock().expect("watermark lock").offset();
         // One quick try: the database may be what is failing.
         let _ =
@@ -360,69 +387,158 @@ impl Poller {
                 Err(_) => tracing::warn!("confirming handled updates timed out (they are recorded)"),
             }
         }
-        let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        let count = |c: &AtomicU64| c.load(Ordering::Relaxed);
         tracing::info!(
             handled = count(&self.stats.handled),
-            replayed = count(&self.stats.replayed),
+            parked = count(&self.stats.parked),
+            failed = count(&self.stats.failed),
             polls = count(&self.stats.polls),
-            mark_statements = count(&self.stats.mark_batches),
+            sent = count(&self.stats.dispatch.sent),
+            superseded = count(&self.stats.dispatch.superseded),
+            merged = count(&self.stats.dispatch.merged),
+            unsent = dispatcher.backlog(),
             "stopped"
         );
     }
-
-    /// Takes the new updates of a batch into flight; returns how many were new.
-    fn admit(&self, shared: &Arc<Shared>, updates: Vec<Box<RawValue>>) -> usize {
-        #[derive(serde::Deserialize)]
-        struct Id {
-            update_id: i64,
-        }
-        let mut admitted = 0;
-        for raw in updates {
-            let Ok(Id { update_id: id }) = serde_json::from_str(raw.get()) else {
-                tracing::error!("getUpdates returned an update without an id; skipped");
-                continue;
-            };
-            if !shared.watermark.lock().expect("watermark lock").admit(id) {
-                continue;
-            }
-            admitted += 1;
-            let update = match serde_json::from_str::<Update>(raw.get()) {
-                Ok(update) => Some(update),
-                Err(e) => {
-                    tracing::warn!(update_id = id, "unreadable update ignored: {e}");
-                    None
-                }
-            };
-            // The queue key: the user it comes from. Updates from nobody (channel posts) have
-            // no order to keep and nothing to answer.
-            let key = update.as_ref().and_then(|u| u.from()).map(|user| user.id.0 as i64);
-            match key {
-                Some(key) => dispatch(shared, key, Job { id, update }),
-                None => shared.complete(id),
-            }
-        }
-        admitted
-    }
 }
 
-/// Queues a job for its user; starts a worker if the user has none.
-fn dispatch(shared: &Arc<Shared>, key: i64, job: Job) {
-    let mut queues = shared.queues.lock().expect("queues lock");
-    if let Some(queue) = queues.get_mut(&key) {
-        queue.push_back(job);
-        return;
+/// Takes the new updates of a batch into flight (parking those of users with a backlog);
+/// returns how many were new.
+async fn admit(
+    shared: &Arc<Shared>,
+    updates: Vec<Box<RawValue>>,
+    stop: &CancellationToken,
+) -> Result<usize, Abandoned> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        update_id: i64,
     }
-    queues.insert(key, VecDeque::new());
-    drop(queues);
-    let worker = shared.clone();
-    shared.tasks.spawn(async move { worker.drain(key, job).await });
+    let mut admitted = 0;
+    let mut to_park: Vec<Parked> = Vec::new();
+    for raw in updates {
+        let Ok(Id { update_id: id }) = serde_json::from_str(raw.get()) else {
+            tracing::error!("getUpdates returned an update without an id; skipped");
+            continue;
+        };
+        if !shared.watermark.lock().expect("watermark lock").admit(id) {
+            continue;
+        }
+        admitted += 1;
+        let update = match serde_json::from_str::<Update>(raw.get()) {
+            Ok(update) => Some(update),
+            Err(e) => {
+                tracing::warn!(update_id = id, "unreadable update ignored: {e}");
+                None
+            }
+        };
+        // The queue key: the user it comes from. Updates from nobody (channel posts) have
+        // no order to keep and nothing to answer.
+        let Some(user) = update.as_ref().and_then(|u| u.from()).map(|user| user.id.0 as i64) else {
+            shared.complete(id);
+            continue;
+        };
+        let mut queues = shared.queues.lock().expect("queues lock");
+        let queue = queues.entry(user).or_default();
+        let backlogged = queue.parked > 0
+            || queue.jobs.len() >= shared.user_queue
+            || to_park.iter().any(|p| p.user == user);
+        if backlogged {
+            to_park.push(Parked { update_id: id, user, payload: raw.get().to_owned() });
+            continue;
+        }
+        queue.jobs.push_back(Job { update: UpdateRef::fetched(id), payload: update });
+        if !queue.running {
+            queue.running = true;
+            let worker = shared.clone();
+            shared.tasks.spawn(async move { worker.drain(user).await });
+        }
+    }
+    if !to_park.is_empty() {
+        // Into the inbox before they are confirmed: then they are as safe as handled ones.
+        retry_db("park updates", shared.backoff, stop, || shared.outbox.park(shared.bot_id, &to_park))
+            .await?;
+        shared.stats.parked.fetch_add(to_park.len() as u64, Ordering::Relaxed);
+        let mut per_user: HashMap<i64, u64> = HashMap::new();
+        for parked in &to_park {
+            *per_user.entry(parked.user).or_default() += 1;
+        }
+        for (user, count) in per_user {
+            shared.add_parked(user, count);
+        }
+        for parked in &to_park {
+            shared.complete(parked.update_id);
+        }
+    }
+    Ok(admitted)
 }
 
 impl Shared {
-    /// Handles a user's jobs in order until their queue is empty.
-    async fn drain(self: Arc<Self>, key: i64, first: Job) {
-        let mut job = first;
+    /// `count` more updates of `user` wait in the inbox: make sure a worker takes them.
+    fn add_parked(self: &Arc<Self>, user: i64, count: u64) {
+        let mut queues = self.queues.lock().expect("queues lock");
+        let queue = queues.entry(user).or_default();
+        queue.parked += count;
+        if !queue.running {
+            queue.running = true;
+            let worker = self.clone();
+            self.tasks.spawn(async move { worker.drain(user).await });
+        }
+    }
+
+    /// Handles a user's updates in order, from memory and then from the inbox, until there are
+    /// none left.
+    async fn drain(self: Arc<Self>, user: i64) {
         loop {
+            let next = {
+                let mut queues = self.queues.lock().expect("queues lock");
+                let queue = queues.entry(user).or_default();
+                match queue.jobs.pop_front() {
+                    Some(job) => Some(job),
+                    None if queue.parked > 0 => None,
+                    None => {
+                        queues.remove(&user);
+                        return;
+                    }
+                }
+            };
+            let job = match next {
+                Some(job) => job,
+                None => {
+                    // Only parked updates are left: take the next few from the inbox.
+                    let limit = self.user_queue as u32;
+                    let Ok(parked) = retry_db("read parked updates", self.backoff, &self.abandon, || {
+                        self.outbox.parked(self.bot_id, user, limit)
+                    })
+                    .await
+                    else {
+                        self.queues.lock().expect("queues lock").remove(&user);
+                        return;
+                    };
+                    let mut queues = self.queues.lock().expect("queues lock");
+                    let queue = queues.entry(user).or_default();
+                    if parked.is_empty() {
+                        // Counted but gone: handled meanwhile by an earlier run's records.
+                        queue.parked = 0;
+                        continue;
+                    }
+                    for p in parked {
+                        let payload = match serde_json::from_str::<Update>(&p.payload) {
+                            Ok(update) => Some(update),
+                            Err(e) => {
+                                tracing::warn!(
+                                    update_id = p.update_id,
+                                    "unreadable parked update ignored: {e}"
+                                );
+                                None
+                            }
+                        };
+                        queue
+                            .jobs
+                            .push_back(Job { update: UpdateRef { id: p.update_id, parked: true }, payload });
+                    }
+                    continue;
+                }
+            };
             let handled = {
                 let permit = tokio::select! {
                     p = self.permits.acquire() => p.ok(),
@@ -434,18 +550,17 @@ impl Shared {
                 }
             };
             if handled.is_err() {
-                // Abandoned at shutdown: this and the user's later updates stay unconfirmed.
-                self.queues.lock().expect("queues lock").remove(&key);
+                // Abandoned at shutdown: this and the user's later updates stay unconfirmed (or
+                // parked).
+                self.queues.lock().expect("queues lock").remove(&user);
                 return;
             }
-            self.complete(job.id);
-            let mut queues = self.queues.lock().expect("queues lock");
-            match queues.get_mut(&key).and_then(VecDeque::pop_front) {
-                Some(next) => job = next,
-                None => {
-                    queues.remove(&key);
-                    return;
-                }
+            if job.update.parked {
+                let mut queues = self.queues.lock().expect("queues lock");
+                let queue = queues.entry(user).or_default();
+                queue.parked = queue.parked.saturating_sub(1);
+            } else {
+                self.complete(job.update.id);
             }
         }
     }
@@ -457,59 +572,124 @@ impl Shared {
         }
     }
 
-    /// Handles one update: answers it once, whatever happened to it before.
+    /// Handles one update: applies and answers it once, whatever happened to it before.
     async fn handle(&self, job: &Job) -> Result<(), Abandoned> {
-        let recovered = self.recovered.lock().expect("recovered lock").remove(&job.id);
-        if let Some(handled) = recovered {
-            self.stats.replayed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            tracing::info!(update_id = job.id, "delivered again; answering only what was not yet sent");
-            return self.perform(handled).await;
+        if !job.update.parked && self.recorded.lock().expect("recorded lock").remove(&job.update.id) {
+            tracing::info!(update_id = job.update.id, "delivered again; handled by the last run");
+            return Ok(());
         }
-        let Some(update) = &job.update else { return Ok(()) };
+        let Some(update) = &job.payload else {
+            // Unreadable: nothing to do, but a parked one must leave the inbox.
+            if job.update.parked {
+                self.finish(&*self.outbox.turn(self.bot_id, job.update), &[]).await?.ok();
+            }
+            return Ok(());
+        };
         let started = tokio::time::Instant::now();
-        let mut attempt = 0u32;
-        let handled = loop {
-            let turn = self.log.turn(self.bot_id, job.id);
+        let mut retries = 0u32;
+        let mut failures = 0u32;
+        loop {
+            let turn = self.outbox.turn(self.bot_id, job.update);
             // Dropping a turn midway (shutdown) rolls its transaction back; the update stays
             // unconfirmed.
             let responded = tokio::select! {
-                r = self.responder.respond(&*turn, job.id, update) => r,
+                r = self.responder.respond(&*turn, job.update.id, update) => r,
                 _ = self.abandon.cancelled() => return Err(Abandoned),
             };
             let failure = match responded {
-                Ok(Response::Ignore) => return Ok(()),
-                Ok(Response::Answer(actions)) => match self.finish(&*turn, &actions).await? {
-                    Ok(finished) => break finished.handled(),
-                    Err(e) => e.to_string(),
+                Ok(Response::Ignore) if !job.update.parked => return Ok(()),
+                Ok(Response::Ignore) => match self.finish(&*turn, &[]).await? {
+                    Ok(_) => return Ok(()),
+                    Err(e) => e,
                 },
-                Ok(Response::AnswerThen(actions, then)) => match self.finish(&*turn, &actions).await? {
-                    Ok(Finished::Recorded(handled)) => {
-                        then.await;
-                        break handled;
+                Ok(Response::Answer(actions, then)) => match self.finish(&*turn, &actions).await? {
+                    Ok(Finished::Recorded(queued)) => {
+                        if let Some(then) = then {
+                            then.await;
+                        }
+                        self.dispatcher.enqueue(queued);
+                        break;
                     }
-                    Ok(Finished::Earlier(handled)) => break handled,
-                    Err(e) => e.to_string(),
+                    // Recorded by an earlier run: its answers are in the outbox already.
+                    Ok(Finished::Earlier) => break,
+                    Err(e) => e,
                 },
-                Err(e) => e.0,
+                Err(e) => e,
             };
-            let wait = self.backoff.delay(attempt);
-            attempt = attempt.saturating_add(1);
-            tracing::warn!(update_id = job.id, wait_ms = wait.as_millis() as u64, "will retry: {failure}");
+            drop(turn);
+            let wait = self.backoff.delay(retries);
+            retries = retries.saturating_add(1);
+            if !failure.is_unavailable() {
+                failures += 1;
+                if failures >= MAX_ATTEMPTS {
+                    return self.give_up(job, update, &failure, failures).await;
+                }
+            }
+            tracing::warn!(
+                update_id = job.update.id,
+                attempt = retries,
+                wait_ms = wait.as_millis() as u64,
+                "will retry: {failure}"
+            );
             pause(wait, &self.abandon).await?;
-        };
-        let recorded = started.elapsed();
-        self.stats.handled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.perform(handled).await?;
+        }
+        self.stats.handled.fetch_add(1, Ordering::Relaxed);
         let took = started.elapsed();
         if took >= SLOW_UPDATE {
-            tracing::debug!(
-                update_id = job.id,
-                handle_ms = recorded.as_millis() as u64,
-                answer_ms = (took - recorded).as_millis() as u64,
-                "slow update"
-            );
+            tracing::debug!(update_id = job.update.id, handle_ms = took.as_millis() as u64, "slow update");
         }
         Ok(())
+    }
+
+    /// An update failed [`MAX_ATTEMPTS`] times: recorded as failed with its error, its sender gets
+    /// an apology and the menu, and it is confirmed.
+    async fn give_up(
+        &self,
+        job: &Job,
+        update: &Update,
+        error: &RepositoryError,
+        attempts: u32,
+    ) -> Result<(), Abandoned> {
+        let user = update.from().map(|u| u.id.0 as i64);
+        tracing::error!(update_id = job.update.id, user, attempts, "giving up on an update: {error}");
+        self.stats.failed.fetch_add(1, Ordering::Relaxed);
+        let (actions, then) = self.responder.apologize(update).await;
+        let text = error.to_string();
+        let failure = Failure { update: job.update, user, error: &text, attempts };
+        let mut tries = 0u32;
+        loop {
+            let recorded = tokio::select! {
+                r = self.outbox.record_failure(self.bot_id, &failure, &actions) => r,
+                _ = self.abandon.cancelled() => return Err(Abandoned),
+            };
+            match recorded {
+                Ok(Finished::Recorded(queued)) => {
+                    if let Some(then) = then {
+                        then.await;
+                    }
+                    self.dispatcher.enqueue(queued);
+                    return Ok(());
+                }
+                Ok(Finished::Earlier) => return Ok(()),
+                Err(e) if e.is_unavailable() || tries < MAX_ATTEMPTS => {
+                    let wait = self.backoff.delay(tries);
+                    tries += 1;
+                    tracing::warn!(
+                        update_id = job.update.id,
+                        "could not record a failed update; retrying: {e}"
+                    );
+                    pause(wait, &self.abandon).await?;
+                }
+                Err(e) => {
+                    // Not even the record goes in: confirm the update anyway rather than stall.
+                    tracing::error!(
+                        update_id = job.update.id,
+                        "could not record a failed update; dropping it: {e}"
+                    );
+                    return Ok(());
+                }
+            }
+        }
     }
 
     /// Commits a turn with its record, unless shutdown's grace runs out first.
@@ -522,27 +702,6 @@ impl Shared {
             r = turn.finish(actions) => Ok(r),
             _ = self.abandon.cancelled() => Err(Abandoned),
         }
-    }
-
-    /// Performs the answers not yet performed, recording progress after each visible one.
-    async fn perform(&self, handled: Handled) -> Result<(), Abandoned> {
-        let start = handled.done as usize;
-        for (index, action) in handled.actions.iter().enumerate().skip(start) {
-            self.sender.perform(action, &self.abandon).await?;
-            if action.is_visible() {
-                // The marker task writes it, with the marks of other updates.
-                let (written, wait) = oneshot::channel();
-                let mark = Mark { update_id: handled.update_id, done: index as u32 + 1, written };
-                if self.marks.send(mark).is_err() {
-                    return Err(Abandoned);
-                }
-                tokio::select! {
-                    r = wait => r.map_err(|_| Abandoned)?,
-                    _ = self.abandon.cancelled() => return Err(Abandoned),
-                }
-            }
-        }
-        Ok(())
     }
 }
 
@@ -559,70 +718,6 @@ fn restarted_sequence(offset: i64, updates: &[Box<RawValue>]) -> Option<i64> {
         .map(|u| u.update_id)
         .min()?;
     (offset > 0 && first < offset).then_some(first)
-}
-
-/// Writes "answers sent" marks as they come, all that arrived meanwhile in one statement, and
-/// tells each waiting worker when its mark is written; until `stop` (then what is left, once).
-async fn write_marks(
-    log: Arc<dyn DeliveryLog>,
-    bot: i64,
-    backoff: Backoff,
-    mut marks: mpsc::UnboundedReceiver<Mark>,
-    stop: CancellationToken,
-    stats: Arc<Stats>,
-) {
-    let mut pending: BTreeMap<i64, u32> = BTreeMap::new();
-    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
-    let mut failures = 0u32;
-    fn take(mark: Mark, pending: &mut BTreeMap<i64, u32>, waiting: &mut Vec<oneshot::Sender<()>>) {
-        let done = pending.entry(mark.update_id).or_insert(mark.done);
-        *done = (*done).max(mark.done);
-        waiting.push(mark.written);
-    }
-    loop {
-        if pending.is_empty() {
-            tokio::select! {
-                mark = marks.recv() => match mark {
-                    Some(mark) => take(mark, &mut pending, &mut waiting),
-                    None => return,
-                },
-                _ = stop.cancelled() => {}
-            }
-        }
-        while let Ok(mark) = marks.try_recv() {
-            take(mark, &mut pending, &mut waiting);
-        }
-        if pending.is_empty() {
-            return;
-        }
-        let batch: Vec<(i64, u32)> = pending.iter().map(|(id, done)| (*id, *done)).collect();
-        stats.mark_batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        match log.mark_done_many(bot, &batch).await {
-            Ok(()) => {
-                pending.clear();
-                failures = 0;
-                for written in waiting.drain(..) {
-                    let _ = written.send(());
-                }
-            }
-            Err(e) => {
-                // Kept, merged with later marks, and tried again; their workers wait (and their
-                // updates stay unconfirmed) until then.
-                let wait = backoff.delay(failures);
-                failures = failures.saturating_add(1);
-                tracing::warn!(
-                    wait_ms = wait.as_millis() as u64,
-                    "could not record sent answers; retrying: {e}"
-                );
-                if pause(wait, &stop).await.is_err() {
-                    return;
-                }
-            }
-        }
-        if stop.is_cancelled() && marks.is_empty() {
-            return;
-        }
-    }
 }
 
 /// Saves the offset whenever it moves (or what Telegram confirmed does), at most every
@@ -649,7 +744,7 @@ async fn save_offsets(shared: Arc<Shared>, mut wanted: watch::Receiver<(i64, i64
 /// logged: the offset is saved again before the next poll, and an older saved offset only
 /// means updates the outbox recognises come again.
 async fn save_offset(shared: &Shared, offset: i64, confirmed: i64) -> bool {
-    match shared.log.save_offset(shared.bot_id, offset, confirmed).await {
+    match shared.outbox.save_offset(shared.bot_id, offset, confirmed).await {
         Ok(()) => true,
         Err(e) => {
             tracing::warn!("could not save the polling offset: {e}");

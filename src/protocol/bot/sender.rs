@@ -15,8 +15,8 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use super::api::{Api, ApiError, Retry};
-use super::delivery::{Action, Button};
 use super::limiter::RateLimiter;
+use crate::outbox::{Action, Button};
 
 /// Capped exponential backoff with jitter: attempt `n` waits a random time between half and all
 /// of `min(cap, base * 2^n)`.
@@ -59,6 +59,20 @@ pub enum Sent {
     Dropped,
 }
 
+/// Something that performs actions: the [`Sender`], or a stand-in in tests.
+#[async_trait::async_trait]
+pub trait Perform: Send + Sync {
+    /// Performs one action until it is done, refused for good, or `abandon` fires.
+    async fn perform(&self, action: &Action, abandon: &CancellationToken) -> Result<Sent, Abandoned>;
+}
+
+#[async_trait::async_trait]
+impl Perform for Sender {
+    async fn perform(&self, action: &Action, abandon: &CancellationToken) -> Result<Sent, Abandoned> {
+        Sender::perform(self, action, abandon).await
+    }
+}
+
 /// Performs actions. Cheap to clone.
 #[derive(Clone)]
 pub struct Sender {
@@ -99,11 +113,16 @@ impl Sender {
             if error.is_not_modified() {
                 return Ok(Sent::Done);
             }
-            if let Action::Edit { chat_id, html, buttons, .. } = &action
+            if let Action::Edit { chat_id, html, buttons, class, .. } = &action
                 && error.is_uneditable()
             {
                 tracing::info!("the message to edit is gone; sending a new one instead");
-                action = Action::Send { chat_id: *chat_id, html: html.clone(), buttons: buttons.clone() };
+                action = Action::Send {
+                    chat_id: *chat_id,
+                    html: html.clone(),
+                    buttons: buttons.clone(),
+                    class: class.clone(),
+                };
                 continue;
             }
             match error.retry() {
@@ -139,14 +158,14 @@ impl Sender {
                 }
                 self.api.call::<_, serde::de::IgnoredAny>("answerCallbackQuery", &body, none).await?;
             }
-            Action::Send { chat_id, html, buttons } => {
+            Action::Send { chat_id, html, buttons, .. } => {
                 let mut body = json!({ "chat_id": chat_id, "text": html, "parse_mode": "HTML" });
                 if !buttons.is_empty() {
                     body["reply_markup"] = keyboard(buttons);
                 }
                 self.api.call::<_, serde::de::IgnoredAny>("sendMessage", &body, none).await?;
             }
-            Action::Edit { chat_id, message_id, html, buttons } => {
+            Action::Edit { chat_id, message_id, html, buttons, .. } => {
                 let mut body = json!({ "chat_id": chat_id, "message_id": message_id, "text": html, "parse_mode": "HTML" });
                 if !buttons.is_empty() {
                     body["reply_markup"] = keyboard(buttons);

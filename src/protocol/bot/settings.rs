@@ -121,8 +121,14 @@ impl BotSettings {
         }
     }
 
-    /// Reads the `TELEGRAM_*` variables from the process environment.
+    /// Reads the `TELEGRAM_*` variables from the process environment. A variable that is not
+    /// valid UTF-8 is refused by name.
     pub fn from_env() -> Result<BotSettings, SettingsError> {
+        for name in VARIABLES {
+            if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
+                return Err(SettingsError::Invalid { name, problem: "is not valid UTF-8 text".into() });
+            }
+        }
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
@@ -136,10 +142,10 @@ impl BotSettings {
         if let Some(secs) = number(&get, "TELEGRAM_POLL_TIMEOUT", 0.0, 50.0)? {
             settings.poll_timeout = Duration::from_secs_f64(secs);
         }
-        if let Some(rate) = number(&get, "TELEGRAM_RATE_PER_CHAT", 0.0, 1e9)? {
+        if let Some(rate) = rate(&get, "TELEGRAM_RATE_PER_CHAT")? {
             settings.rate_per_chat = rate;
         }
-        if let Some(rate) = number(&get, "TELEGRAM_RATE_GLOBAL", 0.0, 1e9)? {
+        if let Some(rate) = rate(&get, "TELEGRAM_RATE_GLOBAL")? {
             settings.rate_global = rate;
         }
         if let Some(workers) = number(&get, "TELEGRAM_WORKERS", 1.0, 10_000.0)? {
@@ -165,6 +171,32 @@ fn parse_api_url(raw: &str) -> Result<Url, SettingsError> {
     Ok(url)
 }
 
+/// Every variable the bot reads.
+pub const VARIABLES: [&str; 8] = [
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "TELEGRAM_POLL_TIMEOUT",
+    "TELEGRAM_RATE_PER_CHAT",
+    "TELEGRAM_RATE_GLOBAL",
+    "TELEGRAM_WORKERS",
+    "TELEGRAM_MAX_BACKOFF_MS",
+    "TELEGRAM_REQUEST_TIMEOUT_MS",
+];
+
+/// A rate in messages per second: 0 (no limit), or from one a day to a million a second.
+fn rate(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<Option<f64>, SettingsError> {
+    let value = number(get, name, 0.0, 1e6)?;
+    match value {
+        Some(v) if v > 0.0 && v < super::limiter::RateLimiter::MIN_RATE => Err(SettingsError::Invalid {
+            name,
+            problem:
+                "expected 0 (no limit) or a rate from 0.0000116 (one a day) to 1000000 messages a second"
+                    .into(),
+        }),
+        other => Ok(other),
+    }
+}
+
 fn number(
     get: &impl Fn(&str) -> Option<String>,
     name: &'static str,
@@ -174,7 +206,13 @@ fn number(
     let Some(raw) = get(name).filter(|s| !s.trim().is_empty()) else { return Ok(None) };
     match raw.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && (min..=max).contains(&v) => Ok(Some(v)),
-        _ => Err(SettingsError::Invalid { name, problem: format!("expected a number from {min} to {max}") }),
+        _ => Err(SettingsError::Invalid {
+            name,
+            problem: format!(
+                "\"{}\" is not a number from {min} to {max}",
+                crate::text::shown(raw.trim(), 24)
+            ),
+        }),
     }
 }
 
@@ -240,5 +278,11 @@ mod tests {
             BotSettings::from_lookup(env(&[])).unwrap_err(),
             SettingsError::Token(TokenError::Missing)
         );
+        for tiny in ["1e-20", "-1", "NaN", "inf", "1e7"] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(Box::new([("TELEGRAM_BOT_TOKEN", GOOD), ("TELEGRAM_RATE_PER_CHAT", tiny)]));
+            let e = BotSettings::from_lookup(env(pairs)).unwrap_err();
+            assert!(e.to_string().contains("TELEGRAM_RATE_PER_CHAT"), "{tiny}: {e}");
+        }
     }
 }

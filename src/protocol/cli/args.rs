@@ -66,7 +66,7 @@ pub fn challenge_id(text: &str) -> Result<ChallengeId, CliError> {
 /// if nothing is left of it.
 pub fn display_name(text: Option<&str>, user: UserId) -> Result<Option<DisplayName>, CliError> {
     let Some(text) = text else { return Ok(None) };
-    if text.chars().all(|c| c.is_whitespace() || c.is_control()) {
+    if !DisplayName::is_usable(text) {
         return Err(CliError::input(name::USER_NAME, "The name cannot be empty."));
     }
     Ok(Some(DisplayName::sanitize(text, user)))
@@ -86,17 +86,10 @@ pub fn idempotency_key(text: Option<&str>) -> Result<Option<IdempotencyKey>, Cli
     text.map(|t| IdempotencyKey::parse(t).map_err(|e| CliError::input(name::KEY, e))).transpose()
 }
 
-/// Long input echoed in an error is cut short.
+/// Input echoed in an error: cut short, control characters escaped (so that a typed escape
+/// sequence is shown, not run by the terminal).
 fn shorten(text: &str) -> String {
-    const MAX: usize = 24;
-    let text = text.trim();
-    if text.chars().count() <= MAX {
-        text.to_owned()
-    } else {
-        let mut s: String = text.chars().take(MAX).collect();
-        s.push('…');
-        s
-    }
+    crate::text::shown(text.trim(), 24)
 }
 
 #[cfg(test)]
@@ -112,6 +105,8 @@ mod tests {
         }
         assert_eq!(challenge_id(" 7 ").unwrap(), ChallengeId(7));
         assert!(challenge_id("#7").unwrap_err().to_string().starts_with("CHALLENGE_ID: "));
+        let e = challenge_id("\u{1b}[2J").unwrap_err().to_string();
+        assert!(!e.contains('\u{1b}') && e.contains("\\e[2J"), "{e}");
     }
 
     #[test]
@@ -119,5 +114,6 @@ mod tests {
         assert_eq!(display_name(None, UserId(1)).unwrap(), None);
         assert_eq!(display_name(Some(" Ann  Lee "), UserId(1)).unwrap().unwrap().as_str(), "Ann Lee");
         assert!(display_name(Some("  "), UserId(1)).is_err());
+        assert!(display_name(Some("\u{200B}\u{FEFF}"), UserId(1)).is_err());
     }
 }

@@ -10,13 +10,14 @@ use super::args::{self, name};
 use super::output::{
     Align, ChallengeView, ParticipantView, Render, StandingView, Table, goal_text, render, who,
 };
-use super::{CliError, Session};
+use super::{CliError, Output, Session};
 use crate::amount::Amount;
 use crate::challenge::{ChallengeFilter, ChallengeId, ChallengeName, Deadline, Description, Unit};
 use crate::config::Config;
 use crate::goal::{Goal, GoalKind};
-use crate::handler::ChallengeDraft;
+use crate::handler::{AppError, ChallengeDraft};
 use crate::repository::Page;
+use crate::storage::Access;
 use crate::user::{DisplayName, UserId};
 
 #[derive(Subcommand, Debug)]
@@ -140,7 +141,7 @@ pub struct JoinArgs {
 }
 
 impl ChallengeCommand {
-    pub async fn run(self, config: &Config, json: bool) -> Result<String, CliError> {
+    pub async fn run(self, config: &Config, json: bool) -> Result<Output, CliError> {
         let today = config.clock.today();
         match self {
             ChallengeCommand::Create(a) => create(a.validate(today)?, config, json).await,
@@ -206,10 +207,13 @@ impl Render for Created {
     }
 }
 
-async fn create(valid: ValidCreate, config: &Config, json: bool) -> Result<String, CliError> {
-    let session = Session::open(config).await?;
+async fn create(valid: ValidCreate, config: &Config, json: bool) -> Result<Output, CliError> {
+    let session = Session::open(config, Access::Create).await?;
     let refused = session.refused(Some(valid.user));
-    let challenge = session.app.create_challenge(valid.user, valid.draft).await.map_err(&refused)?;
+    let challenge = session.app.create_challenge(valid.user, valid.draft).await.map_err(|e| match e {
+        AppError::Unreachable(message) => CliError::input(name::GOAL, message),
+        other => refused(other),
+    })?;
     session.remember(valid.user, valid.user_name.as_ref()).await?;
     let today = session.app.today();
     let participant = ParticipantView {
@@ -224,7 +228,7 @@ async fn create(valid: ValidCreate, config: &Config, json: bool) -> Result<Strin
         participant,
         creator: who(valid.user, valid.user_name.as_ref()),
     };
-    Ok(render(&view, json))
+    Ok(Output::changed(render(&view, json)))
 }
 
 #[derive(Serialize)]
@@ -261,13 +265,13 @@ impl Render for Listed {
     }
 }
 
-async fn list(a: ListArgs, config: &Config, json: bool) -> Result<String, CliError> {
+async fn list(a: ListArgs, config: &Config, json: bool) -> Result<Output, CliError> {
     let user = args::optional_user_id(a.user.as_deref())?;
     let user_name = match user {
         Some(u) => args::display_name(a.user_name.as_deref(), u)?,
         None => None,
     };
-    let session = Session::open(config).await?;
+    let session = Session::open(config, Access::Existing).await?;
     let today = session.app.today();
     let (filter, empty) = match (user, a.all) {
         (None, false) => (ChallengeFilter::ActiveOn(today), "No active challenges.".to_owned()),
@@ -287,7 +291,7 @@ async fn list(a: ListArgs, config: &Config, json: bool) -> Result<String, CliErr
     }
     let view =
         Listed { challenges: page.items.iter().map(|c| ChallengeView::new(c, today)).collect(), empty };
-    Ok(render(&view, json))
+    Ok(Output::read(render(&view, json)))
 }
 
 #[derive(Serialize)]
@@ -383,14 +387,14 @@ fn progress_cell(c: &ChallengeView, s: &StandingView) -> String {
     }
 }
 
-async fn show(a: ShowArgs, config: &Config, json: bool) -> Result<String, CliError> {
+async fn show(a: ShowArgs, config: &Config, json: bool) -> Result<Output, CliError> {
     let id = args::challenge_id(&a.id)?;
     let user = args::optional_user_id(a.user.as_deref())?;
     let user_name = match user {
         Some(u) => args::display_name(a.user_name.as_deref(), u)?,
         None => None,
     };
-    let session = Session::open(config).await?;
+    let session = Session::open(config, Access::Existing).await?;
     let overview = session.app.overview(id, user).await.map_err(session.refused(user))?;
     let today = session.app.today();
     let kind = overview.challenge.goal_kind;
@@ -407,7 +411,7 @@ async fn show(a: ShowArgs, config: &Config, json: bool) -> Result<String, CliErr
             line.name = new_name.to_string();
         }
     }
-    Ok(render(&view, json))
+    Ok(Output::read(render(&view, json)))
 }
 
 #[derive(Serialize)]
@@ -432,23 +436,26 @@ impl Render for Joined {
     }
 }
 
-async fn join(a: JoinArgs, config: &Config, json: bool) -> Result<String, CliError> {
+async fn join(a: JoinArgs, config: &Config, json: bool) -> Result<Output, CliError> {
     let id: ChallengeId = args::challenge_id(&a.id)?;
     let user = args::user_id(&a.user)?;
     let user_name = args::display_name(a.user_name.as_deref(), user)?;
     let target: Option<Amount> = a.goal.as_deref().map(|g| args::amount(name::GOAL, g)).transpose()?;
-    let session = Session::open(config).await?;
+    let session = Session::open(config, Access::Existing).await?;
     let refused = session.refused(Some(user));
     let challenge = session.app.active_challenge(id).await.map_err(&refused)?;
     if let Some(target) = target {
         Goal::new(challenge.goal_kind, target).map_err(|e| CliError::input(name::GOAL, e))?;
     }
-    let (challenge, participant) = session.app.join(id, user, target).await.map_err(&refused)?;
+    let (challenge, participant) = session.app.join(id, user, target).await.map_err(|e| match e {
+        AppError::Unreachable(message) => CliError::input(name::GOAL, message),
+        other => refused(other),
+    })?;
     session.remember(user, user_name.as_ref()).await?;
     let view = Joined {
         challenge: ChallengeView::new(&challenge, session.app.today()),
         participant: ParticipantView::from(&participant),
         who: who(user, user_name.as_ref()),
     };
-    Ok(render(&view, json))
+    Ok(Output::changed(render(&view, json)))
 }

@@ -1,15 +1,19 @@
 //! `challenge-bot chat`: the conversation in a terminal.
 //!
-//! Each reply is printed as plain text with its buttons as numbered choices (`[1] Create
-//! challenge`). Typing a number presses that button; anything else is sent as typed text, so
-//! `/start`, `/cancel` and `/help` work as in Telegram. When the question asks for a number, the
-//! buttons are lettered instead (`[a] Use 100 km`) so that typing `5` answers `5`. Ctrl-D (end of
-//! input) leaves.
+//! Each reply is printed as plain text with its buttons as choices (`[1] Create challenge`).
+//! Typing a choice presses that button; anything else is sent as typed text, so `/start`,
+//! `/cancel` and `/help` work as in Telegram. Where a typed answer could be mistaken for a
+//! choice, the choices are tagged differently: lettered (`[a] Use 100 km`) when the question asks
+//! for a number, and `#1`, `#2` when it asks for free text (so a challenge can be named "2026").
 //!
-//! With a terminal on both ends, lines are read with line editing (rustyline); otherwise lines
-//! are read from stdin as they come and echoed after the prompt, so a piped session prints a
-//! readable transcript.
+//! With a terminal on both ends, lines are read with line editing (rustyline, which keeps what is
+//! typed ahead, or pasted, while an answer is being prepared); Ctrl-C cancels the question being
+//! asked (back to the menu), and at the menu — or twice in a row — leaves, as Ctrl-D does.
+//! Otherwise lines are read from stdin as they come and echoed after the prompt, so a piped
+//! session prints a readable transcript. Either way a line that is not valid UTF-8 is refused
+//! and the chat goes on; a byte-order mark at the start of the input is ignored.
 
+use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 
 use crate::handler::App;
@@ -25,17 +29,18 @@ pub struct ChatOptions {
 }
 
 const PROMPT: &str = "> ";
-const BANNER: &str = "challenge-bot chat: type a number to press a button, anything else to answer. \
+const BANNER: &str = "challenge-bot chat: type a choice's number to press it, anything else to answer. \
 /help explains, /cancel goes back to the menu, Ctrl-D leaves.";
+const NOT_TEXT: &str = "That line was not valid text (UTF-8), so it was ignored; please type it again.";
 
 /// Runs the chat on stdin and stdout until end of input.
 pub async fn run(app: App, user: UserId, name: DisplayName) -> io::Result<()> {
     let interactive = io::stdin().is_terminal() && io::stdout().is_terminal();
     if interactive {
-        match rustyline::DefaultEditor::new() {
-            Ok(editor) => {
+        match rustyline::DefaultEditor::new().map_err(io::Error::other).and_then(Editor::start) {
+            Ok(source) => {
                 let options = ChatOptions::default();
-                return chat(app, user, name, Editor(editor), io::stdout(), &options).await;
+                return chat(app, user, name, source, io::stdout(), &options).await;
             }
             Err(e) => tracing::debug!(error = %e, "line editing unavailable; reading plain lines"),
         }
@@ -53,29 +58,37 @@ pub async fn run_with<R: BufRead, W: Write>(
     output: W,
     options: &ChatOptions,
 ) -> io::Result<()> {
-    chat(app, user, name, Plain(input), output, options).await
+    chat(app, user, name, Plain { input, first: true }, output, options).await
+}
+
+/// What the person did at the prompt.
+#[derive(Debug, PartialEq, Eq)]
+enum Read {
+    Line(String),
+    /// A line that was not valid UTF-8.
+    NotText,
+    /// Ctrl-C.
+    Interrupted,
+    /// Ctrl-D, or the end of the input.
+    End,
 }
 
 /// Where lines come from.
 trait LineSource {
-    /// The next line without its line ending; `None` at end of input.
-    fn next_line(&mut self) -> io::Result<Option<String>>;
+    async fn next_line(&mut self) -> io::Result<Read>;
     /// Whether the source shows the prompt itself.
     fn prompts(&self) -> bool;
 }
 
-struct Plain<R>(R);
+struct Plain<R> {
+    input: R,
+    /// Nothing read yet (a byte-order mark may lead the input).
+    first: bool,
+}
 
 impl<R: BufRead> LineSource for Plain<R> {
-    fn next_line(&mut self) -> io::Result<Option<String>> {
-        let mut line = String::new();
-        if self.0.read_line(&mut line)? == 0 {
-            return Ok(None);
-        }
-        while line.ends_with(['\n', '\r']) {
-            line.pop();
-        }
-        Ok(Some(line))
+    async fn next_line(&mut self) -> io::Result<Read> {
+        read_blocking(|| self.read())
     }
 
     fn prompts(&self) -> bool {
@@ -83,21 +96,103 @@ impl<R: BufRead> LineSource for Plain<R> {
     }
 }
 
-struct Editor(rustyline::DefaultEditor);
+impl<R: BufRead> Plain<R> {
+    fn read(&mut self) -> io::Result<Read> {
+        let mut bytes = Vec::new();
+        if self.input.read_until(b'\n', &mut bytes)? == 0 {
+            return Ok(Read::End);
+        }
+        while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            bytes.pop();
+        }
+        if std::mem::take(&mut self.first) && bytes.starts_with("\u{FEFF}".as_bytes()) {
+            bytes.drain(..3);
+        }
+        Ok(match String::from_utf8(bytes) {
+            Ok(line) => Read::Line(line),
+            Err(_) => Read::NotText,
+        })
+    }
+}
+
+/// Line editing (rustyline) in a thread of its own, so that a Ctrl-C can be heard while it waits
+/// for a line: in raw mode rustyline reads Ctrl-C as a key, but a terminal it does not support
+/// (`TERM=dumb`) stays in cooked mode, where Ctrl-C is a signal.
+struct Editor {
+    /// Asks the thread for the next line (it shows the prompt then).
+    requests: std::sync::mpsc::Sender<()>,
+    lines: tokio::sync::mpsc::UnboundedReceiver<io::Result<Read>>,
+    /// A line was asked for and has not come yet.
+    waiting: bool,
+    /// Lines of a multi-line paste not yet taken.
+    typed: VecDeque<String>,
+    interrupts: tokio::signal::unix::Signal,
+}
+
+impl Editor {
+    fn start(mut editor: rustyline::DefaultEditor) -> io::Result<Editor> {
+        let interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+        let (requests, asked) = std::sync::mpsc::channel::<()>();
+        let (answers, lines) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            while asked.recv().is_ok() {
+                let read = read_edited(&mut editor);
+                if answers.send(read).is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Editor { requests, lines, waiting: false, typed: VecDeque::new(), interrupts })
+    }
+}
+
+fn read_edited(editor: &mut rustyline::DefaultEditor) -> io::Result<Read> {
+    use rustyline::error::ReadlineError;
+    match editor.readline(PROMPT) {
+        Ok(text) => {
+            if !text.trim().is_empty() {
+                let _ = editor.add_history_entry(text.as_str());
+            }
+            Ok(Read::Line(text))
+        }
+        Err(ReadlineError::Eof) => Ok(Read::End),
+        Err(ReadlineError::Interrupted) => Ok(Read::Interrupted),
+        Err(ReadlineError::Io(e)) if e.kind() == io::ErrorKind::InvalidData => Ok(Read::NotText),
+        Err(ReadlineError::Io(e)) => Err(e),
+        Err(e) => Err(io::Error::other(e)),
+    }
+}
 
 impl LineSource for Editor {
-    fn next_line(&mut self) -> io::Result<Option<String>> {
-        use rustyline::error::ReadlineError;
-        match self.0.readline(PROMPT) {
-            Ok(line) => {
-                if !line.trim().is_empty() {
-                    let _ = self.0.add_history_entry(line.as_str());
-                }
-                Ok(Some(line))
+    async fn next_line(&mut self) -> io::Result<Read> {
+        if let Some(line) = self.typed.pop_front() {
+            return Ok(Read::Line(line));
+        }
+        if self.waiting {
+            // The line asked for before a Ctrl-C signal is still being read: its prompt was shown
+            // above what was printed since, so show it again.
+            let mut stdout = io::stdout();
+            write!(stdout, "{PROMPT}")?;
+            stdout.flush()?;
+        } else {
+            self.requests.send(()).map_err(|_| io::Error::other("the line editor stopped"))?;
+            self.waiting = true;
+        }
+        let read = tokio::select! {
+            read = self.lines.recv() => read.unwrap_or(Ok(Read::End))?,
+            // A signal while the terminal is in cooked mode; the thread still waits for its line.
+            _ = self.interrupts.recv() => return Ok(Read::Interrupted),
+        };
+        self.waiting = false;
+        match read {
+            // A paste of several lines arrives as one: each line is an input of its own.
+            Read::Line(text) => {
+                let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r').to_owned());
+                let first = lines.next().unwrap_or_default();
+                self.typed.extend(lines.filter(|l| !l.trim().is_empty()));
+                Ok(Read::Line(first))
             }
-            Err(ReadlineError::Eof | ReadlineError::Interrupted) => Ok(None),
-            Err(ReadlineError::Io(e)) => Err(e),
-            Err(e) => Err(io::Error::other(e)),
+            other => Ok(other),
         }
     }
 
@@ -106,62 +201,92 @@ impl LineSource for Editor {
     }
 }
 
-/// Reads a line without stalling other tasks of a multi-threaded runtime.
-fn read_blocking(source: &mut impl LineSource) -> io::Result<Option<String>> {
+/// Runs a blocking read without stalling other tasks of a multi-threaded runtime.
+fn read_blocking<T>(read: impl FnOnce() -> T) -> T {
     let multi_thread = tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi_thread { tokio::task::block_in_place(|| source.next_line()) } else { source.next_line() }
+    if multi_thread { tokio::task::block_in_place(read) } else { read() }
+}
+
+/// How the choices on screen are tagged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Tags {
+    /// 1, 2, 3…
+    #[default]
+    Numbers,
+    /// a, b, c… (a number is an answer here)
+    Letters,
+    /// #1, #2… (any text is an answer here)
+    Hashes,
 }
 
 /// The buttons on screen, and how they are chosen.
 #[derive(Default)]
 struct Choices {
     payloads: Vec<String>,
-    lettered: bool,
+    tags: Tags,
+    /// A question is being asked (Ctrl-C cancels it rather than leaving).
+    asking: bool,
 }
 
 impl Choices {
-    fn from_replies(replies: &[Reply]) -> Option<Choices> {
+    fn from_replies(replies: &[Reply]) -> Choices {
         let payloads: Vec<String> =
             replies.iter().flat_map(Reply::all_buttons).map(|b| b.payload.clone()).collect();
-        if payloads.is_empty() {
-            return None;
-        }
-        let expects_number = replies.last().is_some_and(|r| r.expects == Expect::Number);
-        Some(Choices { lettered: expects_number && payloads.len() <= 26, payloads })
+        let expects = replies.last().map_or(Expect::Choice, |r| r.expects);
+        let tags = match expects {
+            Expect::Number if payloads.len() <= 26 => Tags::Letters,
+            Expect::Number | Expect::Text => Tags::Hashes,
+            Expect::Choice | Expect::Date => Tags::Numbers,
+        };
+        Choices { payloads, tags, asking: expects != Expect::Choice }
     }
 
     fn tag(&self, i: usize) -> String {
-        if self.lettered { char::from(b'a' + i as u8).to_string() } else { (i + 1).to_string() }
+        match self.tags {
+            Tags::Numbers => (i + 1).to_string(),
+            Tags::Letters => char::from(b'a' + i as u8).to_string(),
+            Tags::Hashes => format!("#{}", i + 1),
+        }
     }
 
     /// The payload a typed line chooses, if it is a choice.
     fn chosen(&self, line: &str) -> Option<Result<&str, String>> {
-        let line = line.trim();
-        if self.lettered {
-            let mut chars = line.chars();
-            let (Some(c), None) = (chars.next(), chars.next()) else { return None };
-            let c = c.to_ascii_lowercase();
-            if !c.is_ascii_lowercase() {
-                return None;
-            }
-            let i = usize::from(c as u8 - b'a');
-            return Some(self.payloads.get(i).map(String::as_str).ok_or_else(|| self.out_of_range(line)));
-        }
-        if line.is_empty() || line.len() > 4 || !line.bytes().all(|b| b.is_ascii_digit()) {
+        if self.payloads.is_empty() {
             return None;
         }
-        let n: usize = line.parse().ok()?;
-        Some(match n.checked_sub(1).and_then(|i| self.payloads.get(i)) {
-            Some(p) => Ok(p.as_str()),
-            None => Err(self.out_of_range(line)),
-        })
+        let line = line.trim();
+        let index = match self.tags {
+            Tags::Letters => {
+                let mut chars = line.chars();
+                let (Some(c), None) = (chars.next(), chars.next()) else { return None };
+                let c = c.to_ascii_lowercase();
+                if !c.is_ascii_lowercase() {
+                    return None;
+                }
+                usize::from(c as u8 - b'a')
+            }
+            Tags::Numbers | Tags::Hashes => {
+                let digits = match self.tags {
+                    Tags::Hashes => line.strip_prefix('#')?,
+                    _ => line,
+                };
+                if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                digits.parse::<usize>().ok()?.checked_sub(1).unwrap_or(usize::MAX)
+            }
+        };
+        Some(self.payloads.get(index).map(String::as_str).ok_or_else(|| self.out_of_range(line)))
     }
 
     fn out_of_range(&self, line: &str) -> String {
         let last = self.tag(self.payloads.len() - 1);
         let first = self.tag(0);
-        format!("There is no choice {line}: choose {first} to {last}, or type /help.")
+        format!(
+            "There is no choice {}: choose {first} to {last}, or type /help.",
+            crate::text::shown(line, 12)
+        )
     }
 }
 
@@ -175,34 +300,45 @@ async fn chat<W: Write>(
 ) -> io::Result<()> {
     let conversation = Conversation::new(app, &options.cache);
     writeln!(out, "{BANNER}")?;
-    let mut choices = Choices::default();
     let mut input = Input::Command { name: "start".into(), arg: None };
     loop {
         let request = Request::new(user, name.clone(), input);
-        match conversation.handle(request).await {
-            Ok(replies) => {
-                let next = Choices::from_replies(&replies).unwrap_or_default();
-                print_replies(&mut out, &replies, &next)?;
-                choices = next;
-            }
+        let replies = match conversation.handle(request).await {
+            Ok(replies) => replies,
             Err(failure) => {
                 tracing::warn!(error = %failure, "conversation input failed");
-                print_replies(&mut out, &[failure.reply()], &Choices::default())?;
+                vec![failure.reply()]
             }
-        }
+        };
+        let choices = Choices::from_replies(&replies);
+        print_replies(&mut out, &replies, &choices)?;
         // Read until a line that means something.
         input = loop {
             if !source.prompts() {
                 write!(out, "{PROMPT}")?;
             }
             out.flush()?;
-            let Some(line) = read_blocking(&mut source)? else {
-                if !source.prompts() {
-                    writeln!(out)?;
+            let line = match source.next_line().await? {
+                Read::Line(line) => line,
+                Read::NotText => {
+                    if options.echo_input {
+                        writeln!(out)?;
+                    }
+                    writeln!(out, "{NOT_TEXT}")?;
+                    continue;
                 }
-                writeln!(out, "Bye!")?;
-                out.flush()?;
-                return Ok(());
+                // Cancels the question; at the menu (so also right after that) it leaves.
+                Read::Interrupted if choices.asking => {
+                    break Input::Command { name: "cancel".into(), arg: None };
+                }
+                Read::Interrupted | Read::End => {
+                    if !source.prompts() {
+                        writeln!(out)?;
+                    }
+                    writeln!(out, "Bye!")?;
+                    out.flush()?;
+                    return Ok(());
+                }
             };
             if options.echo_input {
                 writeln!(out, "{line}")?;
@@ -252,4 +388,42 @@ fn print_replies(out: &mut impl Write, replies: &[Reply], choices: &Choices) -> 
         }
     }
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_survive_a_byte_order_mark_and_bad_bytes() {
+        let input: &[u8] = b"\xEF\xBB\xBF1\nbad \xFF line\nFast name\n";
+        let mut source = Plain { input, first: true };
+        assert_eq!(source.read().unwrap(), Read::Line("1".into()));
+        assert_eq!(source.read().unwrap(), Read::NotText);
+        assert_eq!(source.read().unwrap(), Read::Line("Fast name".into()));
+        assert_eq!(source.read().unwrap(), Read::End);
+    }
+
+    #[test]
+    fn choices_are_tagged_so_that_answers_are_not_mistaken_for_them() {
+        let reply = |expects: Expect| {
+            let mut reply =
+                Reply::new(crate::handler::conversation::Text::new().plain("?")).expecting(expects);
+            reply.buttons = vec![vec![crate::handler::conversation::Button {
+                label: "Cancel".into(),
+                payload: "v1:x".into(),
+            }]];
+            reply
+        };
+        let text = Choices::from_replies(&[reply(Expect::Text)]);
+        assert_eq!(text.chosen("1"), None, "a name may be a number");
+        assert_eq!(text.chosen("#1"), Some(Ok("v1:x")));
+        let number = Choices::from_replies(&[reply(Expect::Number)]);
+        assert_eq!(number.chosen("1"), None);
+        assert_eq!(number.chosen("A"), Some(Ok("v1:x")));
+        let menu = Choices::from_replies(&[reply(Expect::Choice)]);
+        assert_eq!(menu.chosen("1"), Some(Ok("v1:x")));
+        assert!(matches!(menu.chosen("2"), Some(Err(_))));
+        assert!(!menu.asking && text.asking);
+    }
 }

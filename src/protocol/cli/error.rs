@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use crate::challenge::ChallengeId;
 use crate::config::ConfigError;
 use crate::handler::AppError;
+use crate::protocol::bot::BotError;
 use crate::repository::RepositoryError;
 use crate::storage::{DatabaseUrl, StorageError};
 use crate::user::UserId;
@@ -36,6 +37,9 @@ pub enum CliError {
     /// Reading the terminal or writing to it failed (the chat).
     #[error("The terminal failed: {0}")]
     Terminal(#[source] std::io::Error),
+    /// A setting of a command is missing or malformed (exit status 2, like clap's usage errors).
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl CliError {
@@ -43,10 +47,13 @@ impl CliError {
         CliError::Input { arg, message: error.to_string() }
     }
 
-    /// The process exit status: 1 for every failure of a command that was well formed (clap
-    /// itself exits with 2 for usage errors, before any of this runs).
+    /// The process exit status: 2 for a missing or malformed setting (as clap does for usage
+    /// errors, before any of this runs), 1 for every other failure.
     pub fn exit_code(&self) -> ExitCode {
-        ExitCode::FAILURE
+        match self {
+            CliError::Usage(_) => ExitCode::from(2),
+            _ => ExitCode::FAILURE,
+        }
     }
 
     /// The single line printed on stderr (after `error: `).
@@ -68,10 +75,14 @@ impl CliError {
                 Some(u) => CliError::Refused(format!("User {u} has already joined challenge #{id}.")),
                 None => CliError::Refused(format!("That user has already joined challenge #{id}.")),
             },
-            AppError::Storage(e) => CliError::database(e, database),
+            AppError::Storage(e) | AppError::ReadOnly(e) => CliError::database(e, database),
             refused @ (AppError::Invalid(_)
+            | AppError::Unreachable(_)
             | AppError::ChallengeNotFound(_)
-            | AppError::ChallengeEnded { .. }) => CliError::Refused(refused.to_string()),
+            | AppError::ChallengeEnded { .. }
+            | AppError::KeyReused { .. }
+            | AppError::AlreadyCheckedIn { .. }
+            | AppError::Refused(_)) => CliError::Refused(refused.to_string()),
         }
     }
 
@@ -83,7 +94,20 @@ impl CliError {
             RepositoryError::Unavailable(reason) => {
                 CliError::Database(format!("The {backend} database at {database} is unavailable: {reason}"))
             }
+            RepositoryError::ReadOnly(_) => CliError::Database(format!(
+                "The {backend} database at {database} is read-only: it can be read, but nothing can be changed."
+            )),
             other => CliError::Database(format!("The {backend} database at {database} failed: {other}")),
+        }
+    }
+}
+
+impl From<BotError> for CliError {
+    fn from(error: BotError) -> CliError {
+        match error {
+            BotError::Settings(e) => CliError::Usage(e.to_string()),
+            BotError::Storage(e) => CliError::Storage(e),
+            BotError::Start(e) => CliError::Unavailable(e.to_string()),
         }
     }
 }

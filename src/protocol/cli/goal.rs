@@ -5,9 +5,11 @@ use serde::Serialize;
 
 use super::args::{self, name};
 use super::output::{ChallengeView, ParticipantView, Render, StatusView, render, who};
-use super::{CliError, Session};
+use super::{CliError, Output, Session};
 use crate::config::Config;
 use crate::goal::Goal;
+use crate::handler::AppError;
+use crate::storage::Access;
 
 #[derive(Subcommand, Debug)]
 pub enum GoalCommand {
@@ -39,7 +41,7 @@ pub struct SetArgs {
 }
 
 impl GoalCommand {
-    pub async fn run(self, config: &Config, json: bool) -> Result<String, CliError> {
+    pub async fn run(self, config: &Config, json: bool) -> Result<Output, CliError> {
         match self {
             GoalCommand::Set(a) => set(a, config, json).await,
         }
@@ -72,16 +74,20 @@ impl Render for GoalSet {
     }
 }
 
-async fn set(a: SetArgs, config: &Config, json: bool) -> Result<String, CliError> {
+async fn set(a: SetArgs, config: &Config, json: bool) -> Result<Output, CliError> {
     let id = args::challenge_id(&a.id)?;
     let user = args::user_id(&a.user)?;
     let user_name = args::display_name(a.user_name.as_deref(), user)?;
     let target = args::amount(name::GOAL_VALUE, &a.goal)?;
-    let session = Session::open(config).await?;
+    let session = Session::open(config, Access::Existing).await?;
     let refused = session.refused(Some(user));
     let challenge = session.app.active_challenge(id).await.map_err(&refused)?;
     Goal::new(challenge.goal_kind, target).map_err(|e| CliError::input(name::GOAL_VALUE, e))?;
-    let (challenge, participant, tally) = session.app.set_goal(id, user, target).await.map_err(&refused)?;
+    let (challenge, participant, tally) =
+        session.app.set_goal(id, user, target).await.map_err(|e| match e {
+            AppError::Unreachable(message) => CliError::input(name::GOAL_VALUE, message),
+            other => refused(other),
+        })?;
     session.remember(user, user_name.as_ref()).await?;
     let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
     let view = GoalSet {
@@ -90,5 +96,5 @@ async fn set(a: SetArgs, config: &Config, json: bool) -> Result<String, CliError
         participant: ParticipantView::from(&participant),
         who: who(user, user_name.as_ref()),
     };
-    Ok(render(&view, json))
+    Ok(Output::changed(render(&view, json)))
 }

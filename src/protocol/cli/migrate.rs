@@ -4,8 +4,8 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::CliError;
 use super::output::{Render, render};
+use super::{CliError, Output};
 use crate::config::Config;
 use crate::storage::{self, MigrationReport};
 
@@ -30,8 +30,10 @@ impl Render for Migrated {
 }
 
 impl MigrateArgs {
-    pub async fn run(self, config: &Config, json: bool) -> Result<String, CliError> {
+    pub async fn run(self, config: &Config, json: bool) -> Result<Output, CliError> {
         let report = storage::migrate(&config.database).await?;
-        Ok(render(&Migrated(report), json))
+        let changed = !report.applied.is_empty();
+        let text = render(&Migrated(report), json);
+        Ok(if changed { Output::changed(text) } else { Output::read(text) })
     }
 }

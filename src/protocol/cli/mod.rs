@@ -2,9 +2,11 @@
 //!
 //! One binary, `challenge-bot`, with a subcommand per action. Each command module parses its
 //! arguments with the domain's parsers *before* touching the database (bad input writes nothing,
-//! not even a new SQLite file), then opens the store and calls the use cases on [`App`]; nothing
-//! here talks to a repository directly. Results are rendered by [`output`]: readable text, or
-//! JSON with `--json`. Failures are a [`CliError`]: one line on stderr and exit status 1.
+//! not even a new SQLite file), then opens the store (creating a database only for the commands
+//! that create something) and calls the use cases on [`App`]; nothing here talks to a repository
+//! directly. Results are rendered by [`output`]: readable text, or JSON with `--json`, and say
+//! whether they changed something ([`Output`]). Failures are a [`CliError`]: one line on stderr
+//! and exit status 1 (2 for usage errors).
 
 pub mod args;
 pub mod challenge;
@@ -21,7 +23,8 @@ pub use error::CliError;
 
 use crate::config::{Config, ConfigArgs, ConfigError};
 use crate::handler::{App, AppError};
-use crate::storage::{self, DatabaseUrl};
+use crate::startup::Services;
+use crate::storage::{Access, DatabaseUrl};
 use crate::user::{DisplayName, UserId};
 
 const ABOUT: &str = "Turn goals into challenges: create one, join it, log progress, see who leads.";
@@ -30,9 +33,12 @@ const LONG_ABOUT: &str = "\
 Turn goals into challenges: create one, join it, log progress, see who leads.
 
 Data lives in a SQLite file (challenge-bot.db in the working directory) unless DATABASE_URL says
-otherwise; the database is created and migrated on first use. Every command prints readable text,
-or JSON with --json. Bad input exits with status 1 and one line on stderr, and writes nothing;
-usage errors exit with status 2.";
+otherwise; the database is created by the first command that creates something (and migrated when
+a newer version opens it). Every command prints readable text, or JSON with --json.
+
+Exit status: 0 on success; 1 when a command fails or is refused (one line on stderr; nothing is
+written); 2 for usage errors; 3 when a change was stored but its output could not be written
+(say, to a full disk): retrying `progress add` with the same --key is safe.";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -117,8 +123,28 @@ impl Cli {
     }
 }
 
+/// What a command prints on stdout, and whether it changed something: then an output that
+/// cannot be written exits with status 3 ("stored, but not reported") rather than 1.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Output {
+    pub text: String,
+    pub changed: bool,
+}
+
+impl Output {
+    /// The output of a command that changed something.
+    pub fn changed(text: String) -> Output {
+        Output { text, changed: true }
+    }
+
+    /// The output of a command that only read.
+    pub fn read(text: String) -> Output {
+        Output { text, changed: false }
+    }
+}
+
 /// Runs a command and returns what to print on stdout.
-pub async fn run(cli: Cli, config: Config) -> Result<String, CliError> {
+pub async fn run(cli: Cli, config: Config) -> Result<Output, CliError> {
     let json = cli.json;
     match cli.command {
         Command::Challenge(command) => command.run(&config, json).await,
@@ -126,39 +152,47 @@ pub async fn run(cli: Cli, config: Config) -> Result<String, CliError> {
         Command::Progress(command) => command.run(&config, json).await,
         Command::Migrate(command) => command.run(&config, json).await,
         Command::Chat(command) => run_chat(command, &config).await,
-        Command::Bot => crate::protocol::bot::command(&config).await,
+        Command::Bot => {
+            crate::protocol::bot::command(&config).await?;
+            Ok(Output::default())
+        }
     }
 }
 
 /// The user the chat speaks as when `--user` is not given (the one the README's examples use).
 pub const DEFAULT_CHAT_USER: UserId = UserId(1);
 
-async fn run_chat(command: ChatArgs, config: &Config) -> Result<String, CliError> {
+async fn run_chat(command: ChatArgs, config: &Config) -> Result<Output, CliError> {
     let user = args::optional_user_id(command.user.as_deref())?.unwrap_or(DEFAULT_CHAT_USER);
-    let name = match args::display_name(command.user_name.as_deref(), user)? {
+    let given = args::display_name(command.user_name.as_deref(), user)?;
+    let session = Session::open(config, Access::Create).await?;
+    // Only --user-name changes a stored name; someone new is known by their login name.
+    let name = match given {
         Some(name) => name,
-        // The login name is a sensible default for a terminal.
-        None => ["USER", "USERNAME", "LOGNAME"]
-            .iter()
-            .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
-            .map_or_else(|| DisplayName::fallback(user), |login| DisplayName::sanitize(&login, user)),
+        None => match session.app.display_name(user).await.map_err(session.refused(Some(user)))? {
+            Some(stored) => stored,
+            None => ["USER", "USERNAME", "LOGNAME"]
+                .iter()
+                .find_map(|var| std::env::var(var).ok().filter(|v| DisplayName::is_usable(v)))
+                .map_or_else(|| DisplayName::fallback(user), |login| DisplayName::sanitize(&login, user)),
+        },
     };
-    let session = Session::open(config).await?;
-    chat::run(session.app, user, name).await.map_err(CliError::Terminal)?;
-    Ok(String::new())
+    chat::run(session.services.app.clone(), user, name).await.map_err(CliError::Terminal)?;
+    Ok(Output::default())
 }
 
 /// An open database and the use cases on it, for one command.
 pub struct Session {
     pub app: App,
     pub database: DatabaseUrl,
+    services: Services,
 }
 
 impl Session {
-    /// Opens the configured database (creating and migrating it if needed).
-    pub async fn open(config: &Config) -> Result<Session, CliError> {
-        let store = storage::connect(&config.database).await?;
-        Ok(Session { app: App::new(store, config.clock.clone()), database: config.database.clone() })
+    /// Opens the configured database as `access` allows (migrating it if needed).
+    pub async fn open(config: &Config, access: Access) -> Result<Session, CliError> {
+        let services = Services::open(config, access).await?;
+        Ok(Session { app: services.app.clone(), database: services.database.clone(), services })
     }
 
     /// Maps a refusal of the use cases, naming `user` where it matters.

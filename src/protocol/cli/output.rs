@@ -303,7 +303,8 @@ impl Table {
     }
 
     pub fn render(&self) -> String {
-        let width = |s: &str| s.chars().count();
+        // Widths in terminal cells: CJK characters and most emoji take two.
+        let width = crate::text::display_width;
         let widths: Vec<usize> = self
             .columns
             .iter()
@@ -320,17 +321,10 @@ impl Table {
                 if i > 0 {
                     line.push_str("  ");
                 }
-                let pad = widths[i] - width(cell);
-                match self.columns[i].1 {
-                    Align::Left => {
-                        line.push_str(cell);
-                        line.extend(std::iter::repeat_n(' ', pad));
-                    }
-                    Align::Right => {
-                        line.extend(std::iter::repeat_n(' ', pad));
-                        line.push_str(cell);
-                    }
-                }
+                line.push_str(&match self.columns[i].1 {
+                    Align::Left => crate::text::pad_right(cell, widths[i]),
+                    Align::Right => crate::text::pad_left(cell, widths[i]),
+                });
             }
             let _ = writeln!(out, "{}", line.trim_end());
         }
@@ -348,6 +342,10 @@ mod tests {
         t.row(vec!["1".into(), "Run".into(), "100%".into()]);
         t.row(vec!["12".into(), "Meditate".into(), "5%".into()]);
         assert_eq!(t.render(), "ID  NAME         %\n 1  Run       100%\n12  Meditate    5%\n");
+        let mut wide = Table::new(&[("NAME", Align::Left), ("N", Align::Right)]);
+        wide.row(vec!["跑步".into(), "1".into()]);
+        wide.row(vec!["Run".into(), "2".into()]);
+        assert_eq!(wide.render(), "NAME  N\n跑步  1\nRun   2\n");
     }
 
     #[test]

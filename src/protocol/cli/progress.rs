@@ -7,10 +7,12 @@ use serde::Serialize;
 
 use super::args::{self, name};
 use super::output::{Align, ChallengeView, EntryView, Render, StatusView, Table, render, who, with_unit};
-use super::{CliError, Session};
+use super::{CliError, Output, Session};
 use crate::config::Config;
 use crate::goal::{Goal, GoalKind};
+use crate::handler::AppError;
 use crate::progress::{ProgressDate, ProgressError};
+use crate::storage::Access;
 
 #[derive(Subcommand, Debug)]
 pub enum ProgressCommand {
@@ -28,7 +30,11 @@ Examples:
   challenge-bot progress add 1 --user 2 5.3                    # today
   challenge-bot progress add 1 --user 2 4 --date 2026-11-28
   challenge-bot progress add 3 --user 2                        # a check-in (days challenge)
-  challenge-bot progress add 1 --user 2 5 --key run-2026-11-29  # stored once, however often sent"
+  challenge-bot progress add 1 --user 2 5 --key run-2026-11-29  # stored once, however often sent
+
+Exit status: 0 when the entry is stored (or was, under the same --key); 1 when it is refused,
+with one line on stderr saying why (nothing is stored); 3 when it was stored but the output
+could not be written (a retry with the same --key is safe: it stores nothing twice)."
 )]
 pub struct AddArgs {
     /// The challenge's id
@@ -44,8 +50,9 @@ pub struct AddArgs {
     /// the challenge started [default: today]
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<String>,
-    /// Makes the entry idempotent: an entry with a key already stored is not stored again
-    /// (1–64 printable ASCII characters)
+    /// Makes a retry safe: the same user, challenge, key and value store one entry however often
+    /// they are sent (a key used before with another value is refused). 1–64 printable ASCII
+    /// characters, spaces allowed inside
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
     /// The name shown for --user on leaderboards
@@ -74,7 +81,7 @@ pub struct ListArgs {
 }
 
 impl ProgressCommand {
-    pub async fn run(self, config: &Config, json: bool) -> Result<String, CliError> {
+    pub async fn run(self, config: &Config, json: bool) -> Result<Output, CliError> {
         match self {
             ProgressCommand::Add(a) => add(a, config, json).await,
             ProgressCommand::List(a) => list(a, config, json).await,
@@ -140,7 +147,7 @@ impl Render for Added {
     }
 }
 
-async fn add(a: AddArgs, config: &Config, json: bool) -> Result<String, CliError> {
+async fn add(a: AddArgs, config: &Config, json: bool) -> Result<Output, CliError> {
     let today = config.clock.today();
     let id = args::challenge_id(&a.id)?;
     let user = args::user_id(&a.user)?;
@@ -152,7 +159,7 @@ async fn add(a: AddArgs, config: &Config, json: bool) -> Result<String, CliError
     };
     let key = args::idempotency_key(a.key.as_deref())?;
 
-    let session = Session::open(config).await?;
+    let session = Session::open(config, Access::Existing).await?;
     let refused = session.refused(Some(user));
     let challenge = session.app.challenge(id).await.map_err(&refused)?;
     // The use case checks all of this again; checking here first names the argument at fault.
@@ -167,7 +174,10 @@ async fn add(a: AddArgs, config: &Config, json: bool) -> Result<String, CliError
         (false, Some(_)) => return Err(CliError::input(name::VALUE, ProgressError::ValueNotExpected)),
         _ => {}
     }
-    let logged = session.app.add_progress(id, user, value, date, key).await.map_err(&refused)?;
+    let logged = session.app.add_progress(id, user, value, date, key).await.map_err(|e| match e {
+        e @ AppError::KeyReused { .. } => CliError::input(name::KEY, e),
+        other => refused(other),
+    })?;
     session.remember(user, user_name.as_ref()).await?;
     let recorded = &logged.recorded;
     let view = Added {
@@ -178,7 +188,7 @@ async fn add(a: AddArgs, config: &Config, json: bool) -> Result<String, CliError
         status: StatusView::new(logged.goal, &recorded.tally, recorded.completed_at),
         who: who(user, user_name.as_ref()),
     };
-    Ok(render(&view, json))
+    Ok(Output::changed(render(&view, json)))
 }
 
 #[derive(Serialize)]
@@ -230,16 +240,16 @@ impl Render for Listed {
     }
 }
 
-async fn list(a: ListArgs, config: &Config, json: bool) -> Result<String, CliError> {
+async fn list(a: ListArgs, config: &Config, json: bool) -> Result<Output, CliError> {
     let id = args::challenge_id(&a.id)?;
     let user = args::user_id(&a.user)?;
     let user_name = args::display_name(a.user_name.as_deref(), user)?;
-    let session = Session::open(config).await?;
+    let session = Session::open(config, Access::Existing).await?;
     let refused = session.refused(Some(user));
     let entries = session.app.progress(id, user).await.map_err(&refused)?;
     let overview = session.app.overview(id, Some(user)).await.map_err(&refused)?;
     let Some(me) = overview.me else {
-        return Err(refused(crate::handler::AppError::NotParticipant(id)));
+        return Err(refused(AppError::NotParticipant(id)));
     };
     session.remember(user, user_name.as_ref()).await?;
     let participant = &me.standing.participant;
@@ -257,5 +267,5 @@ async fn list(a: ListArgs, config: &Config, json: bool) -> Result<String, CliErr
         participants: overview.leaderboard.len(),
         name,
     };
-    Ok(render(&view, json))
+    Ok(Output::read(render(&view, json)))
 }

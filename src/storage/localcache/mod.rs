@@ -17,7 +17,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock, so that tests can pause and advance time instead of sleeping.
+use tokio::time::Instant;
 
 use moka::future::Cache;
 use moka::notification::RemovalCause;
@@ -100,6 +103,8 @@ impl<V> Clone for Slot<V> {
 pub struct StateCache<V> {
     cache: Cache<String, Slot<V>>,
     time_to_idle: Duration,
+    /// How long after expiring a state still reads as `Expired` rather than `Missing`.
+    note_window: Duration,
     counters: Arc<Counters>,
 }
 
@@ -108,6 +113,7 @@ impl<V> Clone for StateCache<V> {
         StateCache {
             cache: self.cache.clone(),
             time_to_idle: self.time_to_idle,
+            note_window: self.note_window,
             counters: Arc::clone(&self.counters),
         }
     }
@@ -141,7 +147,7 @@ impl<V: Send + Sync + 'static> StateCache<V> {
                 RemovalCause::Explicit | RemovalCause::Replaced => {}
             })
             .build();
-        StateCache { cache, time_to_idle, counters }
+        StateCache { cache, time_to_idle, note_window: config.expired_note_window.min(limit), counters }
     }
 
     /// The user's state, unless it is missing or expired.
@@ -150,10 +156,15 @@ impl<V: Send + Sync + 'static> StateCache<V> {
         match self.cache.get(&key).await {
             None => Lookup::Missing,
             Some(slot) if slot.written.elapsed() < self.time_to_idle => Lookup::Live(slot.value),
-            Some(_) => {
+            Some(slot) => {
                 self.cache.invalidate(&key).await;
                 self.counters.expirations.fetch_add(1, Ordering::Relaxed);
-                Lookup::Expired
+                // moka drops entries by its own clock; ours decides what a lookup says.
+                if slot.written.elapsed() < self.time_to_idle.saturating_add(self.note_window) {
+                    Lookup::Expired
+                } else {
+                    Lookup::Missing
+                }
             }
         }
     }
@@ -210,33 +221,36 @@ mod tests {
         assert_eq!(cache.get(UserId(1)).await, Lookup::Missing);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn expiry_is_reported_once_then_forgotten() {
         let cache: StateCache<u8> =
-            StateCache::new(&CacheConfig::with_time_to_idle(Duration::from_millis(50)));
+            StateCache::new(&CacheConfig::with_time_to_idle(Duration::from_secs(3600)));
         cache.put(UserId(1), Arc::new(1)).await;
         cache.put(UserId(2), Arc::new(2)).await;
-        tokio::time::sleep(Duration::from_millis(70)).await;
+        tokio::time::advance(Duration::from_secs(3599)).await;
+        assert!(matches!(cache.get(UserId(1)).await, Lookup::Live(_)), "an hour is not up yet");
+        tokio::time::advance(Duration::from_secs(2)).await;
         assert_eq!(cache.get(UserId(1)).await, Lookup::Expired);
-        assert_eq!(cache.get(UserId(1)).await, Lookup::Missing);
+        assert_eq!(cache.get(UserId(1)).await, Lookup::Missing, "reported once");
         assert_eq!(cache.stats().expirations, 1);
-        // Past the note window moka drops it and counts it as expired.
-        tokio::time::sleep(Duration::from_millis(60)).await;
-        cache.run_pending_tasks().await;
+        // Past the note window it reads as never having been there.
+        tokio::time::advance(Duration::from_secs(3600)).await;
         assert_eq!(cache.get(UserId(2)).await, Lookup::Missing);
         assert_eq!(cache.stats().expirations, 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn writing_restarts_the_clock() {
         let cache: StateCache<u8> =
-            StateCache::new(&CacheConfig::with_time_to_idle(Duration::from_millis(80)));
+            StateCache::new(&CacheConfig::with_time_to_idle(Duration::from_secs(3600)));
         cache.put(UserId(1), Arc::new(1)).await;
         for _ in 0..3 {
-            tokio::time::sleep(Duration::from_millis(40)).await;
+            tokio::time::advance(Duration::from_secs(1800)).await;
             let Lookup::Live(v) = cache.get(UserId(1)).await else { panic!("expired too early") };
             cache.put(UserId(1), v).await;
         }
+        tokio::time::advance(Duration::from_secs(3601)).await;
+        assert_eq!(cache.get(UserId(1)).await, Lookup::Expired);
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::amount::Amount;
 use crate::challenge::{Challenge, ChallengeFilter, ChallengeId, ChallengeRepository, NewChallenge};
-use crate::goal::{Goal, GoalRepository, Participant, Standing};
+use crate::goal::{Goal, GoalRepository, Membership, Participant, Standing};
 use crate::progress::{NewProgress, ProgressEntry, ProgressRepository, Recorded, Tally};
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::user::{DisplayName, UserId, UserRepository};
@@ -38,8 +38,8 @@ struct Inner {
     /// user → challenges joined, for `JoinedBy` / `JoinableBy`.
     joined: HashMap<i64, Vec<i64>>,
     users: HashMap<i64, DisplayName>,
-    /// idempotency key → (challenge, user, entry id).
-    keys: HashMap<String, (i64, i64, i64)>,
+    /// (challenge, user, idempotency key) → (entry id, value first sent under the key).
+    keys: HashMap<(i64, i64, String), (i64, Option<Amount>)>,
     last_challenge_id: i64,
     last_entry_id: i64,
 }
@@ -120,7 +120,7 @@ impl MemoryStore {
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, RepositoryError> {
         if self.unavailable.load(Ordering::SeqCst) {
-            return Err(RepositoryError::Unavailable("the in-memory store is switched off".into()));
+            return Err(RepositoryError::unavailable("the in-memory store is switched off"));
         }
         // A panic while holding the lock cannot leave the maps half-updated in a way that
         // matters more than losing the store, so a poisoned lock is used as is.
@@ -268,6 +268,28 @@ impl GoalRepository for MemoryStore {
             })
             .collect())
     }
+
+    async fn memberships(
+        &self,
+        user: UserId,
+        active_on: Option<NaiveDate>,
+        page: Page,
+    ) -> Result<Paged<Membership>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut ids = inner.joined.get(&user.0).cloned().unwrap_or_default();
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(page_of(
+            ids.iter()
+                .filter_map(|id| Some((inner.challenges.get(id)?, inner.members.get(&(*id, user.0))?)))
+                .filter(|(c, _)| active_on.is_none_or(|day| c.deadline >= day))
+                .map(|(c, m)| Membership {
+                    challenge: c.clone(),
+                    participant: m.participant.clone(),
+                    tally: m.tally,
+                }),
+            page,
+        ))
+    }
 }
 
 #[async_trait]
@@ -281,10 +303,14 @@ impl ProgressRepository for MemoryStore {
         };
         let not_participant =
             || RepositoryError::NotParticipant { challenge: new.challenge.0, user: new.user.0 };
+        let member = inner.members.get(&(new.challenge.0, new.user.0)).ok_or_else(not_participant)?;
         if let Some(key) = &new.idempotency_key
-            && let Some(&(c, u, entry_id)) = inner.keys.get(key.as_str())
+            && let Some(&(entry_id, first_value)) =
+                inner.keys.get(&(new.challenge.0, new.user.0, key.as_str().to_owned()))
         {
-            let member = inner.members.get(&(c, u)).ok_or_else(not_participant)?;
+            if first_value != new.value.amount() {
+                return Err(RepositoryError::KeyReused { key: key.as_str().to_owned(), first_value });
+            }
             if let Some(entry) = member.entries.iter().find(|e| e.id == entry_id) {
                 return Ok(Recorded {
                     entry: entry.clone(),
@@ -294,6 +320,11 @@ impl ProgressRepository for MemoryStore {
                     completed_at: member.participant.completed_at,
                 });
             }
+        }
+        if new.value.amount().is_none()
+            && member.entries.iter().any(|e| e.value.is_none() && e.date == new.date)
+        {
+            return Err(RepositoryError::AlreadyCheckedIn { date: new.date.date() });
         }
         let member = inner.members.get_mut(&(new.challenge.0, new.user.0)).ok_or_else(not_participant)?;
         inner.last_entry_id += 1;
@@ -309,7 +340,10 @@ impl ProgressRepository for MemoryStore {
         member.push(entry.clone());
         let completed_now = member.judge(Goal::from_stored(kind, member.participant.goal), new.recorded_at);
         if let Some(key) = &new.idempotency_key {
-            inner.keys.insert(key.as_str().to_owned(), (new.challenge.0, new.user.0, entry.id));
+            inner.keys.insert(
+                (new.challenge.0, new.user.0, key.as_str().to_owned()),
+                (entry.id, new.value.amount()),
+            );
         }
         Ok(Recorded {
             entry,
@@ -358,7 +392,7 @@ impl ProgressRepository for MemoryStore {
             member.participant.completed_at = None;
         }
         if let Some(key) = &entry.idempotency_key {
-            inner.keys.remove(key.as_str());
+            inner.keys.remove(&(challenge.0, user.0, key.as_str().to_owned()));
         }
         Ok(Some((entry, member.tally)))
     }
@@ -376,6 +410,10 @@ impl UserRepository for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    async fn display_name(&self, user: UserId) -> Result<Option<DisplayName>, RepositoryError> {
+        Ok(self.lock()?.users.get(&user.0).cloned())
     }
 }
 

@@ -11,12 +11,10 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres};
 
+use super::migrate::{is_behind, run_migrations};
 use super::turn::{self, Conn, TurnCell};
 use super::{DatabaseUrl, MigrationReport, StorageError};
 use crate::repository::RepositoryError;
-
-/// The Telegram bot's delivery state (`protocol::bot::DeliveryLog`).
-mod delivery;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -42,10 +40,13 @@ impl PostgresStore {
     /// How long to wait for the server (or a free connection) before reporting it unavailable.
     pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-    /// Connects and applies any missing migrations.
+    /// Connects and applies any missing migrations (only when some are missing, so a role that
+    /// may only read can use an up-to-date database).
     pub async fn connect(url: &str) -> Result<PostgresStore, StorageError> {
         let store = PostgresStore::open(url).await?;
-        store.migrate().await?;
+        if is_behind(&MIGRATOR, &store.pool, &store.url).await? {
+            store.migrate().await?;
+        }
         Ok(store)
     }
 
@@ -53,21 +54,21 @@ impl PostgresStore {
     pub async fn open(url: &str) -> Result<PostgresStore, StorageError> {
         let db_url = DatabaseUrl::Postgres(url.to_owned());
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StorageError::connect(&db_url, &e))?
+            .map_err(|e| StorageError::connect(&db_url, e))?
             .application_name("challenge-bot");
         // One direct attempt first: the pool would keep retrying a refused connection until its
         // timeout and then report only that it timed out.
         let probe = tokio::time::timeout(Self::ACQUIRE_TIMEOUT, PgConnection::connect_with(&options))
             .await
             .unwrap_or(Err(sqlx::Error::PoolTimedOut))
-            .map_err(|e| StorageError::connect(&db_url, &e))?;
+            .map_err(|e| StorageError::connect(&db_url, e))?;
         let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(Self::MAX_CONNECTIONS)
             .acquire_timeout(Self::ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
-            .map_err(|e| StorageError::connect(&db_url, &e))?;
+            .map_err(|e| StorageError::connect(&db_url, e))?;
         Ok(PostgresStore { pool, url: db_url, turn: None })
     }
 
@@ -97,7 +98,7 @@ impl PostgresStore {
     /// Applies the migrations the database does not have yet (under an advisory lock, so two
     /// processes starting at once do not both apply them).
     pub async fn migrate(&self) -> Result<MigrationReport, StorageError> {
-        super::run_migrations(&MIGRATOR, &self.pool, &self.url).await
+        run_migrations(&MIGRATOR, &self.pool, &self.url).await
     }
 
     /// The embedded migrations.
@@ -128,4 +129,14 @@ super::sql::sql_repositories! {
     // A writer locks the participant's row: other participants' writes go on meanwhile.
     lock_participant: " FOR UPDATE OF p",
     snapshot: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+}
+
+super::outbox::sql_outbox! {
+    store: PostgresStore,
+    db: Postgres,
+    conn: PgConnection,
+    begin: "BEGIN",
+    // Asynchronous commit for this statement's transaction only.
+    lazy: "WITH lazy AS (SELECT set_config('synchronous_commit', 'off', true) AS on_commit) ",
+    ids_in: "(SELECT jsonb_array_elements_text($2::jsonb)::bigint)",
 }

@@ -4,7 +4,11 @@
 //! writer) and a busy timeout, and every write runs in a `BEGIN IMMEDIATE` transaction: writers
 //! queue for the file's write lock instead of failing with `SQLITE_BUSY`, and a transaction that
 //! reads a tally and then writes completion cannot be overtaken by another writer in between.
-//! The repository impls are shared with PostgreSQL (`storage::sql`).
+//! The repository impls are shared with PostgreSQL (`storage::sql`), and so is the outbox
+//! (`storage::outbox`).
+//!
+//! A file that may only be read (a read-only file or directory) is opened read-only: every
+//! read works, and a write fails with [`RepositoryError::ReadOnly`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,12 +18,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use super::migrate::{is_behind, run_migrations};
 use super::turn::{self, Conn, TurnCell};
-use super::{DatabaseUrl, MigrationReport, StorageError};
+use super::{Access, DatabaseUrl, MigrationReport, StorageError};
 use crate::repository::RepositoryError;
-
-/// The Telegram bot's delivery state (`protocol::bot::DeliveryLog`).
-mod delivery;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -58,10 +60,35 @@ impl SqliteStore {
             .busy_timeout(Self::BUSY_TIMEOUT)
     }
 
-    /// Opens (creating if missing) the file and applies any missing migrations.
+    /// Opens (creating it if missing) the file and applies any missing migrations.
     pub async fn connect(path: &Path) -> Result<SqliteStore, StorageError> {
-        let store = SqliteStore::open(path).await?;
-        store.migrate().await?;
+        SqliteStore::open_with(path, Access::Create).await
+    }
+
+    /// Opens the file as `access` allows, and brings its schema up to date. A file that may
+    /// not be written is opened read-only (it must be up to date already).
+    pub async fn open_with(path: &Path, access: Access) -> Result<SqliteStore, StorageError> {
+        let url = DatabaseUrl::Sqlite(path.to_owned());
+        if access == Access::Existing && !path.exists() {
+            return Err(StorageError::Missing { path: path.to_owned() });
+        }
+        let store = match SqliteStore::open(path).await {
+            Ok(store) => store,
+            Err(StorageError::Connect { .. }) if path.exists() && !is_writable(path) => {
+                let store = SqliteStore::open_read_only(path).await?;
+                if is_behind(&MIGRATOR, &store.pool, &url).await? {
+                    return Err(StorageError::ReadOnlyNeedsMigration {
+                        backend: url.backend(),
+                        url: url.to_string(),
+                    });
+                }
+                return Ok(store);
+            }
+            Err(e) => return Err(e),
+        };
+        if is_behind(&MIGRATOR, &store.pool, &url).await? {
+            store.migrate().await?;
+        }
         Ok(store)
     }
 
@@ -83,10 +110,43 @@ impl SqliteStore {
                     tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
                     attempt += 1;
                 }
-                Err(e) => return Err(StorageError::connect(&url, &e)),
+                Err(e) => return Err(StorageError::connect(&url, e)),
             }
         };
         Ok(SqliteStore { pool, url, turn: None })
+    }
+
+    /// Opens an existing file that may not be written. Without its `-shm` file (and no right to
+    /// create one) a WAL database opens only as immutable, which is what it is to us then.
+    async fn open_read_only(path: &Path) -> Result<SqliteStore, StorageError> {
+        let url = DatabaseUrl::Sqlite(path.to_owned());
+        let options =
+            SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(Self::BUSY_TIMEOUT);
+        let mut last = None;
+        for options in [options.clone(), options.immutable(true)] {
+            let pool = match SqlitePoolOptions::new()
+                .max_connections(Self::MAX_CONNECTIONS)
+                .connect_with(options)
+                .await
+            {
+                Ok(pool) => pool,
+                Err(e) => {
+                    last = Some(e);
+                    continue;
+                }
+            };
+            match sqlx::query("SELECT count(*) FROM sqlite_master").execute(&pool).await {
+                Ok(_) => {
+                    tracing::info!(database = %url, "the database file may not be written: opened read-only");
+                    return Ok(SqliteStore { pool, url, turn: None });
+                }
+                Err(e) => {
+                    pool.close().await;
+                    last = Some(e);
+                }
+            }
+        }
+        Err(StorageError::connect(&url, last.expect("an attempt was made")))
     }
 
     /// A store on a pool you configured (see [`SqliteStore::connect_options`]). Does not migrate.
@@ -106,7 +166,7 @@ impl SqliteStore {
 
     /// Applies the migrations the file does not have yet.
     pub async fn migrate(&self) -> Result<MigrationReport, StorageError> {
-        super::run_migrations(&MIGRATOR, &self.pool, &self.url).await
+        run_migrations(&MIGRATOR, &self.pool, &self.url).await
     }
 
     /// The embedded migrations.
@@ -130,6 +190,17 @@ impl SqliteStore {
     }
 }
 
+/// Whether this process may write the file and create files beside it (the journal), as far
+/// as the file system's permissions tell.
+fn is_writable(path: &Path) -> bool {
+    let file_ok = std::fs::OpenOptions::new().write(true).open(path).is_ok();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".challenge-bot-write-probe-{}", std::process::id()));
+    let dir_ok = std::fs::File::create(&probe).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    file_ok && dir_ok
+}
+
 /// `SQLITE_BUSY` or `SQLITE_LOCKED` (with their extended codes).
 fn is_busy(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db)
@@ -144,4 +215,14 @@ super::sql::sql_repositories! {
     lock_participant: "",
     // A read transaction sees one snapshot of the WAL.
     snapshot: "BEGIN",
+}
+
+super::outbox::sql_outbox! {
+    store: SqliteStore,
+    db: Sqlite,
+    conn: SqliteConnection,
+    begin: "BEGIN IMMEDIATE",
+    // No commit waits for the disk in WAL mode with synchronous = NORMAL.
+    lazy: "WITH lazy AS (SELECT 1 AS on_commit) ",
+    ids_in: "(SELECT value FROM json_each($2))",
 }

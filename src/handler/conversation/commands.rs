@@ -1,0 +1,47 @@
+//! Typed commands: `/start` (and `/menu`), `/help`, `/cancel`, and the ones we do not know.
+
+use super::reply::{Reply, Text};
+use super::screens::{self, with_note};
+use super::{Conversation, Ctx, Next, Outcome, State, Turn, question};
+use crate::user::DisplayName;
+
+impl Conversation {
+    pub(super) async fn command(
+        &self,
+        ctx: &Ctx<'_>,
+        name: &DisplayName,
+        command: &str,
+        state: Option<&State>,
+    ) -> Turn {
+        let asked = state.and_then(State::question).map(|q| question(q, ctx.today));
+        Ok(match command {
+            "start" | "menu" => Outcome::one(screens::welcome(name), Next::Main),
+            "help" => match asked {
+                // Mid-question: explain, then ask again.
+                Some(q) => Outcome { replies: vec![Reply::new(screens::help()), q], next: Next::Keep },
+                None => {
+                    let mut help = Reply::new(screens::help());
+                    help.buttons = screens::main_menu_rows();
+                    Outcome::one(help, Next::Main)
+                }
+            },
+            "cancel" => {
+                let note = match state {
+                    Some(_) => Text::new().plain("Cancelled."),
+                    None if ctx.expired => screens::expired_note(self.time_to_idle),
+                    None => Text::new().plain("Nothing to cancel."),
+                };
+                Outcome::main(Some(note))
+            }
+            other => {
+                let note = Text::new()
+                    .italic(format!("I do not know the command /{}. ", crate::text::shown(other, 32)))
+                    .italic("The commands are /start, /help and /cancel.");
+                match asked {
+                    Some(q) => Outcome::one(with_note(q, note), Next::Keep),
+                    None => Outcome::main(Some(note)),
+                }
+            }
+        })
+    }
+}

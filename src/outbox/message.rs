@@ -1,0 +1,138 @@
+//! What the outbox holds: one Bot API call each, ready to perform.
+
+use serde::{Deserialize, Serialize};
+
+/// One button of an inline keyboard: its label and its callback data (at most 64 bytes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub text: String,
+    pub data: String,
+}
+
+/// What a message is to the person who gets it, which decides what may happen to it when a
+/// chat's backlog overflows (see `protocol::bot::dispatch`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Class {
+    /// A menu, a screen or a question: a later screen in the same chat supersedes it, so an
+    /// older one may be dropped unsent.
+    #[default]
+    Screen,
+    /// The confirmation of something that was saved (progress logged, a goal changed, a goal
+    /// reached): never dropped, but several may be merged into one summary, one `summary` line
+    /// each (plain text).
+    Effect { summary: String },
+    /// Anything else: sent as it is.
+    Notice,
+}
+
+/// One Bot API call. Texts are HTML, already escaped and cut to size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Action {
+    /// `answerCallbackQuery`, optionally with a short notification text. Not a chat message:
+    /// it is performed at once, never paced behind a chat's messages.
+    Answer {
+        query_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// `sendMessage` in HTML parse mode.
+    Send {
+        chat_id: i64,
+        html: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+        #[serde(default, skip_serializing_if = "Class::is_screen")]
+        class: Class,
+    },
+    /// `editMessageText` of a message the bot sent (a new message if it can no longer be edited).
+    Edit {
+        chat_id: i64,
+        message_id: i32,
+        html: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+        #[serde(default, skip_serializing_if = "Class::is_screen")]
+        class: Class,
+    },
+}
+
+impl Class {
+    pub fn is_screen(&self) -> bool {
+        *self == Class::Screen
+    }
+}
+
+impl Action {
+    /// The chat a message goes to (callback answers go to no chat).
+    pub fn chat(&self) -> Option<i64> {
+        match self {
+            Action::Answer { .. } => None,
+            Action::Send { chat_id, .. } | Action::Edit { chat_id, .. } => Some(*chat_id),
+        }
+    }
+
+    /// What the message is to its reader (callback answers are notices).
+    pub fn class(&self) -> &Class {
+        static NOTICE: Class = Class::Notice;
+        match self {
+            Action::Answer { .. } => &NOTICE,
+            Action::Send { class, .. } | Action::Edit { class, .. } => class,
+        }
+    }
+
+    /// Whether performing it twice would show the person something twice (callback answers expire
+    /// and are harmless to repeat; messages are not).
+    pub fn is_visible(&self) -> bool {
+        !matches!(self, Action::Answer { .. })
+    }
+}
+
+/// Serializes an action for storage.
+pub fn encode(action: &Action) -> String {
+    serde_json::to_string(action).expect("actions serialize")
+}
+
+/// Reads a stored action back.
+pub fn decode(text: &str) -> Result<Action, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip_through_json() {
+        let actions = vec![
+            Action::Answer { query_id: "q1".into(), text: None },
+            Action::Edit {
+                chat_id: 7,
+                message_id: 3,
+                html: "<b>x</b>".into(),
+                buttons: vec![vec![Button { text: "A".into(), data: "v1:a".into() }]],
+                class: Class::Screen,
+            },
+            Action::Send {
+                chat_id: 7,
+                html: "hi".into(),
+                buttons: vec![],
+                class: Class::Effect { summary: "Logged 5 km".into() },
+            },
+        ];
+        for action in &actions {
+            assert_eq!(&decode(&encode(action)).unwrap(), action);
+        }
+        assert!(encode(&actions[0]).contains(r#""op":"answer""#));
+    }
+
+    #[test]
+    fn actions_stored_before_classes_existed_still_read() {
+        let old = r#"{"op":"send","chat_id":7,"html":"hi"}"#;
+        assert_eq!(
+            decode(old).unwrap(),
+            Action::Send { chat_id: 7, html: "hi".into(), buttons: vec![], class: Class::Screen }
+        );
+    }
+}

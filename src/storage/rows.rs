@@ -1,0 +1,184 @@
+//! Rows as the SQL stores read them, and their conversion to domain values (checked again on
+//! the way out: a stored value the domain refuses is reported, not passed on).
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::error::corrupt;
+use crate::amount::Amount;
+use crate::challenge::{Challenge, ChallengeId, ChallengeName, Description, Unit};
+use crate::goal::{Goal, GoalKind, Participant, Standing};
+use crate::progress::{IdempotencyKey, ProgressDate, ProgressEntry, Tally};
+use crate::repository::RepositoryError;
+use crate::user::{DisplayName, UserId};
+
+pub(crate) fn goal_kind(stored: &str) -> Result<GoalKind, RepositoryError> {
+    GoalKind::ALL.into_iter().find(|k| k.as_str() == stored).ok_or_else(|| corrupt("goal kind", stored))
+}
+
+/// `Page::ALL` asks for `u32::MAX` rows: fine as an `i64` for `LIMIT`.
+pub(crate) fn limit_offset(page: crate::repository::Page) -> (i64, i64) {
+    (i64::from(page.limit), i64::from(page.offset))
+}
+
+/// Whether a participant's goal holds for a tally.
+pub(crate) fn goal_is_met(kind: GoalKind, goal_hundredths: i64, tally: &Tally) -> bool {
+    Goal::from_stored(kind, Amount::from_hundredths(goal_hundredths)).is_met(tally)
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ChallengeRow {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) creator_id: i64,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) start_date: NaiveDate,
+    pub(crate) deadline: NaiveDate,
+    pub(crate) unit: Option<String>,
+    pub(crate) goal_kind: String,
+    pub(crate) default_goal_hundredths: i64,
+}
+
+impl TryFrom<ChallengeRow> for Challenge {
+    type Error = RepositoryError;
+    fn try_from(row: ChallengeRow) -> Result<Challenge, RepositoryError> {
+        Ok(Challenge {
+            id: ChallengeId(row.id),
+            name: ChallengeName::parse(&row.name).map_err(|e| corrupt("challenge name", e))?,
+            description: Description::parse(&row.description).map_err(|e| corrupt("description", e))?,
+            creator: UserId(row.creator_id),
+            created_at: row.created_at,
+            start_date: row.start_date,
+            deadline: row.deadline,
+            unit: row.unit.as_deref().map(Unit::parse).transpose().map_err(|e| corrupt("unit", e))?,
+            goal_kind: goal_kind(&row.goal_kind)?,
+            default_goal: Amount::from_hundredths(row.default_goal_hundredths),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ParticipantRow {
+    pub(crate) challenge_id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) goal_hundredths: i64,
+    pub(crate) joined_at: DateTime<Utc>,
+    pub(crate) completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<ParticipantRow> for Participant {
+    fn from(row: ParticipantRow) -> Participant {
+        Participant {
+            challenge: ChallengeId(row.challenge_id),
+            user: UserId(row.user_id),
+            goal: Amount::from_hundredths(row.goal_hundredths),
+            joined_at: row.joined_at,
+            completed_at: row.completed_at,
+        }
+    }
+}
+
+/// A participant row locked for an update, with the kind of goal its challenge has.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LockedParticipant {
+    pub(crate) goal_hundredths: i64,
+    pub(crate) completed_at: Option<DateTime<Utc>>,
+    pub(crate) goal_kind: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EntryRow {
+    pub(crate) id: i64,
+    pub(crate) challenge_id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) value_hundredths: Option<i64>,
+    pub(crate) progress_date: NaiveDate,
+    pub(crate) recorded_at: DateTime<Utc>,
+    pub(crate) idempotency_key: Option<String>,
+}
+
+impl TryFrom<EntryRow> for ProgressEntry {
+    type Error = RepositoryError;
+    fn try_from(row: EntryRow) -> Result<ProgressEntry, RepositoryError> {
+        Ok(ProgressEntry {
+            id: row.id,
+            challenge: ChallengeId(row.challenge_id),
+            user: UserId(row.user_id),
+            value: row.value_hundredths.map(Amount::from_hundredths),
+            date: ProgressDate::from_stored(row.progress_date),
+            recorded_at: row.recorded_at,
+            idempotency_key: row
+                .idempotency_key
+                .as_deref()
+                .map(IdempotencyKey::parse)
+                .transpose()
+                .map_err(|e| corrupt("idempotency key", e))?,
+        })
+    }
+}
+
+/// What the tally queries select: `total`, `latest`, `days`, `entries`, `last_date`. The default
+/// is the tally of someone with no entries (or no participant row).
+#[derive(sqlx::FromRow, Default)]
+pub(crate) struct TallyRow {
+    pub(crate) total: i64,
+    pub(crate) latest: Option<i64>,
+    pub(crate) days: i64,
+    pub(crate) entries: i64,
+    pub(crate) last_date: Option<NaiveDate>,
+}
+
+impl From<TallyRow> for Tally {
+    fn from(row: TallyRow) -> Tally {
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        Tally {
+            total: Amount::from_hundredths(row.total),
+            latest: row.latest.map(Amount::from_hundredths),
+            days: count(row.days),
+            entries: count(row.entries),
+            last_date: row.last_date,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StandingRow {
+    #[sqlx(flatten)]
+    pub(crate) participant: ParticipantRow,
+    pub(crate) display_name: Option<String>,
+    #[sqlx(flatten)]
+    pub(crate) tally: TallyRow,
+}
+
+impl From<StandingRow> for Standing {
+    fn from(row: StandingRow) -> Standing {
+        let user = UserId(row.participant.user_id);
+        Standing {
+            participant: row.participant.into(),
+            display_name: row.display_name.map(|name| DisplayName::sanitize(&name, user)),
+            tally: row.tally.into(),
+        }
+    }
+}
+
+/// One of a user's challenges with their own line in it (the "My challenges" list).
+#[derive(sqlx::FromRow)]
+pub(crate) struct MembershipRow {
+    #[sqlx(flatten)]
+    pub(crate) challenge: ChallengeRow,
+    #[sqlx(flatten)]
+    pub(crate) participant: ParticipantRow,
+    #[sqlx(flatten)]
+    pub(crate) tally: TallyRow,
+}
+
+impl TryFrom<MembershipRow> for crate::goal::Membership {
+    type Error = RepositoryError;
+    fn try_from(row: MembershipRow) -> Result<crate::goal::Membership, RepositoryError> {
+        Ok(crate::goal::Membership {
+            challenge: row.challenge.try_into()?,
+            participant: row.participant.into(),
+            tally: row.tally.into(),
+        })
+    }
+}
