@@ -3,7 +3,13 @@
 //!
 //! ```sh
 //! cargo bench --bench bot_load -- [--users 200] [--seconds 20] [--rate 1500] [--db both|sqlite|postgres]
+//! cargo bench --bench bot_load -- --flood 1000 --rate 100 [--per-chat 1]   # issue 9
 //! ```
+//!
+//! With `--flood N`, one more user sends N `/help` at once when the measured window starts, while
+//! the others go on; Telegram's pace of one message a second per chat applies (`--per-chat`), and
+//! the figures are the others' latency during the flood, the messages the flooder got, and the
+//! bot's peak RSS.
 //!
 //! Each user joins the shared challenge, then repeats a realistic cycle: `/start` → My challenges
 //! → the challenge (view) → Add progress → types `1` → Today. The user waits for each answer
@@ -25,20 +31,17 @@
 //! records and validates every call for assertions, which is the wrong trade for a load test. The
 //! fake, the simulated users and the bot share the machine's cores.
 
+#[path = "support/lean_fake.rs"]
+mod lean_fake;
 #[path = "../tests/storage_support/mod.rs"]
 #[allow(unused_imports)]
 mod storage_support;
 
-use std::collections::{HashMap, VecDeque};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::routing::post;
 use challenge_bot::amount::Amount;
 use challenge_bot::challenge::{ChallengeName, Description};
 use challenge_bot::clock::Clock;
@@ -52,8 +55,8 @@ use challenge_bot::protocol::bot::face::render;
 use challenge_bot::repository::Store;
 use challenge_bot::storage::{PostgresStore, SqliteStore};
 use challenge_bot::user::{DisplayName, UserId};
-use serde_json::{Value, json};
-use tokio::sync::{Notify, mpsc};
+use lean_fake::{Fake, Reply, start_fake};
+use tokio::sync::mpsc;
 
 const TOKEN: &str = "555000111:AAF_bench-token-abcdefghijklmnopqrstuvw";
 const TODAY: &str = "2026-03-01";
@@ -69,207 +72,6 @@ const CYCLE: [(bool, &str); 6] = [
     (true, "1"),
     (false, "Today"),
 ];
-
-// ---------------------------------------------------------------------------------------------
-// A lean fake Bot API
-// ---------------------------------------------------------------------------------------------
-
-/// What the bot sent to a chat: a new message or an edit, with its buttons.
-#[derive(Debug)]
-struct Reply {
-    message_id: i64,
-    text: String,
-    buttons: Vec<(String, String)>,
-    at: Instant,
-}
-
-#[derive(Default)]
-struct Inner {
-    next_update: i64,
-    queue: VecDeque<(i64, String)>,
-    chats: HashMap<i64, ChatState>,
-    next_query: u64,
-    /// When each update was first handed to the bot by `getUpdates`.
-    fetched: HashMap<i64, Instant>,
-}
-
-struct ChatState {
-    next_message: i64,
-    replies: mpsc::UnboundedSender<Reply>,
-}
-
-struct Fake {
-    inner: std::sync::Mutex<Inner>,
-    updates: Notify,
-    calls: AtomicU64,
-    polls: AtomicU64,
-}
-
-impl Fake {
-    fn new() -> Arc<Fake> {
-        Arc::new(Fake {
-            inner: std::sync::Mutex::new(Inner { next_update: 1, ..Inner::default() }),
-            updates: Notify::new(),
-            calls: AtomicU64::new(0),
-            polls: AtomicU64::new(0),
-        })
-    }
-
-    fn user_json(user: i64) -> Value {
-        json!({"id": user, "is_bot": false, "first_name": format!("User {user}")})
-    }
-
-    fn chat_json(user: i64) -> Value {
-        json!({"id": user, "type": "private", "first_name": format!("User {user}")})
-    }
-
-    fn register(&self, user: i64) -> mpsc::UnboundedReceiver<Reply> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        self.inner.lock().unwrap().chats.insert(user, ChatState { next_message: 1, replies: tx });
-        rx
-    }
-
-    fn push(&self, inner: &mut Inner, kind: &str, payload: Value) -> (i64, Instant) {
-        let id = inner.next_update;
-        inner.next_update += 1;
-        let mut update = json!({ "update_id": id });
-        update[kind] = payload;
-        inner.queue.push_back((id, update.to_string()));
-        let at = Instant::now();
-        self.updates.notify_waiters();
-        (id, at)
-    }
-
-    /// The user types `text`; returns when the update became available.
-    fn send_text(&self, user: i64, text: &str) -> (i64, Instant) {
-        let mut inner = self.inner.lock().unwrap();
-        let chat = inner.chats.get_mut(&user).expect("registered");
-        let message_id = chat.next_message;
-        chat.next_message += 1;
-        let mut message = json!({
-            "message_id": message_id, "from": Fake::user_json(user), "chat": Fake::chat_json(user),
-            "date": 1_772_323_200, "text": text,
-        });
-        if text.starts_with('/') {
-            message["entities"] = json!([{"offset": 0, "length": text.len(), "type": "bot_command"}]);
-        }
-        self.push(&mut inner, "message", message)
-    }
-
-    /// The user presses a button of message `message_id`.
-    fn press(&self, user: i64, message_id: i64, data: &str) -> (i64, Instant) {
-        let mut inner = self.inner.lock().unwrap();
-        inner.next_query += 1;
-        let query = json!({
-            "id": format!("{}", 9_000_000_000u64 + inner.next_query),
-            "from": Fake::user_json(user),
-            "message": {"message_id": message_id, "date": 1_772_323_200, "chat": Fake::chat_json(user), "text": "…"},
-            "chat_instance": "1",
-            "data": data,
-        });
-        self.push(&mut inner, "callback_query", query)
-    }
-
-    async fn get_updates(&self, body: &Value) -> Value {
-        let offset = body["offset"].as_i64().unwrap_or(0);
-        let limit = body["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
-        let wait = Duration::from_secs(body["timeout"].as_u64().unwrap_or(0));
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let notified = self.updates.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            {
-                let mut inner = self.inner.lock().unwrap();
-                if offset > 0 {
-                    while inner.queue.front().is_some_and(|(id, _)| *id < offset) {
-                        inner.queue.pop_front();
-                    }
-                }
-                if !inner.queue.is_empty() || wait.is_zero() {
-                    let now = Instant::now();
-                    let Inner { queue, fetched, .. } = &mut *inner;
-                    let items: Vec<&str> = queue
-                        .iter()
-                        .take(limit)
-                        .map(|(id, u)| {
-                            fetched.entry(*id).or_insert(now);
-                            u.as_str()
-                        })
-                        .collect();
-                    let raw = format!("[{}]", items.join(","));
-                    return serde_json::from_str(&raw).unwrap();
-                }
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return json!([]);
-            }
-        }
-    }
-
-    fn deliver(&self, body: &Value, edit: bool) -> Value {
-        let chat_id = body["chat_id"].as_i64().unwrap_or(0);
-        let text = body["text"].as_str().unwrap_or("").to_owned();
-        let buttons = body["reply_markup"]["inline_keyboard"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|row| row.as_array().cloned().unwrap_or_default())
-            .map(|b| {
-                (
-                    b["text"].as_str().unwrap_or("").to_owned(),
-                    b["callback_data"].as_str().unwrap_or("").to_owned(),
-                )
-            })
-            .collect();
-        let mut inner = self.inner.lock().unwrap();
-        let Some(chat) = inner.chats.get_mut(&chat_id) else {
-            return json!({"ok": false, "error_code": 400, "description": "Bad Request: chat not found"});
-        };
-        let message_id = if edit {
-            body["message_id"].as_i64().unwrap_or(0)
-        } else {
-            chat.next_message += 1;
-            chat.next_message - 1
-        };
-        let _ = chat.replies.send(Reply { message_id, text: text.clone(), buttons, at: Instant::now() });
-        json!({"ok": true, "result": {"message_id": message_id, "date": 1_772_323_200,
-            "chat": Fake::chat_json(chat_id), "text": text}})
-    }
-}
-
-async fn api(
-    State(fake): State<Arc<Fake>>,
-    Path((_bot, method)): Path<(String, String)>,
-    body: Bytes,
-) -> String {
-    fake.calls.fetch_add(1, Ordering::Relaxed);
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let answer = match method.to_ascii_lowercase().as_str() {
-        "getupdates" => {
-            fake.polls.fetch_add(1, Ordering::Relaxed);
-            json!({"ok": true, "result": fake.get_updates(&body).await})
-        }
-        "sendmessage" => fake.deliver(&body, false),
-        "editmessagetext" => fake.deliver(&body, true),
-        "answercallbackquery" | "setmycommands" | "deletewebhook" => json!({"ok": true, "result": true}),
-        "getme" => json!({"ok": true, "result": {"id": 555000111, "is_bot": true, "first_name": "Bench",
-            "username": "bench_bot"}}),
-        "getwebhookinfo" => json!({"ok": true, "result": {"url": "", "has_custom_certificate": false,
-            "pending_update_count": 0}}),
-        _ => json!({"ok": false, "error_code": 404, "description": "Not Found"}),
-    };
-    answer.to_string()
-}
-
-async fn start_fake() -> (Arc<Fake>, String) {
-    let fake = Fake::new();
-    let app = Router::new().route("/{bot}/{method}", post(api)).with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (fake, url)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Simulated users
@@ -433,7 +235,7 @@ async fn create_challenge(store: Arc<dyn Store>) {
     app.create_challenge(UserId(1), draft).await.unwrap();
 }
 
-fn spawn_bot(api_url: &str, database_url: &str, log: Option<&std::path::Path>) -> Child {
+fn spawn_bot(api_url: &str, database_url: &str, log: Option<&std::path::Path>, per_chat: f64) -> Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_challenge-bot"));
     command
         .arg("bot")
@@ -441,7 +243,7 @@ fn spawn_bot(api_url: &str, database_url: &str, log: Option<&std::path::Path>) -
         .env("TELEGRAM_API_URL", api_url)
         .env("DATABASE_URL", database_url)
         .env("CHALLENGE_BOT_TODAY", TODAY)
-        .env("TELEGRAM_RATE_PER_CHAT", "0")
+        .env("TELEGRAM_RATE_PER_CHAT", per_chat.to_string())
         .env("TELEGRAM_RATE_GLOBAL", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::null());
@@ -499,25 +301,37 @@ struct BotRun {
     cpu: Duration,
     /// CPU time this process (the fake and the simulated users) used in the window.
     own: Duration,
+    /// With a flood: the messages the flooder got, and how long until its last one.
+    flooder: Option<(usize, Duration)>,
 }
 
-/// One run of the bot with `users` users for `seconds`.
-async fn run_bot(
-    db: Db,
+/// The load: users, measured seconds, offered rate, and an optional flood.
+#[derive(Clone, Copy)]
+struct Load {
     users: i64,
     seconds: f64,
     rate: f64,
-    statement_log: Option<&std::path::Path>,
-) -> BotRun {
+    flood: usize,
+    per_chat: f64,
+}
+
+/// One run of the bot with `users` users for `seconds`.
+async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) -> BotRun {
+    let Load { users, seconds, rate, flood, per_chat } = load;
     let database = fresh_database(db).await;
     create_challenge(database.store.clone()).await;
     let (fake, api_url) = start_fake().await;
-    let mut bot = spawn_bot(&api_url, &database.url, statement_log);
+    let mut bot = spawn_bot(&api_url, &database.url, statement_log, per_chat);
     let stop = Arc::new(AtomicBool::new(false));
     let driver = tokio::spawn(drive(fake.clone(), users, rate, stop.clone()));
+    const FLOODER: i64 = 999_999;
+    let mut flooder_replies = (flood > 0).then(|| fake.register(FLOODER));
     // Let everyone join and the rate settle, then measure a window.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let started = Instant::now();
+    for _ in 0..flood {
+        fake.send_text(FLOODER, "/help");
+    }
     let first = fake.inner.lock().unwrap().next_update;
     let (calls0, polls0) = (fake.calls.load(Ordering::Relaxed), fake.polls.load(Ordering::Relaxed));
     let cpu0 = cpu_time(bot.id());
@@ -535,6 +349,16 @@ async fn run_bot(
     let ended = Instant::now();
     stop.store(true, Ordering::Relaxed);
     let figures = driver.await.unwrap().unwrap_or_else(|e| panic!("{db:?}: {e}"));
+    // The flooder's answers: all that come until the chat has been quiet for three seconds.
+    let mut flooder = None;
+    if let Some(replies) = flooder_replies.as_mut() {
+        let (mut count, mut last) = (0, started);
+        while let Ok(Some(reply)) = tokio::time::timeout(Duration::from_secs(3), replies.recv()).await {
+            count += 1;
+            last = reply.at;
+        }
+        flooder = Some((count, last.saturating_duration_since(started)));
+    }
     let rss_kib = peak_rss_kib(bot.id());
     terminate(&mut bot);
     let window: Vec<&Sample> =
@@ -554,6 +378,7 @@ async fn run_bot(
         polls,
         cpu,
         own,
+        flooder,
     }
 }
 
@@ -686,16 +511,43 @@ async fn main() {
     let users: i64 = arg("--users").and_then(|v| v.parse().ok()).unwrap_or(200);
     let seconds: f64 = arg("--seconds").and_then(|v| v.parse().ok()).unwrap_or(20.0);
     let rate: f64 = arg("--rate").and_then(|v| v.parse().ok()).unwrap_or(1500.0);
+    let flood: usize = arg("--flood").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let per_chat: f64 =
+        arg("--per-chat").and_then(|v| v.parse().ok()).unwrap_or(if flood > 0 { 1.0 } else { 0.0 });
+    let load = Load { users, seconds, rate, flood, per_chat };
     let dbs = match arg("--db").as_deref() {
         Some("sqlite") => vec![Db::Sqlite],
         Some("postgres") => vec![Db::Postgres],
         _ => vec![Db::Postgres, Db::Sqlite],
     };
     println!(
-        "bot load benchmark: {users} users, {seconds} s measured, offered rate {rate} updates/s (0 = unpaced)"
+        "bot load benchmark: {users} users, {seconds} s measured, offered rate {rate} updates/s (0 = unpaced), \
+         per-chat limit {per_chat}/s (0 = none), flood {flood}"
     );
     for db in dbs {
-        let run = run_bot(db, users, seconds, rate, None).await;
+        let run = run_bot(db, load, None).await;
+        if flood > 0 || per_chat > 0.0 {
+            // A paced run (Telegram's limit per chat), with or without a flood: its own summary.
+            let latencies = &run.latencies;
+            let (messages, until) = run.flooder.unwrap_or_default();
+            println!("\n== {db:?}, one user sending {flood} messages at once");
+            println!(
+                "others' latency (in the window): p50 {} ms, p99 {} ms, max {} ms ({} updates in {:.1} s)",
+                ms(percentile(latencies, 50.0)),
+                ms(percentile(latencies, 99.0)),
+                ms(latencies.last().copied().unwrap_or_default()),
+                latencies.len(),
+                run.seconds
+            );
+            if flood > 0 {
+                println!(
+                    "flooder's messages:     {messages} (the last {:.1} s after the flood began)",
+                    until.as_secs_f64()
+                );
+            }
+            println!("bot peak RSS:           {:.1} MiB", run.rss_kib as f64 / 1024.0);
+            continue;
+        }
         let latencies = &run.latencies;
         let per_second = run.updates as f64 / run.seconds;
 
@@ -703,7 +555,7 @@ async fn main() {
         let statement_log = dir.path().join("statements.log");
         // The same load again, shorter, with sqlx's statement log on: count the statements logged
         // while the window's updates were handled.
-        let counted = run_bot(db, users, 5.0, rate, Some(&statement_log)).await;
+        let counted = run_bot(db, Load { seconds: 5.0, ..load }, Some(&statement_log)).await;
         let log = std::fs::read(&statement_log).unwrap_or_default();
         let (from, to) = counted.statement_log_window;
         let window =

@@ -12,6 +12,28 @@
 //!   table expression, which each such statement references so that it is evaluated); SQLite in
 //!   WAL mode with `synchronous = NORMAL` does not wait for the disk at each commit anyway.
 //! - Lists of ids travel as one JSON array (`json_each` / `jsonb_array_elements_text`).
+//! - The records of updates that changed nothing (most of them: menus, lists, questions) are
+//!   written by a task of the store's own, all that arrived meanwhile in one transaction, so that
+//!   one commit (and one wait for the disk) serves many updates; each caller waits for its own.
+//!   An update with effects commits its record in its own transaction, with its effects.
+
+/// A record to write with others: an update that changed nothing, and who waits for it.
+pub(crate) struct RecordRequest {
+    pub(crate) bot: i64,
+    pub(crate) update: crate::outbox::UpdateRef,
+    pub(crate) actions: Vec<crate::outbox::Action>,
+    pub(crate) done:
+        tokio::sync::oneshot::Sender<Result<crate::outbox::Finished, crate::repository::RepositoryError>>,
+}
+
+/// Where a store's batched records go (the writer task starts with the first one).
+pub(crate) type RecordQueue =
+    std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<RecordRequest>>>;
+
+/// The most records written in one transaction.
+pub(crate) const RECORD_BATCH: usize = 256;
+/// Batches written at once.
+pub(crate) const RECORD_WRITERS: usize = 4;
 
 macro_rules! sql_outbox {
     (
@@ -34,6 +56,7 @@ use super::$store;
 use crate::outbox::{self, Action, Failure, Finished, Outbox, Parked, Queued, Turn, UpdateRef};
 use crate::repository::{RepositoryError, Store};
 use crate::storage::error::db_error;
+use crate::storage::outbox::{RECORD_BATCH, RECORD_WRITERS, RecordRequest};
 use crate::storage::turn;
 
 /// Records update `update` and queues `actions` in `conn`'s transaction. `Earlier` (and nothing
@@ -98,9 +121,125 @@ fn is_aborted(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("25P02"))
 }
 
+/// Writes batched records: all that arrived meanwhile in one transaction, a few transactions at
+/// once (their commits share the disk's flushes). A batch that fails is written again one record
+/// at a time, so that one bad record fails alone.
+async fn write_records(pool: sqlx::Pool<$db>, mut requests: tokio::sync::mpsc::UnboundedReceiver<RecordRequest>) {
+    let writers = std::sync::Arc::new(tokio::sync::Semaphore::new(RECORD_WRITERS));
+    while let Some(first) = requests.recv().await {
+        let Ok(permit) = writers.clone().acquire_owned().await else { return };
+        let mut batch = vec![first];
+        while batch.len() < RECORD_BATCH {
+            match requests.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            match write_batch(&pool, &batch).await {
+                Ok(results) => {
+                    for (request, finished) in batch.into_iter().zip(results) {
+                        let _ = request.done.send(Ok(finished));
+                    }
+                }
+                Err(e) if batch.len() == 1 => {
+                    let request = batch.pop().expect("one request");
+                    let _ = request.done.send(Err(db_error(e)));
+                }
+                Err(_) => {
+                    for request in batch {
+                        let result = write_batch(&pool, std::slice::from_ref(&request)).await;
+                        let _ = request.done.send(result.map(|mut r| r.remove(0)).map_err(db_error));
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// The records of a batch and their messages, in one transaction of three statements (and one
+/// more per parked update).
+async fn write_batch(pool: &sqlx::Pool<$db>, batch: &[RecordRequest]) -> Result<Vec<Finished>, sqlx::Error> {
+    let now = Utc::now();
+    let mut tx = pool.begin_with($begin).await?;
+    let mut insert = QueryBuilder::<$db>::new("INSERT INTO bot_updates (bot_id, update_id, handled_at) ");
+    insert.push_values(batch, |mut row, request| {
+        row.push_bind(request.bot).push_bind(request.update.id).push_bind(now);
+    });
+    insert.push(" ON CONFLICT (bot_id, update_id) DO NOTHING RETURNING bot_id, update_id");
+    let inserted: std::collections::HashSet<(i64, i64)> =
+        insert.build_query_as().fetch_all(&mut *tx).await?.into_iter().collect();
+    // Recorded now: each update the first time it appears (the same update twice in one batch,
+    // delivered again meanwhile, is recorded once).
+    let mut seen = std::collections::HashSet::new();
+    let recorded: Vec<bool> = batch
+        .iter()
+        .map(|r| inserted.contains(&(r.bot, r.update.id)) && seen.insert((r.bot, r.update.id)))
+        .collect();
+    for (request, _) in batch.iter().zip(&recorded).filter(|(r, new)| **new && r.update.parked) {
+        forget_parked(&mut tx, request.bot, request.update.id).await?;
+    }
+    let messages: Vec<(usize, usize, &Action)> = batch
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| recorded[*i])
+        .flat_map(|(i, r)| r.actions.iter().enumerate().map(move |(seq, a)| (i, seq, a)))
+        .collect();
+    let mut queued: Vec<Vec<Queued>> = batch.iter().map(|_| Vec::new()).collect();
+    if !messages.is_empty() {
+        let mut insert =
+            QueryBuilder::<$db>::new("INSERT INTO bot_outbox (bot_id, update_id, seq, chat_id, action, queued_at) ");
+        insert.push_values(&messages, |mut row, (i, seq, action)| {
+            row.push_bind(batch[*i].bot)
+                .push_bind(batch[*i].update.id)
+                .push_bind(*seq as i32)
+                .push_bind(action.chat())
+                .push_bind(outbox::encode(action))
+                .push_bind(now);
+        });
+        insert.push(" RETURNING id, bot_id, update_id, seq");
+        let rows: Vec<(i64, i64, i64, i32)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+        let index: std::collections::HashMap<(i64, i64), usize> =
+            batch.iter().enumerate().filter(|(i, _)| recorded[*i]).map(|(i, r)| ((r.bot, r.update.id), i)).collect();
+        for (id, bot, update_id, seq) in rows {
+            let i = index[&(bot, update_id)];
+            queued[i].push(Queued { id, action: batch[i].actions[seq as usize].clone() });
+        }
+        for q in &mut queued {
+            q.sort_by_key(|q| q.id);
+        }
+    }
+    tx.commit().await?;
+    Ok(queued
+        .into_iter()
+        .zip(recorded)
+        .map(|(q, new)| if new { Finished::Recorded(q) } else { Finished::Earlier })
+        .collect())
+}
+
 impl $store {
-    /// Records an update on its own, in a transaction of its own (it changed nothing, or its
-    /// changes were rolled back), and with `failure`, as given up on.
+    /// Records an update that changed nothing with the records of others (see the module docs).
+    async fn record_batched(&self, bot: i64, update: UpdateRef, actions: &[Action]) -> Result<Finished, RepositoryError> {
+        let queue = self.records.get_or_init(|| {
+            let (queue, requests) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(write_records(self.pool.clone(), requests));
+            queue
+        });
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let request = RecordRequest { bot, update, actions: actions.to_vec(), done };
+        queue.send(request).map_err(|_| RepositoryError::unavailable("the record writer stopped"))?;
+        let finished =
+            finished.await.map_err(|_| RepositoryError::unavailable("the record writer stopped"))??;
+        if finished == Finished::Earlier {
+            return self.earlier(bot, update).await;
+        }
+        Ok(finished)
+    }
+
+    /// Records an update on its own (it changed nothing, or its changes were rolled back), and
+    /// with `failure`, as given up on.
     async fn record_alone(
         &self,
         bot: i64,
@@ -108,27 +247,26 @@ impl $store {
         actions: &[Action],
         failure: Option<&Failure<'_>>,
     ) -> Result<Finished, RepositoryError> {
+        let Some(failure) = failure else { return self.record_batched(bot, update, actions).await };
         let mut tx = self.pool.begin_with($begin).await.map_err(db_error)?;
         let finished = record(&mut tx, bot, update, actions).await.map_err(db_error)?;
         if finished == Finished::Earlier {
             tx.rollback().await.map_err(db_error)?;
             return self.earlier(bot, update).await;
         }
-        if let Some(failure) = failure {
-            sqlx::query(
-                "INSERT INTO bot_failures (bot_id, update_id, user_id, error, attempts, failed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (bot_id, update_id) DO NOTHING",
-            )
-            .bind(bot)
-            .bind(update.id)
-            .bind(failure.user)
-            .bind(failure.error)
-            .bind(i64::from(failure.attempts))
-            .bind(Utc::now())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        }
+        sqlx::query(
+            "INSERT INTO bot_failures (bot_id, update_id, user_id, error, attempts, failed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (bot_id, update_id) DO NOTHING",
+        )
+        .bind(bot)
+        .bind(update.id)
+        .bind(failure.user)
+        .bind(failure.error)
+        .bind(i64::from(failure.attempts))
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         Ok(finished)
     }

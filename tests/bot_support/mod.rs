@@ -82,6 +82,21 @@ impl Workspace {
         }
     }
 
+    /// Runs a query with one integer parameter that counts something on the bot's database.
+    pub async fn count_where(&self, sql: &'static str, value: i64) -> i64 {
+        if self.database_url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&self.database_url).await.expect("open the SQLite file");
+            let n = sqlx::query_scalar(sql).bind(value).fetch_one(&pool).await.expect("the query runs");
+            pool.close().await;
+            n
+        } else {
+            let pool = sqlx::PgPool::connect(&self.database_url).await.expect("connect to PostgreSQL");
+            let n = sqlx::query_scalar(sql).bind(value).fetch_one(&pool).await.expect("the query runs");
+            pool.close().await;
+            n
+        }
+    }
+
     /// Waits until every queued answer was sent and left the outbox (its removal committed).
     pub async fn wait_until_outbox_empty(&self) {
         let deadline = Instant::now() + WAIT;
@@ -273,6 +288,14 @@ impl<'a> Chat<'a> {
                 })
             })
             .await;
+    }
+
+    /// The message id and callback data of the newest button labelled `label`, if there is one.
+    pub fn find_button(&self, label: &str) -> Option<(i64, String)> {
+        self.messages().iter().rev().find_map(|message| {
+            let button = message.inline_buttons().into_iter().find(|b| b.text == label)?;
+            Some((message.message_id, button.callback_data?))
+        })
     }
 
     /// The message id and callback data of the newest button labelled `label`.

@@ -12,6 +12,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres};
 
 use super::migrate::{is_behind, run_migrations};
+use super::outbox::RecordQueue;
 use super::turn::{self, Conn, TurnCell};
 use super::{DatabaseUrl, MigrationReport, StorageError};
 use crate::repository::RepositoryError;
@@ -26,6 +27,8 @@ pub struct PostgresStore {
     /// Set in the store handed to one bot update: its calls share that update's transaction
     /// (`storage::turn`).
     turn: Option<TurnCell<Postgres>>,
+    /// The records of updates that changed nothing, written together (`storage::outbox`).
+    records: RecordQueue,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -69,7 +72,7 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(|e| StorageError::connect(&db_url, e))?;
-        Ok(PostgresStore { pool, url: db_url, turn: None })
+        Ok(PostgresStore { pool, url: db_url, turn: None, records: RecordQueue::default() })
     }
 
     /// A store on a pool you configured. Does not migrate.
@@ -83,7 +86,7 @@ impl PostgresStore {
             options.get_port(),
             database
         ));
-        PostgresStore { pool, url, turn: None }
+        PostgresStore { pool, url, turn: None, records: RecordQueue::default() }
     }
 
     pub fn pool(&self) -> &PgPool {

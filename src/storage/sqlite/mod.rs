@@ -19,6 +19,7 @@ use sqlx::sqlite::{
 };
 
 use super::migrate::{is_behind, run_migrations};
+use super::outbox::RecordQueue;
 use super::turn::{self, Conn, TurnCell};
 use super::{Access, DatabaseUrl, MigrationReport, StorageError};
 use crate::repository::RepositoryError;
@@ -33,6 +34,8 @@ pub struct SqliteStore {
     /// Set in the store handed to one bot update: its calls share that update's transaction
     /// (`storage::turn`).
     turn: Option<TurnCell<Sqlite>>,
+    /// The records of updates that changed nothing, written together (`storage::outbox`).
+    records: RecordQueue,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -113,7 +116,7 @@ impl SqliteStore {
                 Err(e) => return Err(StorageError::connect(&url, e)),
             }
         };
-        Ok(SqliteStore { pool, url, turn: None })
+        Ok(SqliteStore { pool, url, turn: None, records: RecordQueue::default() })
     }
 
     /// Opens an existing file that may not be written. Without its `-shm` file (and no right to
@@ -138,7 +141,7 @@ impl SqliteStore {
             match sqlx::query("SELECT count(*) FROM sqlite_master").execute(&pool).await {
                 Ok(_) => {
                     tracing::info!(database = %url, "the database file may not be written: opened read-only");
-                    return Ok(SqliteStore { pool, url, turn: None });
+                    return Ok(SqliteStore { pool, url, turn: None, records: RecordQueue::default() });
                 }
                 Err(e) => {
                     pool.close().await;
@@ -152,7 +155,7 @@ impl SqliteStore {
     /// A store on a pool you configured (see [`SqliteStore::connect_options`]). Does not migrate.
     pub fn from_pool(pool: SqlitePool) -> SqliteStore {
         let url = DatabaseUrl::Sqlite(PathBuf::from(pool.connect_options().get_filename()));
-        SqliteStore { pool, url, turn: None }
+        SqliteStore { pool, url, turn: None, records: RecordQueue::default() }
     }
 
     pub fn pool(&self) -> &SqlitePool {
