@@ -503,17 +503,15 @@ async fn presses_in_a_flooding_chat_are_answered_at_once() {
     }
     let press = fake.press_button(&ann, message.message_id, "again:5");
     let query = fake.callback_query_id(press).unwrap();
-    fake.wait_until("the press answered", WAIT, |f| {
-        f.calls().iter().any(|c| c.method.eq_ignore_ascii_case("answerCallbackQuery") && c.is_ok())
-    })
-    .await;
+    let is_the_answer = |c: &support::fake_telegram::RecordedCall| {
+        c.method.eq_ignore_ascii_case("answerCallbackQuery")
+            && c.is_ok()
+            && c.param_str("callback_query_id").as_deref() == Some(query.as_str())
+    };
+    fake.wait_until("the press answered", WAIT, |f| f.calls().iter().any(is_the_answer)).await;
     // Answered ahead of the chat's backlog (paced at one message a second), not behind it.
     let calls = fake.calls();
-    let answered_at = calls
-        .iter()
-        .find(|c| c.method.eq_ignore_ascii_case("answerCallbackQuery") && c.is_ok())
-        .map(|c| c.seq)
-        .unwrap();
+    let answered_at = calls.iter().find(|c| is_the_answer(c)).map(|c| c.seq).unwrap();
     let messages_before =
         calls.iter().filter(|c| c.seq < answered_at && c.method.eq_ignore_ascii_case("sendMessage")).count();
     assert!(messages_before <= 4, "{messages_before} messages went before the answer");
