@@ -40,6 +40,11 @@ impl Default for Clock {
     }
 }
 
+/// A date as people say it: "Mon 30 Nov" (the weekday makes "which day was that?" answer itself).
+pub fn friendly_date(date: NaiveDate) -> String {
+    date.format("%a %-d %b").to_string()
+}
+
 /// Why a typed date was not understood. The `Display` text is meant for users.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {

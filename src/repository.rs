@@ -21,6 +21,8 @@ pub enum RepositoryError {
     NotParticipant { challenge: i64, user: i64 },
     #[error("user {user} has already joined challenge {challenge}")]
     AlreadyJoined { challenge: i64, user: i64 },
+    #[error("entry {entry} is not one of the user's entries in challenge {challenge}")]
+    EntryNotFound { challenge: i64, entry: i64 },
     /// An entry is stored under this idempotency key with another value: the key was reused
     /// for a different entry (`first_value` is what was first sent under it; `None` for a
     /// check-in).

@@ -128,14 +128,15 @@ fn the_whole_story_in_two_processes() {
     has(&bob, "Your progress: 30 / 50 km\n██████░░░░ 60%");
     has(
         &bob,
-        "🏆 Leaderboard: <b>Run & Ride</b>\n\n1. Bob (you): 30 / 50 km · 60%\n2. Ann: 25.5 / 100 km · 25%",
+        "🏆 Leaderboard: <b>Run & Ride</b>\n\n1. Bob (you): 30 km · goal 50 km · 60%\n2. Ann: 25.5 km · goal 100 km · 25%",
     );
 
     // Ann comes back: her challenges, the challenge, the leaderboard with names, never ids.
     let ann = chat_process(&database, "1", "Ann", "3\n1\n3\n");
     has(&ann, "• <b>Run & Ride</b>: 25.5 / 100 km · 25%");
-    has(&ann, "Rank: 2 of 2");
-    has(&ann, "1. Bob: 30 / 50 km · 60%\n2. Ann (you): 25.5 / 100 km · 25%");
+    has(&ann, "Total: 25.5 km · rank 2 of 2");
+    has(&ann, "1. Bob: 30 km · goal 50 km · 60%\n2. Ann (you): 25.5 km · goal 100 km · 25%");
+    has(&ann, "Ranked by the total logged; ties go to whoever got there first.");
     assert!(!ann.contains("User 1") && !ann.contains("User 2"));
 }
 

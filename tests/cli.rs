@@ -119,16 +119,21 @@ fn story(bot: &Bot) {
     assert_eq!(shown["user"]["rank"], 3);
 
     let text = day9.ok(&["challenge", "show", "1", "--user", "2"]);
-    assert!(text.contains("\n>     3  Bob      2  0.3 / 10 km   3%\n"), "{text}");
+    assert!(text.contains("\n>     3  Bob      2  0.3 km    10 km    3%\n"), "{text}");
+    assert!(text.contains("\nRanked by the total logged; ties go to whoever got there first.\n"), "{text}");
 
     // Bob reaches his goal: 0.3 + 9.7 = 10.
     let text = day9.ok(&["progress", "add", "1", "--user", "2", "9.7"]);
     assert!(text.contains("Total: 10 / 10 km (100%)."), "{text}");
     assert!(text.contains("🎉 Goal reached!"), "{text}");
     let shown = day9.json(&["challenge", "show", "1"]);
-    assert_eq!(shown["leaderboard"][0]["name"], "Bob");
-    assert_eq!(shown["leaderboard"][0]["completed"], true);
-    assert_eq!(shown["leaderboard"][0]["total"], 10);
+    assert_eq!(
+        shown["leaderboard"][0]["name"], "Ann",
+        "30 km still leads: completing one's own goal is no rank"
+    );
+    assert_eq!(shown["leaderboard"][1]["name"], "Bob", "10 km is ahead of Cy's 5");
+    assert_eq!(shown["leaderboard"][1]["completed"], true);
+    assert_eq!(shown["leaderboard"][1]["standing"], 10);
 }
 
 #[test]
@@ -198,6 +203,8 @@ fn create_prints_text_and_json() {
             "deadline",
             "default_goal",
             "description",
+            "final",
+            "first_finisher_id",
             "id",
             "kind",
             "name",
@@ -292,13 +299,15 @@ Goal      100 km (default)
 Dates     2026-11-01 to 2026-12-31 (60 days left)
 Creator   Ann (user 1)
 
-RANK  NAME  USER  PROGRESS          %  DONE
-   1  Bob     22  50 / 50 km     100%  ✓
-   2  Ann      1  12.5 / 100 km   12%
+RANK  NAME  USER  STANDING  GOAL       %  DONE
+   1  Bob     22  50 km     50 km   100%  ✓
+   2  Ann      1  12.5 km   100 km   12%
+
+Ranked by the total logged; ties go to whoever got there first.
 ";
     assert_eq!(bot.ok(&["challenge", "show", "1"]), expected);
     let highlighted = bot.ok(&["challenge", "show", "1", "--user", "1"]);
-    assert!(highlighted.contains("\n>     2  Ann      1  12.5 / 100 km   12%\n"), "{highlighted}");
+    assert!(highlighted.contains("\n>     2  Ann      1  12.5 km   100 km   12%\n"), "{highlighted}");
     assert!(
         highlighted.ends_with("\n> Ann is ranked 2 of 2. Total: 12.5 / 100 km (12%).\n"),
         "{highlighted}"
@@ -312,8 +321,9 @@ RANK  NAME  USER  PROGRESS          %  DONE
         line,
         &json!({
             "rank": 1, "user_id": 22, "name": "Bob", "joined_at": line["joined_at"],
-            "goal": 50, "current": 50, "percent": 100, "completed": true, "completed_at": line["completed_at"],
-            "total": 50, "latest": 50, "days": 1, "entries": 1, "last_date": DAY0,
+            "standing": 50, "goal": 50, "current": 50, "percent": 100, "completed": true,
+            "completed_at": line["completed_at"], "total": 50, "latest": 50, "best": 50, "first": 50,
+            "days": 1, "entries": 1, "first_date": DAY0, "last_date": DAY0,
         })
     );
     assert!(line["completed_at"].is_string());
@@ -339,10 +349,14 @@ fn join_and_goal_set_print_text_and_json() {
     bot.ok(&["progress", "add", "1", "--user", "2", "7"]);
     let set = bot.json(&["goal", "set", "1", "--user", "2", "7"]);
     assert_eq!(set["status"]["completed"], true, "a lower goal that now holds completes");
+    assert_eq!(set["met_by_easing"], true, "marked met, not earned by logging");
     assert_eq!(set["status"]["percent"], 100);
     assert_eq!(set["participant"]["goal"], 7);
     let text = bot.ok(&["goal", "set", "1", "--user", "2", "14"]);
-    assert!(text.ends_with("Total: 7 / 14 km (50%).\n"), "and a higher one clears it: {text}");
+    assert!(
+        text.ends_with("Total: 7 / 14 km (50%).\nThis goal is not met yet.\n"),
+        "and a higher one clears it: {text}"
+    );
 }
 
 #[test]
@@ -371,9 +385,9 @@ fn progress_add_and_list_print_text_and_json() {
     assert_eq!(
         day9.ok(&["progress", "list", "1", "--user", "1"]),
         "Progress of Ann (user 1) in challenge #1 \"Run 100 km\"\n\
-         DATE         VALUE  KEY\n\
-         2026-11-08  5.3 km\n\
-         2026-11-10  4.7 km  tg:42\n\
+         ID  DATE         VALUE  KEY\n\
+         \x201  2026-11-08  5.3 km\n\
+         \x202  2026-11-10  4.7 km  tg:42\n\
          Total: 10 / 100 km (10%); rank 1 of 1.\n"
     );
     let listed = day9.json(&["progress", "list", "1", "--user", "1"]);
@@ -433,15 +447,24 @@ fn each_goal_kind_announces_completion() {
     assert!(add(&total, Some("1"), "2026-11-04").ends_with("Goal reached ✓ (since 2026-11-10).\n"));
 
     let text = add(&at_least, Some("80"), "2026-11-02");
-    assert!(text.contains("Latest: 80 kg, goal at least 100 kg (80%).") && !text.contains("🎉"), "{text}");
-    assert!(add(&at_least, Some("100"), "2026-11-03").ends_with(
-        "🎉 Goal reached! User 1 completed #2 \"Bench\" (latest 100 kg, goal at least 100 kg).\n"
-    ));
+    assert!(text.contains("Best: 80 kg, goal at least 100 kg (80%).") && !text.contains("🎉"), "{text}");
+    // An earlier date with a higher value: the best value meets the goal whatever its date.
+    assert!(
+        add(&at_least, Some("100"), "2026-11-01").contains(
+            "🎉 Goal reached! User 1 completed #2 \"Bench\" (best 100 kg, goal at least 100 kg).\n"
+        )
+    );
 
     let text = add(&at_most, Some("80"), "2026-11-02");
-    assert!(text.contains("Latest: 80 kg, goal at most 70 kg (87%).") && !text.contains("🎉"), "{text}");
     assert!(
-        add(&at_most, Some("69.5"), "2026-11-03").ends_with(
+        text.contains("Latest: 80 kg (no change from 80 kg), goal at most 70 kg (0%).")
+            && !text.contains("🎉"),
+        "{text}"
+    );
+    let text = add(&at_most, Some("75"), "2026-11-03");
+    assert!(text.contains("Latest: 75 kg (down 5 kg from 80 kg), goal at most 70 kg (50%)."), "{text}");
+    assert!(
+        add(&at_most, Some("69.5"), "2026-11-04").contains(
             "🎉 Goal reached! User 1 completed #3 \"Weigh\" (latest 69.5 kg, goal at most 70 kg).\n"
         )
     );
@@ -452,11 +475,11 @@ fn each_goal_kind_announces_completion() {
     );
     day9.fails(
         &["progress", "add", &days, "--user", "1", "--date", "2026-11-02"],
-        "You already checked in for 2026-11-02: one check-in per day counts.",
+        "You already checked in for Mon 2 Nov: one check-in per day counts.",
     );
     assert!(
         add(&days, None, "2026-11-03")
-            .ends_with("🎉 Goal reached! User 1 completed #4 \"Meditate\" (2 days checked in).\n")
+            .contains("🎉 Goal reached! User 1 completed #4 \"Meditate\" (2 days checked in).\n")
     );
     let json = day9.json(&["progress", "add", &total, "--user", "1", "1"]);
     assert_eq!(

@@ -210,7 +210,7 @@ fn days_goals_must_be_reachable_and_a_date_is_checked_in_once() {
 
     bot.ok(&["progress", "add", "1", "--user", "2"]);
     let message = bot.fails_with(&["progress", "add", "1", "--user", "2", "--date", DAY0]);
-    assert_eq!(message, "You already checked in for 2026-11-30: one check-in per day counts.");
+    assert_eq!(message, "You already checked in for Mon 30 Nov: one check-in per day counts.");
     let status = &bot.json(&["progress", "list", "1", "--user", "2"])["status"];
     assert_eq!((status["days"].clone(), status["entries"].clone()), (json!(1), json!(1)));
     // A day later, with one day done and six left (Dec 1–6), 7 is still reachable, 8 is not.

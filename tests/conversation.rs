@@ -198,7 +198,7 @@ async fn create_flow(backend: Backend) {
     // Open it from the summary: the creator is in.
     ann.press("Open challenge").await;
     assert_eq!(ann.state().await, "VIEW_CHALLENGE_OPTIONS");
-    ann.sees("Rank: 1 of 1");
+    ann.sees("Total: no entries yet · rank 1 of 1");
 }
 
 async fn create_with_shortcuts_and_every_kind(backend: Backend) {
@@ -461,7 +461,7 @@ async fn view_and_add_progress(backend: Backend) {
     ann.sees("Deadline: 2026-04-30 (51 days left)");
     ann.sees("Your goal: 100 km in total");
     ann.sees("Your progress: 0 / 100 km\n░░░░░░░░░░ 0%");
-    ann.sees("Rank: 1 of 1");
+    ann.sees("Total: no entries yet · rank 1 of 1");
     for label in ["Add progress", "Update goal", "Leaderboard", "Undo last entry", "Back"] {
         assert!(ann.has_button(label), "{label}");
     }
@@ -516,7 +516,7 @@ async fn view_and_add_progress(backend: Backend) {
     // Back on the options screen: the figures moved.
     ann.press("Back to challenge").await;
     ann.sees("Your progress: 31 / 100 km\n███░░░░░░░ 31%");
-    ann.sees("Last entry: 2026-03-10 (today)");
+    ann.sees("Last entry: Tue 10 Mar (today)");
 }
 
 async fn days_challenge_check_in(backend: Backend) {
@@ -624,14 +624,26 @@ async fn update_goal(backend: Backend) {
     ann.sees("Your progress: 30 / 120 km\n██▌░░░░░░░ 25%");
     assert_eq!(ann.last.len(), 1);
     assert_eq!(h.app().participant(id, UserId(1)).await.unwrap().goal, Amount::from_whole(120));
-    // Lowering the goal below the total completes it: celebrate.
+    // Lowering the goal below the total marks it met, with a plain note: nothing was earned.
     ann.press("Back to challenge").await;
     ann.press("Update goal").await;
     ann.send("25 km").await;
     ann.sees("30 / 25 km");
-    assert_eq!(ann.last.len(), 2);
-    ann.sees("🎉 Goal reached!");
+    ann.sees("✅ Your entries already meet this goal, so it is marked as met.");
+    assert_eq!(ann.last.len(), 1, "no celebration");
+    ann.does_not_see("🎉");
     assert!(h.app().participant(id, UserId(1)).await.unwrap().completed_at.is_some());
+    // Raising it again re-opens it.
+    ann.press("Back to challenge").await;
+    ann.press("Update goal").await;
+    ann.send("40").await;
+    ann.sees("This goal is not met yet: keep going!");
+    assert!(h.app().participant(id, UserId(1)).await.unwrap().completed_at.is_none());
+    // Logging one's way there is celebrated.
+    ann.press("Add progress").await;
+    ann.send("10").await;
+    ann.press("Today").await;
+    ann.sees("🎉 Goal reached!");
 }
 
 async fn leaderboard_top_ten_and_own_place(backend: Backend) {
@@ -650,10 +662,10 @@ async fn leaderboard_top_ten_and_own_place(backend: Backend) {
     last.press_payload(&format!("v1:l:{}", id.0)).await;
     assert_eq!(last.state().await, "VIEW_CHALLENGE_OPTIONS");
     last.sees("🏆 Leaderboard: Steps");
-    last.sees("1. Runner 2: 60 / 100 km · 60%");
-    last.sees("10. Runner 11: 15 / 100 km · 15%");
+    last.sees("1. Runner 2: 60 km · goal 100 km · 60%");
+    last.sees("10. Runner 11: 15 km · goal 100 km · 15%");
     last.does_not_see("11. ");
-    last.sees("…\n12. Runner 13 (you): 5 / 100 km · 5%");
+    last.sees("…\n12. Runner 13 (you): 5 km · goal 100 km · 5%");
     last.does_not_see("Runner 12");
     last.does_not_see("Host");
     assert!(last.has_button("Back to challenge"));
@@ -661,13 +673,13 @@ async fn leaderboard_top_ten_and_own_place(backend: Backend) {
     // Right after the top ten: no gap.
     let mut next = h.user(12, "Runner 12");
     next.press_payload(&format!("v1:l:{}", id.0)).await;
-    next.sees("15%\n11. Runner 12 (you): 10 / 100 km · 10%");
+    next.sees("15%\n11. Runner 12 (you): 10 km · goal 100 km · 10%");
     next.does_not_see("…");
 
     // The host has logged nothing: last.
     let mut host = h.user(1, "Host");
     host.press_payload(&format!("v1:l:{}", id.0)).await;
-    host.sees("…\n13. Host (you): 0 / 100 km · 0%");
+    host.sees("…\n13. Host (you): no entries yet · goal 100 km · 0%");
 
     // Someone who has not joined may look, and is offered to join.
     let mut guest = h.user(99, "Guest");
@@ -678,7 +690,7 @@ async fn leaderboard_top_ten_and_own_place(backend: Backend) {
 
     // The options screen shows the rank.
     open(&mut last, id).await;
-    last.sees("Rank: 12 of 13");
+    last.sees("Total: 5 km · rank 12 of 13");
 }
 
 async fn leaderboard_ties_and_completion(backend: Backend) {
@@ -694,7 +706,9 @@ async fn leaderboard_ties_and_completion(backend: Backend) {
         user.press("Today").await;
     }
     ann.press("Leaderboard").await;
-    ann.sees("1. Bob: 10 / 10 · 100% ✅\n2. Ann (you): 10 / 10 · 100% ✅");
+    ann.sees("1. Bob: 10 · goal 10 · 100% ✅\n2. Ann (you): 10 · goal 10 · 100% ✅");
+    ann.sees("🥇 First to finish: Bob");
+    ann.sees("Ranked by the total logged; ties go to whoever got there first.");
 }
 
 async fn undo_last_entry(backend: Backend) {
@@ -979,27 +993,52 @@ async fn forged_and_stale_payloads(backend: Backend) {
     ann.sees("That question is no longer open");
     assert_eq!(totals().await, before, "nothing changed");
 
-    // Ended challenge: seen the day after its deadline.
-    let later = h.on("2026-03-12");
-    let mut ann = later.user(1, "Ann");
-    for payload in [
-        format!("v1:p:{}", ending.0),
-        format!("v1:g:{}", ending.0),
-        format!("v1:u:{}", ending.0),
-        format!("v1:jd:{}", ending.0),
-        format!("v1:j:{}:0", ending.0),
-    ] {
+    // The day after its deadline, the day of grace: no more joining or goals, but the last
+    // day's entries can still be logged.
+    let grace = h.on("2026-03-12");
+    let mut ann = grace.user(1, "Ann");
+    for payload in
+        [format!("v1:g:{}", ending.0), format!("v1:jd:{}", ending.0), format!("v1:j:{}:0", ending.0)]
+    {
         ann.press_payload(&payload).await;
         ann.sees("This challenge ended on 2026-03-11.");
         assert_eq!(ann.state().await, "MAIN_INIT");
     }
-    // Its page and leaderboard remain, without the actions.
     ann.press_payload(&open_payload(ending)).await;
-    ann.sees("This challenge has ended.");
+    ann.sees(
+        "The deadline has passed: entries for it and earlier days can still be logged today, Thu 12 Mar.",
+    );
+    ann.press("Add progress").await;
+    ann.send("3").await;
+    ann.press("Yesterday").await;
+    ann.sees("✅ Logged 3 km for 2026-03-11 (yesterday) in Ending.");
+    ann.press_payload(&format!("v1:p:{}", ending.0)).await;
+    ann.send("1").await;
+    ann.press("Today").await;
+    ann.sees("2026-03-12 is after the challenge's deadline (2026-03-11).");
+
+    // The day after that, logging is closed and the standings are final.
+    let later = h.on("2026-03-13");
+    let mut ann = later.user(1, "Ann");
+    for payload in [format!("v1:p:{}", ending.0), format!("v1:u:{}", ending.0), format!("v1:g:{}", ending.0)]
+    {
+        ann.press_payload(&payload).await;
+        ann.sees("This challenge ended on 2026-03-11");
+        assert_eq!(ann.state().await, "MAIN_INIT");
+    }
+    ann.press_payload(&format!("v1:p:{}", ending.0)).await;
+    ann.sees("its standings are final");
+    // Its page and final standings remain, without the actions.
+    ann.press_payload(&open_payload(ending)).await;
+    ann.sees("This challenge has ended; its standings are final.");
     ann.sees("ended on 2026-03-11");
-    assert!(!ann.has_button("Add progress") && ann.has_button("Leaderboard"));
+    assert!(!ann.has_button("Add progress") && ann.has_button("Final standings"));
+    ann.press("Final standings").await;
+    ann.sees("🏆 Final standings: Ending");
+    ann.press("Back to challenge").await;
     ann.press("Back").await;
-    ann.sees("Ending: 0 / 10 km · 0% (ended)");
+    ann.sees("Ended challenges");
+    ann.sees("Ending: 🏆 1st of 1 · 3 km (ended Wed 11 Mar)");
 }
 
 on_every_store!(forged_and_stale_payloads);

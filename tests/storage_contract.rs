@@ -7,143 +7,21 @@
 //! PostgreSQL server is `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
 //! the PostgreSQL tests fail, never skip, when it cannot be reached.
 
+mod contract_support;
 mod storage_support;
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use challenge_bot::amount::Amount;
-use challenge_bot::challenge::{
-    Challenge, ChallengeFilter, ChallengeId, ChallengeName, Deadline, Description, NewChallenge, Unit,
-};
-use challenge_bot::goal::{Goal, GoalKind, rank};
-use challenge_bot::progress::{
-    IdempotencyKey, NewProgress, ProgressDate, ProgressEntry, ProgressValue, Recorded, Tally,
-};
+use challenge_bot::challenge::{ChallengeFilter, ChallengeId, Description, Unit};
+use challenge_bot::goal::{GoalKind, MembershipScope, rank};
+use challenge_bot::progress::{IdempotencyKey, Recorded, Tally};
 use challenge_bot::repository::{Page, RepositoryError, Store};
-use challenge_bot::storage::memory::MemoryStore;
 use challenge_bot::storage::{self, DatabaseUrl, StorageError};
 use challenge_bot::user::{DisplayName, UserId};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sqlx::error::ErrorKind;
 
-// ---- The harness: one database per test, on either backend. ----
-
-/// What a contract test gets: the store, and for the SQL stores raw SQL access to its database
-/// (for schema checks) and its URL (to connect again).
-struct Db {
-    store: Arc<dyn Store>,
-    raw: Option<Raw>,
-    url: Option<DatabaseUrl>,
-}
-
-impl Db {
-    /// Raw access, for the tests that run only on the SQL stores.
-    fn raw(&self) -> &Raw {
-        self.raw.as_ref().expect("a SQL store")
-    }
-
-    fn url(&self) -> &DatabaseUrl {
-        self.url.as_ref().expect("a SQL store")
-    }
-}
-
-enum Raw {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-}
-
-impl Raw {
-    /// Runs a statement written in the SQL both databases speak.
-    async fn execute(&self, sql: String) -> Result<u64, sqlx::Error> {
-        let sql = sqlx::AssertSqlSafe(sql);
-        match self {
-            Raw::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
-            Raw::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
-        }
-    }
-
-    async fn count(&self, sql: &'static str) -> i64 {
-        match self {
-            Raw::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-            Raw::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-        }
-        .expect("count query")
-    }
-
-    async fn close(&self) {
-        match self {
-            Raw::Sqlite(pool) => pool.close().await,
-            Raw::Postgres(pool) => pool.close().await,
-        }
-    }
-}
-
-async fn memory_db() -> (Db, ()) {
-    (Db { store: Arc::new(MemoryStore::new()), raw: None, url: None }, ())
-}
-
-async fn sqlite_db() -> (Db, tempfile::TempDir) {
-    let (store, dir) = storage_support::fresh_sqlite().await;
-    let raw = Raw::Sqlite(store.pool().clone());
-    let url = store.url().clone();
-    (Db { store: Arc::new(store), raw: Some(raw), url: Some(url) }, dir)
-}
-
-async fn postgres_db() -> (Db, storage_support::PgDatabaseGuard) {
-    let (store, guard) = storage_support::fresh_postgres().await;
-    let raw = Raw::Postgres(store.pool().clone());
-    let url = DatabaseUrl::parse(guard.url()).expect("the test database URL parses");
-    (Db { store: Arc::new(store), raw: Some(raw), url: Some(url) }, guard)
-}
-
-/// Expands each `async fn case(db: Db)` of `all` into `memory::case`, `sqlite::case` and
-/// `postgres::case` tests, and each of `sql` into the last two.
-macro_rules! contract_tests {
-    (all: [$($all:ident),* $(,)?], sql: [$($sql:ident),* $(,)?]) => {
-        mod memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $all() {
-                    let (db, _keep) = super::memory_db().await;
-                    super::$all(db).await;
-                }
-            )*
-        }
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $all() {
-                    let (db, _dir) = super::sqlite_db().await;
-                    super::$all(db).await;
-                }
-            )*
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $sql() {
-                    let (db, _dir) = super::sqlite_db().await;
-                    super::$sql(db).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $all() {
-                    let (db, _guard) = super::postgres_db().await;
-                    super::$all(db).await;
-                }
-            )*
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $sql() {
-                    let (db, _guard) = super::postgres_db().await;
-                    super::$sql(db).await;
-                }
-            )*
-        }
-    };
-}
+use contract_support::*;
 
 contract_tests!(
     all: [
@@ -158,7 +36,7 @@ contract_tests!(
         keys_belong_to_one_participant_and_one_value,
         one_check_in_per_date,
         total_goal_sums_exactly_and_completes_once,
-        at_least_goal_judges_the_latest_entry_by_date_then_recording,
+        at_least_goal_is_met_by_the_best_value_and_stays_met,
         at_most_goal_completes_when_the_latest_value_comes_down,
         days_goal_counts_distinct_dates,
         largest_values_are_stored_and_summed,
@@ -180,83 +58,6 @@ contract_tests!(
         closed_pool_is_unavailable,
     ]
 );
-
-// ---- Builders. ----
-
-const ANN: UserId = UserId(101);
-const BOB: UserId = UserId(202);
-const CAT: UserId = UserId(303);
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-/// 2026-03-01 10:00 UTC plus `minutes` (with microseconds, which both databases keep).
-fn at(minutes: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap()
-        + Duration::minutes(minutes)
-        + Duration::microseconds(123_456)
-}
-
-fn amount(s: &str) -> Amount {
-    Amount::parse_positive(s).unwrap()
-}
-
-fn challenge_spec(
-    creator: UserId,
-    name: &str,
-    kind: GoalKind,
-    goal: &str,
-    start: &str,
-    deadline: &str,
-) -> NewChallenge {
-    NewChallenge {
-        name: ChallengeName::parse(name).unwrap(),
-        description: Description::default(),
-        creator,
-        created_at: at(0),
-        start_date: d(start),
-        // The repository takes any deadline; the "after today" rule is the application's.
-        deadline: Deadline::parse(d(deadline), d(start).pred_opt().unwrap()).unwrap(),
-        unit: None,
-        goal: Goal::new(kind, amount(goal)).unwrap(),
-    }
-}
-
-async fn create(db: &Db, creator: UserId, kind: GoalKind, goal: &str) -> Challenge {
-    let spec = challenge_spec(creator, "Test challenge", kind, goal, "2026-03-01", "2026-03-31");
-    db.store.create_challenge(&spec).await.expect("create a challenge")
-}
-
-fn progress(
-    challenge: &Challenge,
-    user: UserId,
-    value: Option<&str>,
-    date: &str,
-    minute: i64,
-) -> NewProgress {
-    NewProgress {
-        challenge: challenge.id,
-        user,
-        value: value.map_or(ProgressValue::CheckIn, |v| ProgressValue::Amount(amount(v))),
-        date: ProgressDate::from_stored(d(date)),
-        recorded_at: at(minute),
-        idempotency_key: None,
-    }
-}
-
-fn keyed(mut new: NewProgress, key: &str) -> NewProgress {
-    new.idempotency_key = Some(IdempotencyKey::parse(key).unwrap());
-    new
-}
-
-async fn add(db: &Db, new: NewProgress) -> Recorded {
-    db.store.add_progress(&new).await.expect("add progress")
-}
-
-fn ids(challenges: &[Challenge]) -> Vec<i64> {
-    challenges.iter().map(|c| c.id.0).collect()
-}
 
 // ---- Challenges. ----
 
@@ -530,7 +331,7 @@ async fn one_check_in_per_date(db: Db) {
     assert!(keyed_again.duplicate && keyed_again.entry == keyed_first.entry);
     assert_eq!(db.store.tally(c.id, ANN).await.unwrap().days, 3);
     // Undoing a check-in lowers the count.
-    let (undone, tally) = db.store.undo_last_progress(c.id, ANN).await.unwrap().unwrap();
+    let (undone, tally) = db.store.undo_last_progress(c.id, ANN, at(90)).await.unwrap().unwrap();
     assert_eq!(undone.date.date(), d("2026-03-04"));
     assert_eq!((tally.days, tally.entries), (2, 2));
     // Other people check in on the same date.
@@ -562,9 +363,13 @@ async fn total_goal_sums_exactly_and_completes_once(db: Db) {
         Tally {
             total: amount("10"),
             latest: Some(amount("0.01")),
+            best: Some(amount("9.69")),
+            first: Some(amount("0.1")),
             days: 2,
             entries: 4,
-            last_date: Some(d("2026-03-02"))
+            first_date: Some(d("2026-03-01")),
+            last_date: Some(d("2026-03-02")),
+            standing_at: Some(at(4)),
         }
     );
     assert_eq!(
@@ -581,21 +386,24 @@ async fn total_goal_sums_exactly_and_completes_once(db: Db) {
     assert_eq!(r5.tally.total, amount("15"));
 }
 
-async fn at_least_goal_judges_the_latest_entry_by_date_then_recording(db: Db) {
+async fn at_least_goal_is_met_by_the_best_value_and_stays_met(db: Db) {
     let c = create(&db, ANN, GoalKind::AtLeast, "100").await;
     let r1 = add(&db, progress(&c, ANN, Some("80"), "2026-03-05", 1)).await;
-    assert_eq!(r1.tally.latest, Some(amount("80")));
+    assert_eq!((r1.tally.latest, r1.tally.best), (Some(amount("80")), Some(amount("80"))));
     assert!(!r1.completed_now);
-    // Recorded later but for an earlier date: not the latest value.
+    // Recorded later but for an earlier date: not the latest value, yet the best one.
     let r2 = add(&db, progress(&c, ANN, Some("120"), "2026-03-04", 2)).await;
-    assert_eq!(r2.tally.latest, Some(amount("80")), "the greatest date wins");
-    assert_eq!(r2.tally.total, amount("200"));
-    assert!(!r2.completed_now, "120 is not the latest value");
-    // Same date as the latest, recorded after it: now the latest.
-    let r3 = add(&db, progress(&c, ANN, Some("100"), "2026-03-05", 3)).await;
-    assert_eq!(r3.tally.latest, Some(amount("100")), "same date: the last recorded wins");
-    assert!(r3.completed_now, "exactly the target counts");
-    assert_eq!(r3.completed_at, Some(at(3)));
+    assert_eq!(r2.tally.latest, Some(amount("80")), "the greatest date is the latest");
+    assert_eq!(r2.tally.best, Some(amount("120")));
+    assert!(r2.completed_now, "a record once set counts, whatever its date");
+    assert_eq!(r2.completed_at, Some(at(2)));
+    // Same date as the latest, recorded after it: now the latest; the record stands.
+    let r3 = add(&db, progress(&c, ANN, Some("90"), "2026-03-05", 3)).await;
+    assert_eq!(r3.tally.latest, Some(amount("90")), "same date: the last recorded is the latest");
+    assert_eq!(r3.tally.best, Some(amount("120")));
+    assert_eq!(r3.completed_at, Some(at(2)), "a lower value later does not take the record away");
+    assert_eq!((r3.tally.first, r3.tally.first_date), (Some(amount("120")), Some(d("2026-03-04"))));
+    assert_eq!(r3.tally.standing_at, Some(at(2)), "the standing changed last with the record");
     assert_eq!(r3.tally.last_date, Some(d("2026-03-05")));
     assert_eq!(r3.tally.days, 2);
 }
@@ -640,7 +448,17 @@ async fn days_goal_counts_distinct_dates(db: Db) {
     assert_eq!(r4.completed_at, Some(at(4)));
     assert_eq!(
         r4.tally,
-        Tally { total: Amount::ZERO, latest: None, days: 3, entries: 3, last_date: Some(d("2026-03-03")) }
+        Tally {
+            total: Amount::ZERO,
+            latest: None,
+            best: None,
+            first: None,
+            days: 3,
+            entries: 3,
+            first_date: Some(d("2026-03-01")),
+            last_date: Some(d("2026-03-03")),
+            standing_at: Some(at(4)),
+        }
     );
 }
 
@@ -715,23 +533,28 @@ async fn set_goal_rejudges_completion_both_ways(db: Db) {
 
 async fn undo_removes_the_latest_recorded_entry_and_rejudges(db: Db) {
     let c = create(&db, ANN, GoalKind::Total, "10").await;
-    assert_eq!(db.store.undo_last_progress(c.id, ANN).await.unwrap(), None, "nothing to undo");
+    assert_eq!(db.store.undo_last_progress(c.id, ANN, at(90)).await.unwrap(), None, "nothing to undo");
 
     let first = add(&db, progress(&c, ANN, Some("6"), "2026-03-05", 1)).await.entry;
     // Recorded last, for an earlier date: undo takes the last recorded, not the latest date.
     let second = add(&db, progress(&c, ANN, Some("5"), "2026-03-02", 2)).await;
     assert!(second.completed_now);
 
-    let (undone, tally) = db.store.undo_last_progress(c.id, ANN).await.unwrap().expect("an entry to undo");
+    let (undone, tally) =
+        db.store.undo_last_progress(c.id, ANN, at(90)).await.unwrap().expect("an entry to undo");
     assert_eq!(undone, second.entry);
     assert_eq!(
         tally,
         Tally {
             total: amount("6"),
             latest: Some(amount("6")),
+            best: Some(amount("6")),
+            first: Some(amount("6")),
             days: 1,
             entries: 1,
-            last_date: Some(d("2026-03-05"))
+            first_date: Some(d("2026-03-05")),
+            last_date: Some(d("2026-03-05")),
+            standing_at: Some(at(1)),
         }
     );
     assert_eq!(
@@ -745,18 +568,18 @@ async fn undo_removes_the_latest_recorded_entry_and_rejudges(db: Db) {
     let r = add(&db, progress(&c, ANN, Some("10"), "2026-03-06", 3)).await;
     assert!(r.completed_now);
     add(&db, progress(&c, ANN, Some("1"), "2026-03-06", 4)).await;
-    let (_, tally) = db.store.undo_last_progress(c.id, ANN).await.unwrap().unwrap();
+    let (_, tally) = db.store.undo_last_progress(c.id, ANN, at(90)).await.unwrap().unwrap();
     assert_eq!(tally.total, amount("16"));
     assert_eq!(db.store.participant(c.id, ANN).await.unwrap().unwrap().completed_at, Some(at(3)));
 
-    db.store.undo_last_progress(c.id, ANN).await.unwrap().unwrap();
-    let (last, tally) = db.store.undo_last_progress(c.id, ANN).await.unwrap().unwrap();
+    db.store.undo_last_progress(c.id, ANN, at(90)).await.unwrap().unwrap();
+    let (last, tally) = db.store.undo_last_progress(c.id, ANN, at(90)).await.unwrap().unwrap();
     assert_eq!(last, first);
     assert_eq!(tally, Tally::default());
-    assert_eq!(db.store.undo_last_progress(c.id, ANN).await.unwrap(), None);
+    assert_eq!(db.store.undo_last_progress(c.id, ANN, at(90)).await.unwrap(), None);
 
     assert!(matches!(
-        db.store.undo_last_progress(c.id, BOB).await,
+        db.store.undo_last_progress(c.id, BOB, at(90)).await,
         Err(RepositoryError::NotParticipant { .. })
     ));
 }
@@ -787,9 +610,13 @@ async fn standings_have_tallies_and_display_names(db: Db) {
         Tally {
             total: amount("5.5"),
             latest: Some(amount("2.5")),
+            best: Some(amount("3")),
+            first: Some(amount("3")),
             days: 2,
             entries: 2,
-            last_date: Some(d("2026-03-02"))
+            first_date: Some(d("2026-03-01")),
+            last_date: Some(d("2026-03-02")),
+            standing_at: Some(at(4)),
         }
     );
     assert_eq!(ann.participant.goal, amount("10"));
@@ -804,7 +631,7 @@ async fn standings_have_tallies_and_display_names(db: Db) {
 
     let ranked = rank(GoalKind::Total, standings);
     let order: Vec<UserId> = ranked.iter().map(|r| r.standing.participant.user).collect();
-    assert_eq!(order, vec![BOB, ANN, CAT]);
+    assert_eq!(order, vec![ANN, BOB, CAT], "by standing (5.5 before 4), not by the share of one's own goal");
 
     assert!(db.store.standings(ChallengeId(9999)).await.unwrap().is_empty());
 }
@@ -925,8 +752,8 @@ async fn schema_refuses_bad_rows(db: Db) {
 
     let participant = |challenge: i64, user: i64, goal: &str| {
         format!(
-            "INSERT INTO participants (challenge_id, user_id, goal_hundredths, joined_at) \
-             VALUES ({challenge}, {user}, {goal}, '2026-03-01T10:00:00+00:00')"
+            "INSERT INTO participants (challenge_id, user_id, goal_hundredths, joined_at, last_active_at) \
+             VALUES ({challenge}, {user}, {goal}, '2026-03-01T10:00:00+00:00', '2026-03-01T10:00:00+00:00')"
         )
     };
     db.raw().execute(participant(id, 7, "100")).await.expect("a valid participant row");
@@ -1063,20 +890,38 @@ async fn memberships_list_a_users_challenges_with_their_own_lines(db: Db) {
     db.store.join(ids[1].id, ANN, amount("20"), at(1)).await.unwrap();
     add(&db, progress(&ids[1], ANN, Some("3"), "2026-03-02", 2)).await;
     add(&db, progress(&ids[0], ANN, Some("1.5"), "2026-03-02", 3)).await;
-    let all = db.store.memberships(ANN, None, Page::ALL).await.unwrap();
+    let all = db.store.memberships(ANN, MembershipScope::All, Page::ALL).await.unwrap();
     assert_eq!(all.total, 3);
     let listed: Vec<i64> = all.items.iter().map(|m| m.challenge.id.0).collect();
-    assert_eq!(listed, vec![ids[2].id.0, ids[1].id.0, ids[0].id.0], "newest first, Bob's last one not");
+    assert_eq!(
+        listed,
+        vec![ids[0].id.0, ids[1].id.0, ids[2].id.0],
+        "most recently active first (an entry, a join, a creation); Bob's last one not"
+    );
     let second = &all.items[1];
     assert_eq!((second.participant.user, second.participant.goal), (ANN, amount("20")), "Ann's own line");
     assert_eq!(second.tally.total, amount("3"));
-    assert_eq!(all.items[2].tally.total, amount("1.5"));
-    let active = db.store.memberships(ANN, Some(d("2026-03-11")), Page::ALL).await.unwrap();
-    assert_eq!(active.total, 2, "the one that ended on 2026-03-10 is left out");
-    let page = db.store.memberships(ANN, None, Page::new(1, 1)).await.unwrap();
+    assert_eq!(all.items[0].tally.total, amount("1.5"));
+    // Changing a goal is activity too.
+    db.store.set_goal(ids[2].id, ANN, amount("12"), at(4)).await.unwrap();
+    let all = db.store.memberships(ANN, MembershipScope::All, Page::ALL).await.unwrap();
+    assert_eq!(all.items[0].challenge.id, ids[2].id);
+    // The one that ended on 2026-03-10 takes entries through its day of grace, 2026-03-11.
+    let open = db.store.memberships(ANN, MembershipScope::Open(d("2026-03-11")), Page::ALL).await.unwrap();
+    assert_eq!(open.total, 3, "the day of grace");
+    let open = db.store.memberships(ANN, MembershipScope::Open(d("2026-03-12")), Page::ALL).await.unwrap();
+    assert_eq!((open.total, open.outside), (2, 1), "closed after the day of grace");
+    let closed =
+        db.store.memberships(ANN, MembershipScope::Closed(d("2026-03-12")), Page::ALL).await.unwrap();
+    assert_eq!(closed.items.iter().map(|m| m.challenge.id).collect::<Vec<_>>(), vec![ids[1].id]);
+    assert_eq!((closed.total, closed.outside), (1, 2));
+    let none_closed =
+        db.store.memberships(ANN, MembershipScope::Closed(d("2026-03-11")), Page::ALL).await.unwrap();
+    assert_eq!(none_closed.total, 0);
+    let page = db.store.memberships(ANN, MembershipScope::All, Page::new(1, 1)).await.unwrap();
     assert_eq!((page.total, page.items.len()), (3, 1));
-    assert_eq!(page.items[0].challenge.id, ids[1].id);
-    assert_eq!(db.store.memberships(CAT, None, Page::ALL).await.unwrap().total, 0);
+    assert_eq!(page.items[0].challenge.id, ids[0].id);
+    assert_eq!(db.store.memberships(CAT, MembershipScope::All, Page::ALL).await.unwrap().total, 0);
 }
 
 async fn display_names_are_read_back(db: Db) {
@@ -1091,11 +936,6 @@ async fn display_names_are_read_back(db: Db) {
 }
 
 // ---- Tallies kept on the participant's row (migration 0003). ----
-
-/// The domain's tally of the entries themselves: what the stored tally must equal.
-fn tally_of_entries(entries: &[ProgressEntry]) -> Tally {
-    Tally::of(entries)
-}
 
 async fn tallies_follow_every_add_and_undo(db: Db) {
     let c = create(&db, ANN, GoalKind::AtLeast, "100").await;
@@ -1122,19 +962,23 @@ async fn tallies_follow_every_add_and_undo(db: Db) {
                 let recorded =
                     db.store.add_progress(&progress(&c, ANN, value, date, minute as i64 + 1)).await.unwrap();
                 let entries = db.store.list_progress(c.id, ANN).await.unwrap();
-                assert_eq!(recorded.tally, tally_of_entries(&entries), "{label}: the tally returned");
+                assert_eq!(
+                    recorded.tally,
+                    tally_of_entries(GoalKind::AtLeast, &entries),
+                    "{label}: the tally returned"
+                );
             }
             _ => {
-                let undone = db.store.undo_last_progress(c.id, ANN).await.unwrap();
+                let undone = db.store.undo_last_progress(c.id, ANN, at(90)).await.unwrap();
                 let entries = db.store.list_progress(c.id, ANN).await.unwrap();
                 assert_eq!(
                     undone.map(|(_, t)| t),
-                    Some(tally_of_entries(&entries)),
+                    Some(tally_of_entries(GoalKind::AtLeast, &entries)),
                     "{label}: the tally returned"
                 );
             }
         }
-        let expected = tally_of_entries(&db.store.list_progress(c.id, ANN).await.unwrap());
+        let expected = tally_of_entries(GoalKind::AtLeast, &db.store.list_progress(c.id, ANN).await.unwrap());
         assert_eq!(db.store.tally(c.id, ANN).await.unwrap(), expected, "{label}: the stored tally");
         let standings = db.store.standings(c.id).await.unwrap();
         let ann = standings.iter().find(|s| s.participant.user == ANN).unwrap();
@@ -1143,7 +987,7 @@ async fn tallies_follow_every_add_and_undo(db: Db) {
         assert_eq!(bob.tally, Tally::default(), "{label}: Bob's tally is untouched");
     }
     assert_eq!(db.store.tally(c.id, ANN).await.unwrap().entries, 0);
-    assert_eq!(db.store.undo_last_progress(c.id, ANN).await.unwrap(), None, "nothing left to undo");
+    assert_eq!(db.store.undo_last_progress(c.id, ANN, at(90)).await.unwrap(), None, "nothing left to undo");
     assert_eq!(db.store.tally(ChallengeId(9999), ANN).await.unwrap(), Tally::default());
 }
 
@@ -1172,7 +1016,7 @@ async fn check_migrated_tallies(store: &dyn Store, raw: &Raw, migrate_the_rest: 
     let id = ChallengeId(1);
     let entries = store.list_progress(id, UserId(7)).await.unwrap();
     assert_eq!(entries.len(), 4);
-    let expected = tally_of_entries(&entries);
+    let expected = tally_of_entries(GoalKind::AtLeast, &entries);
     assert_eq!(
         (expected.total, expected.latest, expected.days, expected.last_date),
         (amount("4"), None, 3, Some(d("2026-03-04"))),
@@ -1273,7 +1117,7 @@ where
     let check_ins = store.list_progress(ChallengeId(1), UserId(7)).await.unwrap();
     assert_eq!(check_ins.len(), 2, "the duplicate check-in is gone");
     let tally = store.tally(ChallengeId(1), UserId(7)).await.unwrap();
-    assert_eq!(tally, tally_of_entries(&check_ins));
+    assert_eq!(tally, tally_of_entries(GoalKind::Days, &check_ins));
     assert_eq!((tally.days, tally.entries), (2, 2));
 
     let run = store.challenge(ChallengeId(2)).await.unwrap().unwrap();

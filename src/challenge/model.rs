@@ -26,6 +26,8 @@ pub enum ChallengeError {
     UnitStartsWithDigit,
     #[error("The deadline must be after today ({today}).")]
     DeadlineNotAfterToday { today: NaiveDate },
+    #[error("The deadline cannot be moved before today ({today}).")]
+    DeadlineInPast { today: NaiveDate },
     #[error("The deadline can be at most 5 years ahead (until {latest}).")]
     DeadlineTooFar { latest: NaiveDate },
     #[error("No deadline can be set: dates after {last} are not supported.")]
@@ -146,6 +148,19 @@ impl Deadline {
         if date <= today {
             return Err(ChallengeError::DeadlineNotAfterToday { today });
         }
+        Deadline::within_reach(date, today)
+    }
+
+    /// A deadline an existing challenge moves to: today or later (never into the past, which
+    /// would close the challenge under its participants), at most five years ahead.
+    pub fn parse_move(date: NaiveDate, today: NaiveDate) -> Result<Deadline, ChallengeError> {
+        if date < today {
+            return Err(ChallengeError::DeadlineInPast { today });
+        }
+        Deadline::within_reach(date, today)
+    }
+
+    fn within_reach(date: NaiveDate, today: NaiveDate) -> Result<Deadline, ChallengeError> {
         // Feb 29 + 5 years lands on Feb 28: checked_add_months clamps to the month's end. No
         // date past the year 9999 is stored (both databases' date handling ends there).
         let latest =
@@ -178,16 +193,34 @@ pub struct Challenge {
     pub goal_kind: GoalKind,
     /// The goal target a participant gets unless they choose their own.
     pub default_goal: crate::amount::Amount,
+    /// The first person to meet the challenge's own goal (the default), if anyone has.
+    pub first_finisher: Option<UserId>,
 }
 
 impl Challenge {
-    /// Active from its start through the deadline day itself.
+    /// Active from its start through the deadline day itself: open to joining and to goals.
     pub fn is_active(&self, today: NaiveDate) -> bool {
         today <= self.deadline
     }
 
     pub fn has_ended(&self, today: NaiveDate) -> bool {
         today > self.deadline
+    }
+
+    /// The day of grace: entries dated up to the deadline are still accepted on the day after
+    /// it, so that the last evening's run can be logged the next morning.
+    pub fn grace_day(&self) -> NaiveDate {
+        self.deadline.succ_opt().unwrap_or(self.deadline)
+    }
+
+    /// Whether progress can still be logged (up to the end of the day of grace).
+    pub fn accepts_entries(&self, today: NaiveDate) -> bool {
+        today <= self.grace_day()
+    }
+
+    /// Closed for logging: the standings are final.
+    pub fn is_final(&self, today: NaiveDate) -> bool {
+        !self.accepts_entries(today)
     }
 
     /// Whole days from today until the deadline: 0 on the deadline day, negative after it.
@@ -197,6 +230,30 @@ impl Challenge {
 
     pub fn default_goal(&self) -> Goal {
         Goal::from_stored(self.goal_kind, self.default_goal)
+    }
+}
+
+/// What is left of a challenge its creator deleted: its name, for the people who were in it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DeletedChallenge {
+    pub id: ChallengeId,
+    pub name: ChallengeName,
+    pub creator: UserId,
+    pub deleted_at: DateTime<Utc>,
+}
+
+/// Changes to a challenge by its creator, each already checked.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChallengeChanges {
+    pub name: Option<ChallengeName>,
+    pub description: Option<Description>,
+    /// A later deadline (never earlier than today; the application checks).
+    pub deadline: Option<NaiveDate>,
+}
+
+impl ChallengeChanges {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.description.is_none() && self.deadline.is_none()
     }
 }
 
@@ -315,8 +372,11 @@ mod tests {
             unit: None,
             goal_kind: GoalKind::Total,
             default_goal: crate::amount::Amount::from_whole(10),
+            first_finisher: None,
         };
         assert!(c.is_active(d("2026-01-31")));
+        assert!(c.accepts_entries(d("2026-02-01")), "the day of grace");
+        assert!(c.is_final(d("2026-02-02")));
         assert_eq!(c.days_left(d("2026-01-31")), 0);
         assert!(c.has_ended(d("2026-02-01")));
         assert_eq!(c.days_left(d("2026-01-21")), 10);

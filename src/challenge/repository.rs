@@ -1,7 +1,7 @@
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Challenge, ChallengeId, NewChallenge};
+use super::{Challenge, ChallengeChanges, ChallengeId, DeletedChallenge, NewChallenge};
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::user::UserId;
 
@@ -30,4 +30,25 @@ pub trait ChallengeRepository: Send + Sync {
         filter: ChallengeFilter,
         page: Page,
     ) -> Result<Paged<Challenge>, RepositoryError>;
+
+    /// Applies a creator's changes (name, description, a later deadline); `ChallengeNotFound`.
+    async fn update_challenge(
+        &self,
+        id: ChallengeId,
+        changes: &ChallengeChanges,
+    ) -> Result<Challenge, RepositoryError>;
+
+    /// Deletes a challenge with its participants and their entries, leaving its name for each
+    /// of them (see [`Self::deleted_challenge`]); `ChallengeNotFound`.
+    async fn delete_challenge(&self, id: ChallengeId, at: DateTime<Utc>) -> Result<(), RepositoryError>;
+
+    /// What is left of a deleted challenge, if it was deleted.
+    async fn deleted_challenge(&self, id: ChallengeId) -> Result<Option<DeletedChallenge>, RepositoryError>;
+
+    /// Challenges the user was in that someone else deleted since `since`, newest first.
+    async fn deletions_seen_by(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DeletedChallenge>, RepositoryError>;
 }

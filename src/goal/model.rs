@@ -51,9 +51,46 @@ impl GoalKind {
     pub fn explanation(self) -> &'static str {
         match self {
             GoalKind::Total => "everything you log adds up towards the goal",
-            GoalKind::AtLeast => "your latest value must reach at least the goal",
+            GoalKind::AtLeast => "your best value must reach at least the goal",
             GoalKind::AtMost => "your latest value must come down to at most the goal",
             GoalKind::Days => "check in once a day; each distinct day counts",
+        }
+    }
+
+    /// A person's standing in a challenge of this kind, in its unit, which ranks them: the total;
+    /// the number of days checked in; the best value; or, for "at most", how far their latest
+    /// value came down from their first (their improvement; negative if it went up).
+    pub fn standing(self, tally: &Tally) -> Amount {
+        match self {
+            GoalKind::Total => tally.total,
+            GoalKind::Days => Amount::from_whole(i64::from(tally.days)),
+            GoalKind::AtLeast => tally.best.unwrap_or(Amount::ZERO),
+            GoalKind::AtMost => match (tally.first, tally.latest) {
+                (Some(first), Some(latest)) => {
+                    Amount::from_hundredths(first.hundredths() - latest.hundredths())
+                }
+                _ => Amount::ZERO,
+            },
+        }
+    }
+
+    /// What the standing is called: "Total", "Days", "Best", "Improvement".
+    pub fn standing_label(self) -> &'static str {
+        match self {
+            GoalKind::Total => "Total",
+            GoalKind::Days => "Days",
+            GoalKind::AtLeast => "Best",
+            GoalKind::AtMost => "Improvement",
+        }
+    }
+
+    /// How a leaderboard of this kind is ordered, in words (for its footer).
+    pub fn ranking_rule(self) -> &'static str {
+        match self {
+            GoalKind::Total => "Ranked by the total logged",
+            GoalKind::Days => "Ranked by the number of days checked in",
+            GoalKind::AtLeast => "Ranked by each person's best value",
+            GoalKind::AtMost => "Ranked by how far each person came down from their first value",
         }
     }
 
@@ -172,35 +209,43 @@ impl Goal {
         Goal { kind, target }
     }
 
-    /// The figure that is compared with the target: the total, the latest value or the day count.
+    /// The figure that is compared with the target: the total, the day count, the best value, or
+    /// (for "at most") the latest value.
     pub fn current(&self, tally: &Tally) -> Amount {
         match self.kind {
-            GoalKind::Total => tally.total,
-            GoalKind::AtLeast | GoalKind::AtMost => tally.latest.unwrap_or(Amount::ZERO),
-            GoalKind::Days => Amount::from_whole(i64::from(tally.days)),
+            GoalKind::Total | GoalKind::Days | GoalKind::AtLeast => self.kind.standing(tally),
+            GoalKind::AtMost => tally.latest.unwrap_or(Amount::ZERO),
         }
     }
 
-    /// Whether the goal's condition holds for this tally.
+    /// Whether the goal's condition holds for this tally: the standing reaches the target, or for
+    /// "at most" the latest value is at most the target. Nobody meets a goal before an entry.
     pub fn is_met(&self, tally: &Tally) -> bool {
+        if tally.entries == 0 {
+            return false;
+        }
         match self.kind {
-            GoalKind::Total | GoalKind::Days => self.current(tally) >= self.target,
-            GoalKind::AtLeast => tally.latest.is_some_and(|v| v >= self.target),
+            GoalKind::Total | GoalKind::Days | GoalKind::AtLeast => self.current(tally) >= self.target,
             GoalKind::AtMost => tally.latest.is_some_and(|v| v <= self.target),
         }
     }
 
-    /// How far the tally has come, 0–100 %. For "at most" it is target / latest: someone at
-    /// 80 kg aiming for 70 kg is 87 % there; nobody is anywhere before their first entry.
+    /// How far the tally has come, 0–100 %. For "at most" it is measured from the first value to
+    /// the target: someone who started at 95 kg aiming for 85 kg and is at 88 kg is 70 % there;
+    /// nobody is anywhere before their first entry.
     pub fn share(&self, tally: &Tally) -> Share {
-        let target = self.target.hundredths();
+        if self.is_met(tally) {
+            return Share::FULL;
+        }
         match self.kind {
-            GoalKind::AtMost => match tally.latest {
-                None => Share::NONE,
-                Some(v) if v <= self.target => Share::FULL,
-                Some(v) => Share::ratio(target, v.hundredths()),
+            GoalKind::AtMost => match (tally.first, tally.latest) {
+                (Some(first), Some(latest)) => Share::ratio(
+                    first.hundredths() - latest.hundredths(),
+                    first.hundredths() - self.target.hundredths(),
+                ),
+                _ => Share::NONE,
             },
-            _ => Share::ratio(self.current(tally).hundredths(), target),
+            _ => Share::ratio(self.current(tally).hundredths(), self.target.hundredths()),
         }
     }
 }
@@ -237,6 +282,10 @@ pub struct Membership {
 pub struct Ranked {
     /// 1 for the leader.
     pub rank: u32,
+    /// The person's standing in the challenge's unit (see [`GoalKind::standing`]).
+    #[serde(rename = "standing")]
+    pub score: Amount,
+    /// Their share of their own goal.
     pub share: Share,
     /// The figure compared with the goal (see [`Goal::current`]).
     pub current: Amount,
@@ -244,8 +293,9 @@ pub struct Ranked {
     pub standing: Standing,
 }
 
-/// Orders participants for a leaderboard: by share of their own goal, highest first; ties go to
-/// whoever completed first, then to whoever joined first (then the lower id, to be total).
+/// Orders participants for a leaderboard by standing, highest first (never by the share of a
+/// self-set goal, which anyone could lower). Ties go to whoever reached that standing first;
+/// people with no entries come last, by when they joined (then the lower id, to be total).
 pub fn rank(kind: GoalKind, standings: Vec<Standing>) -> Vec<Ranked> {
     let mut ranked: Vec<Ranked> = standings
         .into_iter()
@@ -253,6 +303,7 @@ pub fn rank(kind: GoalKind, standings: Vec<Standing>) -> Vec<Ranked> {
             let goal = Goal::from_stored(kind, standing.participant.goal);
             Ranked {
                 rank: 0,
+                score: kind.standing(&standing.tally),
                 share: goal.share(&standing.tally),
                 current: goal.current(&standing.tally),
                 standing,
@@ -260,10 +311,12 @@ pub fn rank(kind: GoalKind, standings: Vec<Standing>) -> Vec<Ranked> {
         })
         .collect();
     ranked.sort_by(|a, b| {
+        let (ta, tb) = (&a.standing.tally, &b.standing.tally);
         let (pa, pb) = (&a.standing.participant, &b.standing.participant);
-        b.share
-            .cmp(&a.share)
-            .then_with(|| match (pa.completed_at, pb.completed_at) {
+        (ta.entries == 0)
+            .cmp(&(tb.entries == 0))
+            .then_with(|| b.score.cmp(&a.score))
+            .then_with(|| match (ta.standing_at, tb.standing_at) {
                 (Some(x), Some(y)) => x.cmp(&y),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
@@ -280,22 +333,37 @@ pub fn rank(kind: GoalKind, standings: Vec<Standing>) -> Vec<Ranked> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{NaiveDate, TimeZone};
+    use chrono::TimeZone;
 
     use super::*;
+    use crate::progress::{ProgressDate, ProgressEntry};
 
     fn amount(s: &str) -> Amount {
         Amount::parse_positive(s).unwrap()
     }
 
-    fn tally(total: &str, latest: Option<&str>, days: u32) -> Tally {
-        Tally {
-            total: if total == "0" { Amount::ZERO } else { amount(total) },
-            latest: latest.map(amount),
-            days,
-            entries: days,
-            last_date: NaiveDate::from_ymd_opt(2026, 1, 1),
-        }
+    /// The tally of values given as (day of January, value) in the order they were recorded.
+    fn tally_of(kind: GoalKind, entries: &[(u32, Option<&str>)]) -> Tally {
+        let entries: Vec<ProgressEntry> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (day, value))| ProgressEntry {
+                id: i as i64 + 1,
+                challenge: ChallengeId(1),
+                user: UserId(1),
+                value: value.map(amount),
+                date: ProgressDate::from_stored(chrono::NaiveDate::from_ymd_opt(2026, 1, *day).unwrap()),
+                recorded_at: Utc.with_ymd_and_hms(2026, 2, 1, 10, i as u32, 0).unwrap(),
+                idempotency_key: None,
+            })
+            .collect();
+        Tally::of(&entries, |t| kind.standing(t))
+    }
+
+    fn values(kind: GoalKind, values: &[&str]) -> Tally {
+        let entries: Vec<(u32, Option<&str>)> =
+            values.iter().enumerate().map(|(i, v)| (i as u32 + 1, Some(*v))).collect();
+        tally_of(kind, &entries)
     }
 
     fn goal(kind: GoalKind, target: &str) -> Goal {
@@ -329,75 +397,112 @@ mod tests {
     #[test]
     fn total_goal_sums_and_completes_at_the_target() {
         let g = goal(GoalKind::Total, "100");
-        assert_eq!(g.share(&tally("0", None, 0)), Share::NONE);
-        assert_eq!(g.share(&tally("25.5", Some("5"), 3)).basis_points(), 2550);
-        assert!(!g.is_met(&tally("99.99", Some("1"), 3)));
-        assert_eq!(g.share(&tally("99.99", Some("1"), 3)).percent(), 99, "never rounds up to 100");
-        assert!(g.is_met(&tally("100", Some("1"), 3)));
-        assert_eq!(g.share(&tally("250", Some("1"), 3)), Share::FULL, "capped at 100 %");
+        assert_eq!(g.share(&Tally::default()), Share::NONE);
+        assert_eq!(g.share(&values(GoalKind::Total, &["20", "5.5"])).basis_points(), 2550);
+        let almost = values(GoalKind::Total, &["99.99"]);
+        assert!(!g.is_met(&almost));
+        assert_eq!(g.share(&almost).percent(), 99, "never rounds up to 100");
+        assert!(g.is_met(&values(GoalKind::Total, &["50", "50"])));
+        assert_eq!(g.share(&values(GoalKind::Total, &["250"])), Share::FULL, "capped at 100 %");
+        assert_eq!(GoalKind::Total.standing(&values(GoalKind::Total, &["20", "5.5"])), amount("25.5"));
     }
 
     #[test]
-    fn at_least_goal_judges_the_latest_value() {
+    fn at_least_goal_keeps_the_best_value_reached() {
         let g = goal(GoalKind::AtLeast, "100");
-        assert!(!g.is_met(&tally("0", None, 0)));
-        assert!(!g.is_met(&tally("500", Some("99.5"), 5)), "the sum does not matter");
-        assert_eq!(g.share(&tally("500", Some("80"), 5)).basis_points(), 8000);
-        assert!(g.is_met(&tally("100", Some("100"), 1)));
-        assert_eq!(g.current(&tally("500", Some("80"), 5)), amount("80"));
+        assert!(!g.is_met(&Tally::default()));
+        let record_then_less = values(GoalKind::AtLeast, &["80", "100", "90"]);
+        assert!(g.is_met(&record_then_less), "a record set stays set");
+        assert_eq!(GoalKind::AtLeast.standing(&record_then_less), amount("100"));
+        assert_eq!(g.current(&record_then_less), amount("100"));
+        let short = values(GoalKind::AtLeast, &["60", "80", "70"]);
+        assert_eq!(g.share(&short).basis_points(), 8000);
+        assert!(
+            g.is_met(&values(GoalKind::AtLeast, &["300", "99"])),
+            "the best is what counts, not the latest"
+        );
     }
 
     #[test]
-    fn at_most_goal_is_met_when_the_latest_value_comes_down() {
-        let g = goal(GoalKind::AtMost, "70");
-        assert!(!g.is_met(&tally("0", None, 0)), "no entry yet: not met");
-        assert_eq!(g.share(&tally("0", None, 0)), Share::NONE);
-        assert!(!g.is_met(&tally("80", Some("80"), 1)));
-        assert_eq!(g.share(&tally("80", Some("80"), 1)).basis_points(), 8750);
-        assert!(g.is_met(&tally("150", Some("70"), 2)), "exactly the target counts");
-        assert_eq!(g.share(&tally("150", Some("69"), 2)), Share::FULL);
+    fn at_most_goal_is_met_when_the_latest_value_comes_down_and_shares_count_from_the_first() {
+        let g = goal(GoalKind::AtMost, "85");
+        assert!(!g.is_met(&Tally::default()), "no entry yet: not met");
+        assert_eq!(g.share(&Tally::default()), Share::NONE);
+        // Eve: 95 → 88 aiming for 85: 7 of 10 kg, 70 %; her standing is the 7 kg she lost.
+        let eve = values(GoalKind::AtMost, &["95", "90", "88"]);
+        assert_eq!(g.share(&eve).basis_points(), 7000);
+        assert_eq!(GoalKind::AtMost.standing(&eve), amount("7"));
+        assert!(!g.is_met(&eve));
+        assert!(g.is_met(&values(GoalKind::AtMost, &["95", "85"])), "exactly the target counts");
+        // Going back up: a negative improvement, and the goal no longer met.
+        let up = values(GoalKind::AtMost, &["80", "84", "86"]);
+        assert_eq!(GoalKind::AtMost.standing(&up), Amount::from_hundredths(-600));
+        assert!(!g.is_met(&up));
+        assert_eq!(g.share(&up), Share::NONE, "started below the goal, now above: nothing to show");
+        // The first and the latest entry are by date, not by when they were recorded.
+        let backdated = tally_of(GoalKind::AtMost, &[(5, Some("90")), (1, Some("95")), (3, Some("92"))]);
+        assert_eq!((backdated.first, backdated.latest), (Some(amount("95")), Some(amount("90"))));
     }
 
     #[test]
     fn days_goal_counts_distinct_days() {
-        let g = goal(GoalKind::Days, "30");
-        assert_eq!(g.current(&tally("0", None, 12)), Amount::from_whole(12));
-        assert_eq!(g.share(&tally("0", None, 12)).basis_points(), 4000);
-        assert!(!g.is_met(&tally("0", None, 29)));
-        assert!(g.is_met(&tally("0", None, 30)));
+        let g = goal(GoalKind::Days, "3");
+        let two = tally_of(GoalKind::Days, &[(1, None), (2, None)]);
+        assert_eq!(g.current(&two), Amount::from_whole(2));
+        assert_eq!(g.share(&two).basis_points(), 6666);
+        assert!(!g.is_met(&two));
+        assert!(g.is_met(&tally_of(GoalKind::Days, &[(1, None), (2, None), (5, None)])));
     }
 
-    fn standing(user: i64, goal: &str, total: &str, joined_min: u32, completed_min: Option<u32>) -> Standing {
+    fn standing(user: i64, goal: &str, tally: Tally, joined_min: u32) -> Standing {
         let at = |m: u32| Utc.with_ymd_and_hms(2026, 1, 1, 10, m, 0).unwrap();
+        let completed_at = Goal::from_stored(GoalKind::Total, amount(goal)).is_met(&tally).then(|| at(59));
         Standing {
             participant: Participant {
                 challenge: ChallengeId(1),
                 user: UserId(user),
                 goal: amount(goal),
                 joined_at: at(joined_min),
-                completed_at: completed_min.map(at),
+                completed_at,
             },
             display_name: None,
-            tally: tally(total, Some("1"), 1),
+            tally,
         }
     }
 
+    fn order(ranked: &[Ranked]) -> Vec<i64> {
+        ranked.iter().map(|r| r.standing.participant.user.0).collect()
+    }
+
     #[test]
-    fn ranking_by_share_of_own_goal_then_who_got_there_first() {
-        let ranked = rank(
-            GoalKind::Total,
-            vec![
-                standing(1, "100", "50", 0, None),    // 50 %
-                standing(2, "10", "10", 1, Some(30)), // 100 %, completed later
-                standing(3, "20", "40", 2, Some(20)), // 100 %, completed first
-                standing(4, "100", "50", 3, None),    // 50 %, joined after user 1
-                standing(5, "100", "0", 4, None),     // 0 %
-            ],
-        );
-        let order: Vec<i64> = ranked.iter().map(|r| r.standing.participant.user.0).collect();
-        assert_eq!(order, vec![3, 2, 1, 4, 5]);
-        assert_eq!(ranked.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
-        assert_eq!(ranked[0].share, Share::FULL);
-        assert_eq!(ranked[2].share.percent(), 50);
+    fn ranking_is_by_standing_never_by_a_self_set_goal() {
+        // Cat aimed for 1 km and logged 1.5; Ann aims for 50 and logged 33.7: Ann leads.
+        let cat = standing(1, "1", values(GoalKind::Total, &["1.5"]), 0);
+        let ann = standing(2, "50", values(GoalKind::Total, &["30", "3.7"]), 1);
+        let nobody = standing(3, "10", Tally::default(), 2);
+        let ranked = rank(GoalKind::Total, vec![cat, nobody, ann]);
+        assert_eq!(order(&ranked), vec![2, 1, 3], "people without entries come last");
+        assert_eq!(ranked.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!((ranked[0].score, ranked[1].share), (amount("33.7"), Share::FULL));
+        assert_eq!(ranked[0].share.percent(), 67, "each row still shows the share of its own goal");
+    }
+
+    #[test]
+    fn at_most_ranks_by_improvement() {
+        // Fay: 72 → 72, goal 70; Eve: 95 → 88, goal 85. Eve improved by 7, Fay by nothing.
+        let fay = standing(1, "70", values(GoalKind::AtMost, &["72", "72"]), 0);
+        let eve = standing(2, "85", values(GoalKind::AtMost, &["95", "88"]), 1);
+        assert_eq!(order(&rank(GoalKind::AtMost, vec![fay, eve])), vec![2, 1]);
+    }
+
+    #[test]
+    fn ties_go_to_whoever_got_there_first() {
+        let mut early = values(GoalKind::Total, &["10"]);
+        let mut late = early;
+        early.standing_at = Some(Utc.with_ymd_and_hms(2026, 1, 2, 8, 0, 0).unwrap());
+        late.standing_at = Some(Utc.with_ymd_and_hms(2026, 1, 2, 9, 0, 0).unwrap());
+        // Joined first but reached 10 later.
+        let ranked = rank(GoalKind::Total, vec![standing(1, "100", late, 0), standing(2, "100", early, 5)]);
+        assert_eq!(order(&ranked), vec![2, 1]);
     }
 }

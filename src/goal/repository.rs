@@ -4,8 +4,28 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{Membership, Participant, Standing};
 use crate::amount::Amount;
 use crate::challenge::ChallengeId;
-use crate::repository::{Page, Paged, RepositoryError};
+use crate::repository::{Page, RepositoryError};
 use crate::user::UserId;
+
+/// Which of a user's challenges a list shows, by the date that decides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembershipScope {
+    All,
+    /// Still taking entries on this date (up to the day of grace).
+    Open(NaiveDate),
+    /// Closed for entries by this date: their standings are final.
+    Closed(NaiveDate),
+}
+
+/// One page of a user's challenges within a scope.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Memberships {
+    pub items: Vec<Membership>,
+    /// How many are in the scope, on every page.
+    pub total: u64,
+    /// How many of the user's challenges are outside it (for "Ended challenges (3)").
+    pub outside: u64,
+}
 
 #[async_trait]
 pub trait GoalRepository: Send + Sync {
@@ -40,13 +60,16 @@ pub trait GoalRepository: Send + Sync {
     /// (rank them with [`crate::goal::rank`]).
     async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError>;
 
-    /// The challenges a user joined, newest first, each with the user's participant row and
-    /// tally (with `active_on`, only those still active then). One page costs a constant number
-    /// of statements, however many challenges it shows.
+    /// The challenges a user joined, most recently active first (their last entry, goal or
+    /// join), each with the user's participant row and tally, within `scope`, and how many are
+    /// outside it. One page costs two statements, however many challenges it shows.
     async fn memberships(
         &self,
         user: UserId,
-        active_on: Option<NaiveDate>,
+        scope: MembershipScope,
         page: Page,
-    ) -> Result<Paged<Membership>, RepositoryError>;
+    ) -> Result<Memberships, RepositoryError>;
+
+    /// The user leaves the challenge; their entries go with them. `NotParticipant`.
+    async fn leave(&self, challenge: ChallengeId, user: UserId) -> Result<(), RepositoryError>;
 }

@@ -3,4 +3,6 @@
 pub mod app;
 pub mod conversation;
 
-pub use app::{App, AppError, ChallengeDraft, Overview, ProgressLogged};
+pub use app::{
+    App, AppError, ChallengeDraft, ChallengeEdit, EntryChanged, GoalSet, Overview, ProgressLogged,
+};

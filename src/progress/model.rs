@@ -30,13 +30,15 @@ pub enum ProgressError {
 pub struct ProgressDate(NaiveDate);
 
 impl ProgressDate {
+    /// A date for an entry logged `today`: up to today, from the start to the deadline. Entries
+    /// are accepted until the end of the day after the deadline (the day of grace).
     pub fn parse(
         date: NaiveDate,
         start: NaiveDate,
         deadline: NaiveDate,
         today: NaiveDate,
     ) -> Result<ProgressDate, ProgressError> {
-        if today > deadline {
+        if today > deadline.succ_opt().unwrap_or(deadline) {
             return Err(ProgressError::ChallengeEnded { deadline });
         }
         if date > today {
@@ -121,44 +123,94 @@ pub struct ProgressEntry {
     pub idempotency_key: Option<IdempotencyKey>,
 }
 
-/// What a participant's entries add up to.
+/// What a participant's entries add up to: every figure any kind of goal judges. "Latest" and
+/// "first" order entries by (date, id): the greatest is the latest, the least the first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
 pub struct Tally {
     /// Sum of all values (check-ins count zero).
     pub total: Amount,
-    /// The value of the latest entry: greatest date, and among those the last recorded.
+    /// The value of the latest entry.
     pub latest: Option<Amount>,
+    /// The largest value.
+    pub best: Option<Amount>,
+    /// The value of the first entry.
+    pub first: Option<Amount>,
     /// Distinct dates with at least one entry.
     pub days: u32,
     /// Number of entries.
     pub entries: u32,
+    pub first_date: Option<NaiveDate>,
     pub last_date: Option<NaiveDate>,
+    /// When the person's standing last changed: the recorded time of the entry that changed it
+    /// (ties on a leaderboard go to whoever got there first).
+    pub standing_at: Option<DateTime<Utc>>,
 }
 
 impl Tally {
-    /// The tally of entries given oldest first (for in-memory stores and tests; the SQL stores
-    /// keep the same figures on each participant's row, updated with every entry).
-    pub fn of<'a>(entries: impl IntoIterator<Item = &'a ProgressEntry>) -> Tally {
-        let mut tally = Tally::default();
-        let mut days: Vec<NaiveDate> = Vec::new();
-        let mut latest_key: Option<(NaiveDate, i64)> = None;
-        for entry in entries {
-            tally.entries += 1;
-            if let Some(v) = entry.value {
-                tally.total = tally.total.checked_add(v).unwrap_or(tally.total);
-            }
-            let date = entry.date.date();
-            if !days.contains(&date) {
-                days.push(date);
-            }
-            if latest_key.is_none_or(|k| (date, entry.id) > k) {
-                latest_key = Some((date, entry.id));
-                tally.latest = entry.value;
-            }
+    /// The tally with one more entry, recorded after every entry already counted (so it has the
+    /// greatest id: it is the latest unless another has a later date, and the first only if it
+    /// has the earliest date). `new_date` says whether no earlier entry has its date. The standing
+    /// (a kind of goal's figure, see `crate::goal::GoalKind::standing`) dates from this entry if
+    /// it changed it, or if it is the first entry.
+    pub fn plus(self, entry: &ProgressEntry, new_date: bool, standing: impl Fn(&Tally) -> Amount) -> Tally {
+        let mut t = self;
+        t.entries += 1;
+        if let Some(v) = entry.value {
+            t.total = t.total.checked_add(v).unwrap_or(t.total);
+            t.best = Some(t.best.map_or(v, |b| b.max(v)));
         }
-        tally.days = days.len() as u32;
-        tally.last_date = days.iter().max().copied();
-        tally
+        if new_date {
+            t.days += 1;
+        }
+        let date = entry.date.date();
+        if t.first_date.is_none_or(|first| date < first) {
+            t.first = entry.value;
+            t.first_date = Some(date);
+        }
+        if t.last_date.is_none_or(|last| date >= last) {
+            t.latest = entry.value;
+            t.last_date = Some(date);
+        }
+        if self.entries == 0 || standing(&self) != standing(&t) {
+            t.standing_at = Some(entry.recorded_at);
+        }
+        t
+    }
+
+    /// The tally of `entries` (in any order), replayed in the order they were recorded (by id).
+    /// For in-memory stores, tests, and a participant's entries re-judged after an edit; the SQL
+    /// stores keep the same figures on each participant's row.
+    pub fn of<'a>(
+        entries: impl IntoIterator<Item = &'a ProgressEntry>,
+        standing: impl Fn(&Tally) -> Amount,
+    ) -> Tally {
+        let mut recorded: Vec<&ProgressEntry> = entries.into_iter().collect();
+        recorded.sort_by_key(|e| e.id);
+        let mut builder = TallyBuilder::default();
+        for entry in recorded {
+            builder.push(entry, &standing);
+        }
+        builder.tally
+    }
+}
+
+/// Builds a tally entry by entry, in the order they were recorded, knowing which dates it has
+/// seen (what [`Tally::plus`] needs to count days).
+#[derive(Clone, Debug, Default)]
+pub struct TallyBuilder {
+    tally: Tally,
+    dates: std::collections::BTreeSet<NaiveDate>,
+}
+
+impl TallyBuilder {
+    /// Adds an entry recorded after every entry already added.
+    pub fn push(&mut self, entry: &ProgressEntry, standing: impl Fn(&Tally) -> Amount) {
+        let new_date = self.dates.insert(entry.date.date());
+        self.tally = self.tally.plus(entry, new_date, standing);
+    }
+
+    pub fn tally(&self) -> &Tally {
+        &self.tally
     }
 }
 
@@ -184,7 +236,12 @@ mod tests {
             parse("2026-01-21", "2026-01-20"),
             Err(ProgressError::DateInFuture { date: d("2026-01-21"), today: d("2026-01-20") })
         );
-        assert_eq!(parse("2026-02-10", "2026-02-11"), Err(ProgressError::ChallengeEnded { deadline }));
+        assert!(parse("2026-02-10", "2026-02-11").is_ok(), "the day of grace takes the deadline's entries");
+        assert_eq!(
+            parse("2026-02-11", "2026-02-11"),
+            Err(ProgressError::DateAfterDeadline { date: d("2026-02-11"), deadline })
+        );
+        assert_eq!(parse("2026-02-10", "2026-02-12"), Err(ProgressError::ChallengeEnded { deadline }));
     }
 
     #[test]
@@ -212,18 +269,37 @@ mod tests {
     }
 
     #[test]
-    fn tally_sums_counts_days_and_finds_latest() {
+    fn tally_sums_counts_days_and_finds_first_latest_and_best() {
         let entries = [
             entry(1, "2026-01-02", Some(10)),
             entry(2, "2026-01-01", Some(20)),
             entry(3, "2026-01-02", Some(30)),
+            entry(4, "2026-01-01", Some(5)),
         ];
-        let t = Tally::of(&entries);
-        assert_eq!(t.total, Amount::from_hundredths(60));
+        let t = Tally::of(&entries, |t| t.total);
+        assert_eq!(t.total, Amount::from_hundredths(65));
         assert_eq!(t.latest, Some(Amount::from_hundredths(30)), "same date: the last recorded wins");
-        assert_eq!(t.days, 2);
-        assert_eq!(t.entries, 3);
-        assert_eq!(t.last_date, Some(d("2026-01-02")));
-        assert_eq!(Tally::of(&[]), Tally::default());
+        assert_eq!(t.first, Some(Amount::from_hundredths(20)), "earliest date, then the first recorded");
+        assert_eq!(t.best, Some(Amount::from_hundredths(30)));
+        assert_eq!((t.days, t.entries), (2, 4));
+        assert_eq!((t.first_date, t.last_date), (Some(d("2026-01-01")), Some(d("2026-01-02"))));
+        assert_eq!(Tally::of(&[], |t| t.total), Tally::default());
+    }
+
+    #[test]
+    fn the_standing_is_dated_by_the_entry_that_last_changed_it() {
+        let mut entries = [
+            entry(1, "2026-01-01", Some(10)),
+            entry(2, "2026-01-02", Some(5)),
+            entry(3, "2026-01-03", Some(8)),
+        ];
+        for (i, e) in entries.iter_mut().enumerate() {
+            e.recorded_at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, 1, 10, i as u32, 0).unwrap();
+        }
+        let best = |t: &Tally| t.best.unwrap_or_default();
+        // The best (10) was reached by the first entry and never changed after.
+        assert_eq!(Tally::of(&entries, best).standing_at, Some(entries[0].recorded_at));
+        // The total changed with every entry.
+        assert_eq!(Tally::of(&entries, |t| t.total).standing_at, Some(entries[2].recorded_at));
     }
 }

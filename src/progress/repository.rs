@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{NewProgress, ProgressEntry, Tally};
+use super::{NewProgress, ProgressDate, ProgressEntry, ProgressValue, Tally};
 use crate::challenge::ChallengeId;
 use crate::repository::RepositoryError;
 use crate::user::UserId;
@@ -18,6 +18,30 @@ pub struct Recorded {
     /// This entry made the participant's goal hold for the first time.
     pub completed_now: bool,
     /// When the participant completed (now or earlier), if they have.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// This entry made the participant the first to meet the challenge's own goal.
+    pub first_to_finish: bool,
+}
+
+/// A change to one of a participant's entries: a new value, a new date, or both.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryEdit {
+    pub challenge: ChallengeId,
+    pub user: UserId,
+    pub entry: i64,
+    pub value: Option<ProgressValue>,
+    pub date: Option<ProgressDate>,
+    /// When the change is made (the participant's last activity).
+    pub at: DateTime<Utc>,
+}
+
+/// An entry edited or deleted, and the participant re-judged with what is left.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejudged {
+    /// The entry as it is now (edited), or as it was (deleted).
+    pub entry: ProgressEntry,
+    pub tally: Tally,
+    /// When the participant completed, if their goal holds now.
     pub completed_at: Option<DateTime<Utc>>,
 }
 
@@ -45,11 +69,30 @@ pub trait ProgressRepository: Send + Sync {
     /// What a participant's entries add up to.
     async fn tally(&self, challenge: ChallengeId, user: UserId) -> Result<Tally, RepositoryError>;
 
+    /// One entry, by its id.
+    async fn entry(&self, id: i64) -> Result<Option<ProgressEntry>, RepositoryError>;
+
+    /// Changes an entry's value or date, and re-judges the participant (tally, standing,
+    /// completion) in the same transaction. The entry must be the participant's
+    /// (`EntryNotFound`); a check-in moved onto a date already checked in is refused
+    /// (`AlreadyCheckedIn`).
+    async fn edit_progress(&self, edit: &EntryEdit) -> Result<Rejudged, RepositoryError>;
+
+    /// Deletes one of a participant's entries and re-judges them; `EntryNotFound`.
+    async fn delete_progress(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        entry: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Rejudged, RepositoryError>;
+
     /// Deletes the participant's most recently recorded entry and returns it with the new tally;
-    /// completion is re-judged (cleared if the goal no longer holds). `None` if there was none.
+    /// the participant is re-judged as after [`Self::delete_progress`]. `None` if there was none.
     async fn undo_last_progress(
         &self,
         challenge: ChallengeId,
         user: UserId,
+        at: DateTime<Utc>,
     ) -> Result<Option<(ProgressEntry, Tally)>, RepositoryError>;
 }

@@ -5,8 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::error::corrupt;
 use crate::amount::Amount;
-use crate::challenge::{Challenge, ChallengeId, ChallengeName, Description, Unit};
-use crate::goal::{Goal, GoalKind, Participant, Standing};
+use crate::challenge::{Challenge, ChallengeId, ChallengeName, DeletedChallenge, Description, Unit};
+use crate::goal::{GoalKind, Participant, Standing};
 use crate::progress::{IdempotencyKey, ProgressDate, ProgressEntry, Tally};
 use crate::repository::RepositoryError;
 use crate::user::{DisplayName, UserId};
@@ -18,11 +18,6 @@ pub(crate) fn goal_kind(stored: &str) -> Result<GoalKind, RepositoryError> {
 /// `Page::ALL` asks for `u32::MAX` rows: fine as an `i64` for `LIMIT`.
 pub(crate) fn limit_offset(page: crate::repository::Page) -> (i64, i64) {
     (i64::from(page.limit), i64::from(page.offset))
-}
-
-/// Whether a participant's goal holds for a tally.
-pub(crate) fn goal_is_met(kind: GoalKind, goal_hundredths: i64, tally: &Tally) -> bool {
-    Goal::from_stored(kind, Amount::from_hundredths(goal_hundredths)).is_met(tally)
 }
 
 #[derive(sqlx::FromRow)]
@@ -37,6 +32,7 @@ pub(crate) struct ChallengeRow {
     pub(crate) unit: Option<String>,
     pub(crate) goal_kind: String,
     pub(crate) default_goal_hundredths: i64,
+    pub(crate) first_finisher_id: Option<i64>,
 }
 
 impl TryFrom<ChallengeRow> for Challenge {
@@ -53,6 +49,27 @@ impl TryFrom<ChallengeRow> for Challenge {
             unit: row.unit.as_deref().map(Unit::parse).transpose().map_err(|e| corrupt("unit", e))?,
             goal_kind: goal_kind(&row.goal_kind)?,
             default_goal: Amount::from_hundredths(row.default_goal_hundredths),
+            first_finisher: row.first_finisher_id.map(UserId),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeletionRow {
+    pub(crate) challenge_id: i64,
+    pub(crate) name: String,
+    pub(crate) creator_id: i64,
+    pub(crate) deleted_at: DateTime<Utc>,
+}
+
+impl TryFrom<DeletionRow> for DeletedChallenge {
+    type Error = RepositoryError;
+    fn try_from(row: DeletionRow) -> Result<DeletedChallenge, RepositoryError> {
+        Ok(DeletedChallenge {
+            id: ChallengeId(row.challenge_id),
+            name: ChallengeName::parse(&row.name).map_err(|e| corrupt("challenge name", e))?,
+            creator: UserId(row.creator_id),
+            deleted_at: row.deleted_at,
         })
     }
 }
@@ -78,12 +95,21 @@ impl From<ParticipantRow> for Participant {
     }
 }
 
-/// A participant row locked for an update, with the kind of goal its challenge has.
+/// A participant row locked for an update, with its tally and what the update needs of its
+/// challenge (the kind of goal, the challenge's own goal and whether someone finished it first).
 #[derive(sqlx::FromRow)]
 pub(crate) struct LockedParticipant {
     pub(crate) goal_hundredths: i64,
     pub(crate) completed_at: Option<DateTime<Utc>>,
     pub(crate) goal_kind: String,
+    pub(crate) default_goal_hundredths: i64,
+    pub(crate) first_finisher_id: Option<i64>,
+    #[sqlx(flatten)]
+    pub(crate) tally: TallyRow,
+    /// The participant has an entry on the date the write asked about.
+    pub(crate) date_seen: bool,
+    /// …and a check-in on it.
+    pub(crate) checked_in: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -117,15 +143,19 @@ impl TryFrom<EntryRow> for ProgressEntry {
     }
 }
 
-/// What the tally queries select: `total`, `latest`, `days`, `entries`, `last_date`. The default
-/// is the tally of someone with no entries (or no participant row).
-#[derive(sqlx::FromRow, Default)]
+/// What the tally queries select (`tally_columns!`). The default is the tally of someone with no
+/// entries (or no participant row).
+#[derive(sqlx::FromRow, Default, Clone)]
 pub(crate) struct TallyRow {
     pub(crate) total: i64,
     pub(crate) latest: Option<i64>,
+    pub(crate) best: Option<i64>,
+    pub(crate) first: Option<i64>,
     pub(crate) days: i64,
     pub(crate) entries: i64,
+    pub(crate) first_date: Option<NaiveDate>,
     pub(crate) last_date: Option<NaiveDate>,
+    pub(crate) standing_at: Option<DateTime<Utc>>,
 }
 
 impl From<TallyRow> for Tally {
@@ -134,9 +164,13 @@ impl From<TallyRow> for Tally {
         Tally {
             total: Amount::from_hundredths(row.total),
             latest: row.latest.map(Amount::from_hundredths),
+            best: row.best.map(Amount::from_hundredths),
+            first: row.first.map(Amount::from_hundredths),
             days: count(row.days),
             entries: count(row.entries),
+            first_date: row.first_date,
             last_date: row.last_date,
+            standing_at: row.standing_at,
         }
     }
 }

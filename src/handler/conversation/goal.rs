@@ -50,19 +50,26 @@ impl Conversation {
             Err(message) => return self.ask_again(ctx, asked, &message),
         };
         let id = *challenge;
-        let before = self.app.participant(id, ctx.user).await?;
-        let (challenge, participant, tally) = match self.app.set_goal(id, ctx.user, goal.target).await {
+        let set = match self.app.set_goal(id, ctx.user, goal.target).await {
             Ok(done) => done,
             Err(e @ (AppError::Invalid(_) | AppError::Unreachable(_))) => {
                 return self.ask_again(ctx, asked, &e.to_string());
             }
             Err(e) => return Err(e),
         };
-        let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
+        let (challenge, tally) = (&set.challenge, &set.tally);
+        let goal = set.goal();
         let unit = challenge.unit.as_ref();
         let text = Text::new().plain("🎯 Your goal in ").user_bold(challenge.name.as_str()).plain(" is now ");
         let text = goal_phrase(text, goal, unit).plain(".\n\nYour progress: ");
-        let text = progress_lines(text, goal, unit, &tally);
+        let mut text = progress_lines(text, goal, unit, tally);
+        // Making a goal easier earns nothing: it is marked met, without the celebration that
+        // logging one's way there gets. Making it harder opens it again.
+        if set.met_by_easing() {
+            text = text.plain("\n\n✅ Your entries already meet this goal, so it is marked as met.");
+        } else if set.reopened() {
+            text = text.plain("\n\nThis goal is not met yet: keep going!");
+        }
         let reply = Reply::new(text)
             .row(vec![
                 button(
@@ -73,10 +80,6 @@ impl Conversation {
             ])
             .row(vec![button("Main menu", Action::Menu)])
             .effect(format!("Goal in {} set to {}", challenge.name, screens::goal_label(goal, unit)));
-        let mut replies = vec![reply];
-        if before.completed_at.is_none() && participant.completed_at.is_some() {
-            replies.push(screens::celebration(&challenge, goal, &tally));
-        }
-        Ok(Outcome { replies, next: Next::Main })
+        Ok(Outcome { replies: vec![reply], next: Next::Main })
     }
 }

@@ -11,7 +11,9 @@
 //! belongs to, and applies the state the flow leaves behind. Each flow is a file of its own,
 //! the way each command of a server is (a new flow is a new file): [`commands`] (`/start`,
 //! `/help`, `/cancel`), [`create`], [`join`], [`view`] (the user's challenges, one challenge,
-//! its leaderboard), [`progress`], [`goal`] and [`undo`]. [`screens`] holds the copy they share.
+//! its leaderboard, ended challenges), [`progress`], [`goal`], [`undo`], [`history`] (one's
+//! entries, changed or deleted) and [`manage`] (the creator's changes, leaving). [`screens`]
+//! holds the copy they share.
 //!
 //! # Calling it from a protocol
 //!
@@ -34,7 +36,9 @@ mod answers;
 mod commands;
 mod create;
 mod goal;
+mod history;
 mod join;
+mod manage;
 mod payload;
 mod progress;
 mod reply;
@@ -171,6 +175,14 @@ impl Outcome {
     fn note(mut self, note: Text) -> Outcome {
         if let Some(first) = self.replies.first_mut() {
             *first = with_note(first.clone(), note);
+        }
+        self
+    }
+
+    /// Marks the first reply as the answer to a change that was stored (see [`ReplyKind`]).
+    fn effect(mut self, summary: impl Into<String>) -> Outcome {
+        if let Some(first) = self.replies.first_mut() {
+            *first = first.clone().effect(summary);
         }
         self
     }
@@ -392,6 +404,12 @@ impl Conversation {
             | Question::AddProgressDate { .. }
             | Question::AddProgressDateInput { .. } => self.answer_progress(ctx, question, text).await,
             Question::UpsertGoal { .. } => self.answer_goal(ctx, question, text).await,
+            Question::EditEntryValue { .. } | Question::EditEntryDate { .. } => {
+                self.answer_entry_edit(ctx, question, text).await
+            }
+            Question::EditChallengeName { .. }
+            | Question::EditChallengeDescription { .. }
+            | Question::EditChallengeDeadline { .. } => self.answer_manage(ctx, question, text).await,
         }
     }
 
@@ -402,6 +420,8 @@ impl Conversation {
             Screen::JoinChallengeAvailable { page } => self.browse(ctx, *page).await,
             Screen::ViewChallengeJoined { page } => self.mine(ctx, *page).await,
             Screen::ViewChallengeOptions { challenge, page } => self.open(ctx, *challenge, *page).await,
+            Screen::ViewChallengeEnded { page } => self.ended(ctx, *page).await,
+            Screen::ViewChallengeHistory { challenge, page } => self.history(ctx, *challenge, *page).await,
         }
     }
 
@@ -437,6 +457,24 @@ impl Conversation {
             Action::Leaderboard { challenge } => self.leaderboard(ctx, challenge).await,
             Action::Undo { challenge } => self.undo(ctx, challenge).await,
             Action::UndoConfirm { challenge, entry } => self.undo_confirm(ctx, challenge, entry).await,
+            Action::Ended { page } => self.ended(ctx, page).await,
+            Action::History { challenge, page } => self.history(ctx, challenge, page).await,
+            Action::Entry { entry, page } => self.entry(ctx, entry, page).await,
+            Action::EntryValue { entry } => self.start_entry_edit(ctx, entry, true).await,
+            Action::EntryDate { entry } => self.start_entry_edit(ctx, entry, false).await,
+            Action::EntryDelete { entry } => self.entry_delete(ctx, entry).await,
+            Action::EntryDeleteConfirm { entry } => self.entry_delete_confirm(ctx, entry).await,
+            Action::Manage { challenge } => self.manage(ctx, challenge).await,
+            Action::Rename { .. } | Action::Describe { .. } | Action::MoveDeadline { .. } => {
+                self.start_manage(ctx, action).await
+            }
+            Action::ClearDescription { challenge } => self.clear_description(ctx, challenge).await,
+            Action::DeleteChallenge { challenge } => self.delete_challenge(ctx, challenge).await,
+            Action::DeleteChallengeConfirm { challenge } => {
+                self.delete_challenge_confirm(ctx, challenge).await
+            }
+            Action::Leave { challenge } => self.leave(ctx, challenge).await,
+            Action::LeaveConfirm { challenge } => self.leave_confirm(ctx, challenge).await,
         }
     }
 }
@@ -457,6 +495,10 @@ fn question(asked: &Question, today: NaiveDate) -> Reply {
         Question::UpsertGoal { challenge, kind, unit, current } => {
             goal::question(*challenge, *kind, unit.as_ref(), *current)
         }
+        Question::EditEntryValue { .. } | Question::EditEntryDate { .. } => history::question(asked, today),
+        Question::EditChallengeName { .. }
+        | Question::EditChallengeDescription { .. }
+        | Question::EditChallengeDeadline { .. } => manage::question(asked, today),
     }
 }
 

@@ -100,6 +100,70 @@ pub enum Action {
         challenge: ChallengeId,
         entry: i64,
     },
+    /// The user's ended challenges with their final standings, one page of them.
+    Ended {
+        page: u32,
+    },
+    /// The user's entries in a challenge, newest first, one page of them.
+    History {
+        challenge: ChallengeId,
+        page: u32,
+    },
+    /// One of the user's entries and what can be done with it (from `page` of the history).
+    Entry {
+        entry: i64,
+        page: u32,
+    },
+    /// Ask for an entry's new value.
+    EntryValue {
+        entry: i64,
+    },
+    /// Ask for an entry's new date.
+    EntryDate {
+        entry: i64,
+    },
+    /// Ask whether to delete an entry.
+    EntryDelete {
+        entry: i64,
+    },
+    /// Delete the entry.
+    EntryDeleteConfirm {
+        entry: i64,
+    },
+    /// The creator's options for their challenge.
+    Manage {
+        challenge: ChallengeId,
+    },
+    /// Ask for a new name.
+    Rename {
+        challenge: ChallengeId,
+    },
+    /// Ask for a new description.
+    Describe {
+        challenge: ChallengeId,
+    },
+    /// Remove the description.
+    ClearDescription {
+        challenge: ChallengeId,
+    },
+    /// Ask for a new deadline.
+    MoveDeadline {
+        challenge: ChallengeId,
+    },
+    /// Ask whether to delete the challenge.
+    DeleteChallenge {
+        challenge: ChallengeId,
+    },
+    DeleteChallengeConfirm {
+        challenge: ChallengeId,
+    },
+    /// Ask whether to leave the challenge.
+    Leave {
+        challenge: ChallengeId,
+    },
+    LeaveConfirm {
+        challenge: ChallengeId,
+    },
 }
 
 /// Why a payload was refused.
@@ -155,6 +219,22 @@ impl Action {
             Action::Leaderboard { challenge } => write!(s, "l:{}", challenge.0),
             Action::Undo { challenge } => write!(s, "u:{}", challenge.0),
             Action::UndoConfirm { challenge, entry } => write!(s, "uy:{}:{entry}", challenge.0),
+            Action::Ended { page } => write!(s, "ee:{page}"),
+            Action::History { challenge, page } => write!(s, "h:{}:{page}", challenge.0),
+            Action::Entry { entry, page } => write!(s, "e:{entry}:{page}"),
+            Action::EntryValue { entry } => write!(s, "ev:{entry}"),
+            Action::EntryDate { entry } => write!(s, "ed:{entry}"),
+            Action::EntryDelete { entry } => write!(s, "ex:{entry}"),
+            Action::EntryDeleteConfirm { entry } => write!(s, "exy:{entry}"),
+            Action::Manage { challenge } => write!(s, "mg:{}", challenge.0),
+            Action::Rename { challenge } => write!(s, "mn:{}", challenge.0),
+            Action::Describe { challenge } => write!(s, "md:{}", challenge.0),
+            Action::ClearDescription { challenge } => write!(s, "mdc:{}", challenge.0),
+            Action::MoveDeadline { challenge } => write!(s, "mt:{}", challenge.0),
+            Action::DeleteChallenge { challenge } => write!(s, "mx:{}", challenge.0),
+            Action::DeleteChallengeConfirm { challenge } => write!(s, "mxy:{}", challenge.0),
+            Action::Leave { challenge } => write!(s, "lv:{}", challenge.0),
+            Action::LeaveConfirm { challenge } => write!(s, "lvy:{}", challenge.0),
         };
         assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
         s
@@ -214,8 +294,24 @@ impl Action {
             ("l", [id]) => Action::Leaderboard { challenge: challenge_id(id)? },
             ("u", [id]) => Action::Undo { challenge: challenge_id(id)? },
             ("uy", [id, entry]) => {
-                Action::UndoConfirm { challenge: challenge_id(id)?, entry: challenge_id(entry)?.0 }
+                Action::UndoConfirm { challenge: challenge_id(id)?, entry: entry_id(entry)? }
             }
+            ("ee", [page]) => Action::Ended { page: page_number(page)? },
+            ("h", [id, page]) => Action::History { challenge: challenge_id(id)?, page: page_number(page)? },
+            ("e", [entry, page]) => Action::Entry { entry: entry_id(entry)?, page: page_number(page)? },
+            ("ev", [entry]) => Action::EntryValue { entry: entry_id(entry)? },
+            ("ed", [entry]) => Action::EntryDate { entry: entry_id(entry)? },
+            ("ex", [entry]) => Action::EntryDelete { entry: entry_id(entry)? },
+            ("exy", [entry]) => Action::EntryDeleteConfirm { entry: entry_id(entry)? },
+            ("mg", [id]) => Action::Manage { challenge: challenge_id(id)? },
+            ("mn", [id]) => Action::Rename { challenge: challenge_id(id)? },
+            ("md", [id]) => Action::Describe { challenge: challenge_id(id)? },
+            ("mdc", [id]) => Action::ClearDescription { challenge: challenge_id(id)? },
+            ("mt", [id]) => Action::MoveDeadline { challenge: challenge_id(id)? },
+            ("mx", [id]) => Action::DeleteChallenge { challenge: challenge_id(id)? },
+            ("mxy", [id]) => Action::DeleteChallengeConfirm { challenge: challenge_id(id)? },
+            ("lv", [id]) => Action::Leave { challenge: challenge_id(id)? },
+            ("lvy", [id]) => Action::LeaveConfirm { challenge: challenge_id(id)? },
             _ => return Err(bad),
         };
         Ok(action)
@@ -239,6 +335,10 @@ fn challenge_id(text: &str) -> Result<ChallengeId, PayloadError> {
         Some(n) if n >= 1 => Ok(ChallengeId(n as i64)),
         _ => Err(PayloadError::Malformed),
     }
+}
+
+fn entry_id(text: &str) -> Result<i64, PayloadError> {
+    challenge_id(text).map(|id| id.0)
 }
 
 fn page_number(text: &str) -> Result<u32, PayloadError> {
@@ -266,6 +366,22 @@ mod tests {
             Action::Leaderboard { challenge: id },
             Action::Undo { challenge: id },
             Action::UndoConfirm { challenge: id, entry: i64::MAX },
+            Action::Ended { page },
+            Action::History { challenge: id, page },
+            Action::Entry { entry: i64::MAX, page },
+            Action::EntryValue { entry: i64::MAX },
+            Action::EntryDate { entry: i64::MAX },
+            Action::EntryDelete { entry: i64::MAX },
+            Action::EntryDeleteConfirm { entry: i64::MAX },
+            Action::Manage { challenge: id },
+            Action::Rename { challenge: id },
+            Action::Describe { challenge: id },
+            Action::ClearDescription { challenge: id },
+            Action::MoveDeadline { challenge: id },
+            Action::DeleteChallenge { challenge: id },
+            Action::DeleteChallengeConfirm { challenge: id },
+            Action::Leave { challenge: id },
+            Action::LeaveConfirm { challenge: id },
         ];
         all.extend(GoalKind::ALL.map(Action::Kind));
         all.extend(
@@ -317,6 +433,11 @@ mod tests {
             "v1:dl:0",
             "v1:dl:1831",
             "v1:uy:1:0",
+            "v1:e:0:0",
+            "v1:e:1",
+            "v1:exy:01",
+            "v1:mg:",
+            "v1:lvy:1:2",
             "v1:p:1\n",
             "v1:p:١",
         ] {

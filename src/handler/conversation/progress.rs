@@ -75,7 +75,7 @@ pub(super) fn entry_phrase(
 
 impl Conversation {
     pub(super) async fn start_progress(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
-        let challenge = self.app.active_challenge(id).await?;
+        let challenge = self.app.open_challenge(id).await?;
         self.app.participant(id, ctx.user).await?;
         let unit = challenge.unit.clone();
         let start = challenge.start_date;
@@ -160,7 +160,7 @@ impl Conversation {
             Ok(logged) => logged,
             // A date the challenge refuses: ask for another one (unless it has ended meanwhile).
             Err(AppError::Invalid(message)) => {
-                self.app.active_challenge(id).await?;
+                self.app.open_challenge(id).await?;
                 let next = match asked {
                     Question::AddProgressDate { challenge, value, unit, start }
                     | Question::AddProgressDateInput { challenge, value, unit, start } => {
@@ -188,7 +188,7 @@ impl Conversation {
 
 /// The confirmation of logged progress, and the celebration when it completed the goal.
 fn logged_replies(logged: &ProgressLogged, today: NaiveDate) -> Vec<Reply> {
-    let ProgressLogged { challenge, goal, recorded } = logged;
+    let ProgressLogged { challenge, goal, recorded, first_among_others } = logged;
     let unit = challenge.unit.as_ref();
     let entry = &recorded.entry;
     let head = if recorded.duplicate {
@@ -221,7 +221,9 @@ fn logged_replies(logged: &ProgressLogged, today: NaiveDate) -> Vec<Reply> {
         .effect(summary);
     let mut replies = vec![reply];
     if recorded.completed_now && !recorded.duplicate {
-        replies.push(screens::celebration(challenge, *goal, &recorded.tally));
+        replies.push(screens::celebration(challenge, *goal, &recorded.tally, *first_among_others));
+    } else if *first_among_others && !recorded.duplicate {
+        replies.push(screens::first_to_finish(challenge));
     }
     replies
 }

@@ -96,7 +96,8 @@ pub fn goal_label(goal: Goal, unit: Option<&Unit>) -> String {
     goal_phrase(Text::new(), goal, unit).to_plain()
 }
 
-/// How far someone is: "25 / 100 km", "12 / 30 days", "latest 80 kg (goal: at least 100 kg)".
+/// How far someone is: "25 / 100 km", "12 / 30 days", "best 80 kg (goal: at least 100 kg)",
+/// "latest 88 kg, from 95 kg (goal: at most 85 kg)".
 pub fn figures(text: Text, goal: Goal, unit: Option<&Unit>, tally: &Tally) -> Text {
     match goal.kind {
         GoalKind::Total => {
@@ -105,11 +106,41 @@ pub fn figures(text: Text, goal: Goal, unit: Option<&Unit>, tally: &Tally) -> Te
         }
         GoalKind::Days => text.bold(format!("{} / {} days", goal.current(tally), goal.target)),
         GoalKind::AtLeast | GoalKind::AtMost => {
-            let text = match tally.latest {
-                Some(latest) => quantity(text.plain("latest "), latest, unit, true),
-                None => text.plain("no value yet"),
+            let text = match (goal.kind, tally.best, tally.first, tally.latest) {
+                (GoalKind::AtLeast, Some(best), _, _) => quantity(text.plain("best "), best, unit, true),
+                (GoalKind::AtMost, _, Some(first), Some(latest)) if tally.entries > 1 => {
+                    let text = quantity(text.plain("latest "), latest, unit, true);
+                    quantity(text.plain(", from "), first, unit, false)
+                }
+                (GoalKind::AtMost, _, _, Some(latest)) => quantity(text.plain("latest "), latest, unit, true),
+                _ => text.plain("no value yet"),
             };
             goal_phrase(text.plain(" (goal: "), goal, unit).plain(")")
+        }
+    }
+}
+
+/// A person's standing, which ranks them: "33.7 km", "12 days", "best 80 kg", "down 7 kg
+/// (95 → 88)"; "no entries yet" before the first.
+pub fn standing_phrase(text: Text, kind: GoalKind, unit: Option<&Unit>, tally: &Tally) -> Text {
+    if tally.entries == 0 {
+        return text.italic("no entries yet");
+    }
+    let standing = kind.standing(tally);
+    match kind {
+        GoalKind::Total => quantity(text, standing, unit, true),
+        GoalKind::Days => text.bold(format!("{standing} {}", days_word(standing))),
+        GoalKind::AtLeast => quantity(text.plain("best "), standing, unit, true),
+        GoalKind::AtMost => {
+            let (first, latest) = (tally.first.unwrap_or_default(), tally.latest.unwrap_or_default());
+            let text = match standing.hundredths().signum() {
+                1 => quantity(text.plain("down "), standing, unit, true),
+                -1 => {
+                    quantity(text.plain("up "), Amount::from_hundredths(-standing.hundredths()), unit, true)
+                }
+                _ => text.bold("no change"),
+            };
+            text.plain(format!(" ({first} → {latest})"))
         }
     }
 }
@@ -176,7 +207,9 @@ pub fn help() -> Text {
         .bold("Join challenge")
         .plain(": pick an active challenge and set your own goal.\n")
         .bold("My challenges")
-        .plain(": log progress, change your goal, see the leaderboard, or undo your last entry.\n\n")
+        .plain(": log progress, change your goal, see the leaderboard, look through your entries to change or delete one, or leave. The creator can also rename the challenge, move its deadline or delete it.\n\n")
+        .bold("How people rank")
+        .plain(": by their standing in the challenge (the total, the days checked in, the best value, or for \"at most\" how far they came down from their first value), never by the share of a goal they set themselves. Entries for the last day can still be logged the day after the deadline.\n\n")
         .plain("Dates are typed as YYYY-MM-DD; \"today\" and \"yesterday\" work too.\n\n")
         .bold("Commands")
         .plain("\n/start: the main menu\n/cancel: stop what you are doing\n/help: this message")
@@ -275,7 +308,8 @@ pub fn page_heading(text: Text, page: u32, total: u64) -> Text {
     if pages(total) > 1 { text.plain(format!(" (page {} of {})", page + 1, pages(total))) } else { text }
 }
 
-/// One line of a leaderboard.
+/// One line of a leaderboard: place, name, standing, then the person's own goal, their share of
+/// it and ✅ when it is met.
 pub fn leaderboard_line(
     text: Text,
     r: &Ranked,
@@ -289,19 +323,65 @@ pub fn leaderboard_line(
     let text = text.plain(format!("{}. ", r.rank));
     let text =
         if p.user == me { text.user_bold(name.as_str()).bold(" (you)") } else { text.user(name.as_str()) };
-    let text = figures(text.plain(": "), goal, unit, &r.standing.tally).plain(format!(" · {}", r.share));
+    let text = standing_phrase(text.plain(": "), goal_kind, unit, &r.standing.tally).plain(" · goal ");
+    let text = goal_short(text, goal, unit).plain(format!(" · {}", r.share));
     if p.completed_at.is_some() { text.plain(" ✅") } else { text }
 }
 
-pub fn celebration(challenge: &Challenge, goal: Goal, tally: &Tally) -> Reply {
+/// A goal in few words, for a leaderboard line: "50 km", "30 days", "≥ 100 kg", "≤ 85 kg".
+pub fn goal_short(text: Text, goal: Goal, unit: Option<&Unit>) -> Text {
+    match goal.kind {
+        GoalKind::Total => quantity(text, goal.target, unit, false),
+        GoalKind::Days => text.plain(format!("{} {}", goal.target, days_word(goal.target))),
+        GoalKind::AtLeast => quantity(text.plain("≥ "), goal.target, unit, false),
+        GoalKind::AtMost => quantity(text.plain("≤ "), goal.target, unit, false),
+    }
+}
+
+/// The line announcing who first met the challenge's own goal.
+pub fn first_finisher_line(text: Text, name: &DisplayName, is_me: bool) -> Text {
+    let text = text.plain("🥇 First to finish: ");
+    if is_me { text.user_bold(name.as_str()).bold(" (you)") } else { text.user(name.as_str()) }
+}
+
+/// "Mon 30 Nov", or "today" / "yesterday" after it.
+pub fn short_day(d: NaiveDate, today: NaiveDate) -> String {
+    let day = crate::clock::friendly_date(d);
+    if d == today {
+        format!("{day} (today)")
+    } else if Some(d) == today.pred_opt() {
+        format!("{day} (yesterday)")
+    } else {
+        day
+    }
+}
+
+/// The celebration of a goal reached by logging; the first to meet the challenge's own goal
+/// hears that too.
+pub fn celebration(challenge: &Challenge, goal: Goal, tally: &Tally, first_to_finish: bool) -> Reply {
     let text = Text::new()
         .bold("🎉 Goal reached!")
         .plain(" You hit your goal in ")
         .user_bold(challenge.name.as_str());
-    let text = figures(text.plain(": "), goal, challenge.unit.as_ref(), tally).plain(". Well done!");
+    let mut text = figures(text.plain(": "), goal, challenge.unit.as_ref(), tally).plain(". Well done!");
+    if first_to_finish {
+        text = text.plain("\n\n🥇 And you are the first to reach the challenge's own goal!");
+    }
     Reply::new(text)
         .row(vec![button("Leaderboard", Action::Leaderboard { challenge: challenge.id })])
         .effect(format!("🎉 Goal reached in {}", challenge.name))
+}
+
+/// The first to meet the challenge's own goal, when their own goal was another (higher) one.
+pub fn first_to_finish(challenge: &Challenge) -> Reply {
+    let text = Text::new()
+        .bold("🥇 First to finish!")
+        .plain(" You are the first to reach the goal of ")
+        .user_bold(challenge.name.as_str())
+        .plain(". Keep going for your own!");
+    Reply::new(text)
+        .row(vec![button("Leaderboard", Action::Leaderboard { challenge: challenge.id })])
+        .effect(format!("🥇 First to finish {}", challenge.name))
 }
 
 #[cfg(test)]

@@ -39,6 +39,14 @@ pub enum Screen {
         challenge: ChallengeId,
         page: u32,
     },
+    /// Browsing the user's ended challenges and their final standings.
+    ViewChallengeEnded { page: u32 },
+    /// Browsing the user's entries in a challenge (or one entry's options).
+    ViewChallengeHistory {
+        #[serde(rename = "challengeID")]
+        challenge: ChallengeId,
+        page: u32,
+    },
 }
 
 /// Questions waiting for a typed answer (or one of their buttons).
@@ -86,6 +94,37 @@ pub enum Question {
         unit: Option<Unit>,
         current: Amount,
     },
+    /// Asked for an entry's new value.
+    EditEntryValue {
+        #[serde(rename = "entryID")]
+        entry: i64,
+        #[serde(rename = "challengeID")]
+        challenge: ChallengeId,
+        unit: Option<Unit>,
+    },
+    /// Asked for an entry's new date.
+    EditEntryDate {
+        #[serde(rename = "entryID")]
+        entry: i64,
+        #[serde(rename = "challengeID")]
+        challenge: ChallengeId,
+    },
+    /// The creator was asked for a new name.
+    EditChallengeName {
+        #[serde(rename = "challengeID")]
+        challenge: ChallengeId,
+    },
+    /// The creator was asked for a new description.
+    EditChallengeDescription {
+        #[serde(rename = "challengeID")]
+        challenge: ChallengeId,
+    },
+    /// The creator was asked for a new deadline.
+    EditChallengeDeadline {
+        #[serde(rename = "challengeID")]
+        challenge: ChallengeId,
+        deadline: NaiveDate,
+    },
     /// Asked for the new challenge's name.
     CreateChallengeName,
     /// Asked for its description.
@@ -111,6 +150,8 @@ impl State {
             State::Screen(Screen::JoinChallengeAvailable { .. }) => "JOIN_CHALLENGE_AVAILABLE",
             State::Screen(Screen::ViewChallengeJoined { .. }) => "VIEW_CHALLENGE_JOINED",
             State::Screen(Screen::ViewChallengeOptions { .. }) => "VIEW_CHALLENGE_OPTIONS",
+            State::Screen(Screen::ViewChallengeEnded { .. }) => "VIEW_CHALLENGE_ENDED",
+            State::Screen(Screen::ViewChallengeHistory { .. }) => "VIEW_CHALLENGE_HISTORY",
             State::Question(q) => q.name(),
         }
     }
@@ -137,6 +178,11 @@ impl Question {
             Question::AddProgressDate { .. } => "ADD_PROGRESS_DATE",
             Question::AddProgressDateInput { .. } => "ADD_PROGRESS_DATE_INPUT",
             Question::UpsertGoal { .. } => "UPSERT_GOAL",
+            Question::EditEntryValue { .. } => "EDIT_ENTRY_VALUE",
+            Question::EditEntryDate { .. } => "EDIT_ENTRY_DATE",
+            Question::EditChallengeName { .. } => "EDIT_CHALLENGE_NAME",
+            Question::EditChallengeDescription { .. } => "EDIT_CHALLENGE_DESCRIPTION",
+            Question::EditChallengeDeadline { .. } => "EDIT_CHALLENGE_DEADLINE",
             Question::CreateChallengeName => "CREATE_CHALLENGE_NAME",
             Question::CreateChallengeDetail { .. } => "CREATE_CHALLENGE_DETAIL",
             Question::CreateChallengeDate { .. } => "CREATE_CHALLENGE_DATE",

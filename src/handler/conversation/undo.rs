@@ -10,7 +10,7 @@ use crate::goal::Goal;
 
 impl Conversation {
     pub(super) async fn undo(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
-        let challenge = self.app.active_challenge(id).await?;
+        let challenge = self.app.open_challenge(id).await?;
         let entries = self.app.progress(id, ctx.user).await?;
         let next = Next::Set(Screen::ViewChallengeOptions { challenge: id, page: 0 }.into());
         let Some(last) = entries.iter().max_by_key(|e| e.id) else {
@@ -41,7 +41,7 @@ impl Conversation {
     }
 
     pub(super) async fn undo_confirm(&self, ctx: &Ctx<'_>, id: ChallengeId, entry: i64) -> Turn {
-        let challenge = self.app.active_challenge(id).await?;
+        let challenge = self.app.open_challenge(id).await?;
         let participant = self.app.participant(id, ctx.user).await?;
         let entries = self.app.progress(id, ctx.user).await?;
         if entries.iter().map(|e| e.id).max() != Some(entry) {

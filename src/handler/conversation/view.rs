@@ -1,40 +1,66 @@
-//! Looking at one's challenges: the list (`VIEW_CHALLENGE_JOINED`), one challenge and what can be
-//! done with it (`VIEW_CHALLENGE_OPTIONS`), and its leaderboard.
+//! Looking at one's challenges: the list of running ones (`VIEW_CHALLENGE_JOINED`), the ended
+//! ones with their final standings (`VIEW_CHALLENGE_ENDED`), one challenge and what can be done
+//! with it (`VIEW_CHALLENGE_OPTIONS`), and its leaderboard.
 
 use super::payload::Action;
 use super::reply::{Reply, Text};
 use super::screens::{
-    self, LEADERBOARD_SIZE, PAGE_SIZE, button, challenge_details, day_phrase, goal_phrase, leaderboard_line,
-    name_label, nav_row, page_heading, progress_lines, with_note,
+    self, LEADERBOARD_SIZE, PAGE_SIZE, button, challenge_details, first_finisher_line, goal_phrase,
+    leaderboard_line, name_label, nav_row, page_heading, progress_lines, short_day, standing_phrase,
+    with_note,
 };
 use super::{Conversation, Ctx, Next, Outcome, Screen, Turn};
 use crate::challenge::ChallengeId;
-use crate::goal::Goal;
-use crate::handler::app::AppError;
+use crate::goal::{Goal, MembershipScope};
+use crate::handler::app::{AppError, Overview};
 use crate::repository::Page;
+use crate::user::DisplayName;
 
 impl Conversation {
-    /// The user's challenges: one page, with their own figures in each (a constant number of
-    /// statements per page).
+    /// The user's challenges that still take entries: one page, most recently active first, with
+    /// their own figures in each (a constant number of statements per page), a line for any
+    /// challenge of theirs deleted lately, and the way to the ended ones.
     pub(super) async fn mine(&self, ctx: &Ctx<'_>, page: u32) -> Turn {
         let mut page = page;
-        let mut list = self.app.memberships(ctx.user, None, Page::new(page * PAGE_SIZE, PAGE_SIZE)).await?;
+        let open = MembershipScope::Open(ctx.today);
+        let mut list = self.app.memberships(ctx.user, open, Page::new(page * PAGE_SIZE, PAGE_SIZE)).await?;
         if list.items.is_empty() && page > 0 && list.total > 0 {
             // The list shrank: show its last page.
             page = screens::pages(list.total) - 1;
-            list = self.app.memberships(ctx.user, None, Page::new(page * PAGE_SIZE, PAGE_SIZE)).await?;
+            list = self.app.memberships(ctx.user, open, Page::new(page * PAGE_SIZE, PAGE_SIZE)).await?;
         }
+        let ended = list.outside;
+        let deletions = if page == 0 { self.app.recent_deletions(ctx.user).await? } else { Vec::new() };
+        let mut notes = Text::new();
+        for deleted in &deletions {
+            notes = notes.italic("🗑 ").user(deleted.name.as_str()).italic(format!(
+                " was deleted by its creator on {}.\n",
+                crate::clock::friendly_date(deleted.deleted_at.date_naive())
+            ));
+        }
+        let ended_row = || {
+            (ended > 0)
+                .then(|| vec![button(format!("Ended challenges ({ended})"), Action::Ended { page: 0 })])
+        };
         if list.total == 0 {
-            let reply = Reply::new(Text::new().plain("You have not joined any challenge yet."))
-                .row(vec![
-                    button("Join challenge", Action::Browse { page: 0 }),
-                    button("Create challenge", Action::Create),
-                ])
-                .row(vec![button("Main menu", Action::Menu)]);
+            let text = if ended > 0 {
+                "You are not in any running challenge."
+            } else {
+                "You have not joined any challenge yet."
+            };
+            let mut reply = Reply::new(notes.plain(text)).row(vec![
+                button("Join challenge", Action::Browse { page: 0 }),
+                button("Create challenge", Action::Create),
+            ]);
+            if let Some(row) = ended_row() {
+                reply = reply.row(row);
+            }
+            let reply = reply.row(vec![button("Main menu", Action::Menu)]);
             return Ok(Outcome::one(reply, Next::Main));
         }
-        let mut text = page_heading(Text::new().bold("Your challenges"), page, list.total).plain("\n");
-        let mut rows = Vec::with_capacity(list.items.len() + 2);
+        let heading = if deletions.is_empty() { Text::new() } else { notes.plain("\n") };
+        let mut text = page_heading(heading.bold("Your challenges"), page, list.total).plain("\n");
+        let mut rows = Vec::with_capacity(list.items.len() + 3);
         for m in &list.items {
             let c = &m.challenge;
             let goal = Goal::from_stored(c.goal_kind, m.participant.goal);
@@ -45,34 +71,94 @@ impl Conversation {
                 text = text.plain(" ✅");
             }
             if c.has_ended(ctx.today) {
-                text = text.italic(" (ended)");
+                text = text.italic(" (last day to log)");
             }
             rows.push(vec![button(name_label(c.name.as_str()), Action::Open { challenge: c.id, page })]);
         }
         let mut reply = Reply::new(text);
         reply.buttons = rows;
-        let reply = reply
-            .row(nav_row(page, list.total, |page| Action::Mine { page }))
-            .row(vec![button("Main menu", Action::Menu)]);
+        let mut reply = reply.row(nav_row(page, list.total, |page| Action::Mine { page }));
+        if let Some(row) = ended_row() {
+            reply = reply.row(row);
+        }
+        let reply = reply.row(vec![button("Main menu", Action::Menu)]);
         Ok(Outcome::one(reply, Next::Set(Screen::ViewChallengeJoined { page }.into())))
+    }
+
+    /// The user's ended challenges, most recently active first, with their final place and
+    /// standing in each.
+    pub(super) async fn ended(&self, ctx: &Ctx<'_>, page: u32) -> Turn {
+        let mut page = page;
+        let closed = MembershipScope::Closed(ctx.today);
+        let mut list = self.app.memberships(ctx.user, closed, Page::new(page * PAGE_SIZE, PAGE_SIZE)).await?;
+        if list.items.is_empty() && page > 0 && list.total > 0 {
+            page = screens::pages(list.total) - 1;
+            list = self.app.memberships(ctx.user, closed, Page::new(page * PAGE_SIZE, PAGE_SIZE)).await?;
+        }
+        if list.total == 0 {
+            let reply = Reply::new(Text::new().plain("None of your challenges has ended yet.")).row(vec![
+                button("My challenges", Action::Mine { page: 0 }),
+                button("Main menu", Action::Menu),
+            ]);
+            return Ok(Outcome::one(reply, Next::Main));
+        }
+        let mut text = page_heading(Text::new().bold("Ended challenges"), page, list.total)
+            .plain("\nFinal standings: your place and your standing in each.\n");
+        let mut rows = Vec::with_capacity(list.items.len() + 2);
+        for m in &list.items {
+            let c = &m.challenge;
+            let overview = self.app.overview(c.id, Some(ctx.user)).await?;
+            text = text.plain("\n• ").user(c.name.as_str()).plain(": ");
+            if let Some(me) = &overview.me {
+                let place = if me.rank == 1 && m.tally.entries > 0 {
+                    "🏆 1st".to_owned()
+                } else {
+                    ordinal(me.rank)
+                };
+                text = text.bold(place).plain(format!(" of {} · ", overview.leaderboard.len()));
+            }
+            text = standing_phrase(text, c.goal_kind, c.unit.as_ref(), &m.tally);
+            if m.participant.completed_at.is_some() {
+                text = text.plain(" ✅");
+            }
+            text = text.italic(format!(" (ended {})", crate::clock::friendly_date(c.deadline)));
+            rows.push(vec![button(name_label(c.name.as_str()), Action::Leaderboard { challenge: c.id })]);
+        }
+        let mut reply = Reply::new(text);
+        reply.buttons = rows;
+        let reply = reply
+            .row(nav_row(page, list.total, |page| Action::Ended { page }))
+            .row(vec![button("My challenges", Action::Mine { page: 0 }), button("Main menu", Action::Menu)]);
+        Ok(Outcome::one(reply, Next::Set(Screen::ViewChallengeEnded { page }.into())))
     }
 
     pub(super) async fn open(&self, ctx: &Ctx<'_>, id: ChallengeId, page: u32) -> Turn {
         let overview = self.app.overview(id, Some(ctx.user)).await?;
-        let Some(me) = overview.me else { return Err(AppError::NotParticipant(id)) };
+        let Some(me) = &overview.me else { return Err(AppError::NotParticipant(id)) };
         let c = &overview.challenge;
+        let unit = c.unit.as_ref();
         let goal = Goal::from_stored(c.goal_kind, me.standing.participant.goal);
         let tally = &me.standing.tally;
         let text = challenge_details(c, ctx.today);
-        let text = goal_phrase(text.plain("\n\nYour goal: "), goal, c.unit.as_ref());
-        let text = progress_lines(text.plain("\nYour progress: "), goal, c.unit.as_ref(), tally)
-            .plain(format!("\nRank: {} of {}", me.rank, overview.leaderboard.len()));
-        let text = match (me.standing.participant.completed_at, tally.last_date) {
+        let text = goal_phrase(text.plain("\n\nYour goal: "), goal, unit);
+        let text = progress_lines(text.plain("\nYour progress: "), goal, unit, tally);
+        let text = standing_phrase(
+            text.plain(format!("\n{}: ", c.goal_kind.standing_label())),
+            c.goal_kind,
+            unit,
+            tally,
+        )
+        .plain(format!(" · rank {} of {}", me.rank, overview.leaderboard.len()));
+        let mut text = match (me.standing.participant.completed_at, tally.last_date) {
             (Some(_), _) => text.plain("\n✅ Goal reached"),
-            (None, Some(last)) => text.plain(format!("\nLast entry: {}", day_phrase(last, ctx.today))),
+            (None, Some(last)) => text.plain(format!("\nLast entry: {}", short_day(last, ctx.today))),
             (None, None) => text,
         };
+        if let Some(first) = first_finisher(&overview) {
+            text = first_finisher_line(text.plain("\n"), &first, c.first_finisher == Some(ctx.user));
+        }
         let mut reply = Reply::new(text);
+        let is_creator = c.creator == ctx.user;
         if c.is_active(ctx.today) {
             reply = reply
                 .row(vec![
@@ -81,13 +167,40 @@ impl Conversation {
                 ])
                 .row(vec![
                     button("Leaderboard", Action::Leaderboard { challenge: id }),
-                    button("Undo last entry", Action::Undo { challenge: id }),
-                ]);
+                    button("My entries", Action::History { challenge: id, page: 0 }),
+                ])
+                .row(vec![button("Undo last entry", Action::Undo { challenge: id })]);
+        } else if c.accepts_entries(ctx.today) {
+            reply = with_note(
+                reply,
+                Text::new().italic(format!(
+                    "The deadline has passed: entries for it and earlier days can still be logged today, {}.",
+                    crate::clock::friendly_date(ctx.today)
+                )),
+            )
+            .row(vec![
+                button(super::progress::progress_label(c.goal_kind), Action::Progress { challenge: id }),
+                button("Leaderboard", Action::Leaderboard { challenge: id }),
+            ])
+            .row(vec![
+                button("My entries", Action::History { challenge: id, page: 0 }),
+                button("Undo last entry", Action::Undo { challenge: id }),
+            ]);
         } else {
-            reply = with_note(reply, Text::new().italic("This challenge has ended."))
-                .row(vec![button("Leaderboard", Action::Leaderboard { challenge: id })]);
+            reply =
+                with_note(reply, Text::new().italic("This challenge has ended; its standings are final."))
+                    .row(vec![
+                        button("Final standings", Action::Leaderboard { challenge: id }),
+                        button("My entries", Action::History { challenge: id, page: 0 }),
+                    ]);
         }
-        let reply = reply.row(vec![button("Back", Action::Mine { page })]);
+        reply = reply.row(if is_creator {
+            vec![button("Manage challenge", Action::Manage { challenge: id })]
+        } else {
+            vec![button("Leave challenge", Action::Leave { challenge: id })]
+        });
+        let back = if c.is_final(ctx.today) { Action::Ended { page: 0 } } else { Action::Mine { page } };
+        let reply = reply.row(vec![button("Back", back)]);
         Ok(Outcome::one(reply, Next::Set(Screen::ViewChallengeOptions { challenge: id, page }.into())))
     }
 
@@ -95,7 +208,8 @@ impl Conversation {
         let overview = self.app.overview(id, Some(ctx.user)).await?;
         let c = &overview.challenge;
         let unit = c.unit.as_ref();
-        let mut text = Text::new().bold("🏆 Leaderboard: ").user_bold(c.name.as_str()).plain("\n");
+        let title = if overview.is_final { "🏆 Final standings: " } else { "🏆 Leaderboard: " };
+        let mut text = Text::new().bold(title).user_bold(c.name.as_str()).plain("\n");
         if overview.leaderboard.is_empty() {
             text = text.plain("\nNobody has joined yet.");
         }
@@ -110,8 +224,13 @@ impl Conversation {
             }
             text = leaderboard_line(text.plain("\n"), me, c.goal_kind, unit, ctx.user);
         }
-        text =
-            text.italic("\n\nRanked by share of each person's own goal; ties go to whoever got there first.");
+        if let Some(first) = first_finisher(&overview) {
+            text = first_finisher_line(text.plain("\n\n"), &first, c.first_finisher == Some(ctx.user));
+        }
+        text = text.italic(format!(
+            "\n\n{}; ties go to whoever got there first. Each line also shows the person's own goal and how much of it is done.",
+            c.goal_kind.ranking_rule()
+        ));
         if overview.me.is_some() {
             let reply = Reply::new(text).row(vec![
                 button("Back to challenge", Action::Open { challenge: id, page: 0 }),
@@ -126,5 +245,36 @@ impl Conversation {
             row.push(button("Main menu", Action::Menu));
             Ok(Outcome::one(Reply::new(text).row(row), Next::Main))
         }
+    }
+}
+
+/// The name of whoever first met the challenge's own goal, if they are still in it.
+fn first_finisher(overview: &Overview) -> Option<DisplayName> {
+    let user = overview.challenge.first_finisher?;
+    let r = overview.leaderboard.iter().find(|r| r.standing.participant.user == user)?;
+    Some(r.standing.display_name.clone().unwrap_or_else(|| DisplayName::fallback(user)))
+}
+
+/// "1st", "2nd", "3rd", "4th", "11th", "21st".
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ordinals() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(super::ordinal).to_vec();
+        assert_eq!(
+            got,
+            ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]
+        );
     }
 }

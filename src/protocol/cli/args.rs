@@ -16,6 +16,7 @@ pub mod name {
     pub const USER: &str = "--user";
     pub const USER_NAME: &str = "--user-name";
     pub const CHALLENGE_ID: &str = "CHALLENGE_ID";
+    pub const ENTRY_ID: &str = "ENTRY_ID";
     pub const NAME: &str = "--name";
     pub const DESCRIPTION: &str = "--description";
     pub const DEADLINE: &str = "--deadline";
@@ -24,6 +25,7 @@ pub mod name {
     pub const KIND: &str = "--kind";
     pub const UNIT: &str = "--unit";
     pub const VALUE: &str = "VALUE";
+    pub const VALUE_OPTION: &str = "--value";
     pub const DATE: &str = "--date";
     pub const KEY: &str = "--key";
 }
@@ -56,6 +58,18 @@ pub fn challenge_id(text: &str) -> Result<ChallengeId, CliError> {
             name::CHALLENGE_ID,
             format!(
                 "\"{}\" is not a challenge id: use the number shown by `challenge list`, for example 3.",
+                shorten(text)
+            ),
+        )
+    })
+}
+
+pub fn entry_id(text: &str) -> Result<i64, CliError> {
+    positive_id(text).ok_or_else(|| {
+        CliError::input(
+            name::ENTRY_ID,
+            format!(
+                "\"{}\" is not an entry id: use the number in the ID column of `progress list`, for example 12.",
                 shorten(text)
             ),
         )

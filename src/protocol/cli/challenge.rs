@@ -1,4 +1,5 @@
-//! `challenge-bot challenge create | list | show | join`.
+//! `challenge-bot challenge create | list | show | join` (and `edit | delete | leave`, in
+//! [`super::manage`]).
 
 use std::fmt::Write as _;
 
@@ -30,17 +31,25 @@ pub enum ChallengeCommand {
     Show(ShowArgs),
     /// Join a challenge, with the challenge's goal or your own
     Join(JoinArgs),
+    /// Change a challenge you created: its name, description or deadline
+    Edit(super::manage::EditArgs),
+    /// Delete a challenge you created, with everyone's entries in it
+    Delete(super::manage::DeleteArgs),
+    /// Leave a challenge you joined; your entries in it are deleted
+    Leave(super::manage::LeaveArgs),
 }
 
 #[derive(Args, Debug)]
 #[command(
     allow_negative_numbers = true,
     after_help = "\
-Goal kinds:
-  total     the sum of everything logged reaches the goal (run 100 km)
-  at-least  the latest value is at least the goal (bench-press 100 kg)
-  at-most   the latest value is at most the goal (weigh at most 70 kg)
-  days      one check-in a day; the number of days reaches the goal (meditate 30 days)
+Goal kinds (people rank by their standing, never by the share of their own goal):
+  total     the sum of everything logged reaches the goal (run 100 km); standing: the total
+  at-least  the best value logged reaches the goal (bench-press 100 kg); standing: the best value
+  at-most   the latest value is at most the goal (weigh at most 70 kg); standing: how far the
+            latest value came down from the first
+  days      one check-in a day; the number of days reaches the goal (meditate 30 days);
+            standing: the days checked in
 
 Examples:
   challenge-bot challenge create --user 1 --name \"Run 100 km\" --deadline 2027-03-01 --goal 100 --unit km
@@ -148,6 +157,9 @@ impl ChallengeCommand {
             ChallengeCommand::List(a) => list(a, config, json).await,
             ChallengeCommand::Show(a) => show(a, config, json).await,
             ChallengeCommand::Join(a) => join(a, config, json).await,
+            ChallengeCommand::Edit(a) => super::manage::edit(a, config, json).await,
+            ChallengeCommand::Delete(a) => super::manage::delete(a, config, json).await,
+            ChallengeCommand::Leave(a) => super::manage::leave(a, config, json).await,
         }
     }
 }
@@ -332,7 +344,8 @@ impl Render for Shown {
             ("RANK", Align::Right),
             ("NAME", Align::Left),
             ("USER", Align::Right),
-            ("PROGRESS", Align::Left),
+            ("STANDING", Align::Left),
+            ("GOAL", Align::Left),
             ("%", Align::Right),
             ("DONE", Align::Left),
         ];
@@ -345,7 +358,8 @@ impl Render for Shown {
                 s.rank.to_string(),
                 s.name.clone(),
                 s.user_id.to_string(),
-                progress_cell(c, s),
+                s.status.standing_text(c),
+                c.goal_text(s.status.goal),
                 format!("{}%", s.status.percent),
                 if s.status.completed { "✓".to_owned() } else { String::new() },
             ];
@@ -355,11 +369,21 @@ impl Render for Shown {
             table.row(row);
         }
         out.push_str(&table.render());
+        if let Some(first) = c.first_finisher_id {
+            let name = self
+                .leaderboard
+                .iter()
+                .find(|s| s.user_id == first)
+                .map_or_else(|| format!("User {first}"), |s| s.name.clone());
+            let _ = writeln!(out, "\nFirst to finish: {name} (user {first}).");
+        }
+        let title = if c.is_final { "Final standings. " } else { "" };
+        let _ = writeln!(out, "\n{title}{}; ties go to whoever got there first.", c.kind.ranking_rule());
         match (self.asked, &self.user) {
             (Some(_), Some(me)) => {
                 let _ = writeln!(
                     out,
-                    "\n> {} is ranked {} of {}. {}.",
+                    "> {} is ranked {} of {}. {}.",
                     me.name,
                     me.rank,
                     self.leaderboard.len(),
@@ -367,23 +391,11 @@ impl Render for Shown {
                 );
             }
             (Some(u), None) => {
-                let _ = writeln!(out, "\nUser {u} has not joined this challenge.");
+                let _ = writeln!(out, "User {u} has not joined this challenge.");
             }
             (None, _) => {}
         }
         out
-    }
-}
-
-/// `0.3 / 100 km`, `80 / at least 100 kg`, `- / at most 70 kg`, `3 / 30 days`.
-fn progress_cell(c: &ChallengeView, s: &StandingView) -> String {
-    let goal = c.goal_text(s.status.goal);
-    match c.kind {
-        GoalKind::Total | GoalKind::Days => format!("{} / {goal}", s.status.current),
-        GoalKind::AtLeast | GoalKind::AtMost => match s.status.latest {
-            Some(latest) => format!("{latest} / {goal}"),
-            None => format!("- / {goal}"),
-        },
     }
 }
 

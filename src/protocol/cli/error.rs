@@ -75,11 +75,33 @@ impl CliError {
                 Some(u) => CliError::Refused(format!("User {u} has already joined challenge #{id}.")),
                 None => CliError::Refused(format!("That user has already joined challenge #{id}.")),
             },
+            AppError::NotCreator(ChallengeId(id)) => match user {
+                Some(u) => CliError::Refused(format!(
+                    "User {u} did not create challenge #{id}: only its creator can change or delete it."
+                )),
+                None => {
+                    CliError::Refused(format!("Only the creator of challenge #{id} can change or delete it."))
+                }
+            },
+            AppError::CreatorCannotLeave(ChallengeId(id)) => match user {
+                Some(u) => CliError::Refused(format!(
+                    "User {u} created challenge #{id} and cannot leave it (it can be deleted: challenge-bot challenge delete {id} --user {u})."
+                )),
+                None => CliError::Refused(format!("The creator of challenge #{id} cannot leave it.")),
+            },
+            AppError::EntryNotFound(entry) => match user {
+                Some(u) => CliError::Refused(format!(
+                    "User {u} has no entry #{entry} (see the ID column of: challenge-bot progress list CHALLENGE_ID --user {u})."
+                )),
+                None => CliError::Refused(format!("There is no entry #{entry}.")),
+            },
             AppError::Storage(e) | AppError::ReadOnly(e) => CliError::database(e, database),
             refused @ (AppError::Invalid(_)
             | AppError::Unreachable(_)
             | AppError::ChallengeNotFound(_)
             | AppError::ChallengeEnded { .. }
+            | AppError::ChallengeFinal { .. }
+            | AppError::ChallengeDeleted { .. }
             | AppError::KeyReused { .. }
             | AppError::AlreadyCheckedIn { .. }
             | AppError::Refused(_)) => CliError::Refused(refused.to_string()),

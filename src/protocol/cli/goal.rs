@@ -49,15 +49,19 @@ impl GoalCommand {
 }
 
 #[derive(Serialize)]
-struct GoalSet {
+struct Shown {
     challenge: ChallengeView,
     participant: ParticipantView,
     status: StatusView,
+    /// The new goal is easier and the entries already meet it: marked met (not celebrated).
+    met_by_easing: bool,
+    /// The new goal is harder than the one met: open again.
+    reopened: bool,
     #[serde(skip)]
     who: String,
 }
 
-impl Render for GoalSet {
+impl Render for Shown {
     fn human(&self) -> String {
         let c = &self.challenge;
         let mut out = format!(
@@ -67,7 +71,11 @@ impl Render for GoalSet {
             c.goal_text(self.participant.goal),
             self.status.line(c)
         );
-        if self.status.completed {
+        if self.met_by_easing {
+            out.push_str("The entries already meet this goal, so it is marked as met ✓\n");
+        } else if self.reopened {
+            out.push_str("This goal is not met yet.\n");
+        } else if self.status.completed {
             out.push_str("Goal reached ✓\n");
         }
         out
@@ -83,17 +91,17 @@ async fn set(a: SetArgs, config: &Config, json: bool) -> Result<Output, CliError
     let refused = session.refused(Some(user));
     let challenge = session.app.active_challenge(id).await.map_err(&refused)?;
     Goal::new(challenge.goal_kind, target).map_err(|e| CliError::input(name::GOAL_VALUE, e))?;
-    let (challenge, participant, tally) =
-        session.app.set_goal(id, user, target).await.map_err(|e| match e {
-            AppError::Unreachable(message) => CliError::input(name::GOAL_VALUE, message),
-            other => refused(other),
-        })?;
+    let set = session.app.set_goal(id, user, target).await.map_err(|e| match e {
+        AppError::Unreachable(message) => CliError::input(name::GOAL_VALUE, message),
+        other => refused(other),
+    })?;
     session.remember(user, user_name.as_ref()).await?;
-    let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
-    let view = GoalSet {
-        challenge: ChallengeView::new(&challenge, session.app.today()),
-        status: StatusView::new(goal, &tally, participant.completed_at),
-        participant: ParticipantView::from(&participant),
+    let view = Shown {
+        challenge: ChallengeView::new(&set.challenge, session.app.today()),
+        status: StatusView::new(set.goal(), &set.tally, set.participant.completed_at),
+        participant: ParticipantView::from(&set.participant),
+        met_by_easing: set.met_by_easing(),
+        reopened: set.reopened(),
         who: who(user, user_name.as_ref()),
     };
     Ok(Output::changed(render(&view, json)))

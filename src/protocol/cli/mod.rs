@@ -11,8 +11,10 @@
 pub mod args;
 pub mod challenge;
 pub mod chat;
+pub mod entries;
 pub mod error;
 pub mod goal;
+pub mod manage;
 pub mod migrate;
 pub mod output;
 pub mod progress;

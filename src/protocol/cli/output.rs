@@ -9,9 +9,9 @@
 //!
 //! | view | fields |
 //! | --- | --- |
-//! | challenge | `id`, `name`, `description`, `creator_id`, `created_at`, `start_date`, `deadline`, `unit`, `kind` (`total`, `at-least`, `at-most`, `days`), `default_goal`, `active`, `days_left` |
+//! | challenge | `id`, `name`, `description`, `creator_id`, `created_at`, `start_date`, `deadline`, `unit`, `kind` (`total`, `at-least`, `at-most`, `days`), `default_goal`, `active`, `final` (entries closed after the day of grace: the standings are final), `days_left`, `first_finisher_id` |
 //! | participant | `challenge_id`, `user_id`, `goal`, `joined_at`, `completed_at` |
-//! | status | `goal`, `current` (the figure judged: total, latest value or days), `percent` (0–100, rounded down), `completed`, `completed_at`, `total`, `latest`, `days`, `entries`, `last_date` |
+//! | status | `standing` (what ranks the person: the total, the days checked in, the best value, or for at-most the first value minus the latest), `goal`, `current` (the figure judged against the goal: total, days, best value, or for at-most the latest value), `percent` (0–100, rounded down), `completed`, `completed_at`, `total`, `latest`, `best`, `first`, `days`, `entries`, `first_date`, `last_date` |
 //! | standing | `rank`, `user_id`, `name`, `joined_at`, and the status fields |
 //! | entry | `id`, `date`, `value` (`null` for a check-in), `recorded_at`, `idempotency_key` |
 //!
@@ -21,11 +21,15 @@
 //! | --- | --- |
 //! | `challenge create` | `challenge`, `participant` (the creator) |
 //! | `challenge list` | `challenges`: challenge views, newest first |
-//! | `challenge show` | `challenge`, `leaderboard`: standings best first, `user`: the `--user`'s standing or `null` |
+//! | `challenge show` | `challenge`, `leaderboard`: ranked by standing (ties: who got there first; no entries last), `user`: the `--user`'s standing or `null` |
+//! | `challenge edit` | `challenge` (as it is now) |
+//! | `challenge delete` | `deleted`: the challenge as it was |
+//! | `challenge leave` | `challenge`, `user_id` |
 //! | `challenge join` | `challenge`, `participant` |
 //! | `goal set` | `challenge`, `participant`, `status` |
 //! | `progress add` | `challenge`, `entry`, `duplicate` (the key was seen: nothing stored), `completed_now`, `status` |
 //! | `progress list` | `challenge`, `user_id`, `entries` (oldest first), `status`, `rank`, `participants` |
+//! | `progress edit` / `progress delete` | `challenge`, `before` (the entry as it was), `entry` (as it is now; `null` once deleted), `status` |
 //! | `migrate` | `database`, `applied` (`version`, `description`), `version` |
 //!
 //! Errors are never JSON: one `error: …` line on stderr, nothing on stdout, exit status 1.
@@ -72,10 +76,15 @@ pub struct ChallengeView {
     pub unit: Option<String>,
     pub kind: GoalKind,
     pub default_goal: Amount,
-    /// Whether people can still join and log progress (today is on or before the deadline).
+    /// Whether people can still join and set goals (today is on or before the deadline).
     pub active: bool,
+    /// Whether entries are closed (after the day of grace, the day after the deadline).
+    #[serde(rename = "final")]
+    pub is_final: bool,
     /// Days from today to the deadline: 0 on the deadline day, negative once ended.
     pub days_left: i64,
+    /// Who first met the challenge's own goal.
+    pub first_finisher_id: Option<i64>,
     #[serde(skip)]
     unit_value: Option<Unit>,
 }
@@ -94,7 +103,9 @@ impl ChallengeView {
             kind: challenge.goal_kind,
             default_goal: challenge.default_goal,
             active: challenge.is_active(today),
+            is_final: challenge.is_final(today),
             days_left: challenge.days_left(today),
+            first_finisher_id: challenge.first_finisher.map(|u| u.0),
             unit_value: challenge.unit.clone(),
         }
     }
@@ -113,9 +124,10 @@ impl ChallengeView {
         goal_text(self.kind, target, self.unit())
     }
 
-    /// `92 days left`, `last day`, `ended`.
+    /// `92 days left`, `last day`, `ended (entries accepted today)`, `ended`.
     pub fn time_left(&self) -> String {
         match self.days_left {
+            -1 if !self.is_final => "ended; entries for it can still be logged today".to_owned(),
             d if d < 0 => "ended".to_owned(),
             0 => "last day".to_owned(),
             1 => "1 day left".to_owned(),
@@ -148,8 +160,11 @@ impl From<&Participant> for ParticipantView {
 /// How far a participant has come.
 #[derive(Clone, Debug, Serialize)]
 pub struct StatusView {
+    /// What ranks the person (see [`GoalKind::standing`]).
+    pub standing: Amount,
     pub goal: Amount,
-    /// The figure compared with the goal: the total, the latest value, or the days checked in.
+    /// The figure compared with the goal: the total, the days checked in, the best value, or
+    /// for at-most the latest value.
     pub current: Amount,
     /// Share of the goal, 0–100, rounded down (99.99 % shows as 99).
     pub percent: u16,
@@ -157,14 +172,18 @@ pub struct StatusView {
     pub completed_at: Option<DateTime<Utc>>,
     pub total: Amount,
     pub latest: Option<Amount>,
+    pub best: Option<Amount>,
+    pub first: Option<Amount>,
     pub days: u32,
     pub entries: u32,
+    pub first_date: Option<NaiveDate>,
     pub last_date: Option<NaiveDate>,
 }
 
 impl StatusView {
     pub fn new(goal: Goal, tally: &Tally, completed_at: Option<DateTime<Utc>>) -> StatusView {
         StatusView {
+            standing: goal.kind.standing(tally),
             goal: goal.target,
             current: goal.current(tally),
             percent: goal.share(tally).percent(),
@@ -172,29 +191,62 @@ impl StatusView {
             completed_at,
             total: tally.total,
             latest: tally.latest,
+            best: tally.best,
+            first: tally.first,
             days: tally.days,
             entries: tally.entries,
+            first_date: tally.first_date,
             last_date: tally.last_date,
         }
     }
 
-    /// `Total: 0.3 / 100 km (0%)`, `Latest: 80 kg, goal at least 100 kg (80%)`, `Days: 3 / 30 (10%)`.
+    /// `Total: 0.3 / 100 km (0%)`, `Best: 80 kg, goal at least 100 kg (80%)`, `Days: 3 / 30
+    /// (10%)`, `Latest: 88 kg (down 7 kg from 95 kg), goal at most 85 kg (70%)`.
     pub fn line(&self, challenge: &ChallengeView) -> String {
         let unit = challenge.unit();
+        let goal = challenge.goal_text(self.goal);
         match challenge.kind {
             GoalKind::Total => {
                 format!("Total: {} / {} ({}%)", self.current, with_unit(self.goal, unit), self.percent)
             }
             GoalKind::Days => format!("Days: {} / {} ({}%)", self.current, self.goal, self.percent),
-            GoalKind::AtLeast | GoalKind::AtMost => match self.latest {
-                None => format!("Latest: none yet, goal {} (0%)", challenge.goal_text(self.goal)),
+            GoalKind::AtLeast => match self.best {
+                None => format!("Best: none yet, goal {goal} (0%)"),
+                Some(best) => format!("Best: {}, goal {goal} ({}%)", with_unit(best, unit), self.percent),
+            },
+            GoalKind::AtMost => match self.latest {
+                None => format!("Latest: none yet, goal {goal} (0%)"),
                 Some(latest) => format!(
-                    "Latest: {}, goal {} ({}%)",
+                    "Latest: {} ({}), goal {goal} ({}%)",
                     with_unit(latest, unit),
-                    challenge.goal_text(self.goal),
+                    self.standing_text(challenge),
                     self.percent
                 ),
             },
+        }
+    }
+
+    /// The standing in words: `33.7 km`, `12 days`, `best 80 kg`, `down 7 kg from 95 kg`,
+    /// `no entries yet`.
+    pub fn standing_text(&self, challenge: &ChallengeView) -> String {
+        let unit = challenge.unit();
+        if self.entries == 0 {
+            return "no entries yet".to_owned();
+        }
+        match challenge.kind {
+            GoalKind::Total => with_unit(self.standing, unit),
+            GoalKind::Days if self.days == 1 => "1 day".to_owned(),
+            GoalKind::Days => format!("{} days", self.days),
+            GoalKind::AtLeast => format!("best {}", with_unit(self.standing, unit)),
+            GoalKind::AtMost => {
+                let first = with_unit(self.first.unwrap_or_default(), unit);
+                let change = Amount::from_hundredths(self.standing.hundredths().abs());
+                match self.standing.hundredths().signum() {
+                    1 => format!("down {} from {first}", with_unit(change, unit)),
+                    -1 => format!("up {} from {first}", with_unit(change, unit)),
+                    _ => format!("no change from {first}"),
+                }
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `challenge-bot progress add | list`.
+//! `challenge-bot progress add | list` (and `edit | delete`, in [`super::entries`]).
 
 use std::fmt::Write as _;
 
@@ -20,6 +20,10 @@ pub enum ProgressCommand {
     Add(AddArgs),
     /// List what a participant logged, oldest first, with where they stand
     List(ListArgs),
+    /// Change one of your entries: its value, its date or both
+    Edit(super::entries::EditArgs),
+    /// Delete one of your entries
+    Delete(super::entries::DeleteArgs),
 }
 
 #[derive(Args, Debug)]
@@ -85,6 +89,8 @@ impl ProgressCommand {
         match self {
             ProgressCommand::Add(a) => add(a, config, json).await,
             ProgressCommand::List(a) => list(a, config, json).await,
+            ProgressCommand::Edit(a) => super::entries::edit(a, config, json).await,
+            ProgressCommand::Delete(a) => super::entries::delete(a, config, json).await,
         }
     }
 }
@@ -97,6 +103,10 @@ struct Added {
     duplicate: bool,
     /// This entry reached the goal for the first time.
     completed_now: bool,
+    /// This entry made the user the first to meet the challenge's own goal.
+    first_to_finish: bool,
+    #[serde(skip)]
+    first_among_others: bool,
     status: StatusView,
     #[serde(skip)]
     who: String,
@@ -133,14 +143,25 @@ impl Render for Added {
             let detail = match c.kind {
                 GoalKind::Total => format!("{} logged in total", with_unit(self.status.current, c.unit())),
                 GoalKind::Days => format!("{} days checked in", self.status.current),
-                GoalKind::AtLeast | GoalKind::AtMost => format!(
+                GoalKind::AtLeast => format!(
+                    "best {}, goal {}",
+                    with_unit(self.status.current, c.unit()),
+                    c.goal_text(self.status.goal)
+                ),
+                GoalKind::AtMost => format!(
                     "latest {}, goal {}",
                     with_unit(self.status.current, c.unit()),
                     c.goal_text(self.status.goal)
                 ),
             };
             let _ = writeln!(out, "🎉 Goal reached! {} completed {} ({detail}).", self.who, c.title());
-        } else if let Some(at) = self.status.completed_at {
+        }
+        if self.first_among_others {
+            let _ = writeln!(out, "🥇 {} is the first to reach the challenge's own goal.", self.who);
+        }
+        if !self.completed_now
+            && let Some(at) = self.status.completed_at
+        {
             let _ = writeln!(out, "Goal reached ✓ (since {}).", at.date_naive());
         }
         out
@@ -185,6 +206,8 @@ async fn add(a: AddArgs, config: &Config, json: bool) -> Result<Output, CliError
         entry: EntryView::from(&recorded.entry),
         duplicate: recorded.duplicate,
         completed_now: recorded.completed_now,
+        first_to_finish: recorded.first_to_finish,
+        first_among_others: logged.first_among_others,
         status: StatusView::new(logged.goal, &recorded.tally, recorded.completed_at),
         who: who(user, user_name.as_ref()),
     };
@@ -215,13 +238,14 @@ impl Render for Listed {
         } else {
             // The KEY column only when some entry has an idempotency key.
             let keys = self.entries.iter().any(|e| e.idempotency_key.is_some());
-            let mut columns = vec![("DATE", Align::Left), ("VALUE", Align::Right)];
+            let mut columns = vec![("ID", Align::Right), ("DATE", Align::Left), ("VALUE", Align::Right)];
             if keys {
                 columns.push(("KEY", Align::Left));
             }
             let mut table = Table::new(&columns);
             for e in &self.entries {
                 let mut row = vec![
+                    e.id.to_string(),
                     e.date.to_string(),
                     e.value.map_or_else(|| "check-in".to_owned(), |v| with_unit(v, c.unit())),
                 ];

@@ -14,12 +14,19 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::amount::Amount;
-use crate::challenge::{Challenge, ChallengeFilter, ChallengeId, ChallengeRepository, NewChallenge};
-use crate::goal::{Goal, GoalRepository, Membership, Participant, Standing};
-use crate::progress::{NewProgress, ProgressEntry, ProgressRepository, Recorded, Tally};
+use crate::challenge::{
+    Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge,
+    NewChallenge,
+};
+use crate::goal::{
+    Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant, Standing,
+};
+use crate::progress::{
+    EntryEdit, NewProgress, ProgressEntry, ProgressRepository, Recorded, Rejudged, Tally, TallyBuilder,
+};
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::user::{DisplayName, UserId, UserRepository};
 
@@ -35,64 +42,63 @@ struct Inner {
     challenges: BTreeMap<i64, Challenge>,
     /// (challenge, user) → the participant, their entries and running tally.
     members: HashMap<(i64, i64), Member>,
-    /// user → challenges joined, for `JoinedBy` / `JoinableBy`.
-    joined: HashMap<i64, Vec<i64>>,
     users: HashMap<i64, DisplayName>,
     /// (challenge, user, idempotency key) → (entry id, value first sent under the key).
     keys: HashMap<(i64, i64, String), (i64, Option<Amount>)>,
+    /// Deleted challenges, with the people who were in them.
+    deletions: Vec<(DeletedChallenge, Vec<UserId>)>,
     last_challenge_id: i64,
     last_entry_id: i64,
 }
 
 struct Member {
     participant: Participant,
+    kind: GoalKind,
     /// Ordered by id, i.e. by the order they were recorded.
     entries: Vec<ProgressEntry>,
-    /// Entries per date, for the distinct-day count.
-    dates: BTreeMap<NaiveDate, u32>,
-    tally: Tally,
+    /// The running tally of `entries`.
+    tally: TallyBuilder,
+    /// The last entry, goal change or join: "My challenges" lists the most recent first.
+    last_active_at: DateTime<Utc>,
 }
 
 impl Member {
-    fn new(participant: Participant) -> Member {
-        Member { participant, entries: Vec::new(), dates: BTreeMap::new(), tally: Tally::default() }
+    fn new(participant: Participant, kind: GoalKind) -> Member {
+        let last_active_at = participant.joined_at;
+        Member { participant, kind, entries: Vec::new(), tally: TallyBuilder::default(), last_active_at }
     }
 
+    fn tally(&self) -> Tally {
+        *self.tally.tally()
+    }
+
+    fn goal(&self) -> Goal {
+        Goal::from_stored(self.kind, self.participant.goal)
+    }
+
+    /// Adds an entry recorded after every other.
     fn push(&mut self, entry: ProgressEntry) {
-        let date = entry.date.date();
-        let t = &mut self.tally;
-        t.entries += 1;
-        if let Some(v) = entry.value {
-            t.total = t.total.checked_add(v).unwrap_or(t.total);
-        }
-        *self.dates.entry(date).or_default() += 1;
-        t.days = self.dates.len() as u32;
-        t.last_date = self.dates.keys().next_back().copied();
-        // The latest value belongs to the greatest date, and among those to the last recorded;
-        // entries arrive with increasing ids, so an entry on or after the last date wins.
-        if t.last_date == Some(date) {
-            t.latest = entry.value;
-        }
+        let kind = self.kind;
+        self.tally.push(&entry, |t| kind.standing(t));
+        self.last_active_at = entry.recorded_at;
         self.entries.push(entry);
     }
 
-    fn pop_last(&mut self) -> Option<ProgressEntry> {
-        let entry = self.entries.pop()?;
-        let date = entry.date.date();
-        if let Some(n) = self.dates.get_mut(&date) {
-            *n -= 1;
-            if *n == 0 {
-                self.dates.remove(&date);
-            }
+    /// Computes the tally again from the entries (after an edit or a deletion) and re-judges.
+    fn rejudge(&mut self, at: DateTime<Utc>) {
+        let kind = self.kind;
+        self.tally = TallyBuilder::default();
+        for entry in &self.entries {
+            self.tally.push(entry, |t| kind.standing(t));
         }
-        self.tally = Tally::of(&self.entries);
-        Some(entry)
+        self.last_active_at = at;
+        self.judge(at);
     }
 
     /// Re-judges completion after the tally or the goal changed: set to `at` when the goal holds
     /// and had not, cleared when it no longer holds. Returns whether it was set just now.
-    fn judge(&mut self, goal: Goal, at: DateTime<Utc>) -> bool {
-        let met = goal.is_met(&self.tally);
+    fn judge(&mut self, at: DateTime<Utc>) -> bool {
+        let met = self.goal().is_met(&self.tally());
         match (met, self.participant.completed_at) {
             (true, None) => {
                 self.participant.completed_at = Some(at);
@@ -104,6 +110,10 @@ impl Member {
             }
             _ => false,
         }
+    }
+
+    fn rejudged(&self, entry: ProgressEntry) -> Rejudged {
+        Rejudged { entry, tally: self.tally(), completed_at: self.participant.completed_at }
     }
 }
 
@@ -125,6 +135,29 @@ impl MemoryStore {
         // A panic while holding the lock cannot leave the maps half-updated in a way that
         // matters more than losing the store, so a poisoned lock is used as is.
         Ok(self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+}
+
+impl Inner {
+    /// The participant, or why there is none (`ChallengeNotFound` / `NotParticipant`).
+    fn member_mut(&mut self, challenge: ChallengeId, user: UserId) -> Result<&mut Member, RepositoryError> {
+        if !self.challenges.contains_key(&challenge.0) {
+            return Err(RepositoryError::ChallengeNotFound(challenge.0));
+        }
+        self.members
+            .get_mut(&(challenge.0, user.0))
+            .ok_or(RepositoryError::NotParticipant { challenge: challenge.0, user: user.0 })
+    }
+
+    fn joined_by(&self, user: UserId) -> impl Iterator<Item = (&Challenge, &Member)> {
+        self.members
+            .iter()
+            .filter(move |((_, u), _)| *u == user.0)
+            .filter_map(|((c, _), m)| Some((self.challenges.get(c)?, m)))
+    }
+
+    fn forget_keys_of(&mut self, challenge: ChallengeId, user: UserId, entry: i64) {
+        self.keys.retain(|(c, u, _), (id, _)| !(*c == challenge.0 && *u == user.0 && *id == entry));
     }
 }
 
@@ -152,6 +185,7 @@ impl ChallengeRepository for MemoryStore {
             unit: new.unit.clone(),
             goal_kind: new.goal.kind,
             default_goal: new.goal.target,
+            first_finisher: None,
         };
         inner.challenges.insert(id, challenge.clone());
         let participant = Participant {
@@ -161,8 +195,7 @@ impl ChallengeRepository for MemoryStore {
             joined_at: new.created_at,
             completed_at: None,
         };
-        inner.members.insert((id, new.creator.0), Member::new(participant));
-        inner.joined.entry(new.creator.0).or_default().push(id);
+        inner.members.insert((id, new.creator.0), Member::new(participant, new.goal.kind));
         Ok(challenge)
     }
 
@@ -177,30 +210,75 @@ impl ChallengeRepository for MemoryStore {
     ) -> Result<Paged<Challenge>, RepositoryError> {
         let inner = self.lock()?;
         let newest_first = inner.challenges.values().rev();
+        let joined = |c: &Challenge, user: UserId| inner.members.contains_key(&(c.id.0, user.0));
         let paged = match filter {
             ChallengeFilter::All => page_of(newest_first.cloned(), page),
             ChallengeFilter::ActiveOn(day) => {
                 page_of(newest_first.filter(|c| c.deadline >= day).cloned(), page)
             }
-            ChallengeFilter::JoinableBy { user, today } => page_of(
+            ChallengeFilter::JoinableBy { user, today } => {
+                page_of(newest_first.filter(|c| c.deadline >= today && !joined(c, user)).cloned(), page)
+            }
+            ChallengeFilter::JoinedBy { user, active_on } => page_of(
                 newest_first
-                    .filter(|c| c.deadline >= today && !inner.members.contains_key(&(c.id.0, user.0)))
+                    .filter(|c| joined(c, user) && active_on.is_none_or(|day| c.deadline >= day))
                     .cloned(),
                 page,
             ),
-            ChallengeFilter::JoinedBy { user, active_on } => {
-                let mut ids = inner.joined.get(&user.0).cloned().unwrap_or_default();
-                ids.sort_unstable_by(|a, b| b.cmp(a));
-                page_of(
-                    ids.iter()
-                        .filter_map(|id| inner.challenges.get(id))
-                        .filter(|c| active_on.is_none_or(|day| c.deadline >= day))
-                        .cloned(),
-                    page,
-                )
-            }
         };
         Ok(paged)
+    }
+
+    async fn update_challenge(
+        &self,
+        id: ChallengeId,
+        changes: &ChallengeChanges,
+    ) -> Result<Challenge, RepositoryError> {
+        let mut inner = self.lock()?;
+        let challenge = inner.challenges.get_mut(&id.0).ok_or(RepositoryError::ChallengeNotFound(id.0))?;
+        if let Some(name) = &changes.name {
+            challenge.name = name.clone();
+        }
+        if let Some(description) = &changes.description {
+            challenge.description = description.clone();
+        }
+        if let Some(deadline) = changes.deadline {
+            challenge.deadline = deadline;
+        }
+        Ok(challenge.clone())
+    }
+
+    async fn delete_challenge(&self, id: ChallengeId, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        let mut inner = self.lock()?;
+        let challenge = inner.challenges.remove(&id.0).ok_or(RepositoryError::ChallengeNotFound(id.0))?;
+        let members: Vec<UserId> =
+            inner.members.keys().filter(|(c, _)| *c == id.0).map(|(_, u)| UserId(*u)).collect();
+        inner.members.retain(|(c, _), _| *c != id.0);
+        inner.keys.retain(|(c, _, _), _| *c != id.0);
+        let deleted =
+            DeletedChallenge { id, name: challenge.name, creator: challenge.creator, deleted_at: at };
+        inner.deletions.push((deleted, members));
+        Ok(())
+    }
+
+    async fn deleted_challenge(&self, id: ChallengeId) -> Result<Option<DeletedChallenge>, RepositoryError> {
+        Ok(self.lock()?.deletions.iter().find(|(d, _)| d.id == id).map(|(d, _)| d.clone()))
+    }
+
+    async fn deletions_seen_by(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DeletedChallenge>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut seen: Vec<DeletedChallenge> = inner
+            .deletions
+            .iter()
+            .filter(|(d, members)| d.creator != user && d.deleted_at >= since && members.contains(&user))
+            .map(|(d, _)| d.clone())
+            .collect();
+        seen.sort_by(|a, b| b.deleted_at.cmp(&a.deleted_at).then(b.id.0.cmp(&a.id.0)));
+        Ok(seen)
     }
 }
 
@@ -214,15 +292,14 @@ impl GoalRepository for MemoryStore {
         at: DateTime<Utc>,
     ) -> Result<Participant, RepositoryError> {
         let mut inner = self.lock()?;
-        if !inner.challenges.contains_key(&challenge.0) {
+        let Some(kind) = inner.challenges.get(&challenge.0).map(|c| c.goal_kind) else {
             return Err(RepositoryError::ChallengeNotFound(challenge.0));
-        }
+        };
         if inner.members.contains_key(&(challenge.0, user.0)) {
             return Err(RepositoryError::AlreadyJoined { challenge: challenge.0, user: user.0 });
         }
         let participant = Participant { challenge, user, goal, joined_at: at, completed_at: None };
-        inner.members.insert((challenge.0, user.0), Member::new(participant.clone()));
-        inner.joined.entry(user.0).or_default().push(challenge.0);
+        inner.members.insert((challenge.0, user.0), Member::new(participant.clone(), kind));
         Ok(participant)
     }
 
@@ -242,16 +319,10 @@ impl GoalRepository for MemoryStore {
         at: DateTime<Utc>,
     ) -> Result<Participant, RepositoryError> {
         let mut inner = self.lock()?;
-        let kind = match inner.challenges.get(&challenge.0) {
-            Some(c) => c.goal_kind,
-            None => return Err(RepositoryError::ChallengeNotFound(challenge.0)),
-        };
-        let member = inner
-            .members
-            .get_mut(&(challenge.0, user.0))
-            .ok_or(RepositoryError::NotParticipant { challenge: challenge.0, user: user.0 })?;
+        let member = inner.member_mut(challenge, user)?;
         member.participant.goal = goal;
-        member.judge(Goal::from_stored(kind, goal), at);
+        member.last_active_at = at;
+        member.judge(at);
         Ok(member.participant.clone())
     }
 
@@ -264,7 +335,7 @@ impl GoalRepository for MemoryStore {
             .map(|((_, u), m)| Standing {
                 participant: m.participant.clone(),
                 display_name: inner.users.get(u).cloned(),
-                tally: m.tally,
+                tally: m.tally(),
             })
             .collect())
     }
@@ -272,23 +343,35 @@ impl GoalRepository for MemoryStore {
     async fn memberships(
         &self,
         user: UserId,
-        active_on: Option<NaiveDate>,
+        scope: MembershipScope,
         page: Page,
-    ) -> Result<Paged<Membership>, RepositoryError> {
+    ) -> Result<Memberships, RepositoryError> {
         let inner = self.lock()?;
-        let mut ids = inner.joined.get(&user.0).cloned().unwrap_or_default();
-        ids.sort_unstable_by(|a, b| b.cmp(a));
-        Ok(page_of(
-            ids.iter()
-                .filter_map(|id| Some((inner.challenges.get(id)?, inner.members.get(&(*id, user.0))?)))
-                .filter(|(c, _)| active_on.is_none_or(|day| c.deadline >= day))
-                .map(|(c, m)| Membership {
-                    challenge: c.clone(),
-                    participant: m.participant.clone(),
-                    tally: m.tally,
-                }),
+        let (mut joined, outside): (Vec<(&Challenge, &Member)>, Vec<_>) =
+            inner.joined_by(user).partition(|(c, _)| match scope {
+                MembershipScope::All => true,
+                MembershipScope::Open(today) => c.accepts_entries(today),
+                MembershipScope::Closed(today) => c.is_final(today),
+            });
+        joined
+            .sort_by(|(a, ma), (b, mb)| mb.last_active_at.cmp(&ma.last_active_at).then(b.id.0.cmp(&a.id.0)));
+        let paged = page_of(
+            joined.into_iter().map(|(c, m)| Membership {
+                challenge: c.clone(),
+                participant: m.participant.clone(),
+                tally: m.tally(),
+            }),
             page,
-        ))
+        );
+        Ok(Memberships { items: paged.items, total: paged.total, outside: outside.len() as u64 })
+    }
+
+    async fn leave(&self, challenge: ChallengeId, user: UserId) -> Result<(), RepositoryError> {
+        let mut inner = self.lock()?;
+        inner.member_mut(challenge, user)?;
+        inner.members.remove(&(challenge.0, user.0));
+        inner.keys.retain(|(c, u, _), _| !(*c == challenge.0 && *u == user.0));
+        Ok(())
     }
 }
 
@@ -297,17 +380,10 @@ impl ProgressRepository for MemoryStore {
     async fn add_progress(&self, new: &NewProgress) -> Result<Recorded, RepositoryError> {
         let mut guard = self.lock()?;
         let inner = &mut *guard;
-        let kind = match inner.challenges.get(&new.challenge.0) {
-            Some(c) => c.goal_kind,
-            None => return Err(RepositoryError::ChallengeNotFound(new.challenge.0)),
-        };
-        let not_participant =
-            || RepositoryError::NotParticipant { challenge: new.challenge.0, user: new.user.0 };
-        let member = inner.members.get(&(new.challenge.0, new.user.0)).ok_or_else(not_participant)?;
-        if let Some(key) = &new.idempotency_key
-            && let Some(&(entry_id, first_value)) =
-                inner.keys.get(&(new.challenge.0, new.user.0, key.as_str().to_owned()))
-        {
+        let key = new.idempotency_key.as_ref().map(|k| (new.challenge.0, new.user.0, k.as_str().to_owned()));
+        let stored_under_key = key.as_ref().and_then(|k| inner.keys.get(k)).copied();
+        let member = inner.member_mut(new.challenge, new.user)?;
+        if let (Some(key), Some((entry_id, first_value))) = (&new.idempotency_key, stored_under_key) {
             if first_value != new.value.amount() {
                 return Err(RepositoryError::KeyReused { key: key.as_str().to_owned(), first_value });
             }
@@ -315,9 +391,10 @@ impl ProgressRepository for MemoryStore {
                 return Ok(Recorded {
                     entry: entry.clone(),
                     duplicate: true,
-                    tally: member.tally,
+                    tally: member.tally(),
                     completed_now: false,
                     completed_at: member.participant.completed_at,
+                    first_to_finish: false,
                 });
             }
         }
@@ -326,7 +403,6 @@ impl ProgressRepository for MemoryStore {
         {
             return Err(RepositoryError::AlreadyCheckedIn { date: new.date.date() });
         }
-        let member = inner.members.get_mut(&(new.challenge.0, new.user.0)).ok_or_else(not_participant)?;
         inner.last_entry_id += 1;
         let entry = ProgressEntry {
             id: inner.last_entry_id,
@@ -337,21 +413,24 @@ impl ProgressRepository for MemoryStore {
             recorded_at: new.recorded_at,
             idempotency_key: new.idempotency_key.clone(),
         };
+        let member = inner.member_mut(new.challenge, new.user)?;
         member.push(entry.clone());
-        let completed_now = member.judge(Goal::from_stored(kind, member.participant.goal), new.recorded_at);
-        if let Some(key) = &new.idempotency_key {
-            inner.keys.insert(
-                (new.challenge.0, new.user.0, key.as_str().to_owned()),
-                (entry.id, new.value.amount()),
-            );
+        let completed_now = member.judge(new.recorded_at);
+        let (tally, completed_at) = (member.tally(), member.participant.completed_at);
+        let challenge = inner
+            .challenges
+            .get_mut(&new.challenge.0)
+            .ok_or(RepositoryError::ChallengeNotFound(new.challenge.0))?;
+        // The first to meet the challenge's own goal, which nobody can lower.
+        let first_to_finish = challenge.first_finisher.is_none()
+            && Goal::from_stored(challenge.goal_kind, challenge.default_goal).is_met(&tally);
+        if first_to_finish {
+            challenge.first_finisher = Some(new.user);
         }
-        Ok(Recorded {
-            entry,
-            duplicate: false,
-            tally: member.tally,
-            completed_now,
-            completed_at: member.participant.completed_at,
-        })
+        if let Some(key) = key {
+            inner.keys.insert(key, (entry.id, new.value.amount()));
+        }
+        Ok(Recorded { entry, duplicate: false, tally, completed_now, completed_at, first_to_finish })
     }
 
     async fn list_progress(
@@ -368,33 +447,69 @@ impl ProgressRepository for MemoryStore {
     }
 
     async fn tally(&self, challenge: ChallengeId, user: UserId) -> Result<Tally, RepositoryError> {
-        Ok(self.lock()?.members.get(&(challenge.0, user.0)).map(|m| m.tally).unwrap_or_default())
+        Ok(self.lock()?.members.get(&(challenge.0, user.0)).map(Member::tally).unwrap_or_default())
+    }
+
+    async fn entry(&self, id: i64) -> Result<Option<ProgressEntry>, RepositoryError> {
+        let inner = self.lock()?;
+        Ok(inner.members.values().find_map(|m| m.entries.iter().find(|e| e.id == id)).cloned())
+    }
+
+    async fn edit_progress(&self, edit: &EntryEdit) -> Result<Rejudged, RepositoryError> {
+        let mut inner = self.lock()?;
+        let member = inner.member_mut(edit.challenge, edit.user)?;
+        let not_found = RepositoryError::EntryNotFound { challenge: edit.challenge.0, entry: edit.entry };
+        let index = member.entries.iter().position(|e| e.id == edit.entry).ok_or(not_found)?;
+        let current = &member.entries[index];
+        let value = edit.value.map_or(current.value, |v| v.amount());
+        let date = edit.date.unwrap_or(current.date);
+        if value.is_none()
+            && date != current.date
+            && member.entries.iter().any(|e| e.id != edit.entry && e.value.is_none() && e.date == date)
+        {
+            return Err(RepositoryError::AlreadyCheckedIn { date: date.date() });
+        }
+        let entry = &mut member.entries[index];
+        entry.value = value;
+        entry.date = date;
+        let entry = entry.clone();
+        member.rejudge(edit.at);
+        Ok(member.rejudged(entry))
+    }
+
+    async fn delete_progress(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        entry: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Rejudged, RepositoryError> {
+        let mut inner = self.lock()?;
+        let member = inner.member_mut(challenge, user)?;
+        let not_found = RepositoryError::EntryNotFound { challenge: challenge.0, entry };
+        let index = member.entries.iter().position(|e| e.id == entry).ok_or(not_found)?;
+        let removed = member.entries.remove(index);
+        member.rejudge(at);
+        let rejudged = member.rejudged(removed);
+        inner.forget_keys_of(challenge, user, entry);
+        Ok(rejudged)
     }
 
     async fn undo_last_progress(
         &self,
         challenge: ChallengeId,
         user: UserId,
+        at: DateTime<Utc>,
     ) -> Result<Option<(ProgressEntry, Tally)>, RepositoryError> {
-        let mut guard = self.lock()?;
-        let inner = &mut *guard;
-        let Some(kind) = inner.challenges.get(&challenge.0).map(|c| c.goal_kind) else {
-            return Err(RepositoryError::ChallengeNotFound(challenge.0));
-        };
-        let Some(member) = inner.members.get_mut(&(challenge.0, user.0)) else {
-            return Err(RepositoryError::NotParticipant { challenge: challenge.0, user: user.0 });
-        };
-        let Some(entry) = member.pop_last() else {
+        let mut inner = self.lock()?;
+        let member = inner.member_mut(challenge, user)?;
+        let Some(entry) = member.entries.pop() else {
             return Ok(None);
         };
-        let goal = Goal::from_stored(kind, member.participant.goal);
-        if !goal.is_met(&member.tally) {
-            member.participant.completed_at = None;
-        }
-        if let Some(key) = &entry.idempotency_key {
-            inner.keys.remove(&(challenge.0, user.0, key.as_str().to_owned()));
-        }
-        Ok(Some((entry, member.tally)))
+        member.rejudge(at);
+        let tally = member.tally();
+        inner.forget_keys_of(challenge, user, entry.id);
+        Ok(Some((entry, tally)))
     }
 }
 
@@ -419,7 +534,7 @@ impl UserRepository for MemoryStore {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{NaiveDate, TimeZone};
 
     use super::*;
     use crate::challenge::{ChallengeName, Deadline, Description};
@@ -477,15 +592,15 @@ mod tests {
         let third = store.add_progress(&entry(&c, Some(1), "2026-03-02", 4, None)).await.unwrap();
         assert!(!third.completed_now, "completes once");
         assert_eq!(third.completed_at, Some(at(3)));
-        let (undone, tally) = store.undo_last_progress(c.id, UserId(1)).await.unwrap().unwrap();
+        let (undone, tally) = store.undo_last_progress(c.id, UserId(1), at(9)).await.unwrap().unwrap();
         assert_eq!(undone.id, third.entry.id);
         assert_eq!(tally.total, Amount::from_whole(10));
         assert!(store.participant(c.id, UserId(1)).await.unwrap().unwrap().completed_at.is_some());
-        store.undo_last_progress(c.id, UserId(1)).await.unwrap();
+        store.undo_last_progress(c.id, UserId(1), at(9)).await.unwrap();
         assert_eq!(store.participant(c.id, UserId(1)).await.unwrap().unwrap().completed_at, None);
         assert_eq!(
             store.tally(c.id, UserId(1)).await.unwrap(),
-            Tally::of(std::slice::from_ref(&first.entry))
+            Tally::of(std::slice::from_ref(&first.entry), |t| GoalKind::Total.standing(t))
         );
     }
 
@@ -499,7 +614,10 @@ mod tests {
         {
             store.add_progress(&entry(&c, Some(v), date, i as u32, None)).await.unwrap();
             let listed = store.list_progress(c.id, UserId(1)).await.unwrap();
-            assert_eq!(store.tally(c.id, UserId(1)).await.unwrap(), Tally::of(&listed));
+            assert_eq!(
+                store.tally(c.id, UserId(1)).await.unwrap(),
+                Tally::of(&listed, |t| GoalKind::AtLeast.standing(t))
+            );
         }
         let listed = store.list_progress(c.id, UserId(1)).await.unwrap();
         let dates: Vec<_> = listed.iter().map(|e| e.date.date()).collect();

@@ -5,6 +5,12 @@
 //! the participant and the goal that judges the new tally. The conversation and the scripted CLI
 //! both call these methods, so a rule is enforced in one place.
 
+mod entries;
+mod manage;
+
+pub use entries::EntryChanged;
+pub use manage::{ChallengeEdit, DELETION_NOTICE_DAYS};
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,7 +21,9 @@ use crate::challenge::{
     NewChallenge, Unit,
 };
 use crate::clock::{Clock, DateError};
-use crate::goal::{Goal, GoalError, GoalKind, Membership, Participant, Ranked, UnknownGoalKind, rank};
+use crate::goal::{
+    Goal, GoalError, GoalKind, MembershipScope, Memberships, Participant, Ranked, UnknownGoalKind, rank,
+};
 use crate::progress::{
     IdempotencyKey, NewProgress, ProgressDate, ProgressEntry, ProgressError, ProgressValue, Recorded, Tally,
 };
@@ -40,10 +48,23 @@ pub enum AppError {
     AlreadyJoined(ChallengeId),
     #[error("This challenge ended on {deadline}.")]
     ChallengeEnded { deadline: NaiveDate },
+    /// Logging closed at the end of the day of grace: the standings are final.
+    #[error(
+        "This challenge ended on {deadline} and its standings are final: entries can no longer be logged or changed."
+    )]
+    ChallengeFinal { deadline: NaiveDate },
+    #[error("“{name}” (#{id}) was deleted by its creator.")]
+    ChallengeDeleted { id: ChallengeId, name: String },
+    #[error("Only the creator of challenge #{0} can change or delete it.")]
+    NotCreator(ChallengeId),
+    #[error("You created challenge #{0}, so you cannot leave it; you can delete it instead.")]
+    CreatorCannotLeave(ChallengeId),
+    #[error("There is no entry #{0} of yours.")]
+    EntryNotFound(i64),
     /// An idempotency key was used before for an entry with another value.
     #[error("The key \"{key}\" was already used for another entry ({}); use a new key for a new entry.", first_value.map_or_else(|| "a check-in".to_owned(), |v| v.to_string()))]
     KeyReused { key: String, first_value: Option<Amount> },
-    #[error("You already checked in for {date}: one check-in per day counts.")]
+    #[error("You already checked in for {}: one check-in per day counts.", crate::clock::friendly_date(*date))]
     AlreadyCheckedIn { date: NaiveDate },
     #[error("The database is read-only, so nothing can be changed.")]
     ReadOnly(#[source] RepositoryError),
@@ -84,6 +105,7 @@ impl From<RepositoryError> for AppError {
             }
             RepositoryError::KeyReused { key, first_value } => AppError::KeyReused { key, first_value },
             RepositoryError::AlreadyCheckedIn { date } => AppError::AlreadyCheckedIn { date },
+            RepositoryError::EntryNotFound { entry, .. } => AppError::EntryNotFound(entry),
             e @ RepositoryError::ReadOnly(_) => AppError::ReadOnly(e),
             e @ RepositoryError::Refused(_) => {
                 tracing::warn!(error = %e, "the database refused a change");
@@ -101,6 +123,9 @@ pub struct Overview {
     pub leaderboard: Vec<Ranked>,
     /// The asking user's own line, if they joined.
     pub me: Option<Ranked>,
+    /// Whether entries are closed (after the day of grace): the standings are final.
+    #[serde(rename = "final")]
+    pub is_final: bool,
 }
 
 /// The fields of a challenge to create, each already parsed except the deadline (which depends
@@ -114,12 +139,40 @@ pub struct ChallengeDraft {
     pub goal: Goal,
 }
 
+/// A goal replaced, with the participant before and after.
+#[derive(Clone, Debug)]
+pub struct GoalSet {
+    pub challenge: Challenge,
+    pub before: Participant,
+    pub participant: Participant,
+    pub tally: Tally,
+}
+
+impl GoalSet {
+    pub fn goal(&self) -> Goal {
+        Goal::from_stored(self.challenge.goal_kind, self.participant.goal)
+    }
+
+    /// The new goal is easier and already met: marked met, not celebrated (nothing was earned).
+    pub fn met_by_easing(&self) -> bool {
+        self.before.completed_at.is_none() && self.participant.completed_at.is_some()
+    }
+
+    /// The new goal is harder than what was met: open again.
+    pub fn reopened(&self) -> bool {
+        self.before.completed_at.is_some() && self.participant.completed_at.is_none()
+    }
+}
+
 /// Progress as recorded, with the challenge it was for.
 #[derive(Clone, Debug)]
 pub struct ProgressLogged {
     pub challenge: Challenge,
     pub goal: Goal,
     pub recorded: Recorded,
+    /// The entry made the person the first to meet the challenge's own goal while others take
+    /// part too (alone, "first" is no news).
+    pub first_among_others: bool,
 }
 
 /// The use cases over one store and one clock. Cheap to clone.
@@ -160,15 +213,15 @@ impl App {
         Ok(self.store.display_name(user).await?)
     }
 
-    /// The challenges a user joined, with their own line in each (see
-    /// [`crate::goal::GoalRepository::memberships`]).
+    /// The challenges a user joined, with their own line in each, most recently active first
+    /// (see [`crate::goal::GoalRepository::memberships`]).
     pub async fn memberships(
         &self,
         user: UserId,
-        active_on: Option<NaiveDate>,
+        scope: MembershipScope,
         page: Page,
-    ) -> Result<Paged<Membership>, AppError> {
-        Ok(self.store.memberships(user, active_on, page).await?)
+    ) -> Result<Memberships, AppError> {
+        Ok(self.store.memberships(user, scope, page).await?)
     }
 
     /// Creates a challenge; its creator joins with the default goal.
@@ -193,8 +246,30 @@ impl App {
         Ok(self.store.create_challenge(&new).await?)
     }
 
+    /// A challenge; one that was deleted is reported as such (`ChallengeDeleted`).
     pub async fn challenge(&self, id: ChallengeId) -> Result<Challenge, AppError> {
-        self.store.challenge(id).await?.ok_or(AppError::ChallengeNotFound(id))
+        match self.store.challenge(id).await? {
+            Some(challenge) => Ok(challenge),
+            None => Err(self.missing(id).await),
+        }
+    }
+
+    /// Why a challenge is not there: deleted by its creator, or never was.
+    async fn missing(&self, id: ChallengeId) -> AppError {
+        match self.store.deleted_challenge(id).await {
+            Ok(Some(deleted)) => AppError::ChallengeDeleted { id, name: deleted.name.as_str().to_owned() },
+            Ok(None) => AppError::ChallengeNotFound(id),
+            Err(e) => e.into(),
+        }
+    }
+
+    /// A challenge that still takes entries (up to the end of its day of grace).
+    pub async fn open_challenge(&self, id: ChallengeId) -> Result<Challenge, AppError> {
+        let challenge = self.challenge(id).await?;
+        if challenge.is_final(self.today()) {
+            return Err(AppError::ChallengeFinal { deadline: challenge.deadline });
+        }
+        Ok(challenge)
     }
 
     /// A challenge that is still open for joining, goals and progress.
@@ -237,13 +312,9 @@ impl App {
         Ok((participant, tally))
     }
 
-    /// Replaces the user's goal target (any time up to the deadline).
-    pub async fn set_goal(
-        &self,
-        id: ChallengeId,
-        user: UserId,
-        target: Amount,
-    ) -> Result<(Challenge, Participant, Tally), AppError> {
+    /// Replaces the user's goal target (any time up to the deadline). Completion is re-judged:
+    /// an easier goal already met is marked met (`GoalSet::met_by_easing`), a harder one re-opens.
+    pub async fn set_goal(&self, id: ChallengeId, user: UserId, target: Amount) -> Result<GoalSet, AppError> {
         let challenge = self.active_challenge(id).await?;
         let goal = Goal::new(challenge.goal_kind, target)?;
         if goal.kind == GoalKind::Days {
@@ -253,9 +324,10 @@ impl App {
             let before_today = tally.days - u32::from(tally.last_date == Some(today));
             check_days_reachable(goal, today.max(challenge.start_date), challenge.deadline, before_today)?;
         }
+        let before = self.participant(id, user).await?;
         let participant = self.store.set_goal(id, user, goal.target, self.now()).await?;
         let tally = self.store.tally(id, user).await?;
-        Ok((challenge, participant, tally))
+        Ok(GoalSet { challenge, before, participant, tally })
     }
 
     /// Logs progress: a value (or a check-in for a days challenge) on a date.
@@ -274,24 +346,29 @@ impl App {
             (false, None) => ProgressValue::CheckIn,
             (false, Some(_)) => return Err(ProgressError::ValueNotExpected.into()),
         };
+        if challenge.is_final(self.today()) {
+            return Err(AppError::ChallengeFinal { deadline: challenge.deadline });
+        }
         let date = ProgressDate::parse(date, challenge.start_date, challenge.deadline, self.today())?;
         let participant = self.participant(id, user).await?;
         let new =
             NewProgress { challenge: id, user, value, date, recorded_at: self.now(), idempotency_key: key };
         let recorded = self.store.add_progress(&new).await?;
         let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
-        Ok(ProgressLogged { challenge, goal, recorded })
+        // Once per challenge at most: the one extra read is rare.
+        let first_among_others = recorded.first_to_finish && self.store.standings(id).await?.len() > 1;
+        Ok(ProgressLogged { challenge, goal, recorded, first_among_others })
     }
 
-    /// Removes the user's most recently recorded entry, while the challenge is active.
+    /// Removes the user's most recently recorded entry, while the challenge takes entries.
     pub async fn undo_last(
         &self,
         id: ChallengeId,
         user: UserId,
     ) -> Result<Option<(ProgressEntry, Tally)>, AppError> {
-        self.active_challenge(id).await?;
+        self.open_challenge(id).await?;
         self.participant(id, user).await?;
-        Ok(self.store.undo_last_progress(id, user).await?)
+        Ok(self.store.undo_last_progress(id, user, self.now()).await?)
     }
 
     pub async fn progress(&self, id: ChallengeId, user: UserId) -> Result<Vec<ProgressEntry>, AppError> {
@@ -306,7 +383,8 @@ impl App {
         let standings = self.store.standings(id).await?;
         let leaderboard = rank(challenge.goal_kind, standings);
         let me = user.and_then(|u| leaderboard.iter().find(|r| r.standing.participant.user == u).cloned());
-        Ok(Overview { challenge, leaderboard, me })
+        let is_final = challenge.is_final(self.today());
+        Ok(Overview { challenge, leaderboard, me, is_final })
     }
 }
 

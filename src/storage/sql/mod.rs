@@ -1,0 +1,546 @@
+//! The repositories on SQL, written once for both databases.
+//!
+//! The stores of `storage::postgres` and `storage::sqlite` run the same statements (sqlx's SQLite
+//! driver takes `$n` parameters too) with the same flow; what differs is the connection type and
+//! two pieces of dialect: how a write locks the participant it reads before writing (PostgreSQL:
+//! `FOR UPDATE OF p`; SQLite: nothing, because `BEGIN IMMEDIATE` already holds the file's write
+//! lock), and how a read of several statements gets one snapshot. [`sql_repositories!`] writes the
+//! repository impls for one store given those; a macro rather than generic code because sqlx's
+//! generic bounds (an `Executor` per connection type, `Encode`/`Type` per bound value, `FromRow`
+//! per row type) would outweigh the code they save.
+//!
+//! Writes that read before they write (progress, goals, undo) lock the participant first: entries
+//! of one participant are recorded one at a time, so each tally sees every earlier entry and
+//! completion is set exactly once. Joins and idempotency keys rely on the unique keys
+//! (`ON CONFLICT`), never on check-then-insert.
+
+// ---- Participant tallies, kept on the participant's row (migrations 0003, 0005). The
+// statements are the same on both databases (sqlx's SQLite driver takes `$n` parameters too). ----
+
+/// A participant's row read as a tally (`TallyRow`), unqualified.
+macro_rules! tally_columns {
+    () => {
+        "total_hundredths AS total, latest_hundredths AS latest, best_hundredths AS best, \
+         first_hundredths AS first, days, entries, first_date, last_date, standing_at"
+    };
+}
+
+/// The same, of the participants row `p`.
+macro_rules! p_tally_columns {
+    () => {
+        "p.total_hundredths AS total, p.latest_hundredths AS latest, p.best_hundredths AS best, \
+         p.first_hundredths AS first, p.days, p.entries, p.first_date, p.last_date, p.standing_at"
+    };
+}
+
+/// A challenge's columns (`c`).
+macro_rules! challenge_columns {
+    () => {
+        "c.id, c.name, c.description, c.creator_id, c.created_at, c.start_date, c.deadline, c.unit, \
+         c.goal_kind, c.default_goal_hundredths, c.first_finisher_id"
+    };
+}
+
+/// The same, unqualified (SQLite's `RETURNING` takes no table names).
+macro_rules! challenge_columns_returned {
+    () => {
+        "id, name, description, creator_id, created_at, start_date, deadline, unit, goal_kind, \
+         default_goal_hundredths, first_finisher_id"
+    };
+}
+
+pub(super) use {challenge_columns, challenge_columns_returned, p_tally_columns};
+
+pub(crate) mod progress;
+
+/// A participant's tally: `$1` challenge, `$2` user.
+pub(super) const TALLY_OF: &str =
+    concat!("SELECT ", tally_columns!(), " FROM participants WHERE challenge_id = $1 AND user_id = $2");
+
+/// A challenge and a participant's row in it with their tally (`c` challenges, `p` participants).
+pub(super) const MEMBERSHIP_COLUMNS: &str = concat!(
+    challenge_columns!(),
+    ", p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, ",
+    p_tally_columns!()
+);
+
+/// Everyone in challenge `$1` with their tally and display name, in joining order.
+pub(super) const STANDINGS: &str = concat!(
+    "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, ",
+    p_tally_columns!(),
+    " FROM participants p LEFT JOIN users u ON u.id = p.user_id \
+     WHERE p.challenge_id = $1 ORDER BY p.joined_at, p.user_id"
+);
+
+/// Implements every repository trait for `$store`. Expands to a module (`repositories`) inside
+/// the store's module, so it sees the store's private fields and helpers (`pool`, `turn`,
+/// `read()`, `write()`).
+macro_rules! sql_repositories {
+    (
+        store: $store:ident,
+        db: $db:ident,
+        conn: $conn:ident,
+        lock_participant: $lock_participant:literal,
+        snapshot: $snapshot:literal $(,)?
+    ) => {
+// The body is written at the indentation it would have in a file of its own.
+mod repositories {
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Executor, QueryBuilder, $conn, $db};
+
+use super::$store;
+use crate::amount::Amount;
+use crate::challenge::{
+    Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge, NewChallenge,
+    Unit,
+};
+use crate::goal::{Goal, GoalRepository, Membership, MembershipScope, Memberships, Participant, Standing};
+use crate::progress::{
+    EntryEdit, IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded, Rejudged, Tally,
+};
+use crate::repository::{Page, Paged, RepositoryError};
+use crate::storage::turn;
+use crate::storage::sql::{
+    MEMBERSHIP_COLUMNS, STANDINGS, TALLY_OF, challenge_columns, challenge_columns_returned,
+    p_tally_columns,
+};
+use crate::storage::error::{db_error, is_foreign_key_violation, is_unique_violation};
+use crate::storage::rows::{
+    ChallengeRow, DeletionRow, EntryRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, goal_kind,
+    limit_offset,
+};
+use crate::user::{DisplayName, UserId, UserRepository};
+
+const ENTRY_COLUMNS: &str =
+    "id, challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key";
+
+fn push_filter(qb: &mut QueryBuilder<$db>, filter: ChallengeFilter) {
+    match filter {
+        ChallengeFilter::All => {}
+        ChallengeFilter::ActiveOn(date) => {
+            qb.push(" WHERE c.deadline >= ").push_bind(date);
+        }
+        ChallengeFilter::JoinableBy { user, today } => {
+            qb.push(" WHERE c.deadline >= ").push_bind(today);
+            qb.push(
+                " AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ",
+            );
+            qb.push_bind(user.0).push(")");
+        }
+        ChallengeFilter::JoinedBy { user, active_on } => {
+            qb.push(
+                " WHERE EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ",
+            );
+            qb.push_bind(user.0).push(")");
+            if let Some(date) = active_on {
+                qb.push(" AND c.deadline >= ").push_bind(date);
+            }
+        }
+    }
+}
+
+/// Locks the participant's row for the rest of the write transaction (see `$lock_participant`)
+/// and returns it with its tally and what the write needs of its challenge; `NotParticipant` or
+/// `ChallengeNotFound` if there is none. With `on`, it also says whether the participant has an
+/// entry, and a check-in, on that date (what recording an entry needs, in the same statement).
+async fn lock_participant(
+    conn: &mut $conn,
+    challenge: ChallengeId,
+    user: UserId,
+    on: Option<NaiveDate>,
+) -> Result<LockedParticipant, RepositoryError> {
+    let locked: Option<LockedParticipant> = sqlx::query_as(concat!(
+        "SELECT p.goal_hundredths, p.completed_at, c.goal_kind, c.default_goal_hundredths, c.first_finisher_id, ",
+        p_tally_columns!(),
+        ", ($3 IS NOT NULL AND EXISTS (SELECT 1 FROM progress_entries e WHERE e.challenge_id = $1 \
+             AND e.user_id = $2 AND e.progress_date = $3)) AS date_seen, \
+           ($3 IS NOT NULL AND EXISTS (SELECT 1 FROM progress_entries e WHERE e.challenge_id = $1 \
+             AND e.user_id = $2 AND e.progress_date = $3 AND e.value_hundredths IS NULL)) AS checked_in \
+         FROM participants p JOIN challenges c ON c.id = p.challenge_id \
+         WHERE p.challenge_id = $1 AND p.user_id = $2",
+        $lock_participant
+    ))
+    .bind(challenge.0)
+    .bind(user.0)
+    .bind(on)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    match locked {
+        Some(locked) => Ok(locked),
+        None => Err(missing_participant(conn, challenge, user).await),
+    }
+}
+
+/// Why there is no participant: the challenge does not exist, or the user has not joined it.
+async fn missing_participant(
+    conn: &mut $conn,
+    challenge: ChallengeId,
+    user: UserId,
+) -> RepositoryError {
+    let exists = sqlx::query_scalar::<_, i64>("SELECT id FROM challenges WHERE id = $1")
+        .bind(challenge.0)
+        .fetch_optional(conn)
+        .await;
+    match exists {
+        Ok(Some(_)) => RepositoryError::NotParticipant { challenge: challenge.0, user: user.0 },
+        Ok(None) => RepositoryError::ChallengeNotFound(challenge.0),
+        Err(e) => db_error(e),
+    }
+}
+
+async fn tally_of<'e>(
+    executor: impl Executor<'e, Database = $db>,
+    challenge: i64,
+    user: i64,
+) -> Result<Tally, RepositoryError> {
+    let row: Option<TallyRow> = sqlx::query_as(TALLY_OF)
+        .bind(challenge)
+        .bind(user)
+        .fetch_optional(executor)
+        .await
+        .map_err(db_error)?;
+    Ok(row.unwrap_or_default().into())
+}
+
+/// When a goal is met as of a change at `at`: since before if it was met before, else now.
+fn completion(goal: Goal, tally: &Tally, before: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    goal.is_met(tally).then(|| before.unwrap_or(at))
+}
+
+#[async_trait]
+impl ChallengeRepository for $store {
+    async fn create_challenge(&self, new: &NewChallenge) -> Result<Challenge, RepositoryError> {
+        let mut tx = self.write().await?;
+        let row: ChallengeRow = sqlx::query_as(concat!(
+            "INSERT INTO challenges (name, description, creator_id, created_at, start_date, deadline, \
+               unit, goal_kind, default_goal_hundredths) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
+            challenge_columns_returned!()
+        ))
+        .bind(new.name.as_str())
+        .bind(new.description.as_str())
+        .bind(new.creator.0)
+        .bind(new.created_at)
+        .bind(new.start_date)
+        .bind(new.deadline.date())
+        .bind(new.unit.as_ref().map(Unit::as_str))
+        .bind(new.goal.kind.as_str())
+        .bind(new.goal.target.hundredths())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO participants (challenge_id, user_id, goal_hundredths, joined_at, last_active_at) \
+             VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(row.id)
+        .bind(new.creator.0)
+        .bind(new.goal.target.hundredths())
+        .bind(row.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    async fn challenge(&self, id: ChallengeId) -> Result<Option<Challenge>, RepositoryError> {
+        let row: Option<ChallengeRow> =
+            sqlx::query_as(concat!("SELECT ", challenge_columns!(), " FROM challenges c WHERE c.id = $1"))
+                .bind(id.0)
+                .fetch_optional(&mut *self.read().await?)
+                .await
+                .map_err(db_error)?;
+        row.map(Challenge::try_from).transpose()
+    }
+
+    async fn list_challenges(
+        &self,
+        filter: ChallengeFilter,
+        page: Page,
+    ) -> Result<Paged<Challenge>, RepositoryError> {
+        // One snapshot for the count and the page.
+        let mut tx = turn::snapshot(&self.pool, self.turn.as_ref(), $snapshot).await?;
+        let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM challenges c");
+        push_filter(&mut count, filter);
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await.map_err(db_error)?;
+
+        let (limit, offset) = limit_offset(page);
+        let mut select = QueryBuilder::<$db>::new(concat!("SELECT ", challenge_columns!(), " FROM challenges c"));
+        push_filter(&mut select, filter);
+        select.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        let rows: Vec<ChallengeRow> = select.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
+        tx.commit().await?;
+        Ok(Paged {
+            items: rows.into_iter().map(Challenge::try_from).collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn update_challenge(
+        &self,
+        id: ChallengeId,
+        changes: &ChallengeChanges,
+    ) -> Result<Challenge, RepositoryError> {
+        let mut tx = self.write().await?;
+        let row: Option<ChallengeRow> = sqlx::query_as(concat!(
+            "UPDATE challenges SET name = COALESCE($2, name), description = COALESCE($3, description), \
+               deadline = COALESCE($4, deadline) WHERE id = $1 RETURNING ",
+            challenge_columns_returned!()
+        ))
+        .bind(id.0)
+        .bind(changes.name.as_ref().map(|n| n.as_str()))
+        .bind(changes.description.as_ref().map(|d| d.as_str()))
+        .bind(changes.deadline)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else { return Err(RepositoryError::ChallengeNotFound(id.0)) };
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    async fn delete_challenge(&self, id: ChallengeId, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        let mut tx = self.write().await?;
+        // Each participant keeps a line saying it was deleted; then the participants go with
+        // their challenge, and their entries with them (cascades).
+        sqlx::query(
+            "INSERT INTO challenge_deletions (challenge_id, user_id, name, creator_id, deleted_at) \
+             SELECT c.id, p.user_id, c.name, c.creator_id, $2 FROM challenges c \
+             JOIN participants p ON p.challenge_id = c.id WHERE c.id = $1 \
+             ON CONFLICT (challenge_id, user_id) DO NOTHING",
+        )
+        .bind(id.0)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let deleted = sqlx::query("DELETE FROM challenges WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if deleted.rows_affected() == 0 {
+            return Err(RepositoryError::ChallengeNotFound(id.0));
+        }
+        tx.commit().await
+    }
+
+    async fn deleted_challenge(&self, id: ChallengeId) -> Result<Option<DeletedChallenge>, RepositoryError> {
+        let row: Option<DeletionRow> = sqlx::query_as(
+            "SELECT challenge_id, name, creator_id, deleted_at FROM challenge_deletions \
+             WHERE challenge_id = $1 ORDER BY user_id LIMIT 1",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        row.map(DeletedChallenge::try_from).transpose()
+    }
+
+    async fn deletions_seen_by(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DeletedChallenge>, RepositoryError> {
+        let rows: Vec<DeletionRow> = sqlx::query_as(
+            "SELECT challenge_id, name, creator_id, deleted_at FROM challenge_deletions \
+             WHERE user_id = $1 AND creator_id <> $1 AND deleted_at >= $2 ORDER BY deleted_at DESC, challenge_id DESC",
+        )
+        .bind(user.0)
+        .bind(since)
+        .fetch_all(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter().map(DeletedChallenge::try_from).collect()
+    }
+}
+
+#[async_trait]
+impl GoalRepository for $store {
+    async fn join(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        goal: Amount,
+        at: DateTime<Utc>,
+    ) -> Result<Participant, RepositoryError> {
+        let mut tx = self.write().await?;
+        // The primary key decides who joined: no check-then-insert race.
+        let inserted: Result<Option<ParticipantRow>, sqlx::Error> = sqlx::query_as(
+            "INSERT INTO participants (challenge_id, user_id, goal_hundredths, joined_at, last_active_at) \
+             VALUES ($1, $2, $3, $4, $4) \
+             ON CONFLICT (challenge_id, user_id) DO NOTHING \
+             RETURNING challenge_id, user_id, goal_hundredths, joined_at, completed_at",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .bind(goal.hundredths())
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await;
+        let already = RepositoryError::AlreadyJoined { challenge: challenge.0, user: user.0 };
+        match inserted {
+            Ok(Some(row)) => {
+                tx.commit().await?;
+                Ok(row.into())
+            }
+            Ok(None) => Err(already),
+            Err(e) if is_foreign_key_violation(&e) => Err(RepositoryError::ChallengeNotFound(challenge.0)),
+            Err(e) if is_unique_violation(&e) => Err(already),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn participant(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Option<Participant>, RepositoryError> {
+        let row: Option<ParticipantRow> = sqlx::query_as(
+            "SELECT challenge_id, user_id, goal_hundredths, joined_at, completed_at FROM participants \
+             WHERE challenge_id = $1 AND user_id = $2",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .fetch_optional(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        Ok(row.map(Participant::from))
+    }
+
+    async fn set_goal(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        goal: Amount,
+        at: DateTime<Utc>,
+    ) -> Result<Participant, RepositoryError> {
+        let mut tx = self.write().await?;
+        let locked = lock_participant(&mut tx, challenge, user, None).await?;
+        let tally: Tally = locked.tally.clone().into();
+        let completed_at =
+            completion(Goal::from_stored(goal_kind(&locked.goal_kind)?, goal), &tally, locked.completed_at, at);
+        let row: ParticipantRow = sqlx::query_as(
+            "UPDATE participants SET goal_hundredths = $3, completed_at = $4, last_active_at = $5 \
+             WHERE challenge_id = $1 AND user_id = $2 \
+             RETURNING challenge_id, user_id, goal_hundredths, joined_at, completed_at",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .bind(goal.hundredths())
+        .bind(completed_at)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError> {
+        let rows: Vec<StandingRow> = sqlx::query_as(STANDINGS)
+            .bind(challenge.0)
+            .fetch_all(&mut *self.read().await?)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(Standing::from).collect())
+    }
+
+    async fn memberships(
+        &self,
+        user: UserId,
+        scope: MembershipScope,
+        page: Page,
+    ) -> Result<Memberships, RepositoryError> {
+        let mut tx = turn::snapshot(&self.pool, self.turn.as_ref(), $snapshot).await?;
+        // Open until the end of the day of grace, the day after the deadline.
+        let in_scope = |qb: &mut QueryBuilder<$db>| match scope {
+            MembershipScope::All => {
+                qb.push("1 = 1");
+            }
+            MembershipScope::Open(today) => {
+                qb.push("c.deadline >= ").push_bind(today.pred_opt().unwrap_or(today));
+            }
+            MembershipScope::Closed(today) => {
+                qb.push("c.deadline < ").push_bind(today.pred_opt().unwrap_or(today));
+            }
+        };
+        const JOINED: &str = " FROM participants p JOIN challenges c ON c.id = p.challenge_id WHERE p.user_id = ";
+        // One statement counts both those in the scope and the others ("3 ended").
+        let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*), COALESCE(SUM(CASE WHEN ");
+        in_scope(&mut count);
+        count.push(" THEN 1 ELSE 0 END), 0)").push(JOINED).push_bind(user.0);
+        let (all, total): (i64, i64) = count.build_query_as().fetch_one(&mut *tx).await.map_err(db_error)?;
+        let (limit, offset) = limit_offset(page);
+        let mut select = QueryBuilder::<$db>::new(format!("SELECT {MEMBERSHIP_COLUMNS}"));
+        select.push(JOINED).push_bind(user.0).push(" AND ");
+        in_scope(&mut select);
+        select
+            .push(" ORDER BY p.last_active_at DESC, c.id DESC LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+        let rows: Vec<MembershipRow> = select.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
+        tx.commit().await?;
+        Ok(Memberships {
+            items: rows.into_iter().map(Membership::try_from).collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+            outside: u64::try_from(all - total).unwrap_or(0),
+        })
+    }
+
+    async fn leave(&self, challenge: ChallengeId, user: UserId) -> Result<(), RepositoryError> {
+        let mut tx = self.write().await?;
+        // The participant's entries go with them (a cascade).
+        let left = sqlx::query("DELETE FROM participants WHERE challenge_id = $1 AND user_id = $2")
+            .bind(challenge.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if left.rows_affected() == 0 {
+            let error = missing_participant(&mut tx, challenge, user).await;
+            tx.commit().await?;
+            return Err(error);
+        }
+        tx.commit().await
+    }
+}
+
+#[async_trait]
+impl UserRepository for $store {
+    async fn upsert_user(&self, user: UserId, name: &DisplayName) -> Result<(), RepositoryError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO users (id, display_name, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, updated_at = excluded.updated_at",
+        )
+        .bind(user.0)
+        .bind(name.as_str())
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await
+    }
+
+    async fn display_name(&self, user: UserId) -> Result<Option<DisplayName>, RepositoryError> {
+        let name: Option<String> = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+            .bind(user.0)
+            .fetch_optional(&mut *self.read().await?)
+            .await
+            .map_err(db_error)?;
+        Ok(name.map(|name| DisplayName::sanitize(&name, user)))
+    }
+}
+
+// Progress: its helpers and `ProgressRepository`, in `sql/progress.rs`.
+$crate::storage::sql::progress::sql_progress_repository!($store, $db, $conn);
+}
+    };
+}
+
+pub(crate) use sql_repositories;
