@@ -144,6 +144,37 @@ impl fmt::Display for Amount {
     }
 }
 
+impl Amount {
+    /// The amount for people to read: thousands grouped with a thin space (`12 345.5`), so that
+    /// a long number reads at a glance and cannot be mistaken for a decimal comma.
+    pub fn grouped(self) -> String {
+        let plain = self.to_string();
+        let (sign, rest) = plain.strip_prefix('-').map_or(("", plain.as_str()), |r| ("-", r));
+        let (whole, fraction) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
+        if whole.len() < 4 {
+            return plain;
+        }
+        let mut out = String::with_capacity(plain.len() + whole.len() / 3 * 3);
+        out.push_str(sign);
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push('\u{2009}');
+            }
+            out.push(digit);
+        }
+        if let Some(fraction) = fraction {
+            out.push('.');
+            out.push_str(fraction);
+        }
+        out
+    }
+
+    /// Whether the amount is exactly one (for "1 book" against "2 books").
+    pub fn is_one(self) -> bool {
+        self.0 == 100
+    }
+}
+
 impl FromStr for Amount {
     type Err = AmountError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -164,6 +195,17 @@ impl Serialize for Amount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_for_people() {
+        let g = |h: i64| Amount::from_hundredths(h).grouped();
+        assert_eq!(g(1_234_550), "12\u{2009}345.5");
+        assert_eq!(g(99_900), "999");
+        assert_eq!(g(100_000), "1\u{2009}000");
+        assert_eq!(g(100_000_000_000), "1\u{2009}000\u{2009}000\u{2009}000");
+        assert_eq!(g(-123_456_700), "-1\u{2009}234\u{2009}567");
+        assert_eq!(g(5), "0.05");
+    }
 
     fn p(s: &str) -> Result<Amount, AmountError> {
         Amount::parse_positive(s)

@@ -15,6 +15,8 @@
 //! - input echoed back in an error ([`shown`]) has its control characters escaped, so a typed
 //!   escape sequence is printed, not executed by the terminal.
 
+use std::borrow::Cow;
+
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
@@ -199,9 +201,87 @@ pub fn pad_left(text: &str, width: usize) -> String {
     out
 }
 
+/// A unit as it reads after a number: English words follow the simple English plural rules
+/// ("1 book", "2 books", "1 story", "3 glasses" from a unit typed "books" or "book"); symbols and
+/// abbreviations ("km", "kg", "min") and words in other languages stay as typed.
+pub fn unit_for(unit: &str, one: bool) -> Cow<'_, str> {
+    if !is_english_word(unit) {
+        return Cow::Borrowed(unit);
+    }
+    let singular = singular(unit);
+    if one { singular } else { Cow::Owned(plural(&singular)) }
+}
+
+/// Abbreviations that look like words but take no plural.
+const ABBREVIATIONS: [&str; 18] = [
+    "min", "mins", "sec", "secs", "hrs", "kms", "kgs", "lbs", "cal", "kcal", "mph", "bpm", "rpm", "ft", "km",
+    "kg", "mi", "oz",
+];
+
+fn is_english_word(unit: &str) -> bool {
+    unit.len() >= 3
+        && unit.bytes().all(|b| b.is_ascii_lowercase())
+        && !ABBREVIATIONS.contains(&unit)
+        && unit.bytes().any(|b| b"aeiouy".contains(&b))
+}
+
+fn singular(word: &str) -> Cow<'_, str> {
+    if let Some(stem) = word.strip_suffix("ies")
+        && stem.len() >= 2
+    {
+        return Cow::Owned(format!("{stem}y"));
+    }
+    for ending in ["sses", "xes", "zes", "ches", "shes"] {
+        if word.ends_with(ending) {
+            return Cow::Borrowed(&word[..word.len() - 2]);
+        }
+    }
+    match word.strip_suffix('s') {
+        Some(stem) if !stem.ends_with('s') && !stem.ends_with('u') && stem.len() >= 2 => Cow::Borrowed(stem),
+        _ => Cow::Borrowed(word),
+    }
+}
+
+fn plural(word: &str) -> String {
+    let consonant_y =
+        word.len() >= 2 && word.ends_with('y') && !b"aeiou".contains(&word.as_bytes()[word.len() - 2]);
+    if consonant_y {
+        format!("{}ies", &word[..word.len() - 1])
+    } else if ["s", "x", "z", "ch", "sh"].iter().any(|e| word.ends_with(e)) {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_follow_english_plurals() {
+        let u = |unit: &str, one: bool| unit_for(unit, one).into_owned();
+        assert_eq!((u("books", true), u("books", false)), ("book".into(), "books".into()));
+        assert_eq!((u("book", true), u("book", false)), ("book".into(), "books".into()));
+        assert_eq!(
+            (u("pages", true), u("stories", true), u("story", false)),
+            ("page".into(), "story".into(), "stories".into())
+        );
+        assert_eq!((u("glasses", true), u("glass", false)), ("glass".into(), "glasses".into()));
+        assert_eq!((u("pushups", true), u("push-ups", true)), ("pushup".into(), "push-ups".into()));
+        assert_eq!(
+            (u("km", true), u("kg", false), u("min", false)),
+            ("km".into(), "kg".into(), "min".into())
+        );
+        assert_eq!(
+            (u("Seiten", true), u("páginas", true), u("本", false)),
+            ("Seiten".into(), "páginas".into(), "本".into())
+        );
+        assert_eq!(
+            (u("days", true), u("hours", false), u("bus", true)),
+            ("day".into(), "hours".into(), "bus".into())
+        );
+    }
 
     #[test]
     fn lengths_are_what_people_see() {

@@ -34,15 +34,19 @@ async fn in_process_buttons_are_numbered_and_lettered_for_numbers() {
         &app,
         1,
         "Ann",
-        // Create, then 9 is not a choice on the menu; a number is an answer where one is asked;
-        // where free text is asked, choices are #1, #2.
-        "9\n1\nRun\n#1\n2026-04-30\n1\n1\n\n/help\n/cancel\n",
+        // At the menu a number is progress (Ann has no challenge yet), so its choices are letters;
+        // where free text is asked, choices are #1, #2; a list's choices are numbers.
+        "9\na\nRun\n#1\n2026-04-30\n1\n1\n\n/help\n/cancel\n",
     )
     .await;
-    has(&out, "challenge-bot chat: type a choice's number to press it");
+    has(&out, "challenge-bot chat: type a choice's number or letter to press it");
     has(&out, "Hi Ann!");
-    has(&out, "  [1] Create challenge   [2] Join challenge\n  [3] My challenges\n");
-    has(&out, "> 9\nThere is no choice 9: choose 1 to 3, or type /help.");
+    has(&out, "  [a] Create challenge   [b] Join challenge\n  [c] My challenges\n");
+    has(
+        &out,
+        "> 9\n\nThat looks like progress, but you are not in a running challenge: join or create one first.",
+    );
+    has(&out, "  [1] Total   [2] At least");
     has(&out, "What is the challenge called?");
     has(&out, "  [#1] Skip   [#2] Cancel");
     has(&out, "What is the goal?");
@@ -59,8 +63,8 @@ async fn in_process_buttons_are_numbered_and_lettered_for_numbers() {
 #[tokio::test]
 async fn in_process_letters_press_buttons_when_a_number_is_asked() {
     let app = App::new(Arc::new(MemoryStore::new()), Clock::Fixed(day(TODAY)));
-    chat_in_process(&app, 1, "Ann", "1\nRun\n#1\n2026-04-30\n1\n10 km\n").await;
-    let out = chat_in_process(&app, 2, "Bob", "2\n1\na\n").await;
+    chat_in_process(&app, 1, "Ann", "a\nRun\n#1\n2026-04-30\n1\n10 km\n").await;
+    let out = chat_in_process(&app, 2, "Bob", "b\n1\na\n").await;
     has(&out, "  [a] Use 10 km\n  [b] Back");
     has(&out, "> a\n\n✅ You joined Run!");
     has(&out, "Your goal: 10 km in total");
@@ -107,32 +111,34 @@ fn the_whole_story_in_two_processes() {
         &database,
         "1",
         "Ann",
-        "1\n<b>Run & Ride</b>\nEvery kilometre counts.\n2026-04-30\n1\n100 km\n1\n25.5\n1\n",
+        // After creating it, a typed number is progress in her only challenge.
+        "a\n<b>Run & Ride</b>\nEvery kilometre counts.\n2026-04-30\n1\n100 km\n25.5\n",
     );
     has(&ann, "Hi Ann!");
     has(&ann, "🏁 Challenge created!");
     has(&ann, "<b>Run & Ride</b>\nEvery kilometre counts.");
-    has(&ann, "Deadline: 2026-04-30 (51 days left)");
+    has(&ann, "Deadline: Thu 30 Apr (52 days left, today included)");
     has(&ann, "Goal: 100 km in total");
-    has(&ann, "✅ Logged 25.5 km for 2026-03-10 (today) in <b>Run & Ride</b>.");
+    has(&ann, "✅ Logged 25.5 km for today in <b>Run & Ride</b>.");
     has(&ann, "Your progress: 25.5 / 100 km\n██▌░░░░░░░ 25%");
     assert!(ann.ends_with("Bye!\n"));
 
     // Bob, another process and another user, finds it, joins with his own goal and logs more.
-    let bob = chat_process(&database, "2", "Bob", "2\n1\n50\n1\n30\n1\n2\n");
+    let bob = chat_process(&database, "2", "Bob", "b\n1\n50\n30\nd\n");
     has(&bob, "Challenges you can join");
-    has(&bob, "1. <b>Run & Ride</b>: until 2026-04-30 (51 days left)");
+    has(&bob, "1. <b>Run & Ride</b>: until Thu 30 Apr (52 days left, today included)");
     has(&bob, "What is your goal?");
     has(&bob, "✅ You joined <b>Run & Ride</b>!");
     has(&bob, "Your goal: 50 km in total");
     has(&bob, "Your progress: 30 / 50 km\n██████░░░░ 60%");
+    has(&bob, "⬆️ You moved up to 1st — passed Ann.");
     has(
         &bob,
         "🏆 Leaderboard: <b>Run & Ride</b>\n\n1. Bob (you): 30 km · goal 50 km · 60%\n2. Ann: 25.5 km · goal 100 km · 25%",
     );
 
     // Ann comes back: her challenges, the challenge, the leaderboard with names, never ids.
-    let ann = chat_process(&database, "1", "Ann", "3\n1\n3\n");
+    let ann = chat_process(&database, "1", "Ann", "d\n1\nc\n");
     has(&ann, "• <b>Run & Ride</b>: 25.5 / 100 km · 25%");
     has(&ann, "Total: 25.5 km · rank 2 of 2");
     has(&ann, "1. Bob: 30 km · goal 50 km · 60%\n2. Ann (you): 25.5 km · goal 100 km · 25%");
@@ -144,7 +150,7 @@ fn the_whole_story_in_two_processes() {
 fn commands_and_end_of_input_in_a_process() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("x.db").display());
-    let out = chat_process(&database, "7", "Cy", "/help\n1\n/cancel\nhello\n/start\n");
+    let out = chat_process(&database, "7", "Cy", "/help\na\n/cancel\nhello\n/start\n");
     has(&out, "Commands\n/start: the main menu");
     has(&out, "What is the challenge called?");
     has(&out, "> /cancel\n\nCancelled.");
@@ -175,13 +181,13 @@ fn numbers_can_be_names_and_bad_lines_and_a_byte_order_mark_are_survived() {
     let database = format!("sqlite://{}", dir.path().join("x.db").display());
     // A byte-order mark before the first line; a name and a description that are numbers; a line
     // that is not UTF-8 in between.
-    let mut input = b"\xEF\xBB\xBF1\n2026\n1\nbad \xFF line\n2026-04-30\n1\n5\n".to_vec();
+    let mut input = b"\xEF\xBB\xBFa\n2026\n1\nbad \xFF line\n2026-04-30\n1\n5\n".to_vec();
     input.extend_from_slice(b"/start\n");
     let out = chat_bytes(&database, "1", &input);
     has(&out, "What is the challenge called?");
     has(&out, "Describe 2026 in a sentence or two");
     has(&out, "That line was not valid text (UTF-8), so it was ignored; please type it again.");
-    has(&out, "🏁 Challenge created!\n\n2026\n1\n\nDeadline: 2026-04-30");
+    has(&out, "🏁 Challenge created!\n\n2026\n1\n\nDeadline: Thu 30 Apr");
     assert_eq!(out.matches("Hi Ann!").count(), 2, "the chat went on to the end:\n{out}");
 }
 
@@ -209,7 +215,7 @@ fn numbers_typed_on_a_later_page_mean_what_that_page_shows() {
             .success();
     }
     // Join challenge; page 1 lists C10..C3 as 1–8, then [9] Next »; on page 2, 1 is C2.
-    let out = chat_bytes(&database, "2", b"2\n9\n1\n");
+    let out = chat_bytes(&database, "2", b"b\n9\n1\n");
     has(&out, "  [9] Next »");
     has(&out, "(page 2 of 2)\n\n1. C2: until");
     let after = out.rsplit_once("> 1\n").expect("the last choice").1;
@@ -347,15 +353,15 @@ fn typed_ahead_and_ctrl_c(term: &str) {
     let at = terminal.wait_for("What would you like to do?", 0);
     terminal.wait_for("> ", at);
     // Everything at once, as fast typing or a paste sends it (Enter is a carriage return).
-    terminal.type_keys(b"1\rFast name\rFast desc\r2026-04-30\r1\r100 km\r");
+    terminal.type_keys(b"a\rFast name\rFast desc\r2026-04-30\r1\r100 km\r");
     let at = terminal.wait_for("Challenge created!", 0);
     terminal.wait_for("Goal: 100 km in total", at);
     let screen = terminal.screen();
     assert!(screen.contains("Fast name") && screen.contains("Fast desc"), "{screen}");
-    // Ctrl-C cancels the question being asked ([1] is Add progress now); at the menu a second
+    // Ctrl-C cancels the question being asked ([a] is Add progress now); at the menu a second
     // one leaves.
     let at = terminal.wait_for("> ", at);
-    terminal.type_keys(b"1\r");
+    terminal.type_keys(b"a\r");
     let at = terminal.wait_for("How much did you do?", at);
     let at = terminal.wait_for("> ", at);
     terminal.type_keys(b"\x03");

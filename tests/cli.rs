@@ -566,7 +566,7 @@ fn bad_input_is_refused_and_writes_nothing() {
         "next week",
         "1",
         "total",
-        "--deadline: Please type a date as YYYY-MM-DD, for example 2026-11-10, or \"today\" / \"yesterday\".",
+        "--deadline: That is not a date I can read: type it as YYYY-MM-DD, as day.month (28.11) or day and month (28 Nov), or as \"today\", \"yesterday\" or a weekday.",
     );
     create("x", "2027-02-29", "1", "total", "--deadline: 2027-02-29 is not a date on the calendar.");
     create(

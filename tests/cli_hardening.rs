@@ -467,7 +467,7 @@ fn a_deadline_past_the_year_9999_is_refused_not_retried() {
     let bot = Bot::sqlite("9999-12-31");
     let out = bot
         .command(&["chat", "--user", "1", "--user-name", "Ann"])
-        .write_stdin("1\nRun\n#1\n1\n")
+        .write_stdin("a\nRun\n#1\n1\n")
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();

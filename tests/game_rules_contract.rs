@@ -30,6 +30,7 @@ contract_tests!(
         challenges_are_renamed_described_and_given_a_later_deadline,
         deleted_challenges_leave_a_line_for_their_participants,
         leaving_takes_the_entries_along,
+        standings_from_a_floor_hold_everyone_with_entries_at_or_above_it,
     ],
     sql: []
 );
@@ -83,6 +84,47 @@ async fn at_most_ranks_by_the_improvement_from_the_first_value(db: Db) {
     );
     let ranked = rank(c.goal_kind, db.store.standings(c.id).await.unwrap());
     assert_eq!(order(&ranked), vec![BOB, ANN], "81 → 72 is 9 down");
+}
+
+/// The users of some standings, sorted.
+fn users_of(standings: &[challenge_bot::goal::Standing]) -> Vec<UserId> {
+    let mut users: Vec<UserId> = standings.iter().map(|s| s.participant.user).collect();
+    users.sort();
+    users
+}
+
+async fn standings_from_a_floor_hold_everyone_with_entries_at_or_above_it(db: Db) {
+    // At most: the improvement (first minus latest) is the standing.
+    let c = create(&db, ANN, GoalKind::AtMost, "70").await;
+    db.store.join(c.id, BOB, amount("70"), at(1)).await.unwrap();
+    db.store.join(c.id, CAT, amount("70"), at(1)).await.unwrap();
+    db.store.join(c.id, DAN, amount("70"), at(1)).await.unwrap();
+    add(&db, progress(&c, ANN, Some("90"), "2026-03-01", 2)).await;
+    add(&db, progress(&c, ANN, Some("85"), "2026-03-02", 3)).await; // 5 down
+    add(&db, progress(&c, BOB, Some("80"), "2026-03-01", 4)).await;
+    add(&db, progress(&c, BOB, Some("78"), "2026-03-02", 5)).await; // 2 down
+    add(&db, progress(&c, CAT, Some("75"), "2026-03-01", 6)).await; // 0 down; Dan has no entries
+    let from = |floor: Option<&str>| {
+        let store = db.store.clone();
+        let floor = floor.map(amount);
+        async move { users_of(&store.standings_from(c.id, c.goal_kind, floor).await.unwrap()) }
+    };
+    assert_eq!(from(None).await, vec![ANN, BOB, CAT], "everyone with entries");
+    assert_eq!(from(Some("2")).await, vec![ANN, BOB], "at or above 2 kg down");
+    assert_eq!(from(Some("5.01")).await, Vec::<UserId>::new());
+    // Days: the number of dates checked in, in whole days.
+    let m = create(&db, BOB, GoalKind::Days, "10").await;
+    db.store.join(m.id, ANN, amount("10"), at(1)).await.unwrap();
+    add(&db, progress(&m, BOB, None, "2026-03-01", 2)).await;
+    add(&db, progress(&m, BOB, None, "2026-03-02", 3)).await;
+    add(&db, progress(&m, ANN, None, "2026-03-01", 4)).await;
+    let days = |floor: &str| {
+        let store = db.store.clone();
+        let floor = amount(floor);
+        async move { users_of(&store.standings_from(m.id, GoalKind::Days, Some(floor)).await.unwrap()) }
+    };
+    assert_eq!(days("1").await, vec![ANN, BOB]);
+    assert_eq!(days("2").await, vec![BOB]);
 }
 
 async fn ties_go_to_whoever_reached_the_standing_first_and_no_entries_come_last(db: Db) {
@@ -452,7 +494,7 @@ async fn sqlite_migration_0005_keeps_what_the_data_meant() {
     storage::SqliteStore::migrator().run_to(4, &pool).await.unwrap();
     let store = storage::SqliteStore::from_pool(pool.clone());
     check_migration_0005(&store, &Raw::Sqlite(pool.clone()), async || {
-        storage::SqliteStore::migrator().run(&pool).await.unwrap();
+        store.migrate().await.unwrap();
     })
     .await;
 }
@@ -464,7 +506,7 @@ async fn postgres_migration_0005_keeps_what_the_data_meant() {
     storage::PostgresStore::migrator().run_to(4, &pool).await.unwrap();
     let store = storage::PostgresStore::from_pool(pool.clone());
     check_migration_0005(&store, &Raw::Postgres(pool.clone()), async || {
-        storage::PostgresStore::migrator().run(&pool).await.unwrap();
+        store.migrate().await.unwrap();
     })
     .await;
     pool.close().await;

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use challenge_bot::amount::Amount;
 use challenge_bot::challenge::{ChallengeFilter, ChallengeId, Description, Unit};
 use challenge_bot::goal::{GoalKind, MembershipScope, rank};
-use challenge_bot::progress::{IdempotencyKey, Recorded, Tally};
+use challenge_bot::progress::{IdempotencyKey, Recorded, Streak, Tally};
 use challenge_bot::repository::{Page, RepositoryError, Store};
 use challenge_bot::storage::{self, DatabaseUrl, StorageError};
 use challenge_bot::user::{DisplayName, UserId};
@@ -370,6 +370,7 @@ async fn total_goal_sums_exactly_and_completes_once(db: Db) {
             first_date: Some(d("2026-03-01")),
             last_date: Some(d("2026-03-02")),
             standing_at: Some(at(4)),
+            streak: Streak::of([d("2026-03-01"), d("2026-03-02")]),
         }
     );
     assert_eq!(
@@ -458,6 +459,7 @@ async fn days_goal_counts_distinct_dates(db: Db) {
             first_date: Some(d("2026-03-01")),
             last_date: Some(d("2026-03-03")),
             standing_at: Some(at(4)),
+            streak: Streak::of([d("2026-03-01"), d("2026-03-02"), d("2026-03-03")]),
         }
     );
 }
@@ -555,6 +557,7 @@ async fn undo_removes_the_latest_recorded_entry_and_rejudges(db: Db) {
             first_date: Some(d("2026-03-05")),
             last_date: Some(d("2026-03-05")),
             standing_at: Some(at(1)),
+            streak: Streak::of([d("2026-03-05")]),
         }
     );
     assert_eq!(
@@ -617,6 +620,7 @@ async fn standings_have_tallies_and_display_names(db: Db) {
             first_date: Some(d("2026-03-01")),
             last_date: Some(d("2026-03-02")),
             standing_at: Some(at(4)),
+            streak: Streak::of([d("2026-03-01"), d("2026-03-02")]),
         }
     );
     assert_eq!(ann.participant.goal, amount("10"));
@@ -1034,7 +1038,7 @@ async fn sqlite_migration_computes_the_tallies_of_existing_entries() {
     storage::SqliteStore::migrator().run_to(2, &pool).await.unwrap();
     let store = storage::SqliteStore::from_pool(pool.clone());
     check_migrated_tallies(&store, &Raw::Sqlite(pool.clone()), async || {
-        storage::SqliteStore::migrator().run(&pool).await.unwrap();
+        store.migrate().await.unwrap();
     })
     .await;
 }
@@ -1046,7 +1050,7 @@ async fn postgres_migration_computes_the_tallies_of_existing_entries() {
     storage::PostgresStore::migrator().run_to(2, &pool).await.unwrap();
     let store = storage::PostgresStore::from_pool(pool.clone());
     check_migrated_tallies(&store, &Raw::Postgres(pool.clone()), async || {
-        storage::PostgresStore::migrator().run(&pool).await.unwrap();
+        store.migrate().await.unwrap();
     })
     .await;
     pool.close().await;
@@ -1153,7 +1157,7 @@ async fn sqlite_migration_0004_keeps_what_the_data_meant() {
     storage::SqliteStore::migrator().run_to(3, &pool).await.unwrap();
     let store = storage::SqliteStore::from_pool(pool.clone());
     check_migration_0004(&store, &Raw::Sqlite(pool.clone()), async || {
-        storage::SqliteStore::migrator().run(&pool).await.unwrap();
+        store.migrate().await.unwrap();
     })
     .await;
 }
@@ -1165,7 +1169,7 @@ async fn postgres_migration_0004_keeps_what_the_data_meant() {
     storage::PostgresStore::migrator().run_to(3, &pool).await.unwrap();
     let store = storage::PostgresStore::from_pool(pool.clone());
     check_migration_0004(&store, &Raw::Postgres(pool.clone()), async || {
-        storage::PostgresStore::migrator().run(&pool).await.unwrap();
+        store.migrate().await.unwrap();
     })
     .await;
     pool.close().await;

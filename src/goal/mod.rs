@@ -5,7 +5,9 @@
 //! (which ranks people on the leaderboard) and whether it is met (which completes them).
 
 mod model;
+mod pace;
 mod repository;
 
 pub use model::*;
+pub use pace::Pace;
 pub use repository::*;

@@ -310,25 +310,107 @@ pub fn rank(kind: GoalKind, standings: Vec<Standing>) -> Vec<Ranked> {
             }
         })
         .collect();
-    ranked.sort_by(|a, b| {
-        let (ta, tb) = (&a.standing.tally, &b.standing.tally);
-        let (pa, pb) = (&a.standing.participant, &b.standing.participant);
-        (ta.entries == 0)
-            .cmp(&(tb.entries == 0))
-            .then_with(|| b.score.cmp(&a.score))
-            .then_with(|| match (ta.standing_at, tb.standing_at) {
-                (Some(x), Some(y)) => x.cmp(&y),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            })
-            .then_with(|| pa.joined_at.cmp(&pb.joined_at))
-            .then_with(|| pa.user.cmp(&pb.user))
-    });
+    ranked.sort_by(|a, b| leaderboard_order((&a.standing).into(), a.score, (&b.standing).into(), b.score));
     for (i, r) in ranked.iter_mut().enumerate() {
         r.rank = i as u32 + 1;
     }
     ranked
+}
+
+/// Which of two participants ranks higher: `Less` when `a` is ahead of `b`. The one order of
+/// every leaderboard ([`rank`]) and of a place changing ([`PlaceChange`]).
+fn leaderboard_order(a: Contender<'_>, score_a: Amount, b: Contender<'_>, score_b: Amount) -> Ordering {
+    let (ta, tb) = (a.tally, b.tally);
+    let (pa, pb) = (a.participant, b.participant);
+    (ta.entries == 0)
+        .cmp(&(tb.entries == 0))
+        .then_with(|| score_b.cmp(&score_a))
+        .then_with(|| match (ta.standing_at, tb.standing_at) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        })
+        .then_with(|| pa.joined_at.cmp(&pb.joined_at))
+        .then_with(|| pa.user.cmp(&pb.user))
+}
+
+/// One participant's line as the leaderboard compares it, borrowed from wherever it is kept.
+#[derive(Clone, Copy, Debug)]
+pub struct Contender<'a> {
+    pub participant: &'a Participant,
+    pub tally: &'a Tally,
+    pub display_name: Option<&'a DisplayName>,
+}
+
+impl<'a> From<&'a Standing> for Contender<'a> {
+    fn from(s: &'a Standing) -> Contender<'a> {
+        Contender { participant: &s.participant, tally: &s.tally, display_name: s.display_name.as_ref() }
+    }
+}
+
+/// The most names a move up lists ("passed Bob, Cy and Dee and 4 more").
+pub const PASSED_NAMES: usize = 3;
+
+/// A move up the leaderboard made by one entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlaceChange {
+    pub from: u32,
+    pub to: u32,
+    /// The best placed of those passed (at most [`PASSED_NAMES`]), best first.
+    pub passed: Vec<DisplayName>,
+    /// How many were passed in all.
+    pub passed_count: u32,
+}
+
+impl PlaceChange {
+    /// How a participant's place among those with entries changed when their tally went from
+    /// `before` to `me.tally`, given `rivals`: at least everyone who is ahead of them before or
+    /// after (others are skipped; `me` among them is ignored). Only their tally changed, so
+    /// everyone else keeps their order, and one pass without sorting counts who is ahead before
+    /// and after. On a first entry they come from just behind everyone with entries; people with
+    /// none are never "passed". `None` unless they moved up.
+    pub fn of<'a>(
+        kind: GoalKind,
+        me: Contender<'_>,
+        before: &Tally,
+        rivals: impl IntoIterator<Item = Contender<'a>>,
+    ) -> Option<PlaceChange> {
+        let then = Contender { tally: before, ..me };
+        let (now, then) = ((me, kind.standing(me.tally)), (then, kind.standing(before)));
+        let (mut from, mut to, mut passed_count) = (1u32, 1u32, 0u32);
+        // The best placed of those passed, kept sorted, best first.
+        let mut best: Vec<(Contender<'a>, Amount)> = Vec::with_capacity(PASSED_NAMES + 1);
+        for other in rivals {
+            if other.participant.user == me.participant.user || other.tally.entries == 0 {
+                continue;
+            }
+            let other = (other, kind.standing(other.tally));
+            let was_ahead = leaderboard_order(other.0, other.1, then.0, then.1) == Ordering::Less;
+            let is_ahead = leaderboard_order(other.0, other.1, now.0, now.1) == Ordering::Less;
+            from += u32::from(was_ahead);
+            to += u32::from(is_ahead);
+            if was_ahead && !is_ahead {
+                passed_count += 1;
+                let at =
+                    best.partition_point(|b| leaderboard_order(b.0, b.1, other.0, other.1) == Ordering::Less);
+                if at < PASSED_NAMES {
+                    best.insert(at, other);
+                    best.truncate(PASSED_NAMES);
+                }
+            }
+        }
+        if to >= from {
+            return None;
+        }
+        let passed = best
+            .into_iter()
+            .map(|(c, _)| {
+                c.display_name.cloned().unwrap_or_else(|| DisplayName::fallback(c.participant.user))
+            })
+            .collect();
+        Some(PlaceChange { from, to, passed, passed_count })
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Membership, Participant, Standing};
+use super::{GoalKind, Membership, Participant, PlaceChange, Standing};
 use crate::amount::Amount;
 use crate::challenge::ChallengeId;
+use crate::progress::Tally;
 use crate::repository::{Page, RepositoryError};
 use crate::user::UserId;
 
@@ -60,6 +61,34 @@ pub trait GoalRepository: Send + Sync {
     /// (rank them with [`crate::goal::rank`]).
     async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError>;
 
+    /// The participants of a `kind` challenge who have entries and a standing of at least
+    /// `floor` (everyone with entries when `None`), in no particular order: all who can be ahead
+    /// of someone at that standing, without reading the whole leaderboard for each entry logged.
+    async fn standings_from(
+        &self,
+        challenge: ChallengeId,
+        kind: GoalKind,
+        floor: Option<Amount>,
+    ) -> Result<Vec<Standing>, RepositoryError>;
+
+    /// How `user`'s place changed when their tally went from `before` to what is stored now
+    /// (see [`PlaceChange::of`]): read from those at or above their standing before.
+    async fn place_change(
+        &self,
+        challenge: ChallengeId,
+        kind: GoalKind,
+        user: UserId,
+        before: &Tally,
+    ) -> Result<Option<PlaceChange>, RepositoryError> {
+        // On a first entry, everyone with entries was ahead.
+        let floor = (before.entries > 0).then(|| kind.standing(before));
+        let rivals = self.standings_from(challenge, kind, floor).await?;
+        let Some(me) = rivals.iter().find(|s| s.participant.user == user) else {
+            return Ok(None); // below where they were: not a move up
+        };
+        Ok(PlaceChange::of(kind, me.into(), before, rivals.iter().map(Into::into)))
+    }
+
     /// The challenges a user joined, most recently active first (their last entry, goal or
     /// join), each with the user's participant row and tally, within `scope`, and how many are
     /// outside it. One page costs two statements, however many challenges it shows.
@@ -69,6 +98,15 @@ pub trait GoalRepository: Send + Sync {
         scope: MembershipScope,
         page: Page,
     ) -> Result<Memberships, RepositoryError>;
+
+    /// The user's challenges that still take entries on `today` (up to the day of grace), most
+    /// recently active first, at most `limit`: the main menu's one-tap buttons. One statement.
+    async fn recently_active(
+        &self,
+        user: UserId,
+        today: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<Membership>, RepositoryError>;
 
     /// The user leaves the challenge; their entries go with them. `NotParticipant`.
     async fn leave(&self, challenge: ChallengeId, user: UserId) -> Result<(), RepositoryError>;

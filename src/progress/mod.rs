@@ -5,6 +5,8 @@
 
 mod model;
 mod repository;
+mod streak;
 
 pub use model::*;
 pub use repository::*;
+pub use streak::{DATES_PER_FREEZE, MAX_FREEZES, Streak};

@@ -144,6 +144,8 @@ pub struct Tally {
     /// When the person's standing last changed: the recorded time of the entry that changed it
     /// (ties on a leaderboard go to whoever got there first).
     pub standing_at: Option<DateTime<Utc>>,
+    /// Runs of consecutive dates with an entry.
+    pub streak: super::Streak,
 }
 
 impl Tally {
@@ -159,10 +161,15 @@ impl Tally {
             t.total = t.total.checked_add(v).unwrap_or(t.total);
             t.best = Some(t.best.map_or(v, |b| b.max(v)));
         }
+        let date = entry.date.date();
         if new_date {
             t.days += 1;
+            // A date after the last extends the streak; one filled in between needs all the
+            // dates (`Tally::of`, or the store's replay).
+            if t.last_date.is_none_or(|last| date > last) {
+                t.streak.push(date);
+            }
         }
-        let date = entry.date.date();
         if t.first_date.is_none_or(|first| date < first) {
             t.first = entry.value;
             t.first_date = Some(date);
@@ -192,6 +199,12 @@ impl Tally {
         }
         builder.tally
     }
+
+    /// Whether adding an entry on `date` (a date with no entry yet) fills a gap before the latest
+    /// date: then the streak must be computed again from every date.
+    pub fn fills_a_gap(&self, date: NaiveDate) -> bool {
+        self.last_date.is_some_and(|last| date < last)
+    }
 }
 
 /// Builds a tally entry by entry, in the order they were recorded, knowing which dates it has
@@ -205,8 +218,13 @@ pub struct TallyBuilder {
 impl TallyBuilder {
     /// Adds an entry recorded after every entry already added.
     pub fn push(&mut self, entry: &ProgressEntry, standing: impl Fn(&Tally) -> Amount) {
-        let new_date = self.dates.insert(entry.date.date());
+        let date = entry.date.date();
+        let fills_a_gap = self.tally.fills_a_gap(date);
+        let new_date = self.dates.insert(date);
         self.tally = self.tally.plus(entry, new_date, standing);
+        if new_date && fills_a_gap {
+            self.tally.streak = super::Streak::of(self.dates.iter().copied());
+        }
     }
 
     pub fn tally(&self) -> &Tally {

@@ -13,6 +13,8 @@ pub struct Recorded {
     pub entry: ProgressEntry,
     /// The idempotency key had been seen: nothing new was stored.
     pub duplicate: bool,
+    /// The participant's tally before this entry (the same as `tally` for a duplicate).
+    pub before: Tally,
     /// The participant's tally after this entry.
     pub tally: Tally,
     /// This entry made the participant's goal hold for the first time.

@@ -7,7 +7,7 @@ use super::error::corrupt;
 use crate::amount::Amount;
 use crate::challenge::{Challenge, ChallengeId, ChallengeName, DeletedChallenge, Description, Unit};
 use crate::goal::{GoalKind, Participant, Standing};
-use crate::progress::{IdempotencyKey, ProgressDate, ProgressEntry, Tally};
+use crate::progress::{IdempotencyKey, ProgressDate, ProgressEntry, Streak, Tally};
 use crate::repository::RepositoryError;
 use crate::user::{DisplayName, UserId};
 
@@ -156,6 +156,10 @@ pub(crate) struct TallyRow {
     pub(crate) first_date: Option<NaiveDate>,
     pub(crate) last_date: Option<NaiveDate>,
     pub(crate) standing_at: Option<DateTime<Utc>>,
+    /// `NULL` until the store computed it (see migration 0006).
+    pub(crate) streak_run: Option<i64>,
+    pub(crate) streak_best: Option<i64>,
+    pub(crate) streak_freezes: Option<i64>,
 }
 
 impl From<TallyRow> for Tally {
@@ -171,6 +175,12 @@ impl From<TallyRow> for Tally {
             first_date: row.first_date,
             last_date: row.last_date,
             standing_at: row.standing_at,
+            streak: Streak {
+                run: count(row.streak_run.unwrap_or(0)),
+                best: count(row.streak_best.unwrap_or(0)),
+                freezes: count(row.streak_freezes.unwrap_or(0)),
+                last: row.last_date,
+            },
         }
     }
 }

@@ -275,7 +275,10 @@ impl<'a> Chat<'a> {
         update
     }
 
-    /// Waits until a message was sent or edited in this chat by a call after call number `after`.
+    /// Waits until a message was sent or edited in this chat by a call after call number `after`
+    /// that settled it: accepted, or refused for good (a 4xx other than 429, which is not
+    /// retried). A 429, a 5xx or a lost response is retried, and the next press must see the
+    /// message it will press on.
     pub async fn wait_for_answer(&self, after: usize) {
         let chat = self.id();
         let what = format!("an answer in chat {chat}");
@@ -283,6 +286,8 @@ impl<'a> Chat<'a> {
             .wait_until(&what, WAIT, |f| {
                 f.calls().iter().any(|c| {
                     c.seq >= after
+                        && (c.is_ok()
+                            || c.error_code().is_some_and(|code| (400..500).contains(&code) && code != 429))
                         && (c.method == "sendmessage" || c.method == "editmessagetext")
                         && c.param_i64("chat_id") == Some(chat)
                 })
@@ -332,6 +337,24 @@ impl<'a> Chat<'a> {
         self.fake.last_message(self.id()).map(|m| m.text).unwrap_or_default()
     }
 
+    /// Every call the bot made about this chat, one line each, for failure messages.
+    pub fn call_trace(&self) -> String {
+        let chat = self.id();
+        let lines: Vec<String> = self
+            .fake
+            .calls()
+            .iter()
+            .filter(|c| c.param_i64("chat_id") == Some(chat) || c.method == "answercallbackquery")
+            .map(|c| {
+                let text: String = c.param_str("text").unwrap_or_default().chars().take(50).collect();
+                let outcome = if c.is_ok() { "ok".to_owned() } else { format!("{:?}", c.response) };
+                let message = c.param_i64("message_id").map(|m| format!(" message {m}")).unwrap_or_default();
+                format!("#{} {}{message} {text:?} -> {outcome}", c.seq, c.method)
+            })
+            .collect();
+        lines.join("\n")
+    }
+
     /// Asserts the newest message contains every piece, waiting for it to arrive (answers are
     /// sent once committed, so a second message of an answer may come a moment later).
     pub async fn expect(&self, pieces: &[&str]) {
@@ -344,8 +367,9 @@ impl<'a> Chat<'a> {
             }
             assert!(
                 Instant::now() < deadline,
-                "chat {}: expected {missing:?} in the last message:\n{last}",
-                self.id()
+                "chat {}: expected {missing:?} in the last message:\n{last}\n\ncalls for this chat:\n{}",
+                self.id(),
+                self.call_trace()
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

@@ -9,8 +9,12 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use challenge_bot::amount::Amount;
+use challenge_bot::challenge::{ChallengeId, ChallengeName, Description, Unit};
 use challenge_bot::clock::Clock;
+use challenge_bot::goal::{Goal, GoalKind};
 use challenge_bot::handler::App;
+use challenge_bot::handler::ChallengeDraft;
 use challenge_bot::handler::conversation::{
     Action, CacheConfig, Conversation, Input, MAX_PAYLOAD_BYTES, Reply, ReplyMode, Request, StorageFailure,
 };
@@ -82,6 +86,25 @@ impl Harness {
 
     pub fn app(&self) -> &App {
         self.conv.app()
+    }
+
+    /// Creates a challenge directly, as user `creator`, deadline 2026-04-10, with `unit`.
+    pub async fn seed(
+        &self,
+        creator: i64,
+        name: &str,
+        kind: GoalKind,
+        goal: &str,
+        unit: Option<&str>,
+    ) -> ChallengeId {
+        let draft = ChallengeDraft {
+            name: ChallengeName::parse(name).unwrap(),
+            description: Description::parse("").unwrap(),
+            deadline: day("2026-04-10"),
+            unit: unit.map(|u| Unit::parse(u).unwrap()),
+            goal: Goal::new(kind, Amount::parse_positive(goal).unwrap()).unwrap(),
+        };
+        self.app().create_challenge(UserId(creator), draft).await.unwrap().id
     }
 
     pub fn user(&self, id: i64, name: &str) -> User<'_> {

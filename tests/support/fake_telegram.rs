@@ -560,6 +560,11 @@ impl FakeTelegram {
         update_id
     }
 
+    /// How many callback queries were sent to the bot (button presses, forged or not).
+    pub fn callback_queries_sent(&self) -> usize {
+        self.lock().callback_queries.len()
+    }
+
     /// The callback query id carried by the `callback_query` update `update_id`.
     pub fn callback_query_id(&self, update_id: i64) -> Option<String> {
         self.lock().callback_by_update.get(&update_id).cloned()

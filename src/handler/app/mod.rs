@@ -22,7 +22,8 @@ use crate::challenge::{
 };
 use crate::clock::{Clock, DateError};
 use crate::goal::{
-    Goal, GoalError, GoalKind, MembershipScope, Memberships, Participant, Ranked, UnknownGoalKind, rank,
+    Goal, GoalError, GoalKind, Membership, MembershipScope, Memberships, Pace, Participant, PlaceChange,
+    Ranked, UnknownGoalKind, rank,
 };
 use crate::progress::{
     IdempotencyKey, NewProgress, ProgressDate, ProgressEntry, ProgressError, ProgressValue, Recorded, Tally,
@@ -173,6 +174,10 @@ pub struct ProgressLogged {
     /// The entry made the person the first to meet the challenge's own goal while others take
     /// part too (alone, "first" is no news).
     pub first_among_others: bool,
+    /// The entry moved the person up the leaderboard.
+    pub moved_up: Option<PlaceChange>,
+    /// Where the person stands against finishing on time (total and days goals).
+    pub pace: Option<Pace>,
 }
 
 /// The use cases over one store and one clock. Cheap to clone.
@@ -222,6 +227,12 @@ impl App {
         page: Page,
     ) -> Result<Memberships, AppError> {
         Ok(self.store.memberships(user, scope, page).await?)
+    }
+
+    /// The user's challenges that still take entries, most recently active first, at most
+    /// `limit` (the main menu's one-tap buttons; one statement).
+    pub async fn recently_active(&self, user: UserId, limit: u32) -> Result<Vec<Membership>, AppError> {
+        Ok(self.store.recently_active(user, self.today(), limit).await?)
     }
 
     /// Creates a challenge; its creator joins with the default goal.
@@ -355,9 +366,17 @@ impl App {
             NewProgress { challenge: id, user, value, date, recorded_at: self.now(), idempotency_key: key };
         let recorded = self.store.add_progress(&new).await?;
         let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
-        // Once per challenge at most: the one extra read is rare.
-        let first_among_others = recorded.first_to_finish && self.store.standings(id).await?.len() > 1;
-        Ok(ProgressLogged { challenge, goal, recorded, first_among_others })
+        let kind = challenge.goal_kind;
+        let (moved_up, first_among_others) = if recorded.duplicate {
+            (None, false)
+        } else {
+            let moved_up = self.store.place_change(id, kind, user, &recorded.before).await?;
+            let first_among_others = recorded.first_to_finish && self.store.standings(id).await?.len() > 1;
+            (moved_up, first_among_others)
+        };
+        let from = participant.joined_at.date_naive().max(challenge.start_date);
+        let pace = Pace::of(goal, &recorded.tally, from, challenge.deadline, self.today());
+        Ok(ProgressLogged { challenge, goal, recorded, first_among_others, moved_up, pace })
     }
 
     /// Removes the user's most recently recorded entry, while the challenge takes entries.

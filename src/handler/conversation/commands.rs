@@ -1,4 +1,5 @@
-//! Typed commands: `/start` (and `/menu`), `/help`, `/cancel`, and the ones we do not know.
+//! Typed commands: `/start` (and `/menu`), `/log` (in [`super::quick`]), `/help`, `/cancel`, and
+//! the ones we do not know.
 
 use super::reply::{Reply, Text};
 use super::screens::{self, with_note};
@@ -11,18 +12,20 @@ impl Conversation {
         ctx: &Ctx<'_>,
         name: &DisplayName,
         command: &str,
+        arg: Option<&str>,
         state: Option<&State>,
     ) -> Turn {
         let asked = state.and_then(State::question).map(|q| question(q, ctx.today));
         Ok(match command {
-            "start" | "menu" => Outcome::one(screens::welcome(name), Next::Main),
+            "start" | "menu" => Outcome::one(screens::welcome(name), Next::Main).with_menu(),
+            "log" => return self.log_command(ctx, arg, state).await,
             "help" => match asked {
                 // Mid-question: explain, then ask again.
-                Some(q) => Outcome { replies: vec![Reply::new(screens::help()), q], next: Next::Keep },
+                Some(q) => Outcome::many(vec![Reply::new(screens::help()), q], Next::Keep),
                 None => {
                     let mut help = Reply::new(screens::help());
                     help.buttons = screens::main_menu_rows();
-                    Outcome::one(help, Next::Main)
+                    Outcome::one(help, Next::Main).with_menu()
                 }
             },
             "cancel" => {
@@ -36,7 +39,7 @@ impl Conversation {
             other => {
                 let note = Text::new()
                     .italic(format!("I do not know the command /{}. ", crate::text::shown(other, 32)))
-                    .italic("The commands are /start, /help and /cancel.");
+                    .italic("The commands are /start, /log, /help and /cancel.");
                 match asked {
                     Some(q) => Outcome::one(with_note(q, note), Next::Keep),
                     None => Outcome::main(Some(note)),

@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 use super::answers::parse_goal_with_unit;
 use super::payload::Action;
 use super::reply::{Expect, Reply, Text};
-use super::screens::{button, cancel_row, challenge_details, date, goal_phrase};
+use super::screens::{button, cancel_row, challenge_details, goal_phrase};
 use super::{Conversation, Ctx, Next, Outcome, Question, Turn, again};
 use crate::challenge::{ChallengeName, Deadline, Description};
-use crate::clock::parse_date;
+use crate::clock::{DateSense, parse_date_as};
 use crate::goal::GoalKind;
 use crate::handler::app::{AppError, ChallengeDraft};
 
@@ -32,8 +32,8 @@ pub(super) fn question(asked: &Question, today: NaiveDate) -> Reply {
         Question::CreateChallengeDate { .. } => {
             let example = today.checked_add_days(chrono::Days::new(30)).unwrap_or(today);
             Reply::new(Text::new().plain(format!(
-                "When does it end? Type the deadline as YYYY-MM-DD, for example {}.",
-                date(example)
+                "When does it end? Type the deadline as {}, or a weekday.",
+                crate::clock::shapes(example)
             )))
             .row(vec![
                 button("In a week", Action::DeadlineIn { days: 7 }),
@@ -102,7 +102,7 @@ impl Conversation {
                 Err(e) => self.ask_again(ctx, asked, &e.to_string()),
             },
             Question::CreateChallengeDate { name, description } => {
-                let deadline = parse_date(text, ctx.today)
+                let deadline = parse_date_as(text, ctx.today, DateSense::Future)
                     .map_err(|e| e.to_string())
                     .and_then(|d| Deadline::parse(d, ctx.today).map_err(|e| e.to_string()));
                 match deadline {

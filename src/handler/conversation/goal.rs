@@ -80,6 +80,6 @@ impl Conversation {
             ])
             .row(vec![button("Main menu", Action::Menu)])
             .effect(format!("Goal in {} set to {}", challenge.name, screens::goal_label(goal, unit)));
-        Ok(Outcome { replies: vec![reply], next: Next::Main })
+        Ok(Outcome::one(reply, Next::Main))
     }
 }

@@ -12,7 +12,7 @@ use super::answers::parse_amount_for;
 use super::payload::Action;
 use super::progress::entry_phrase;
 use super::reply::{Expect, Reply, Text};
-use super::screens::{self, PAGE_SIZE, button, date, nav_row, page_heading, progress_lines, quantity_label};
+use super::screens::{self, PAGE_SIZE, button, nav_row, page_heading, progress_lines, quantity_label};
 use super::{Conversation, Ctx, Next, Outcome, Question, Screen, Turn};
 use crate::challenge::{Challenge, ChallengeId};
 use crate::clock::parse_date;
@@ -28,15 +28,11 @@ pub(super) fn question(asked: &Question, today: NaiveDate) -> Reply {
         )
         .row(vec![button("Cancel", Action::Entry { entry: *entry, page: 0 })])
         .expecting(Expect::Number),
-        Question::EditEntryDate { entry, .. } => {
-            let example = today.pred_opt().unwrap_or(today);
-            Reply::new(Text::new().plain(format!(
-                "Which day is it for? Type the date as YYYY-MM-DD (for example {}), or \"today\" / \"yesterday\".",
-                date(example)
-            )))
-            .row(vec![button("Cancel", Action::Entry { entry: *entry, page: 0 })])
-            .expecting(Expect::Date)
-        }
+        Question::EditEntryDate { entry, first, last, .. } => Reply::new(
+            Text::new().plain("Which day is it for? ").plain(screens::day_prompt(*first, *last, today)),
+        )
+        .row(vec![button("Cancel", Action::Entry { entry: *entry, page: 0 })])
+        .expecting(Expect::Date),
         other => unreachable!("{} is not a question of the history flow", other.name()),
     }
 }
@@ -129,7 +125,13 @@ impl Conversation {
         let next = if value && challenge.goal_kind.takes_values() {
             Question::EditEntryValue { entry, challenge: challenge.id, unit: challenge.unit.clone() }
         } else {
-            Question::EditEntryDate { entry, challenge: challenge.id }
+            let last = ctx.today.min(challenge.deadline);
+            Question::EditEntryDate {
+                entry,
+                challenge: challenge.id,
+                first: challenge.start_date.min(last),
+                last,
+            }
         };
         Ok(self.ask(ctx, next))
     }

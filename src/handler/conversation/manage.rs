@@ -12,7 +12,7 @@ use super::reply::{Expect, Reply, Text};
 use super::screens::{button, challenge_details, date};
 use super::{Conversation, Ctx, Next, Outcome, Question, Screen, Turn};
 use crate::challenge::{ChallengeId, ChallengeName, Description};
-use crate::clock::parse_date;
+use crate::clock::{DateSense, parse_date_as};
 use crate::handler::app::{AppError, ChallengeEdit};
 
 fn back_to_manage(challenge: ChallengeId) -> Vec<super::reply::Button> {
@@ -36,9 +36,9 @@ pub(super) fn question(asked: &Question, today: NaiveDate) -> Reply {
                 .expecting(Expect::Text)
         }
         Question::EditChallengeDeadline { challenge, deadline } => Reply::new(Text::new().plain(format!(
-            "The deadline is {}. Type the new one as YYYY-MM-DD (today, {}, or later).",
+            "The deadline is {}. Type the new one (today or later) as {}.",
             date(*deadline),
-            date(today)
+            crate::clock::shapes(today.checked_add_days(chrono::Days::new(30)).unwrap_or(today))
         )))
         .row(back_to_manage(*challenge))
         .expecting(Expect::Date),
@@ -94,12 +94,14 @@ impl Conversation {
                 }
                 Err(e) => return self.ask_again(ctx, asked, &e.to_string()),
             },
-            Question::EditChallengeDeadline { challenge, .. } => match parse_date(text, ctx.today) {
-                Ok(deadline) => {
-                    (*challenge, ChallengeEdit { deadline: Some(deadline), ..ChallengeEdit::default() })
+            Question::EditChallengeDeadline { challenge, .. } => {
+                match parse_date_as(text, ctx.today, DateSense::Future) {
+                    Ok(deadline) => {
+                        (*challenge, ChallengeEdit { deadline: Some(deadline), ..ChallengeEdit::default() })
+                    }
+                    Err(e) => return self.ask_again(ctx, asked, &e.to_string()),
                 }
-                Err(e) => return self.ask_again(ctx, asked, &e.to_string()),
-            },
+            }
             _ => return self.ask_again(ctx, asked, "Please answer the question."),
         };
         self.edit(ctx, id, edit, Some(asked)).await

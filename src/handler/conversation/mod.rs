@@ -41,6 +41,7 @@ mod join;
 mod manage;
 mod payload;
 mod progress;
+mod quick;
 mod reply;
 mod screens;
 mod state;
@@ -161,15 +162,26 @@ enum Next {
 struct Outcome {
     replies: Vec<Reply>,
     next: Next,
+    /// The first reply is the main menu: the engine puts the person's one-tap challenges on it.
+    menu: bool,
 }
 
 impl Outcome {
     fn one(reply: Reply, next: Next) -> Outcome {
-        Outcome { replies: vec![reply], next }
+        Outcome::many(vec![reply], next)
+    }
+
+    fn many(replies: Vec<Reply>, next: Next) -> Outcome {
+        Outcome { replies, next, menu: false }
     }
 
     fn main(note: Option<Text>) -> Outcome {
-        Outcome::one(screens::main_menu(note), Next::Main)
+        Outcome::one(screens::main_menu(note), Next::Main).with_menu()
+    }
+
+    fn with_menu(mut self) -> Outcome {
+        self.menu = true;
+        self
     }
 
     fn note(mut self, note: Text) -> Outcome {
@@ -306,27 +318,64 @@ impl Conversation {
         let is_button = matches!(input, Input::Button(_));
         let state = current.as_deref();
         let turn = match &input {
-            Input::Command { name: command, arg: _ } => self.command(&ctx, &name, command, state).await,
+            Input::Command { name: command, arg } => {
+                self.command(&ctx, &name, command, arg.as_deref(), state).await
+            }
             Input::Text(text) => self.text(&ctx, text, state).await,
             Input::Button(payload) => self.button(&ctx, payload, state).await,
         };
-        let outcome = match turn {
+        let mut outcome = match turn {
             Ok(outcome) => outcome,
             Err(AppError::Storage(e)) => return Err(StorageFailure(e)),
             // A re-check refused the action (the challenge is gone, ended, or not the user's).
             Err(refused) => Outcome::main(Some(Text::new().italic(refused.to_string()))),
         };
+        if outcome.menu {
+            self.add_quick_rows(&ctx, &mut outcome).await?;
+        }
         let state = match outcome.next {
             Next::Keep => current.map(StateChange::Put),
             Next::Main => current.map(|_| StateChange::Remove),
             Next::Set(State::Screen(Screen::MainInit)) => Some(StateChange::Remove),
             Next::Set(next) => Some(StateChange::Put(Arc::new(next))),
         };
+        // Where the person ends up at the menu or a challenge's screen, a typed number is progress.
+        let reads_progress = match &state {
+            Some(StateChange::Put(next)) => {
+                matches!(**next, State::Screen(Screen::ViewChallengeOptions { .. }))
+            }
+            // No change of state: there was none (the main menu).
+            Some(StateChange::Remove) | None => true,
+        };
         let mut replies = outcome.replies;
         for (i, reply) in replies.iter_mut().enumerate() {
             reply.mode = if is_button && i == 0 { ReplyMode::EditOriginal } else { ReplyMode::New };
         }
+        if reads_progress
+            && let Some(last) = replies.last_mut()
+            && last.expects == Expect::Choice
+        {
+            last.expects = Expect::Progress;
+        }
         Ok((replies, Settle { user, state }))
+    }
+
+    /// Puts the person's running challenges, most recently used first, on the main menu as
+    /// one-tap buttons (one statement).
+    async fn add_quick_rows(&self, ctx: &Ctx<'_>, outcome: &mut Outcome) -> Result<(), StorageFailure> {
+        let running = match self.app.recently_active(ctx.user, quick::MENU_CHALLENGES).await {
+            Ok(running) => running,
+            Err(AppError::Storage(e)) => return Err(StorageFailure(e)),
+            Err(other) => {
+                tracing::warn!(user = ctx.user.0, error = %other, "could not list the menu's challenges");
+                return Ok(());
+            }
+        };
+        if let Some(menu) = outcome.replies.first_mut() {
+            let rows = quick::menu_rows(&running, ctx.today);
+            menu.buttons.splice(0..0, rows);
+        }
+        Ok(())
     }
 
     /// Applies what a handled input changes in memory (see [`Conversation::handle_unsettled`]).
@@ -377,6 +426,16 @@ impl Conversation {
     // ----- typed answers --------------------------------------------------------------------
 
     async fn text(&self, ctx: &Ctx<'_>, text: &str, state: Option<&State>) -> Turn {
+        // At the menu or on a challenge's screen, a number is progress (not after a question
+        // timed out: the number was its answer).
+        let at_menu_or_challenge = !ctx.expired
+            && matches!(
+                state,
+                None | Some(State::Screen(Screen::MainInit | Screen::ViewChallengeOptions { .. }))
+            );
+        if at_menu_or_challenge && let Some(turn) = self.typed_progress(ctx, text, state).await {
+            return turn;
+        }
         let Some(state) = state else {
             let note = if ctx.expired {
                 screens::expired_note(self.time_to_idle)
@@ -406,6 +465,10 @@ impl Conversation {
             Question::UpsertGoal { .. } => self.answer_goal(ctx, question, text).await,
             Question::EditEntryValue { .. } | Question::EditEntryDate { .. } => {
                 self.answer_entry_edit(ctx, question, text).await
+            }
+            Question::LogToday { .. } => self.answer_log_today(ctx, question, text).await,
+            Question::LogWhich { .. } => {
+                self.ask_again(ctx, question, "Choose the challenge with one of the buttons above.")
             }
             Question::EditChallengeName { .. }
             | Question::EditChallengeDescription { .. }
@@ -475,6 +538,10 @@ impl Conversation {
             }
             Action::Leave { challenge } => self.leave(ctx, challenge).await,
             Action::LeaveConfirm { challenge } => self.leave_confirm(ctx, challenge).await,
+            Action::QuickLog { challenge } => self.quick_log(ctx, challenge).await,
+            Action::LogFor { challenge } => self.log_for(ctx, challenge, asked).await,
+            Action::MoveEntry { entry } => self.start_entry_edit(ctx, entry, false).await,
+            Action::UndoEntry { entry } => self.undo_entry(ctx, entry).await,
         }
     }
 }
@@ -496,6 +563,11 @@ fn question(asked: &Question, today: NaiveDate) -> Reply {
             goal::question(*challenge, *kind, unit.as_ref(), *current)
         }
         Question::EditEntryValue { .. } | Question::EditEntryDate { .. } => history::question(asked, today),
+        Question::LogToday { .. } => quick::question(asked),
+        Question::LogWhich { .. } => {
+            Reply::new(Text::new().plain("Which challenge is it for? Choose one of the buttons above."))
+                .row(screens::cancel_row())
+        }
         Question::EditChallengeName { .. }
         | Question::EditChallengeDescription { .. }
         | Question::EditChallengeDeadline { .. } => manage::question(asked, today),

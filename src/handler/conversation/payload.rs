@@ -164,6 +164,22 @@ pub enum Action {
     LeaveConfirm {
         challenge: ChallengeId,
     },
+    /// One tap from the main menu: log for today (ask the number, or check in at once).
+    QuickLog {
+        challenge: ChallengeId,
+    },
+    /// Log the typed number waiting for a challenge in this one.
+    LogFor {
+        challenge: ChallengeId,
+    },
+    /// Move a just-logged entry to another day.
+    MoveEntry {
+        entry: i64,
+    },
+    /// Take back a just-logged entry.
+    UndoEntry {
+        entry: i64,
+    },
 }
 
 /// Why a payload was refused.
@@ -235,6 +251,10 @@ impl Action {
             Action::DeleteChallengeConfirm { challenge } => write!(s, "mxy:{}", challenge.0),
             Action::Leave { challenge } => write!(s, "lv:{}", challenge.0),
             Action::LeaveConfirm { challenge } => write!(s, "lvy:{}", challenge.0),
+            Action::QuickLog { challenge } => write!(s, "q:{}", challenge.0),
+            Action::LogFor { challenge } => write!(s, "lf:{}", challenge.0),
+            Action::MoveEntry { entry } => write!(s, "ad:{entry}"),
+            Action::UndoEntry { entry } => write!(s, "ux:{entry}"),
         };
         assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
         s
@@ -312,6 +332,10 @@ impl Action {
             ("mxy", [id]) => Action::DeleteChallengeConfirm { challenge: challenge_id(id)? },
             ("lv", [id]) => Action::Leave { challenge: challenge_id(id)? },
             ("lvy", [id]) => Action::LeaveConfirm { challenge: challenge_id(id)? },
+            ("q", [id]) => Action::QuickLog { challenge: challenge_id(id)? },
+            ("lf", [id]) => Action::LogFor { challenge: challenge_id(id)? },
+            ("ad", [entry]) => Action::MoveEntry { entry: entry_id(entry)? },
+            ("ux", [entry]) => Action::UndoEntry { entry: entry_id(entry)? },
             _ => return Err(bad),
         };
         Ok(action)
@@ -382,6 +406,10 @@ mod tests {
             Action::DeleteChallengeConfirm { challenge: id },
             Action::Leave { challenge: id },
             Action::LeaveConfirm { challenge: id },
+            Action::QuickLog { challenge: id },
+            Action::LogFor { challenge: id },
+            Action::MoveEntry { entry: i64::MAX },
+            Action::UndoEntry { entry: i64::MAX },
         ];
         all.extend(GoalKind::ALL.map(Action::Kind));
         all.extend(

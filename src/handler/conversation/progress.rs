@@ -8,7 +8,7 @@ use super::answers::parse_amount_for;
 use super::payload::{Action, DayChoice};
 use super::reply::{Expect, Reply, Text};
 use super::screens::{
-    self, amount_hint, back_to, button, date, day_phrase, progress_lines, quantity, with_note,
+    self, amount_hint, back_to, button, day_phrase, on_day, progress_lines, quantity, with_note,
 };
 use super::{Conversation, Ctx, Next, Outcome, Question, Turn, again};
 use crate::amount::Amount;
@@ -46,14 +46,10 @@ pub(super) fn question(asked: &Question, today: NaiveDate) -> Reply {
             days.push(button("Other date", Action::Day { challenge: *challenge, day: DayChoice::Other }));
             Reply::new(text).row(days).row(back_to(*challenge)).expecting(Expect::Date)
         }
-        Question::AddProgressDateInput { challenge, .. } => {
-            let example = today.pred_opt().and_then(|d| d.pred_opt()).unwrap_or(today);
-            Reply::new(Text::new().plain(format!(
-                "Type the date as YYYY-MM-DD (for example {}), or \"today\" / \"yesterday\".",
-                date(example)
-            )))
-            .row(back_to(*challenge))
-            .expecting(Expect::Date)
+        Question::AddProgressDateInput { challenge, start, .. } => {
+            Reply::new(Text::new().plain(screens::day_prompt(*start, today, today)))
+                .row(back_to(*challenge))
+                .expecting(Expect::Date)
         }
         other => unreachable!("{} is not a question of the progress flow", other.name()),
     }
@@ -68,7 +64,7 @@ pub(super) fn entry_phrase(
     today: NaiveDate,
 ) -> Text {
     match value {
-        Some(v) => quantity(text, v, unit, true).plain(format!(" on {}", day_phrase(date, today))),
+        Some(v) => quantity(text, v, unit, true).plain(format!(" {}", on_day(date, today))),
         None => text.plain(format!("the check-in for {}", day_phrase(date, today))),
     }
 }
@@ -182,13 +178,14 @@ impl Conversation {
             }
             Err(e) => return Err(e),
         };
-        Ok(Outcome { replies: logged_replies(&logged, ctx.today), next: Next::Main })
+        Ok(Outcome::many(logged_replies(&logged, ctx.today), Next::Main))
     }
 }
 
-/// The confirmation of logged progress, and the celebration when it completed the goal.
-fn logged_replies(logged: &ProgressLogged, today: NaiveDate) -> Vec<Reply> {
-    let ProgressLogged { challenge, goal, recorded, first_among_others } = logged;
+/// The confirmation of logged progress with where the person stands (pace, a move up, their
+/// streak), and the celebration when it completed the goal.
+pub(super) fn logged_replies(logged: &ProgressLogged, today: NaiveDate) -> Vec<Reply> {
+    let ProgressLogged { challenge, goal, recorded, first_among_others, moved_up, pace } = logged;
     let unit = challenge.unit.as_ref();
     let entry = &recorded.entry;
     let head = if recorded.duplicate {
@@ -202,18 +199,39 @@ fn logged_replies(logged: &ProgressLogged, today: NaiveDate) -> Vec<Reply> {
     };
     let when = day_phrase(entry.date.date(), today);
     let text = head.plain(format!(" for {when} in ")).user_bold(challenge.name.as_str()).plain(".\n\n");
-    let text = progress_lines(text.plain("Your progress: "), *goal, unit, &recorded.tally);
+    let mut text = progress_lines(text.plain("Your progress: "), *goal, unit, &recorded.tally);
+    if let Some(pace) = pace {
+        text = screens::pace_lines(text.plain("\n"), challenge, *pace, today);
+    }
+    if let Some(moved) = moved_up {
+        text = screens::moved_up_line(text.plain("\n"), moved);
+    }
+    if let Some(streak) = screens::streak_phrase(&recorded.tally.streak, today) {
+        text = text.plain("\n").plain(streak);
+    }
     let id = challenge.id;
-    let more = if challenge.goal_kind.takes_values() { "Add more" } else { "Check in again" };
+    // A days challenge takes one check-in a date: after today's, "Check in again" could only
+    // be refused (another day is on the challenge's screen).
+    let mut next_row = Vec::new();
+    if challenge.goal_kind.takes_values() {
+        next_row.push(button("Add more", Action::Progress { challenge: id }));
+    } else if entry.date.date() != today {
+        next_row.push(button("Check in again", Action::Progress { challenge: id }));
+    }
+    next_row.push(button("Leaderboard", Action::Leaderboard { challenge: id }));
     let summary = match entry.value {
         Some(v) => format!("Logged {} for {when} in {}", screens::quantity_label(v, unit), challenge.name),
         None => format!("Checked in for {when} in {}", challenge.name),
     };
-    let reply = Reply::new(text)
-        .row(vec![
-            button(more, Action::Progress { challenge: id }),
-            button("Leaderboard", Action::Leaderboard { challenge: id }),
-        ])
+    let mut reply = Reply::new(text);
+    if !recorded.duplicate {
+        reply = reply.row(vec![
+            button("📅 Another day", Action::MoveEntry { entry: entry.id }),
+            button("↩️ Undo", Action::UndoEntry { entry: entry.id }),
+        ]);
+    }
+    let reply = reply
+        .row(next_row)
         .row(vec![
             button("Back to challenge", Action::Open { challenge: id, page: 0 }),
             button("Main menu", Action::Menu),

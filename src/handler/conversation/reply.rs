@@ -141,8 +141,10 @@ pub enum Expect {
     Text,
     /// A number (a goal, an amount).
     Number,
-    /// A date: YYYY-MM-DD, today or yesterday.
+    /// A date (see `crate::clock::parse_date`).
     Date,
+    /// A choice, but a typed number is read as progress (the main menu, a challenge's screen).
+    Progress,
 }
 
 /// What a reply is to the person, for a protocol that cannot send everything at once (the bot,

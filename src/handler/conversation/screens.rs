@@ -9,8 +9,8 @@ use super::payload::Action;
 use super::reply::{Button, Reply, Text};
 use crate::amount::Amount;
 use crate::challenge::{Challenge, Unit};
-use crate::goal::{Goal, GoalKind, Ranked, Share};
-use crate::progress::Tally;
+use crate::goal::{Goal, GoalKind, Pace, PlaceChange, Ranked, Share};
+use crate::progress::{Streak, Tally};
 use crate::user::{DisplayName, UserId};
 
 /// Challenges per page in the lists.
@@ -34,36 +34,60 @@ pub fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// "2026-03-01 (today)", "2026-02-28 (yesterday)" or just the date.
+/// How to type a day from `first` to `last` (both included), with an example in that range:
+/// "Type the day: 8.3, 8 Mar or 2026-03-08, \"yesterday\" or a weekday."
+pub fn day_prompt(first: NaiveDate, last: NaiveDate, today: NaiveDate) -> String {
+    let example = last.pred_opt().filter(|d| *d >= first).unwrap_or(last);
+    let words = match (first <= today.pred_opt().unwrap_or(today), last >= today) {
+        (true, true) => "; \"today\", \"yesterday\" and weekdays work too",
+        (false, true) => "; \"today\" works too",
+        _ => "",
+    };
+    format!("Type the day as {}{words}.", crate::clock::shapes(example))
+}
+
+/// "today", "yesterday", or "Mon 23 Nov" (with the year when it is not this year's).
 pub fn day_phrase(d: NaiveDate, today: NaiveDate) -> String {
-    if d == today {
-        format!("{} (today)", date(d))
-    } else if Some(d) == today.pred_opt() {
-        format!("{} (yesterday)", date(d))
-    } else {
-        date(d)
-    }
+    crate::clock::relative_date(d, today)
 }
 
-/// "2026-04-01 (31 days left)", "2026-04-01 (ends today)", "ended on 2026-03-01".
+/// "today", "yesterday", "on Mon 23 Nov": after a verb ("5 km today", "5 km on Mon 23 Nov").
+pub fn on_day(d: NaiveDate, today: NaiveDate) -> String {
+    let day = day_phrase(d, today);
+    if d == today || Some(d) == today.pred_opt() { day } else { format!("on {day}") }
+}
+
+/// "Wed 1 Apr (31 days left, today included)", "Wed 1 Apr (ends today)", "ended on Sun 1 Mar":
+/// days are counted the way pace counts them, today included.
 pub fn deadline_phrase(challenge: &Challenge, today: NaiveDate) -> String {
-    let days = challenge.days_left(today);
-    match days {
-        d if d < 0 => format!("ended on {}", date(challenge.deadline)),
-        0 => format!("{} (ends today)", date(challenge.deadline)),
-        1 => format!("{} (1 day left)", date(challenge.deadline)),
-        d => format!("{} ({d} days left)", date(challenge.deadline)),
+    let deadline = long_day(challenge.deadline, today);
+    match challenge.days_left(today) {
+        d if d < 0 => format!("ended on {deadline}"),
+        0 => format!("{deadline} (ends today)"),
+        d => format!("{deadline} ({} days left, today included)", d + 1),
     }
 }
 
-/// An amount with the challenge's unit (the unit is user-supplied, so its own span).
+/// "Mon 23 Nov", with the year when it is not this year's.
+pub fn long_day(d: NaiveDate, today: NaiveDate) -> String {
+    use chrono::Datelike;
+    if d.year() == today.year() {
+        crate::clock::friendly_date(d)
+    } else {
+        d.format("%a %-d %b %Y").to_string()
+    }
+}
+
+/// An amount with the challenge's unit, as people read it: "12 345.5 km", "1 book", "3 books"
+/// (the unit is user-supplied, so its own span).
 pub fn quantity(text: Text, amount: Amount, unit: Option<&Unit>, bold: bool) -> Text {
-    let number = amount.to_string();
+    let number = amount.grouped();
     let text = if bold { text.bold(number) } else { text.plain(number) };
     match unit {
         Some(u) => {
             let text = if bold { text.bold(" ") } else { text.plain(" ") };
-            if bold { text.user_bold(u.as_str()) } else { text.user(u.as_str()) }
+            let word = crate::text::unit_for(u.as_str(), amount.is_one()).into_owned();
+            if bold { text.user_bold(word) } else { text.user(word) }
         }
         None => text,
     }
@@ -72,8 +96,8 @@ pub fn quantity(text: Text, amount: Amount, unit: Option<&Unit>, bold: bool) -> 
 /// The same as plain characters, for button labels.
 pub fn quantity_label(amount: Amount, unit: Option<&Unit>) -> String {
     match unit {
-        Some(u) => format!("{amount} {u}"),
-        None => amount.to_string(),
+        Some(u) => format!("{} {}", amount.grouped(), crate::text::unit_for(u.as_str(), amount.is_one())),
+        None => amount.grouped(),
     }
 }
 
@@ -101,10 +125,12 @@ pub fn goal_label(goal: Goal, unit: Option<&Unit>) -> String {
 pub fn figures(text: Text, goal: Goal, unit: Option<&Unit>, tally: &Tally) -> Text {
     match goal.kind {
         GoalKind::Total => {
-            let text = text.bold(format!("{} / ", goal.current(tally)));
+            let text = text.bold(format!("{} / ", goal.current(tally).grouped()));
             quantity(text, goal.target, unit, true)
         }
-        GoalKind::Days => text.bold(format!("{} / {} days", goal.current(tally), goal.target)),
+        GoalKind::Days => {
+            text.bold(format!("{} / {} {}", goal.current(tally), goal.target, days_word(goal.target)))
+        }
         GoalKind::AtLeast | GoalKind::AtMost => {
             let text = match (goal.kind, tally.best, tally.first, tally.latest) {
                 (GoalKind::AtLeast, Some(best), _, _) => quantity(text.plain("best "), best, unit, true),
@@ -210,9 +236,11 @@ pub fn help() -> Text {
         .plain(": log progress, change your goal, see the leaderboard, look through your entries to change or delete one, or leave. The creator can also rename the challenge, move its deadline or delete it.\n\n")
         .bold("How people rank")
         .plain(": by their standing in the challenge (the total, the days checked in, the best value, or for \"at most\" how far they came down from their first value), never by the share of a goal they set themselves. Entries for the last day can still be logged the day after the deadline.\n\n")
-        .plain("Dates are typed as YYYY-MM-DD; \"today\" and \"yesterday\" work too.\n\n")
+        .plain("Dates can be typed as 2026-11-28, 28.11 or 28 Nov; \"today\", \"yesterday\" and weekdays (\"mon\") work too.\n\n")
+        .bold("The quick way")
+        .plain(": tap a challenge on the main menu to log today's number (or check in), or just type the number, as in \"5\", \"5 km\" or \"5 yesterday\"; /log does the same from anywhere.\n\n")
         .bold("Commands")
-        .plain("\n/start: the main menu\n/cancel: stop what you are doing\n/help: this message")
+        .plain("\n/start: the main menu\n/log: log progress\n/cancel: stop what you are doing\n/help: this message")
 }
 
 /// "an hour", "2 hours", "15 minutes", "a moment".
@@ -316,6 +344,7 @@ pub fn leaderboard_line(
     goal_kind: GoalKind,
     unit: Option<&Unit>,
     me: UserId,
+    today: NaiveDate,
 ) -> Text {
     let p = &r.standing.participant;
     let name = r.standing.display_name.clone().unwrap_or_else(|| DisplayName::fallback(p.user));
@@ -324,7 +353,11 @@ pub fn leaderboard_line(
     let text =
         if p.user == me { text.user_bold(name.as_str()).bold(" (you)") } else { text.user(name.as_str()) };
     let text = standing_phrase(text.plain(": "), goal_kind, unit, &r.standing.tally).plain(" · goal ");
-    let text = goal_short(text, goal, unit).plain(format!(" · {}", r.share));
+    let mut text = goal_short(text, goal, unit).plain(format!(" · {}", r.share));
+    let run = r.standing.tally.streak.current_on(today);
+    if run >= 2 {
+        text = text.plain(format!(" · 🔥 {run}"));
+    }
     if p.completed_at.is_some() { text.plain(" ✅") } else { text }
 }
 
@@ -338,22 +371,89 @@ pub fn goal_short(text: Text, goal: Goal, unit: Option<&Unit>) -> Text {
     }
 }
 
+/// Where someone is against finishing on time: "📈 3.2 km ahead of pace. To finish by Mon 1 Mar
+/// you need 2.1 km a day (31 days left, today included)."
+pub fn pace_lines(text: Text, challenge: &Challenge, pace: Pace, today: NaiveDate) -> Text {
+    let unit = challenge.unit.as_ref();
+    let kind = challenge.goal_kind;
+    let by = long_day(challenge.deadline, today);
+    let amount = |text: Text, a: Amount| match kind {
+        GoalKind::Days => text.plain(format!("{} {}", a.grouped(), days_word(a))),
+        _ => quantity(text, a, unit, false),
+    };
+    let ahead = pace.ahead.hundredths();
+    let text = match ahead.signum() {
+        1 => amount(text.plain("📈 "), pace.ahead).plain(" ahead of pace."),
+        -1 => amount(text.plain("📉 "), Amount::from_hundredths(-ahead)).plain(" behind pace."),
+        _ => text.plain("📈 Right on pace."),
+    };
+    let left = if pace.days_left == 1 {
+        "today is the last day".to_owned()
+    } else {
+        format!("{} days left, today included", pace.days_left)
+    };
+    match kind {
+        GoalKind::Days if !pace.reachable(kind) => text.plain(format!(
+            " {} more days are needed and only {} left: the goal is out of reach.",
+            pace.remaining, pace.days_left
+        )),
+        GoalKind::Days => text.plain(format!(
+            " To finish by {by} you need {} more {} ({left}).",
+            pace.remaining,
+            days_word(pace.remaining)
+        )),
+        _ => quantity(text.plain(format!(" To finish by {by} you need ")), pace.per_day, unit, true)
+            .plain(format!(" a day ({left}).")),
+    }
+}
+
+/// "⬆️ You moved up to 2nd — passed Bob."
+pub fn moved_up_line(text: Text, moved: &PlaceChange) -> Text {
+    let text = text.plain(format!("⬆️ You moved up to {}", ordinal(moved.to)));
+    let names: Vec<&DisplayName> = moved.passed.iter().collect();
+    let mut text = if names.is_empty() { text } else { text.plain(" — passed ") };
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            text = text.plain(if i + 1 == names.len() { " and " } else { ", " });
+        }
+        text = text.user(name.as_str());
+    }
+    if moved.passed_count as usize > names.len() {
+        text = text.plain(format!(" and {} more", moved.passed_count as usize - names.len()));
+    }
+    text.plain(".")
+}
+
+/// "🔥 5-day streak (1 freeze held)" for a run of two days or more that is still alive.
+pub fn streak_phrase(streak: &Streak, today: NaiveDate) -> Option<String> {
+    let run = streak.current_on(today);
+    if run < 2 {
+        return None;
+    }
+    let freezes = match streak.freezes_on(today) {
+        0 => String::new(),
+        1 => " (1 freeze held)".to_owned(),
+        n => format!(" ({n} freezes held)"),
+    };
+    Some(format!("🔥 {run}-day streak{freezes}"))
+}
+
+/// "1st", "2nd", "3rd", "4th", "11th", "21st".
+pub fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 /// The line announcing who first met the challenge's own goal.
 pub fn first_finisher_line(text: Text, name: &DisplayName, is_me: bool) -> Text {
     let text = text.plain("🥇 First to finish: ");
     if is_me { text.user_bold(name.as_str()).bold(" (you)") } else { text.user(name.as_str()) }
-}
-
-/// "Mon 30 Nov", or "today" / "yesterday" after it.
-pub fn short_day(d: NaiveDate, today: NaiveDate) -> String {
-    let day = crate::clock::friendly_date(d);
-    if d == today {
-        format!("{day} (today)")
-    } else if Some(d) == today.pred_opt() {
-        format!("{day} (yesterday)")
-    } else {
-        day
-    }
 }
 
 /// The celebration of a goal reached by logging; the first to meet the challenge's own goal

@@ -102,12 +102,14 @@ pub enum Question {
         challenge: ChallengeId,
         unit: Option<Unit>,
     },
-    /// Asked for an entry's new date.
+    /// Asked for an entry's new date (from `first` to `last`, both included).
     EditEntryDate {
         #[serde(rename = "entryID")]
         entry: i64,
         #[serde(rename = "challengeID")]
         challenge: ChallengeId,
+        first: NaiveDate,
+        last: NaiveDate,
     },
     /// The creator was asked for a new name.
     EditChallengeName {
@@ -125,6 +127,15 @@ pub enum Question {
         challenge: ChallengeId,
         deadline: NaiveDate,
     },
+    /// Asked for today's number after a one-tap log.
+    LogToday {
+        #[serde(rename = "challengeID")]
+        challenge: ChallengeId,
+        kind: GoalKind,
+        unit: Option<Unit>,
+    },
+    /// A typed number waits for the challenge it is for.
+    LogWhich { value: Amount, unit: Option<String>, date: Option<NaiveDate> },
     /// Asked for the new challenge's name.
     CreateChallengeName,
     /// Asked for its description.
@@ -178,6 +189,8 @@ impl Question {
             Question::AddProgressDate { .. } => "ADD_PROGRESS_DATE",
             Question::AddProgressDateInput { .. } => "ADD_PROGRESS_DATE_INPUT",
             Question::UpsertGoal { .. } => "UPSERT_GOAL",
+            Question::LogToday { .. } => "LOG_TODAY",
+            Question::LogWhich { .. } => "LOG_WHICH",
             Question::EditEntryValue { .. } => "EDIT_ENTRY_VALUE",
             Question::EditEntryDate { .. } => "EDIT_ENTRY_DATE",
             Question::EditChallengeName { .. } => "EDIT_CHALLENGE_NAME",

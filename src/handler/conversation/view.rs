@@ -5,13 +5,13 @@
 use super::payload::Action;
 use super::reply::{Reply, Text};
 use super::screens::{
-    self, LEADERBOARD_SIZE, PAGE_SIZE, button, challenge_details, first_finisher_line, goal_phrase,
-    leaderboard_line, name_label, nav_row, page_heading, progress_lines, short_day, standing_phrase,
+    self, LEADERBOARD_SIZE, PAGE_SIZE, button, challenge_details, day_phrase, first_finisher_line,
+    goal_phrase, leaderboard_line, name_label, nav_row, page_heading, progress_lines, standing_phrase,
     with_note,
 };
 use super::{Conversation, Ctx, Next, Outcome, Screen, Turn};
 use crate::challenge::ChallengeId;
-use crate::goal::{Goal, MembershipScope};
+use crate::goal::{Goal, MembershipScope, Pace};
 use crate::handler::app::{AppError, Overview};
 use crate::repository::Page;
 use crate::user::DisplayName;
@@ -113,7 +113,7 @@ impl Conversation {
                 let place = if me.rank == 1 && m.tally.entries > 0 {
                     "🏆 1st".to_owned()
                 } else {
-                    ordinal(me.rank)
+                    screens::ordinal(me.rank)
                 };
                 text = text.bold(place).plain(format!(" of {} · ", overview.leaderboard.len()));
             }
@@ -151,9 +151,19 @@ impl Conversation {
         .plain(format!(" · rank {} of {}", me.rank, overview.leaderboard.len()));
         let mut text = match (me.standing.participant.completed_at, tally.last_date) {
             (Some(_), _) => text.plain("\n✅ Goal reached"),
-            (None, Some(last)) => text.plain(format!("\nLast entry: {}", short_day(last, ctx.today))),
+            (None, Some(last)) => text.plain(format!("\nLast entry: {}", day_phrase(last, ctx.today))),
             (None, None) => text,
         };
+        let streak = &tally.streak;
+        if let Some(phrase) = screens::streak_phrase(streak, ctx.today) {
+            text = text.plain(format!("\n{phrase}, best {}", streak.best.max(streak.current_on(ctx.today))));
+        } else if streak.best >= 2 {
+            text = text.plain(format!("\nBest streak: {} days", streak.best));
+        }
+        let from = me.standing.participant.joined_at.date_naive().max(c.start_date);
+        if let Some(pace) = Pace::of(goal, tally, from, c.deadline, ctx.today) {
+            text = screens::pace_lines(text.plain("\n"), c, pace, ctx.today);
+        }
         if let Some(first) = first_finisher(&overview) {
             text = first_finisher_line(text.plain("\n"), &first, c.first_finisher == Some(ctx.user));
         }
@@ -214,7 +224,7 @@ impl Conversation {
             text = text.plain("\nNobody has joined yet.");
         }
         for r in overview.leaderboard.iter().take(LEADERBOARD_SIZE) {
-            text = leaderboard_line(text.plain("\n"), r, c.goal_kind, unit, ctx.user);
+            text = leaderboard_line(text.plain("\n"), r, c.goal_kind, unit, ctx.user, ctx.today);
         }
         if let Some(me) = &overview.me
             && me.rank as usize > LEADERBOARD_SIZE
@@ -222,7 +232,7 @@ impl Conversation {
             if me.rank as usize > LEADERBOARD_SIZE + 1 {
                 text = text.plain("\n…");
             }
-            text = leaderboard_line(text.plain("\n"), me, c.goal_kind, unit, ctx.user);
+            text = leaderboard_line(text.plain("\n"), me, c.goal_kind, unit, ctx.user, ctx.today);
         }
         if let Some(first) = first_finisher(&overview) {
             text = first_finisher_line(text.plain("\n\n"), &first, c.first_finisher == Some(ctx.user));
@@ -255,23 +265,12 @@ fn first_finisher(overview: &Overview) -> Option<DisplayName> {
     Some(r.standing.display_name.clone().unwrap_or_else(|| DisplayName::fallback(user)))
 }
 
-/// "1st", "2nd", "3rd", "4th", "11th", "21st".
-fn ordinal(n: u32) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn ordinals() {
-        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(super::ordinal).to_vec();
+        let got: Vec<String> =
+            [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(super::screens::ordinal).to_vec();
         assert_eq!(
             got,
             ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]

@@ -27,6 +27,7 @@ pub enum StartError {
 /// The commands shown in Telegram's menu.
 pub const COMMANDS: &[(&str, &str)] = &[
     ("start", "Main menu: create, join or view challenges"),
+    ("log", "Log today's progress (as in /log 5)"),
     ("help", "What this bot does and how to use it"),
     ("cancel", "Stop what you are doing and go back to the menu"),
 ];

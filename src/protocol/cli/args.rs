@@ -91,9 +91,15 @@ pub fn amount(arg: &'static str, text: &str) -> Result<Amount, CliError> {
     Amount::parse_positive(text).map_err(|e| CliError::input(arg, e))
 }
 
-/// A date typed as YYYY-MM-DD (or `today` / `yesterday`).
+/// A date of progress, typed as people do (`2026-11-28`, `28.11`, `28 Nov`, `yesterday`, `mon`):
+/// one without a year is the most recent.
 pub fn date(arg: &'static str, text: &str, today: NaiveDate) -> Result<NaiveDate, CliError> {
     clock::parse_date(text, today).map_err(|e| CliError::input(arg, e))
+}
+
+/// A deadline, typed the same ways: one without a year is the next.
+pub fn deadline(arg: &'static str, text: &str, today: NaiveDate) -> Result<NaiveDate, CliError> {
+    clock::parse_date_as(text, today, clock::DateSense::Future).map_err(|e| CliError::input(arg, e))
 }
 
 pub fn idempotency_key(text: Option<&str>) -> Result<Option<IdempotencyKey>, CliError> {

@@ -178,7 +178,7 @@ impl CreateArgs {
         let challenge_name = ChallengeName::parse(&self.name).map_err(|e| CliError::input(name::NAME, e))?;
         let description = Description::parse(self.description.as_deref().unwrap_or(""))
             .map_err(|e| CliError::input(name::DESCRIPTION, e))?;
-        let deadline = args::date(name::DEADLINE, &self.deadline, today)?;
+        let deadline = args::deadline(name::DEADLINE, &self.deadline, today)?;
         Deadline::parse(deadline, today).map_err(|e| CliError::input(name::DEADLINE, e))?;
         let kind: GoalKind = self.kind.parse().map_err(|e| CliError::input(name::KIND, e))?;
         let goal = Goal::parse(kind, &self.goal).map_err(|e| CliError::input(name::GOAL, e))?;

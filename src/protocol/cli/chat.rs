@@ -29,7 +29,8 @@ pub struct ChatOptions {
 }
 
 const PROMPT: &str = "> ";
-const BANNER: &str = "challenge-bot chat: type a choice's number to press it, anything else to answer. \
+const BANNER: &str = "challenge-bot chat: type a choice's number or letter to press it, anything else to answer \
+(a number at the menu logs progress). \
 /help explains, /cancel goes back to the menu, Ctrl-D leaves.";
 const NOT_TEXT: &str = "That line was not valid text (UTF-8), so it was ignored; please type it again.";
 
@@ -235,11 +236,12 @@ impl Choices {
             replies.iter().flat_map(Reply::all_buttons).map(|b| b.payload.clone()).collect();
         let expects = replies.last().map_or(Expect::Choice, |r| r.expects);
         let tags = match expects {
-            Expect::Number if payloads.len() <= 26 => Tags::Letters,
-            Expect::Number | Expect::Text => Tags::Hashes,
+            // Where a typed number means something (an answer, or progress), choices are letters.
+            Expect::Number | Expect::Progress if payloads.len() <= 26 => Tags::Letters,
+            Expect::Number | Expect::Progress | Expect::Text => Tags::Hashes,
             Expect::Choice | Expect::Date => Tags::Numbers,
         };
-        Choices { payloads, tags, asking: expects != Expect::Choice }
+        Choices { payloads, tags, asking: !matches!(expects, Expect::Choice | Expect::Progress) }
     }
 
     fn tag(&self, i: usize) -> String {

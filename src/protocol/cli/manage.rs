@@ -114,7 +114,7 @@ pub async fn edit(a: EditArgs, config: &Config, json: bool) -> Result<Output, Cl
             .map(Description::parse)
             .transpose()
             .map_err(|e| CliError::input(name::DESCRIPTION, e))?,
-        deadline: a.deadline.as_deref().map(|d| args::date(name::DEADLINE, d, today)).transpose()?,
+        deadline: a.deadline.as_deref().map(|d| args::deadline(name::DEADLINE, d, today)).transpose()?,
     };
     if edit.name.is_none() && edit.description.is_none() && edit.deadline.is_none() {
         return Err(CliError::Usage(

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::amount::Amount;
 use crate::challenge::{
@@ -22,7 +22,8 @@ use crate::challenge::{
     NewChallenge,
 };
 use crate::goal::{
-    Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant, Standing,
+    Contender, Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant,
+    PlaceChange, Standing,
 };
 use crate::progress::{
     EntryEdit, NewProgress, ProgressEntry, ProgressRepository, Recorded, Rejudged, Tally, TallyBuilder,
@@ -340,6 +341,54 @@ impl GoalRepository for MemoryStore {
             .collect())
     }
 
+    async fn standings_from(
+        &self,
+        challenge: ChallengeId,
+        kind: GoalKind,
+        floor: Option<Amount>,
+    ) -> Result<Vec<Standing>, RepositoryError> {
+        let inner = self.lock()?;
+        Ok(inner
+            .members
+            .iter()
+            .filter(|((c, _), m)| {
+                let tally = m.tally.tally();
+                *c == challenge.0 && tally.entries > 0 && floor.is_none_or(|f| kind.standing(tally) >= f)
+            })
+            .map(|((_, u), m)| Standing {
+                participant: m.participant.clone(),
+                display_name: inner.users.get(u).cloned(),
+                tally: m.tally(),
+            })
+            .collect())
+    }
+
+    async fn place_change(
+        &self,
+        challenge: ChallengeId,
+        kind: GoalKind,
+        user: UserId,
+        before: &Tally,
+    ) -> Result<Option<PlaceChange>, RepositoryError> {
+        // The same rule over the members as they are kept, without copying the leaderboard.
+        let inner = self.lock()?;
+        let Some(me) = inner.members.get(&(challenge.0, user.0)) else {
+            return Ok(None);
+        };
+        let me = Contender {
+            participant: &me.participant,
+            tally: me.tally.tally(),
+            display_name: inner.users.get(&user.0),
+        };
+        let rivals =
+            inner.members.iter().filter(|((c, _), _)| *c == challenge.0).map(|((_, u), m)| Contender {
+                participant: &m.participant,
+                tally: m.tally.tally(),
+                display_name: inner.users.get(u),
+            });
+        Ok(PlaceChange::of(kind, me, before, rivals))
+    }
+
     async fn memberships(
         &self,
         user: UserId,
@@ -364,6 +413,16 @@ impl GoalRepository for MemoryStore {
             page,
         );
         Ok(Memberships { items: paged.items, total: paged.total, outside: outside.len() as u64 })
+    }
+
+    async fn recently_active(
+        &self,
+        user: UserId,
+        today: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<Membership>, RepositoryError> {
+        let page = self.memberships(user, MembershipScope::Open(today), Page::new(0, limit)).await?;
+        Ok(page.items)
     }
 
     async fn leave(&self, challenge: ChallengeId, user: UserId) -> Result<(), RepositoryError> {
@@ -391,6 +450,7 @@ impl ProgressRepository for MemoryStore {
                 return Ok(Recorded {
                     entry: entry.clone(),
                     duplicate: true,
+                    before: member.tally(),
                     tally: member.tally(),
                     completed_now: false,
                     completed_at: member.participant.completed_at,
@@ -414,6 +474,7 @@ impl ProgressRepository for MemoryStore {
             idempotency_key: new.idempotency_key.clone(),
         };
         let member = inner.member_mut(new.challenge, new.user)?;
+        let before = member.tally();
         member.push(entry.clone());
         let completed_now = member.judge(new.recorded_at);
         let (tally, completed_at) = (member.tally(), member.participant.completed_at);
@@ -430,7 +491,7 @@ impl ProgressRepository for MemoryStore {
         if let Some(key) = key {
             inner.keys.insert(key, (entry.id, new.value.amount()));
         }
-        Ok(Recorded { entry, duplicate: false, tally, completed_now, completed_at, first_to_finish })
+        Ok(Recorded { entry, duplicate: false, before, tally, completed_now, completed_at, first_to_finish })
     }
 
     async fn list_progress(
@@ -534,7 +595,7 @@ impl UserRepository for MemoryStore {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{NaiveDate, TimeZone};
+    use chrono::TimeZone;
 
     use super::*;
     use crate::challenge::{ChallengeName, Deadline, Description};

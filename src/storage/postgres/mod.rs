@@ -101,7 +101,9 @@ impl PostgresStore {
     /// Applies the migrations the database does not have yet (under an advisory lock, so two
     /// processes starting at once do not both apply them).
     pub async fn migrate(&self) -> Result<MigrationReport, StorageError> {
-        run_migrations(&MIGRATOR, &self.pool, &self.url).await
+        let report = run_migrations(&MIGRATOR, &self.pool, &self.url).await?;
+        self.complete_migrations(&self.url).await?;
+        Ok(report)
     }
 
     /// The embedded migrations.

@@ -21,7 +21,8 @@
 macro_rules! tally_columns {
     () => {
         "total_hundredths AS total, latest_hundredths AS latest, best_hundredths AS best, \
-         first_hundredths AS first, days, entries, first_date, last_date, standing_at"
+         first_hundredths AS first, days, entries, first_date, last_date, standing_at, streak_run, \
+         streak_best, streak_freezes"
     };
 }
 
@@ -29,7 +30,8 @@ macro_rules! tally_columns {
 macro_rules! p_tally_columns {
     () => {
         "p.total_hundredths AS total, p.latest_hundredths AS latest, p.best_hundredths AS best, \
-         p.first_hundredths AS first, p.days, p.entries, p.first_date, p.last_date, p.standing_at"
+         p.first_hundredths AS first, p.days, p.entries, p.first_date, p.last_date, p.standing_at, \
+         p.streak_run, p.streak_best, p.streak_freezes"
     };
 }
 
@@ -51,6 +53,8 @@ macro_rules! challenge_columns_returned {
 
 pub(super) use {challenge_columns, challenge_columns_returned, p_tally_columns};
 
+use crate::goal::GoalKind;
+
 pub(crate) mod progress;
 
 /// A participant's tally: `$1` challenge, `$2` user.
@@ -71,6 +75,24 @@ pub(super) const STANDINGS: &str = concat!(
     " FROM participants p LEFT JOIN users u ON u.id = p.user_id \
      WHERE p.challenge_id = $1 ORDER BY p.joined_at, p.user_id"
 );
+
+/// The participants of a challenge who have entries (the challenge's id is bound next).
+pub(super) const STANDINGS_WITH_ENTRIES: &str = concat!(
+    "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, ",
+    p_tally_columns!(),
+    " FROM participants p LEFT JOIN users u ON u.id = p.user_id WHERE p.entries > 0 AND p.challenge_id = "
+);
+
+/// A participant's standing in hundredths of the challenge's unit, from their stored tally: the
+/// SQL of [`GoalKind::standing`].
+pub(super) fn standing_sql(kind: GoalKind) -> &'static str {
+    match kind {
+        GoalKind::Total => "p.total_hundredths",
+        GoalKind::Days => "(p.days * 100)",
+        GoalKind::AtLeast => "COALESCE(p.best_hundredths, 0)",
+        GoalKind::AtMost => "COALESCE(p.first_hundredths - p.latest_hundredths, 0)",
+    }
+}
 
 /// Implements every repository trait for `$store`. Expands to a module (`repositories`) inside
 /// the store's module, so it sees the store's private fields and helpers (`pool`, `turn`,
@@ -95,14 +117,16 @@ use crate::challenge::{
     Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge, NewChallenge,
     Unit,
 };
-use crate::goal::{Goal, GoalRepository, Membership, MembershipScope, Memberships, Participant, Standing};
+use crate::goal::{
+    Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant, Standing,
+};
 use crate::progress::{
-    EntryEdit, IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded, Rejudged, Tally,
+    EntryEdit, IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded, Rejudged, Streak, Tally,
 };
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::storage::turn;
 use crate::storage::sql::{
-    MEMBERSHIP_COLUMNS, STANDINGS, TALLY_OF, challenge_columns, challenge_columns_returned,
+    MEMBERSHIP_COLUMNS, STANDINGS, STANDINGS_WITH_ENTRIES, TALLY_OF, standing_sql, challenge_columns, challenge_columns_returned,
     p_tally_columns,
 };
 use crate::storage::error::{db_error, is_foreign_key_violation, is_unique_violation};
@@ -449,6 +473,25 @@ impl GoalRepository for $store {
         Ok(rows.into_iter().map(Standing::from).collect())
     }
 
+    async fn standings_from(
+        &self,
+        challenge: ChallengeId,
+        kind: GoalKind,
+        floor: Option<Amount>,
+    ) -> Result<Vec<Standing>, RepositoryError> {
+        let mut query = QueryBuilder::<$db>::new(STANDINGS_WITH_ENTRIES);
+        query.push_bind(challenge.0);
+        if let Some(floor) = floor {
+            query.push(" AND ").push(standing_sql(kind)).push(" >= ").push_bind(floor.hundredths());
+        }
+        let rows: Vec<StandingRow> = query
+            .build_query_as()
+            .fetch_all(&mut *self.read().await?)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(Standing::from).collect())
+    }
+
     async fn memberships(
         &self,
         user: UserId,
@@ -490,6 +533,25 @@ impl GoalRepository for $store {
             total: u64::try_from(total).unwrap_or(0),
             outside: u64::try_from(all - total).unwrap_or(0),
         })
+    }
+
+    async fn recently_active(
+        &self,
+        user: UserId,
+        today: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<Membership>, RepositoryError> {
+        let rows: Vec<MembershipRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEMBERSHIP_COLUMNS} FROM participants p JOIN challenges c ON c.id = p.challenge_id \
+             WHERE p.user_id = $1 AND c.deadline >= $2 ORDER BY p.last_active_at DESC, c.id DESC LIMIT $3"
+        )))
+        .bind(user.0)
+        .bind(today.pred_opt().unwrap_or(today))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter().map(Membership::try_from).collect()
     }
 
     async fn leave(&self, challenge: ChallengeId, user: UserId) -> Result<(), RepositoryError> {
@@ -534,6 +596,62 @@ impl UserRepository for $store {
             .await
             .map_err(db_error)?;
         Ok(name.map(|name| DisplayName::sanitize(&name, user)))
+    }
+}
+
+impl $store {
+    /// What the schema's migrations leave to the program's own rules (the streaks of 0006), run
+    /// after them.
+    pub(crate) async fn complete_migrations(&self, url: &crate::storage::DatabaseUrl) -> Result<(), crate::storage::StorageError> {
+        let computed = self
+            .compute_missing_streaks()
+            .await
+            .map_err(|e| crate::storage::StorageError::migrate(url, sqlx::migrate::MigrateError::Execute(e)))?;
+        if computed > 0 {
+            tracing::info!(participants = computed, "computed the streaks of existing participants");
+        }
+        Ok(())
+    }
+
+    /// Computes the streaks migration 0006 left to the program (of participants with entries and
+    /// no streak yet), a few hundred participants a transaction. Returns how many it computed.
+    pub(crate) async fn compute_missing_streaks(&self) -> Result<u64, sqlx::Error> {
+        let mut computed = 0;
+        loop {
+            let mut tx = self.pool.begin().await?;
+            let pending: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT challenge_id, user_id FROM participants WHERE streak_best IS NULL AND entries > 0 LIMIT 500",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            if pending.is_empty() {
+                tx.commit().await?;
+                return Ok(computed);
+            }
+            for (challenge, user) in pending {
+                let dates: Vec<NaiveDate> = sqlx::query_scalar(
+                    "SELECT DISTINCT progress_date FROM progress_entries WHERE challenge_id = $1 AND user_id = $2",
+                )
+                .bind(challenge)
+                .bind(user)
+                .fetch_all(&mut *tx)
+                .await?;
+                let streak = Streak::of(dates);
+                sqlx::query(
+                    "UPDATE participants SET streak_run = $3, streak_best = $4, streak_freezes = $5 \
+                     WHERE challenge_id = $1 AND user_id = $2",
+                )
+                .bind(challenge)
+                .bind(user)
+                .bind(i64::from(streak.run))
+                .bind(i64::from(streak.best))
+                .bind(i64::from(streak.freezes))
+                .execute(&mut *tx)
+                .await?;
+                computed += 1;
+            }
+            tx.commit().await?;
+        }
     }
 }
 

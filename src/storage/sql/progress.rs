@@ -48,7 +48,7 @@ async fn write_tally(
     sqlx::query(
         "UPDATE participants SET total_hundredths = $3, latest_hundredths = $4, best_hundredths = $5, \
            first_hundredths = $6, days = $7, entries = $8, first_date = $9, last_date = $10, standing_at = $11, \
-           completed_at = $12, last_active_at = $13 \
+           completed_at = $12, last_active_at = $13, streak_run = $14, streak_best = $15, streak_freezes = $16 \
          WHERE challenge_id = $1 AND user_id = $2",
     )
     .bind(challenge.0)
@@ -64,10 +64,23 @@ async fn write_tally(
     .bind(tally.standing_at)
     .bind(completed_at)
     .bind(at)
+    .bind(i64::from(tally.streak.run))
+    .bind(i64::from(tally.streak.best))
+    .bind(i64::from(tally.streak.freezes))
     .execute(&mut *conn)
     .await
     .map_err(db_error)?;
     Ok(())
+}
+
+/// The distinct dates of a participant's entries (to compute a streak again).
+async fn entry_dates(conn: &mut $conn, challenge: ChallengeId, user: UserId) -> Result<Vec<NaiveDate>, RepositoryError> {
+    sqlx::query_scalar("SELECT DISTINCT progress_date FROM progress_entries WHERE challenge_id = $1 AND user_id = $2")
+        .bind(challenge.0)
+        .bind(user.0)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_error)
 }
 
 /// The entry stored under a participant's idempotency key, and the value first sent under it.
@@ -133,6 +146,7 @@ fn duplicate(
     Ok(Recorded {
         entry: row.try_into()?,
         duplicate: true,
+        before: locked.tally.clone().into(),
         tally: locked.tally.clone().into(),
         completed_now: false,
         completed_at: locked.completed_at,
@@ -204,7 +218,10 @@ impl ProgressRepository for $store {
         .map_err(db_error)?;
         let entry: ProgressEntry = row.try_into()?;
         let before: Tally = locked.tally.clone().into();
-        let tally = before.plus(&entry, !locked.date_seen, |t| kind.standing(t));
+        let mut tally = before.plus(&entry, !locked.date_seen, |t| kind.standing(t));
+        if !locked.date_seen && before.fills_a_gap(entry.date.date()) {
+            tally.streak = Streak::of(entry_dates(&mut tx, new.challenge, new.user).await?);
+        }
         // Completion is re-judged with the new tally: set to this entry's time when the goal
         // holds for the first time, cleared when it no longer holds (a latest value that went
         // the wrong way again).
@@ -229,7 +246,7 @@ impl ProgressRepository for $store {
             first_to_finish = claimed.rows_affected() == 1;
         }
         tx.commit().await?;
-        Ok(Recorded { entry, duplicate: false, tally, completed_now, completed_at, first_to_finish })
+        Ok(Recorded { entry, duplicate: false, before, tally, completed_now, completed_at, first_to_finish })
     }
 
     async fn list_progress(

@@ -169,7 +169,9 @@ impl SqliteStore {
 
     /// Applies the migrations the file does not have yet.
     pub async fn migrate(&self) -> Result<MigrationReport, StorageError> {
-        run_migrations(&MIGRATOR, &self.pool, &self.url).await
+        let report = run_migrations(&MIGRATOR, &self.pool, &self.url).await?;
+        self.complete_migrations(&self.url).await?;
+        Ok(report)
     }
 
     /// The embedded migrations.
