@@ -30,7 +30,7 @@ contract_tests!(
         challenges_are_renamed_described_and_given_a_later_deadline,
         deleted_challenges_leave_a_line_for_their_participants,
         leaving_takes_the_entries_along,
-        standings_from_a_floor_hold_everyone_with_entries_at_or_above_it,
+        standings_between_bounds_and_counts_above_hold_those_with_entries,
     ],
     sql: []
 );
@@ -93,7 +93,7 @@ fn users_of(standings: &[challenge_bot::goal::Standing]) -> Vec<UserId> {
     users
 }
 
-async fn standings_from_a_floor_hold_everyone_with_entries_at_or_above_it(db: Db) {
+async fn standings_between_bounds_and_counts_above_hold_those_with_entries(db: Db) {
     // At most: the improvement (first minus latest) is the standing.
     let c = create(&db, ANN, GoalKind::AtMost, "70").await;
     db.store.join(c.id, BOB, amount("70"), at(1)).await.unwrap();
@@ -107,7 +107,7 @@ async fn standings_from_a_floor_hold_everyone_with_entries_at_or_above_it(db: Db
     let from = |floor: Option<&str>| {
         let store = db.store.clone();
         let floor = floor.map(amount);
-        async move { users_of(&store.standings_from(c.id, c.goal_kind, floor).await.unwrap()) }
+        async move { users_of(&store.standings_between(c.id, c.goal_kind, floor, None).await.unwrap()) }
     };
     assert_eq!(from(None).await, vec![ANN, BOB, CAT], "everyone with entries");
     assert_eq!(from(Some("2")).await, vec![ANN, BOB], "at or above 2 kg down");
@@ -121,10 +121,30 @@ async fn standings_from_a_floor_hold_everyone_with_entries_at_or_above_it(db: Db
     let days = |floor: &str| {
         let store = db.store.clone();
         let floor = amount(floor);
-        async move { users_of(&store.standings_from(m.id, GoalKind::Days, Some(floor)).await.unwrap()) }
+        async move { users_of(&store.standings_between(m.id, GoalKind::Days, Some(floor), None).await.unwrap()) }
     };
     assert_eq!(days("1").await, vec![ANN, BOB]);
     assert_eq!(days("2").await, vec![BOB]);
+    // A band, and those above a standing counted.
+    let band = users_of(
+        &db.store
+            .standings_between(
+                c.id,
+                c.goal_kind,
+                Some(challenge_bot::amount::Amount::ZERO),
+                Some(amount("2")),
+            )
+            .await
+            .unwrap(),
+    );
+    assert_eq!(band, vec![BOB, CAT]);
+    assert_eq!(db.store.count_above(c.id, c.goal_kind, amount("2")).await.unwrap(), 1, "Ann, 5 kg down");
+    assert_eq!(
+        db.store.count_above(c.id, c.goal_kind, challenge_bot::amount::Amount::ZERO).await.unwrap(),
+        2,
+        "not Cat, nor Dan without entries"
+    );
+    assert_eq!(db.store.count_above(m.id, GoalKind::Days, amount("1")).await.unwrap(), 1);
 }
 
 async fn ties_go_to_whoever_reached_the_standing_first_and_no_entries_come_last(db: Db) {

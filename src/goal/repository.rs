@@ -61,32 +61,53 @@ pub trait GoalRepository: Send + Sync {
     /// (rank them with [`crate::goal::rank`]).
     async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError>;
 
-    /// The participants of a `kind` challenge who have entries and a standing of at least
-    /// `floor` (everyone with entries when `None`), in no particular order: all who can be ahead
-    /// of someone at that standing, without reading the whole leaderboard for each entry logged.
-    async fn standings_from(
+    /// The participants of a `kind` challenge who have entries and a standing between `floor`
+    /// and `ceiling`, both included (no bound when `None`), in no particular order.
+    async fn standings_between(
         &self,
         challenge: ChallengeId,
         kind: GoalKind,
         floor: Option<Amount>,
+        ceiling: Option<Amount>,
     ) -> Result<Vec<Standing>, RepositoryError>;
 
-    /// How `user`'s place changed when their tally went from `before` to what is stored now
-    /// (see [`PlaceChange::of`]): read from those at or above their standing before.
+    /// How many participants of a `kind` challenge have entries and a standing above `standing`.
+    async fn count_above(
+        &self,
+        challenge: ChallengeId,
+        kind: GoalKind,
+        standing: Amount,
+    ) -> Result<u32, RepositoryError>;
+
+    /// How `user`'s place changed when their tally went from `before` to `after` (stored now; see
+    /// [`PlaceChange::of`]). Everyone above their new standing is ahead before and after, and
+    /// everyone below their old one behind: only the band between is read, and those above
+    /// counted (on a first entry, everyone with entries was ahead, and all of them are read).
     async fn place_change(
         &self,
         challenge: ChallengeId,
         kind: GoalKind,
         user: UserId,
         before: &Tally,
+        after: &Tally,
     ) -> Result<Option<PlaceChange>, RepositoryError> {
-        // On a first entry, everyone with entries was ahead.
-        let floor = (before.entries > 0).then(|| kind.standing(before));
-        let rivals = self.standings_from(challenge, kind, floor).await?;
-        let Some(me) = rivals.iter().find(|s| s.participant.user == user) else {
-            return Ok(None); // below where they were: not a move up
+        let (then, now) = (kind.standing(before), kind.standing(after));
+        let (band, above) = if before.entries == 0 {
+            (self.standings_between(challenge, kind, None, None).await?, 0)
+        } else if now <= then {
+            return Ok(None); // the same or lower: everyone else keeps their place around them
+        } else {
+            let band = self.standings_between(challenge, kind, Some(then), Some(now)).await?;
+            (band, self.count_above(challenge, kind, now).await?)
         };
-        Ok(PlaceChange::of(kind, me.into(), before, rivals.iter().map(Into::into)))
+        let Some(me) = band.iter().find(|s| s.participant.user == user) else {
+            return Ok(None);
+        };
+        Ok(PlaceChange::of(kind, me.into(), before, band.iter().map(Into::into)).map(|mut change| {
+            change.from += above;
+            change.to += above;
+            change
+        }))
     }
 
     /// The challenges a user joined, most recently active first (their last entry, goal or

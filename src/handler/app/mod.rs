@@ -370,7 +370,7 @@ impl App {
         let (moved_up, first_among_others) = if recorded.duplicate {
             (None, false)
         } else {
-            let moved_up = self.store.place_change(id, kind, user, &recorded.before).await?;
+            let moved_up = self.store.place_change(id, kind, user, &recorded.before, &recorded.tally).await?;
             let first_among_others = recorded.first_to_finish && self.store.standings(id).await?.len() > 1;
             (moved_up, first_among_others)
         };

@@ -341,11 +341,12 @@ impl GoalRepository for MemoryStore {
             .collect())
     }
 
-    async fn standings_from(
+    async fn standings_between(
         &self,
         challenge: ChallengeId,
         kind: GoalKind,
         floor: Option<Amount>,
+        ceiling: Option<Amount>,
     ) -> Result<Vec<Standing>, RepositoryError> {
         let inner = self.lock()?;
         Ok(inner
@@ -353,7 +354,11 @@ impl GoalRepository for MemoryStore {
             .iter()
             .filter(|((c, _), m)| {
                 let tally = m.tally.tally();
-                *c == challenge.0 && tally.entries > 0 && floor.is_none_or(|f| kind.standing(tally) >= f)
+                let standing = kind.standing(tally);
+                *c == challenge.0
+                    && tally.entries > 0
+                    && floor.is_none_or(|f| standing >= f)
+                    && ceiling.is_none_or(|c| standing <= c)
             })
             .map(|((_, u), m)| Standing {
                 participant: m.participant.clone(),
@@ -363,14 +368,34 @@ impl GoalRepository for MemoryStore {
             .collect())
     }
 
+    async fn count_above(
+        &self,
+        challenge: ChallengeId,
+        kind: GoalKind,
+        standing: Amount,
+    ) -> Result<u32, RepositoryError> {
+        let inner = self.lock()?;
+        let above = inner
+            .members
+            .iter()
+            .filter(|((c, _), m)| {
+                let tally = m.tally.tally();
+                *c == challenge.0 && tally.entries > 0 && kind.standing(tally) > standing
+            })
+            .count();
+        Ok(u32::try_from(above).unwrap_or(u32::MAX))
+    }
+
     async fn place_change(
         &self,
         challenge: ChallengeId,
         kind: GoalKind,
         user: UserId,
         before: &Tally,
+        _after: &Tally,
     ) -> Result<Option<PlaceChange>, RepositoryError> {
-        // The same rule over the members as they are kept, without copying the leaderboard.
+        // The same rule over the members as they are kept (their tallies are current), without
+        // copying the leaderboard.
         let inner = self.lock()?;
         let Some(me) = inner.members.get(&(challenge.0, user.0)) else {
             return Ok(None);

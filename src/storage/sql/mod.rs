@@ -473,16 +473,20 @@ impl GoalRepository for $store {
         Ok(rows.into_iter().map(Standing::from).collect())
     }
 
-    async fn standings_from(
+    async fn standings_between(
         &self,
         challenge: ChallengeId,
         kind: GoalKind,
         floor: Option<Amount>,
+        ceiling: Option<Amount>,
     ) -> Result<Vec<Standing>, RepositoryError> {
         let mut query = QueryBuilder::<$db>::new(STANDINGS_WITH_ENTRIES);
         query.push_bind(challenge.0);
         if let Some(floor) = floor {
             query.push(" AND ").push(standing_sql(kind)).push(" >= ").push_bind(floor.hundredths());
+        }
+        if let Some(ceiling) = ceiling {
+            query.push(" AND ").push(standing_sql(kind)).push(" <= ").push_bind(ceiling.hundredths());
         }
         let rows: Vec<StandingRow> = query
             .build_query_as()
@@ -490,6 +494,17 @@ impl GoalRepository for $store {
             .await
             .map_err(db_error)?;
         Ok(rows.into_iter().map(Standing::from).collect())
+    }
+
+    async fn count_above(&self, challenge: ChallengeId, kind: GoalKind, standing: Amount) -> Result<u32, RepositoryError> {
+        let mut query = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM participants p WHERE p.entries > 0 AND p.challenge_id = ");
+        query.push_bind(challenge.0).push(" AND ").push(standing_sql(kind)).push(" > ").push_bind(standing.hundredths());
+        let count: i64 = query
+            .build_query_scalar()
+            .fetch_one(&mut *self.read().await?)
+            .await
+            .map_err(db_error)?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
     async fn memberships(
