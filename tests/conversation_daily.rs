@@ -221,6 +221,13 @@ async fn pace_places_and_streaks(backend: Backend) {
         let mut bob = on.user(2, "Bob");
         bob.send("/start").await;
         bob.send("1").await;
+        if d == 4 {
+            // 8 km, as Ann, but reached first (Ann's 8 is dated the 10th): a move up from an
+            // earlier standing, not a first entry.
+            bob.sees("⬆️ You moved up to 1st — passed Ann.");
+        } else {
+            bob.does_not_see("moved up");
+        }
     }
     let on9 = h.on("2026-03-09");
     let mut bob = on9.user(2, "Bob");
