@@ -566,7 +566,7 @@ fn bad_input_is_refused_and_writes_nothing() {
         "next week",
         "1",
         "total",
-        "--deadline: That is not a date I can read: type it as YYYY-MM-DD, as day.month (28.11) or day and month (28 Nov), or as \"today\", \"yesterday\" or a weekday.",
+        "--deadline: That is not a date I can read: type it as YYYY-MM-DD, as day.month (28.11) or day and month (28 Nov), or as \"tomorrow\" or a weekday.",
     );
     create("x", "2027-02-29", "1", "total", "--deadline: 2027-02-29 is not a date on the calendar.");
     create(
@@ -911,7 +911,7 @@ fn help_shows_examples() {
         assert!(text.contains("Examples:\n  challenge-bot "), "{args:?}:\n{text}");
     }
     let text = bot.ok(&["challenge", "create", "--help"]);
-    for needle in ["--deadline <YYYY-MM-DD>", "at-least", "[env: DATABASE_URL]", "[default: total]"] {
+    for needle in ["--deadline <DATE>", "at-least", "[env: DATABASE_URL]", "[default: total]"] {
         assert!(text.contains(needle), "{needle}:\n{text}");
     }
     assert!(bot.ok(&["--version"]).starts_with("challenge-bot "));

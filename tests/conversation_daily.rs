@@ -140,6 +140,12 @@ async fn typed_numbers_are_progress(backend: Backend) {
     ann.send("12").await;
     assert_eq!(ann.state().await, "LOG_WHICH");
     ann.sees("12: which challenge is it for?");
+    ann.send("lots").await;
+    ann.sees("That is not one of the challenges.");
+    assert_eq!(ann.text().matches("buttons above").count(), 1, "said once: {}", ann.text());
+    ann.send("11").await;
+    ann.sees("11: which challenge is it for?");
+    ann.send("12").await;
     ann.press("Read").await;
     ann.sees("✅ Logged 12 pages for today in Read.");
     ann.send("1 page").await;
@@ -149,6 +155,13 @@ async fn typed_numbers_are_progress(backend: Backend) {
     ann.sees("3 km: which challenge is it for?");
     assert!(ann.has_button("Run") && ann.has_button("Swim") && !ann.has_button("Read"), "{:?}", ann.labels());
     ann.press("Swim").await;
+    // A unit none of them counts in is refused with why, not offered to challenges that would
+    // each refuse it.
+    ann.send("/start").await;
+    ann.send("5 miles").await;
+    ann.sees("None of your running challenges counts in miles");
+    assert!(!ann.has_button("Swim"), "{:?}", ann.labels());
+    assert_eq!((total(&h, run, 1).await, total(&h, swim, 1).await), ("22".into(), "3".into()));
     ann.press_payload(&format!("v1:o:{}:0", run.0)).await;
     ann.send("2").await;
     ann.sees("✅ Logged 2 km for today in Run.");
@@ -171,7 +184,7 @@ async fn typed_numbers_are_progress(backend: Backend) {
 
 async fn pace_places_and_streaks(backend: Backend) {
     let h = Harness::new(backend).await;
-    // 1 Mar to 10 Apr: 41 days. Bob joins on 1 Mar, Ann on 10 Mar.
+    // 1 Mar to 9 Apr: 40 days. Bob joins on 1 Mar, Ann on 10 Mar.
     let early = h.on("2026-03-01");
     let id = {
         let draft = ChallengeDraft {
@@ -269,7 +282,10 @@ async fn days_pace_and_wording(backend: Backend) {
     // Prompts say how to type a number once.
     for payload in [format!("v1:q:{}", read.0), format!("v1:p:{}", read.0), format!("v1:g:{}", read.0)] {
         ann.press_payload(&payload).await;
-        assert!(ann.text().matches("for example").count() <= 1, "{}", ann.text());
+        assert_eq!(ann.text().matches("for example").count(), 1, "{}", ann.text());
+        // Nor does a refusal say it again.
+        ann.send("lots").await;
+        assert_eq!(ann.text().matches("for example").count(), 1, "{}", ann.text());
         ann.send("/cancel").await;
     }
     // Days: 20 of the 32 days left, today included.

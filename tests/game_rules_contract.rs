@@ -30,9 +30,9 @@ contract_tests!(
         challenges_are_renamed_described_and_given_a_later_deadline,
         deleted_challenges_leave_a_line_for_their_participants,
         leaving_takes_the_entries_along,
-        standings_between_bounds_and_counts_above_hold_those_with_entries,
+        a_standing_band_holds_those_with_entries_within_it_and_counts_those_above,
     ],
-    sql: []
+    sql: [a_streak_not_yet_computed_is_computed_from_the_dates_not_extended_from_zero]
 );
 
 /// The users in a ranking, in order.
@@ -86,6 +86,24 @@ async fn at_most_ranks_by_the_improvement_from_the_first_value(db: Db) {
     assert_eq!(order(&ranked), vec![BOB, ANN], "81 → 72 is 9 down");
 }
 
+/// A participant whose streak migration 0006 left to `migrate()` (NULL), and `migrate()` has not
+/// reached yet, logs again: the streak comes from every date, not from zero plus the new one.
+async fn a_streak_not_yet_computed_is_computed_from_the_dates_not_extended_from_zero(db: Db) {
+    let c = create(&db, ANN, GoalKind::Total, "100").await;
+    for (day, minute) in [("2026-03-01", 2), ("2026-03-02", 3), ("2026-03-03", 4)] {
+        add(&db, progress(&c, ANN, Some("1"), day, minute)).await;
+    }
+    db.raw()
+        .execute(
+            "UPDATE participants SET streak_run = NULL, streak_best = NULL, streak_freezes = NULL".into(),
+        )
+        .await
+        .unwrap();
+    let added = add(&db, progress(&c, ANN, Some("1"), "2026-03-04", 5)).await;
+    assert_eq!((added.tally.streak.run, added.tally.streak.best), (4, 4), "{:?}", added.tally.streak);
+    assert_eq!(db.store.tally(c.id, ANN).await.unwrap(), added.tally, "stored as computed");
+}
+
 /// The users of some standings, sorted.
 fn users_of(standings: &[challenge_bot::goal::Standing]) -> Vec<UserId> {
     let mut users: Vec<UserId> = standings.iter().map(|s| s.participant.user).collect();
@@ -93,7 +111,8 @@ fn users_of(standings: &[challenge_bot::goal::Standing]) -> Vec<UserId> {
     users
 }
 
-async fn standings_between_bounds_and_counts_above_hold_those_with_entries(db: Db) {
+async fn a_standing_band_holds_those_with_entries_within_it_and_counts_those_above(db: Db) {
+    use challenge_bot::amount::Amount;
     // At most: the improvement (first minus latest) is the standing.
     let c = create(&db, ANN, GoalKind::AtMost, "70").await;
     db.store.join(c.id, BOB, amount("70"), at(1)).await.unwrap();
@@ -104,47 +123,27 @@ async fn standings_between_bounds_and_counts_above_hold_those_with_entries(db: D
     add(&db, progress(&c, BOB, Some("80"), "2026-03-01", 4)).await;
     add(&db, progress(&c, BOB, Some("78"), "2026-03-02", 5)).await; // 2 down
     add(&db, progress(&c, CAT, Some("75"), "2026-03-01", 6)).await; // 0 down; Dan has no entries
-    let from = |floor: Option<&str>| {
+    let band = |floor: Option<Amount>, ceiling: &str| {
         let store = db.store.clone();
-        let floor = floor.map(amount);
-        async move { users_of(&store.standings_between(c.id, c.goal_kind, floor, None).await.unwrap()) }
+        let ceiling = amount(ceiling);
+        async move {
+            let band = store.standing_band(c.id, c.goal_kind, floor, ceiling).await.unwrap();
+            (users_of(&band.standings), band.above)
+        }
     };
-    assert_eq!(from(None).await, vec![ANN, BOB, CAT], "everyone with entries");
-    assert_eq!(from(Some("2")).await, vec![ANN, BOB], "at or above 2 kg down");
-    assert_eq!(from(Some("5.01")).await, Vec::<UserId>::new());
+    assert_eq!(band(None, "5").await, (vec![ANN, BOB, CAT], 0), "everyone with entries");
+    assert_eq!(band(Some(amount("2")), "5").await, (vec![ANN, BOB], 0), "from 2 kg down");
+    assert_eq!(band(Some(Amount::ZERO), "2").await, (vec![BOB, CAT], 1), "Ann, 5 kg down, above");
+    assert_eq!(band(None, "1").await, (vec![CAT], 2), "not Dan, without entries");
+    assert_eq!(band(Some(amount("5.01")), "6").await, (vec![], 0));
     // Days: the number of dates checked in, in whole days.
     let m = create(&db, BOB, GoalKind::Days, "10").await;
     db.store.join(m.id, ANN, amount("10"), at(1)).await.unwrap();
     add(&db, progress(&m, BOB, None, "2026-03-01", 2)).await;
     add(&db, progress(&m, BOB, None, "2026-03-02", 3)).await;
     add(&db, progress(&m, ANN, None, "2026-03-01", 4)).await;
-    let days = |floor: &str| {
-        let store = db.store.clone();
-        let floor = amount(floor);
-        async move { users_of(&store.standings_between(m.id, GoalKind::Days, Some(floor), None).await.unwrap()) }
-    };
-    assert_eq!(days("1").await, vec![ANN, BOB]);
-    assert_eq!(days("2").await, vec![BOB]);
-    // A band, and those above a standing counted.
-    let band = users_of(
-        &db.store
-            .standings_between(
-                c.id,
-                c.goal_kind,
-                Some(challenge_bot::amount::Amount::ZERO),
-                Some(amount("2")),
-            )
-            .await
-            .unwrap(),
-    );
-    assert_eq!(band, vec![BOB, CAT]);
-    assert_eq!(db.store.count_above(c.id, c.goal_kind, amount("2")).await.unwrap(), 1, "Ann, 5 kg down");
-    assert_eq!(
-        db.store.count_above(c.id, c.goal_kind, challenge_bot::amount::Amount::ZERO).await.unwrap(),
-        2,
-        "not Cat, nor Dan without entries"
-    );
-    assert_eq!(db.store.count_above(m.id, GoalKind::Days, amount("1")).await.unwrap(), 1);
+    let days = db.store.standing_band(m.id, GoalKind::Days, Some(amount("1")), amount("1")).await.unwrap();
+    assert_eq!((users_of(&days.standings), days.above), (vec![ANN], 1));
 }
 
 async fn ties_go_to_whoever_reached_the_standing_first_and_no_entries_come_last(db: Db) {

@@ -20,10 +20,12 @@ pub enum DateSense {
 /// Why a typed date was not understood. The `Display` text is meant for users.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {
+    /// The examples fit the sense: "yesterday" for a day that has been, "tomorrow" for one to come.
     #[error(
-        "That is not a date I can read: type it as YYYY-MM-DD, as day.month (28.11) or day and month (28 Nov), or as \"today\", \"yesterday\" or a weekday."
+        "That is not a date I can read: type it as YYYY-MM-DD, as day.month (28.11) or day and month (28 Nov), or as {}.",
+        match .0 { DateSense::Past => "\"today\", \"yesterday\" or a weekday", DateSense::Future => "\"tomorrow\" or a weekday" }
     )]
-    Format,
+    Format(DateSense),
     #[error(
         "Dates with slashes can be read two ways: type it as YYYY-MM-DD, as day.month (28.11) or day and month (28 Nov) instead."
     )]
@@ -40,7 +42,7 @@ pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, DateError>
 /// Parses a date typed by a person, a date without a year (or a weekday) pointing `sense`.
 pub fn parse_date_as(input: &str, today: NaiveDate, sense: DateSense) -> Result<NaiveDate, DateError> {
     let text = input.trim().to_lowercase();
-    let format_error = || DateError::Format;
+    let format_error = || DateError::Format(sense);
     match text.as_str() {
         "today" => return Ok(today),
         "yesterday" => return Ok(today.pred_opt().unwrap_or(today)),
@@ -68,7 +70,8 @@ pub fn parse_date_as(input: &str, today: NaiveDate, sense: DateSense) -> Result<
     }
     // 28.11.2026, 28.11., 28.11
     let dotted = text.strip_suffix('.').unwrap_or(&text);
-    if dotted.contains('.') {
+    // Only digits and dots: "Nov. 28" is a month name with its abbreviation point.
+    if dotted.contains('.') && dotted.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         let parts: Vec<&str> = dotted.split('.').collect();
         let (d, m, y) = match parts.as_slice() {
             [d, m] => (*d, *m, None),
@@ -153,10 +156,7 @@ fn month(word: &str) -> Option<u32> {
     if word.len() < 3 {
         return None;
     }
-    MONTHS
-        .iter()
-        .position(|m| m.starts_with(word) || (word == "sept" && *m == "september"))
-        .map(|i| i as u32 + 1)
+    MONTHS.iter().position(|m| m.starts_with(word)).map(|i| i as u32 + 1)
 }
 
 fn weekday(word: &str) -> Option<Weekday> {
@@ -224,6 +224,9 @@ mod tests {
         assert_eq!(past("nov 28"), Ok(d("2026-11-28")));
         assert_eq!(past("28 November 2025"), Ok(d("2025-11-28")));
         assert_eq!(past("Nov 28, 2025"), Ok(d("2025-11-28")));
+        assert_eq!(past("Nov. 28"), Ok(d("2026-11-28")), "an abbreviation's point");
+        assert_eq!(past("28 Nov. 2025"), Ok(d("2025-11-28")));
+        assert_eq!(past("3 Sept"), Ok(d("2026-09-03")));
         assert_eq!(past("30 nov"), Ok(today), "today is the most recent");
         assert_eq!(past("mon"), Ok(today), "the most recent Monday is today");
         assert_eq!(past("Sunday"), Ok(d("2026-11-29")));
@@ -267,7 +270,13 @@ mod tests {
             "5",
         ] {
             let err = parse_date(bad, today).unwrap_err();
-            assert_eq!(err, DateError::Format, "{bad:?}");
+            assert_eq!(err, DateError::Format(DateSense::Past), "{bad:?}");
+            assert!(err.to_string().contains("yesterday"), "{err}");
+            let ahead = parse_date_as(bad, today, DateSense::Future).unwrap_err();
+            assert!(
+                ahead.to_string().contains("tomorrow") && !ahead.to_string().contains("yesterday"),
+                "{ahead}"
+            );
         }
         assert_eq!(parse_date("01/02/2027", today), Err(DateError::Slash));
     }

@@ -349,6 +349,13 @@ impl<'a> From<&'a Standing> for Contender<'a> {
     }
 }
 
+/// Those standing within a band of a leaderboard, and how many stand above it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StandingBand {
+    pub standings: Vec<Standing>,
+    pub above: u32,
+}
+
 /// The most names a move up lists ("passed Bob, Cy and Dee and 4 more").
 pub const PASSED_NAMES: usize = 3;
 

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{GoalKind, Membership, Participant, PlaceChange, Standing};
+use super::{GoalKind, Membership, Participant, PlaceChange, Standing, StandingBand};
 use crate::amount::Amount;
 use crate::challenge::ChallengeId;
 use crate::progress::Tally;
@@ -61,28 +61,21 @@ pub trait GoalRepository: Send + Sync {
     /// (rank them with [`crate::goal::rank`]).
     async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError>;
 
-    /// The participants of a `kind` challenge who have entries and a standing between `floor`
-    /// and `ceiling`, both included (no bound when `None`), in no particular order.
-    async fn standings_between(
+    /// The participants of a `kind` challenge who have entries and a standing from `floor` (no
+    /// bound when `None`) up to `ceiling`, both included, in no particular order, and how many
+    /// with entries stand above `ceiling`. One read, however many stand above.
+    async fn standing_band(
         &self,
         challenge: ChallengeId,
         kind: GoalKind,
         floor: Option<Amount>,
-        ceiling: Option<Amount>,
-    ) -> Result<Vec<Standing>, RepositoryError>;
-
-    /// How many participants of a `kind` challenge have entries and a standing above `standing`.
-    async fn count_above(
-        &self,
-        challenge: ChallengeId,
-        kind: GoalKind,
-        standing: Amount,
-    ) -> Result<u32, RepositoryError>;
+        ceiling: Amount,
+    ) -> Result<StandingBand, RepositoryError>;
 
     /// How `user`'s place changed when their tally went from `before` to `after` (stored now; see
-    /// [`PlaceChange::of`]). Everyone above their new standing is ahead before and after, and
+    /// [`PlaceChange::of`]). Everyone above their new standing was ahead before and after, and
     /// everyone below their old one behind: only the band between is read, and those above
-    /// counted (on a first entry, everyone with entries was ahead, and all of them are read).
+    /// counted (on a first entry, everyone with entries was ahead: the band has no floor).
     async fn place_change(
         &self,
         challenge: ChallengeId,
@@ -92,20 +85,21 @@ pub trait GoalRepository: Send + Sync {
         after: &Tally,
     ) -> Result<Option<PlaceChange>, RepositoryError> {
         let (then, now) = (kind.standing(before), kind.standing(after));
-        let (band, above) = if before.entries == 0 {
-            (self.standings_between(challenge, kind, None, None).await?, 0)
+        let floor = if before.entries == 0 {
+            None
         } else if now <= then {
             return Ok(None); // the same or lower: everyone else keeps their place around them
         } else {
-            let band = self.standings_between(challenge, kind, Some(then), Some(now)).await?;
-            (band, self.count_above(challenge, kind, now).await?)
+            Some(then)
         };
-        let Some(me) = band.iter().find(|s| s.participant.user == user) else {
+        let band = self.standing_band(challenge, kind, floor, now).await?;
+        let Some(me) = band.standings.iter().find(|s| s.participant.user == user) else {
             return Ok(None);
         };
-        Ok(PlaceChange::of(kind, me.into(), before, band.iter().map(Into::into)).map(|mut change| {
-            change.from += above;
-            change.to += above;
+        let change = PlaceChange::of(kind, me.into(), before, band.standings.iter().map(Into::into));
+        Ok(change.map(|mut change| {
+            change.from += band.above;
+            change.to += band.above;
             change
         }))
     }

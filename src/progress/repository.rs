@@ -1,3 +1,4 @@
+use crate::amount::Amount;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -23,6 +24,10 @@ pub struct Recorded {
     pub completed_at: Option<DateTime<Utc>>,
     /// This entry made the participant the first to meet the challenge's own goal.
     pub first_to_finish: bool,
+    /// The participant's own goal, and when they joined (read with the lock: the caller need
+    /// not read the participant again).
+    pub goal: Amount,
+    pub joined_at: DateTime<Utc>,
 }
 
 /// A change to one of a participant's entries: a new value, a new date, or both.

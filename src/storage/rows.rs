@@ -100,6 +100,7 @@ impl From<ParticipantRow> for Participant {
 #[derive(sqlx::FromRow)]
 pub(crate) struct LockedParticipant {
     pub(crate) goal_hundredths: i64,
+    pub(crate) joined_at: DateTime<Utc>,
     pub(crate) completed_at: Option<DateTime<Utc>>,
     pub(crate) goal_kind: String,
     pub(crate) default_goal_hundredths: i64,
@@ -162,6 +163,15 @@ pub(crate) struct TallyRow {
     pub(crate) streak_freezes: Option<i64>,
 }
 
+impl TallyRow {
+    /// Whether the streak was never computed (a participant with entries from before migration
+    /// 0006 whose streak `migrate()` has not reached yet): it must be computed from the dates,
+    /// not extended from zero.
+    pub(crate) fn streak_missing(&self) -> bool {
+        self.entries > 0 && self.streak_best.is_none()
+    }
+}
+
 impl From<TallyRow> for Tally {
     fn from(row: TallyRow) -> Tally {
         let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
@@ -203,6 +213,14 @@ impl From<StandingRow> for Standing {
             tally: row.tally.into(),
         }
     }
+}
+
+/// A participant of a standing band, with how many stand above the band (the same on every row).
+#[derive(sqlx::FromRow)]
+pub(crate) struct BandRow {
+    #[sqlx(flatten)]
+    pub(crate) standing: StandingRow,
+    pub(crate) above: i64,
 }
 
 /// One of a user's challenges with their own line in it (the "My challenges" list).

@@ -65,7 +65,8 @@ impl App {
             let days = (deadline - challenge.start_date).num_days() + 1;
             if challenge.default_goal > Amount::from_whole(days) {
                 return Err(AppError::Unreachable(format!(
-                    "With that deadline the challenge has {days} days, fewer than its goal of {} days.",
+                    "With that deadline the challenge has {}, fewer than its goal of {} days.",
+                    super::days(days),
                     challenge.default_goal
                 )));
             }

@@ -351,6 +351,19 @@ impl App {
         key: Option<IdempotencyKey>,
     ) -> Result<ProgressLogged, AppError> {
         let challenge = self.challenge(id).await?;
+        self.add_progress_to(challenge, user, value, date, key).await
+    }
+
+    /// [`App::add_progress`] in a challenge already read in this turn.
+    pub async fn add_progress_to(
+        &self,
+        challenge: Challenge,
+        user: UserId,
+        value: Option<Amount>,
+        date: NaiveDate,
+        key: Option<IdempotencyKey>,
+    ) -> Result<ProgressLogged, AppError> {
+        let id = challenge.id;
         let value = match (challenge.goal_kind.takes_values(), value) {
             (true, Some(v)) => ProgressValue::Amount(v),
             (true, None) => return Err(ProgressError::ValueMissing.into()),
@@ -361,11 +374,11 @@ impl App {
             return Err(AppError::ChallengeFinal { deadline: challenge.deadline });
         }
         let date = ProgressDate::parse(date, challenge.start_date, challenge.deadline, self.today())?;
-        let participant = self.participant(id, user).await?;
         let new =
             NewProgress { challenge: id, user, value, date, recorded_at: self.now(), idempotency_key: key };
+        // The store refuses someone who has not joined, and returns their goal with the entry.
         let recorded = self.store.add_progress(&new).await?;
-        let goal = Goal::from_stored(challenge.goal_kind, participant.goal);
+        let goal = Goal::from_stored(challenge.goal_kind, recorded.goal);
         let kind = challenge.goal_kind;
         let (moved_up, first_among_others) = if recorded.duplicate {
             (None, false)
@@ -374,7 +387,7 @@ impl App {
             let first_among_others = recorded.first_to_finish && self.store.standings(id).await?.len() > 1;
             (moved_up, first_among_others)
         };
-        let from = participant.joined_at.date_naive().max(challenge.start_date);
+        let from = recorded.joined_at.date_naive().max(challenge.start_date);
         let pace = Pace::of(goal, &recorded.tally, from, challenge.deadline, self.today());
         Ok(ProgressLogged { challenge, goal, recorded, first_among_others, moved_up, pace })
     }
@@ -416,7 +429,6 @@ fn check_days_reachable(goal: Goal, from: NaiveDate, deadline: NaiveDate, done: 
     let left = (deadline - from).num_days() + 1;
     let most = left.max(0) + i64::from(done);
     if goal.target > Amount::from_whole(most) {
-        let days = |n: i64| if n == 1 { "1 day".to_owned() } else { format!("{n} days") };
         let message = if done == 0 {
             format!(
                 "That goal cannot be reached: from {from} to the deadline ({deadline}) there are {}, so the goal can be at most {most}.",
@@ -432,6 +444,11 @@ fn check_days_reachable(goal: Goal, from: NaiveDate, deadline: NaiveDate, done: 
         return Err(AppError::Unreachable(message));
     }
     Ok(())
+}
+
+/// "1 day", "3 days".
+fn days(n: i64) -> String {
+    if n == 1 { "1 day".to_owned() } else { format!("{n} days") }
 }
 
 /// Parses a goal kind typed on the command line or carried in a payload.

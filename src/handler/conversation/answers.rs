@@ -54,9 +54,9 @@ fn check_unit(rest: Option<&str>, unit: Option<&Unit>, kind: GoalKind) -> Result
         (Some(word), _) if kind == GoalKind::Days && is_days_word(word) => Ok(()),
         (Some(word), Some(u)) if is_unit(word, u) => Ok(()),
         (Some(_), Some(u)) => {
-            Err(format!("This challenge counts in {u}: type just the number, for example 5."))
+            Err(format!("This challenge counts in {u}: type the number alone, or with {u}."))
         }
-        (Some(_), None) => Err("Type just the number, for example 5.".into()),
+        (Some(_), None) => Err("This challenge has no unit: type the number alone.".into()),
     }
 }
 
@@ -88,12 +88,17 @@ fn decimal_comma(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
     }
     match digits {
         1 | 2 => Ok(format!("{whole}.{rest}").into()),
-        3 => Err(format!(
-            "{} could be read two ways: type {whole}{} for the whole number, or use a point for decimals ({whole}.{}).",
-            crate::text::shown(text.split_whitespace().next().unwrap_or(text), 20),
-            &rest[..3],
-            &rest[..1],
-        )),
+        3 => {
+            // The decimals as typed where they fit two places ("1,250" → 1.25), else a plain
+            // example of the form.
+            let decimals = rest[..3].trim_end_matches('0');
+            let decimals = if decimals.is_empty() || decimals.len() > 2 { "5" } else { decimals };
+            Err(format!(
+                "{} could be read two ways: type {whole}{} for the whole number, or use a point for decimals ({whole}.{decimals}).",
+                crate::text::shown(text.split_whitespace().next().unwrap_or(text), 20),
+                &rest[..3],
+            ))
+        }
         _ => Ok(text.into()),
     }
 }
@@ -210,6 +215,14 @@ mod tests {
         assert_eq!(p("hello"), TypedProgress::NotProgress);
         assert_eq!(p("/start"), TypedProgress::NotProgress);
         assert!(matches!(p("1,500"), TypedProgress::Invalid(m) if m.contains("1500") && m.contains("1.5")));
+        assert!(
+            matches!(p("1,250"), TypedProgress::Invalid(m) if m.contains("(1.25)")),
+            "the decimals as typed"
+        );
+        assert!(
+            matches!(p("1,234"), TypedProgress::Invalid(m) if m.contains("(1.5)")),
+            "three places do not fit"
+        );
         assert!(matches!(p("5 km someday"), TypedProgress::Invalid(_)));
         assert!(matches!(p("0"), TypedProgress::Invalid(m) if m.contains("greater than zero")));
         assert!(matches!(p("2026-11-28 5"), TypedProgress::Invalid(m) if m.contains("number first")));

@@ -149,7 +149,7 @@ impl Conversation {
             _ => return self.ask_again(ctx, asked, "Please answer the question."),
         };
         match self.app.edit_entry(ctx.user, entry, value, date).await {
-            Ok(changed) => Ok(self.changed(ctx, &changed, false)),
+            Ok(changed) => Ok(self.changed(ctx, &changed, EntryChange::Edited)),
             // A date outside the challenge, or a day already checked in: ask again.
             Err(e @ (AppError::Invalid(_) | AppError::AlreadyCheckedIn { .. })) => {
                 self.ask_again(ctx, asked, &e.to_string())
@@ -181,6 +181,12 @@ impl Conversation {
     }
 
     pub(super) async fn entry_delete_confirm(&self, ctx: &Ctx<'_>, entry: i64) -> Turn {
+        self.delete_entry(ctx, entry, EntryChange::Deleted).await
+    }
+
+    /// Deletes one of the person's entries: after the list's confirmation, or "↩️ Undo" on the
+    /// confirmation of logging it.
+    pub(super) async fn delete_entry(&self, ctx: &Ctx<'_>, entry: i64, how: EntryChange) -> Turn {
         let changed = match self.app.delete_entry(ctx.user, entry).await {
             Ok(changed) => changed,
             // Pressed twice, or deleted elsewhere meanwhile: nothing left to do.
@@ -189,25 +195,31 @@ impl Conversation {
             }
             Err(e) => return Err(e),
         };
-        Ok(self.changed(ctx, &changed, true))
+        Ok(self.changed(ctx, &changed, how))
     }
 
     /// What changed, and where the person stands now.
-    fn changed(&self, ctx: &Ctx<'_>, changed: &EntryChanged, deleted: bool) -> Outcome {
+    fn changed(&self, ctx: &Ctx<'_>, changed: &EntryChanged, how: EntryChange) -> Outcome {
         let EntryChanged { challenge, goal, before, rejudged, was_met } = changed;
         let unit = challenge.unit.as_ref();
         let id = challenge.id;
-        let (head, summary) = if deleted {
-            let what = entry_phrase(Text::new(), before.value, unit, before.date.date(), ctx.today);
-            (Text::new().plain("🗑 Deleted ").append(what.clone()), format!("Deleted {}", what.to_plain()))
-        } else {
-            let now = &rejudged.entry;
-            let was = entry_phrase(Text::new(), before.value, unit, before.date.date(), ctx.today);
-            let is = entry_phrase(Text::new(), now.value, unit, now.date.date(), ctx.today);
-            (
-                Text::new().plain("✏️ Changed ").append(was.clone()).plain(" to ").append(is.clone()),
-                format!("Changed {} to {}", was.to_plain(), is.to_plain()),
-            )
+        let was = entry_phrase(Text::new(), before.value, unit, before.date.date(), ctx.today);
+        let (head, summary) = match how {
+            EntryChange::Deleted => {
+                (Text::new().plain("🗑 Deleted ").append(was.clone()), format!("Deleted {}", was.to_plain()))
+            }
+            EntryChange::Undone => (
+                Text::new().plain("↩️ Took back ").append(was.clone()),
+                format!("Took back {}", was.to_plain()),
+            ),
+            EntryChange::Edited => {
+                let now = &rejudged.entry;
+                let is = entry_phrase(Text::new(), now.value, unit, now.date.date(), ctx.today);
+                (
+                    Text::new().plain("✏️ Changed ").append(was.clone()).plain(" to ").append(is.clone()),
+                    format!("Changed {} to {}", was.to_plain(), is.to_plain()),
+                )
+            }
         };
         let text = head.plain(" in ").user_bold(challenge.name.as_str()).plain(".\n\nYour progress: ");
         let mut text = progress_lines(text, *goal, unit, &rejudged.tally);
@@ -216,12 +228,31 @@ impl Conversation {
             (false, true) => text = text.plain("\n\n✅ Your goal is met."),
             _ => {}
         }
-        let reply = Reply::new(text)
-            .row(vec![
-                button("Back to entries", Action::History { challenge: id, page: 0 }),
-                button("Back to challenge", Action::Open { challenge: id, page: 0 }),
-            ])
-            .effect(format!("{summary} in {}", challenge.name));
+        let reply = Reply::new(text).effect(format!("{summary} in {}", challenge.name));
+        if how == EntryChange::Undone {
+            // Undone from the daily path: back to it, not to the list of entries.
+            let again = if challenge.goal_kind.takes_values() { "Log again" } else { "Check in again" };
+            let reply = reply
+                .row(vec![
+                    button(again, Action::QuickLog { challenge: id }),
+                    button("Back to challenge", Action::Open { challenge: id, page: 0 }),
+                ])
+                .row(vec![button("Main menu", Action::Menu)]);
+            return Outcome::one(reply, Next::Main);
+        }
+        let reply = reply.row(vec![
+            button("Back to entries", Action::History { challenge: id, page: 0 }),
+            button("Back to challenge", Action::Open { challenge: id, page: 0 }),
+        ]);
         Outcome::one(reply, Next::Set(Screen::ViewChallengeHistory { challenge: id, page: 0 }.into()))
     }
+}
+
+/// What happened to an entry, for the answer's wording and where it leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum EntryChange {
+    Edited,
+    Deleted,
+    /// "↩️ Undo" on the confirmation of logging it.
+    Undone,
 }

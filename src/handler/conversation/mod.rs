@@ -467,9 +467,11 @@ impl Conversation {
                 self.answer_entry_edit(ctx, question, text).await
             }
             Question::LogToday { .. } => self.answer_log_today(ctx, question, text).await,
-            Question::LogWhich { .. } => {
-                self.ask_again(ctx, question, "Choose the challenge with one of the buttons above.")
-            }
+            // Another number typed instead of choosing: that number is the progress now.
+            Question::LogWhich { .. } => match self.typed_progress(ctx, text, None).await {
+                Some(turn) => turn,
+                None => self.ask_again(ctx, question, "That is not one of the challenges."),
+            },
             Question::EditChallengeName { .. }
             | Question::EditChallengeDescription { .. }
             | Question::EditChallengeDeadline { .. } => self.answer_manage(ctx, question, text).await,
@@ -540,8 +542,8 @@ impl Conversation {
             Action::LeaveConfirm { challenge } => self.leave_confirm(ctx, challenge).await,
             Action::QuickLog { challenge } => self.quick_log(ctx, challenge).await,
             Action::LogFor { challenge } => self.log_for(ctx, challenge, asked).await,
-            Action::MoveEntry { entry } => self.start_entry_edit(ctx, entry, false).await,
-            Action::UndoEntry { entry } => self.undo_entry(ctx, entry).await,
+            // "↩️ Undo": the entry goes, no questions asked (it was just logged).
+            Action::UndoEntry { entry } => self.delete_entry(ctx, entry, history::EntryChange::Undone).await,
         }
     }
 }

@@ -172,10 +172,6 @@ pub enum Action {
     LogFor {
         challenge: ChallengeId,
     },
-    /// Move a just-logged entry to another day.
-    MoveEntry {
-        entry: i64,
-    },
     /// Take back a just-logged entry.
     UndoEntry {
         entry: i64,
@@ -253,7 +249,6 @@ impl Action {
             Action::LeaveConfirm { challenge } => write!(s, "lvy:{}", challenge.0),
             Action::QuickLog { challenge } => write!(s, "q:{}", challenge.0),
             Action::LogFor { challenge } => write!(s, "lf:{}", challenge.0),
-            Action::MoveEntry { entry } => write!(s, "ad:{entry}"),
             Action::UndoEntry { entry } => write!(s, "ux:{entry}"),
         };
         assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
@@ -334,7 +329,6 @@ impl Action {
             ("lvy", [id]) => Action::LeaveConfirm { challenge: challenge_id(id)? },
             ("q", [id]) => Action::QuickLog { challenge: challenge_id(id)? },
             ("lf", [id]) => Action::LogFor { challenge: challenge_id(id)? },
-            ("ad", [entry]) => Action::MoveEntry { entry: entry_id(entry)? },
             ("ux", [entry]) => Action::UndoEntry { entry: entry_id(entry)? },
             _ => return Err(bad),
         };
@@ -408,7 +402,6 @@ mod tests {
             Action::LeaveConfirm { challenge: id },
             Action::QuickLog { challenge: id },
             Action::LogFor { challenge: id },
-            Action::MoveEntry { entry: i64::MAX },
             Action::UndoEntry { entry: i64::MAX },
         ];
         all.extend(GoalKind::ALL.map(Action::Kind));

@@ -226,7 +226,7 @@ pub(super) fn logged_replies(logged: &ProgressLogged, today: NaiveDate) -> Vec<R
     let mut reply = Reply::new(text);
     if !recorded.duplicate {
         reply = reply.row(vec![
-            button("📅 Another day", Action::MoveEntry { entry: entry.id }),
+            button("📅 Another day", Action::EntryDate { entry: entry.id }),
             button("↩️ Undo", Action::UndoEntry { entry: entry.id }),
         ]);
     }

@@ -14,10 +14,10 @@ use super::answers::{TypedProgress, parse_progress, unit_fits};
 use super::payload::Action;
 use super::progress::logged_replies;
 use super::reply::{Button, Expect, Reply, Text};
-use super::screens::{self, button, cancel_row, name_label, progress_lines};
+use super::screens::{self, button, cancel_row, name_label};
 use super::{Conversation, Ctx, Next, Outcome, Question, Screen, State, Turn};
 use crate::amount::Amount;
-use crate::challenge::{ChallengeId, Unit};
+use crate::challenge::{Challenge, ChallengeId};
 use crate::goal::{GoalKind, Membership};
 use crate::handler::app::AppError;
 
@@ -76,10 +76,11 @@ impl Conversation {
     /// A one-tap button: check in, or ask for today's number.
     pub(super) async fn quick_log(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
         let challenge = self.app.open_challenge(id).await?;
-        self.app.participant(id, ctx.user).await?;
         if !challenge.goal_kind.takes_values() {
-            return self.log_typed(ctx, id, None, None, None).await;
+            // Logging checks that they joined.
+            return self.log_typed(ctx, challenge, None, None, None).await;
         }
+        self.app.participant(id, ctx.user).await?;
         let next =
             Question::LogToday { challenge: id, kind: challenge.goal_kind, unit: challenge.unit.clone() };
         let reply = screens::with_note(question(&next), Text::new().user_bold(challenge.name.as_str()));
@@ -94,12 +95,16 @@ impl Conversation {
         match parse_progress(text, ctx.today) {
             TypedProgress::Value { value, unit: typed, date } => {
                 match unit_fits(typed.as_deref(), unit.as_ref()) {
-                    Ok(()) => self.log_typed(ctx, *challenge, Some(value), date, Some(asked)).await,
+                    Ok(()) => {
+                        let challenge = self.app.challenge(*challenge).await?;
+                        self.log_typed(ctx, challenge, Some(value), date, Some(asked)).await
+                    }
                     Err(message) => self.ask_again(ctx, asked, &message),
                 }
             }
             TypedProgress::Invalid(message) => self.ask_again(ctx, asked, &message),
-            TypedProgress::NotProgress => self.ask_again(ctx, asked, "Please type a number, for example 5."),
+            // The question repeats how to answer; the refusal only says what was wrong.
+            TypedProgress::NotProgress => self.ask_again(ctx, asked, "That is not a number."),
         }
     }
 
@@ -135,7 +140,7 @@ impl Conversation {
                 if let Err(message) = unit_fits(unit.as_deref(), found.unit.as_ref()) {
                     return self.progress_refused(ctx, state, &message).await;
                 }
-                return self.log_typed(ctx, *challenge, Some(value), date, None).await;
+                return self.log_typed(ctx, found, Some(value), date, None).await;
             }
         }
         let running = self.app.recently_active(ctx.user, PICK_CHALLENGES).await?;
@@ -158,13 +163,21 @@ impl Conversation {
                 Text::new()
                     .italic("Your running challenges count days: tap one below to check in for today."),
             ))),
-            (_, [only]) => self.log_typed(ctx, only.challenge.id, Some(value), date, None).await,
+            (_, [only]) => self.log_typed(ctx, only.challenge.clone(), Some(value), date, None).await,
+            // A unit that none of them counts in: say why, rather than offer challenges that
+            // would each refuse it.
             ([only], []) => {
                 let message = unit_fits(unit.as_deref(), only.challenge.unit.as_ref()).unwrap_err();
                 self.progress_refused(ctx, state, &message).await
             }
-            (several, _) => {
-                let offered = if by_unit.is_empty() { several.to_vec() } else { by_unit.clone() };
+            (_, []) => {
+                let typed = unit.as_deref().unwrap_or_default();
+                let message = format!(
+                    "None of your running challenges counts in {typed}: type the number alone, or in a challenge's unit."
+                );
+                self.progress_refused(ctx, state, &message).await
+            }
+            (_, offered) => {
                 // With a unit typed, the number is shown in it ("3 km: which challenge…").
                 let shown_unit = unit.as_ref().and(offered.first().and_then(|m| m.challenge.unit.clone()));
                 let text = screens::quantity(Text::new(), value, shown_unit.as_ref(), true);
@@ -188,7 +201,7 @@ impl Conversation {
         if let Err(message) = unit_fits(unit.as_deref(), challenge.unit.as_ref()) {
             return Ok(Outcome::main(Some(Text::new().italic(format!("⚠️ {message}")))));
         }
-        self.log_typed(ctx, id, Some(*value), *date, None).await
+        self.log_typed(ctx, challenge, Some(*value), *date, None).await
     }
 
     /// `/log [number]`: the daily path from anywhere.
@@ -222,13 +235,13 @@ impl Conversation {
     async fn log_typed(
         &self,
         ctx: &Ctx<'_>,
-        id: ChallengeId,
+        challenge: Challenge,
         value: Option<Amount>,
         date: Option<NaiveDate>,
         asked: Option<&Question>,
     ) -> Turn {
-        let date = date.unwrap_or(ctx.today);
-        match self.app.add_progress(id, ctx.user, value, date, ctx.key.cloned()).await {
+        let (id, date) = (challenge.id, date.unwrap_or(ctx.today));
+        match self.app.add_progress_to(challenge, ctx.user, value, date, ctx.key.cloned()).await {
             Ok(logged) => Ok(Outcome::many(logged_replies(&logged, ctx.today), Next::Main)),
             Err(AppError::Invalid(message)) => match asked {
                 Some(asked) => self.ask_again(ctx, asked, &message),
@@ -248,42 +261,5 @@ impl Conversation {
             Some(State::Screen(screen)) => Ok(self.show(ctx, screen).await?.note(note)),
             _ => Ok(Outcome::main(Some(note))),
         }
-    }
-
-    /// "↩️ Undo" on a confirmation: the entry goes, no questions asked (it was just logged).
-    pub(super) async fn undo_entry(&self, ctx: &Ctx<'_>, entry: i64) -> Turn {
-        let changed = match self.app.delete_entry(ctx.user, entry).await {
-            Ok(changed) => changed,
-            Err(AppError::EntryNotFound(_)) => {
-                return Ok(Outcome::main(Some(Text::new().italic("That entry is already gone."))));
-            }
-            Err(e) => return Err(e),
-        };
-        let c = &changed.challenge;
-        let unit: Option<&Unit> = c.unit.as_ref();
-        let what = super::progress::entry_phrase(
-            Text::new(),
-            changed.before.value,
-            unit,
-            changed.before.date.date(),
-            ctx.today,
-        );
-        let summary = format!("Took back {} in {}", what.to_plain(), c.name);
-        let text = Text::new()
-            .plain("↩️ Took back ")
-            .append(what)
-            .plain(" in ")
-            .user_bold(c.name.as_str())
-            .plain(".\n\nYour progress: ");
-        let text = progress_lines(text, changed.goal, unit, &changed.rejudged.tally);
-        let again = if c.goal_kind.takes_values() { "Log again" } else { "Check in again" };
-        let reply = Reply::new(text)
-            .row(vec![
-                button(again, Action::QuickLog { challenge: c.id }),
-                button("Back to challenge", Action::Open { challenge: c.id, page: 0 }),
-            ])
-            .row(vec![button("Main menu", Action::Menu)])
-            .effect(summary);
-        Ok(Outcome::one(reply, Next::Main))
     }
 }

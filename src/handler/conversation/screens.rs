@@ -286,7 +286,32 @@ pub fn with_note(mut reply: Reply, note: Text) -> Reply {
 
 /// A refusal (the domain's message) followed by the question again.
 pub fn again(message: &str, question: Reply) -> Reply {
+    // The question shows how to answer with an example: a refusal that brings its own (the
+    // domain's messages, written to stand alone) would say it twice.
+    let message = if question.text.to_plain().contains("for example") {
+        without_example(message)
+    } else {
+        message.into()
+    };
     with_note(question, Text::new().italic(format!("⚠️ {message}")))
+}
+
+/// A message without its ", for example …" parts ("Use at most two decimal places, for example
+/// 12.25." → "Use at most two decimal places.").
+fn without_example(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(", for example ") {
+        out.push_str(&rest[..at]);
+        // The example runs to the end of its sentence.
+        rest = match rest[at..].find(". ") {
+            Some(end) => &rest[at + end..],
+            None if rest.ends_with('.') => ".",
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
 pub fn cancel_row() -> Vec<Button> {
@@ -487,6 +512,26 @@ pub fn first_to_finish(challenge: &Challenge) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_drop_their_example_where_the_question_has_one() {
+        assert_eq!(
+            without_example(
+                "\"lots\" is not a number. Type digits with an optional decimal point, for example 12.5."
+            ),
+            "\"lots\" is not a number. Type digits with an optional decimal point."
+        );
+        assert_eq!(
+            without_example("Use a whole number, for example 30. Or stop."),
+            "Use a whole number. Or stop."
+        );
+        assert_eq!(without_example("No example here."), "No example here.");
+        let asked = Reply::new(Text::new().plain("How much? (for example 5 or 2.5)"));
+        let shown = again("Use at most two decimal places, for example 12.25.", asked).text.to_plain();
+        assert_eq!(shown.matches("for example").count(), 1, "{shown}");
+        let plain = again("Use a whole number, for example 30.", Reply::new(Text::new().plain("How many?")));
+        assert!(plain.text.to_plain().contains("for example 30"), "kept where the question has none");
+    }
 
     #[test]
     fn bars() {

@@ -70,8 +70,9 @@ pub struct CreateArgs {
     /// What the challenge is about: up to 1000 characters
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
-    /// The last day of the challenge (YYYY-MM-DD): after today, at most 5 years ahead
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    /// The last day of the challenge (2027-03-01, 1.3.2027, 1 Mar; without a year, the next
+    /// one): after today, at most 5 years ahead
+    #[arg(long, value_name = "DATE")]
     pub deadline: String,
     /// The default goal: a positive number with up to 2 decimals (whole days for --kind days)
     #[arg(long, value_name = "N")]

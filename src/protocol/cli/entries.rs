@@ -34,8 +34,9 @@ pub struct EditArgs {
     /// The new value: a positive number with up to 2 decimals (not for a days challenge)
     #[arg(long, value_name = "V")]
     pub value: Option<String>,
-    /// The new day (YYYY-MM-DD, "today" or "yesterday"): within the challenge, not in the future
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    /// The new day (2026-11-28, 28.11, 28 Nov, "yesterday", "mon"; without a year, the most
+    /// recent one): within the challenge, not in the future
+    #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
 }
 

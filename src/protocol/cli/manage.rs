@@ -37,8 +37,9 @@ pub struct EditArgs {
     /// The new description: up to 1000 characters ("" for none)
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
-    /// The new last day (YYYY-MM-DD): today or later, at most 5 years ahead
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    /// The new last day (2027-03-01, 1.3.2027, 1 Mar; without a year, the next one): today or
+    /// later, at most 5 years ahead
+    #[arg(long, value_name = "DATE")]
     pub deadline: Option<String>,
 }
 

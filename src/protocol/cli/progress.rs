@@ -50,9 +50,9 @@ pub struct AddArgs {
     /// Who logs it (a positive whole number)
     #[arg(long, value_name = "ID")]
     pub user: String,
-    /// The day it counts for (YYYY-MM-DD, "today" or "yesterday"): not in the future, not before
-    /// the challenge started [default: today]
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    /// The day it counts for (2026-11-28, 28.11, 28 Nov, "yesterday", "mon"; without a year, the
+    /// most recent one): not in the future, not before the challenge started [default: today]
+    #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
     /// Makes a retry safe: the same user, challenge, key and value store one entry however often
     /// they are sent (a key used before with another value is refused). 1–64 printable ASCII

@@ -23,7 +23,7 @@ use crate::challenge::{
 };
 use crate::goal::{
     Contender, Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant,
-    PlaceChange, Standing,
+    PlaceChange, Standing, StandingBand,
 };
 use crate::progress::{
     EntryEdit, NewProgress, ProgressEntry, ProgressRepository, Recorded, Rejudged, Tally, TallyBuilder,
@@ -341,49 +341,32 @@ impl GoalRepository for MemoryStore {
             .collect())
     }
 
-    async fn standings_between(
+    async fn standing_band(
         &self,
         challenge: ChallengeId,
         kind: GoalKind,
         floor: Option<Amount>,
-        ceiling: Option<Amount>,
-    ) -> Result<Vec<Standing>, RepositoryError> {
+        ceiling: Amount,
+    ) -> Result<StandingBand, RepositoryError> {
         let inner = self.lock()?;
-        Ok(inner
-            .members
-            .iter()
-            .filter(|((c, _), m)| {
-                let tally = m.tally.tally();
-                let standing = kind.standing(tally);
-                *c == challenge.0
-                    && tally.entries > 0
-                    && floor.is_none_or(|f| standing >= f)
-                    && ceiling.is_none_or(|c| standing <= c)
-            })
-            .map(|((_, u), m)| Standing {
-                participant: m.participant.clone(),
-                display_name: inner.users.get(u).cloned(),
-                tally: m.tally(),
-            })
-            .collect())
-    }
-
-    async fn count_above(
-        &self,
-        challenge: ChallengeId,
-        kind: GoalKind,
-        standing: Amount,
-    ) -> Result<u32, RepositoryError> {
-        let inner = self.lock()?;
-        let above = inner
-            .members
-            .iter()
-            .filter(|((c, _), m)| {
-                let tally = m.tally.tally();
-                *c == challenge.0 && tally.entries > 0 && kind.standing(tally) > standing
-            })
-            .count();
-        Ok(u32::try_from(above).unwrap_or(u32::MAX))
+        let mut band = StandingBand::default();
+        for ((c, u), m) in &inner.members {
+            let tally = m.tally.tally();
+            if *c != challenge.0 || tally.entries == 0 {
+                continue;
+            }
+            let standing = kind.standing(tally);
+            if standing > ceiling {
+                band.above += 1;
+            } else if floor.is_none_or(|f| standing >= f) {
+                band.standings.push(Standing {
+                    participant: m.participant.clone(),
+                    display_name: inner.users.get(u).cloned(),
+                    tally: *tally,
+                });
+            }
+        }
+        Ok(band)
     }
 
     async fn place_change(
@@ -480,6 +463,8 @@ impl ProgressRepository for MemoryStore {
                     completed_now: false,
                     completed_at: member.participant.completed_at,
                     first_to_finish: false,
+                    goal: member.participant.goal,
+                    joined_at: member.participant.joined_at,
                 });
             }
         }
@@ -503,6 +488,7 @@ impl ProgressRepository for MemoryStore {
         member.push(entry.clone());
         let completed_now = member.judge(new.recorded_at);
         let (tally, completed_at) = (member.tally(), member.participant.completed_at);
+        let (goal, joined_at) = (member.participant.goal, member.participant.joined_at);
         let challenge = inner
             .challenges
             .get_mut(&new.challenge.0)
@@ -516,7 +502,17 @@ impl ProgressRepository for MemoryStore {
         if let Some(key) = key {
             inner.keys.insert(key, (entry.id, new.value.amount()));
         }
-        Ok(Recorded { entry, duplicate: false, before, tally, completed_now, completed_at, first_to_finish })
+        Ok(Recorded {
+            entry,
+            duplicate: false,
+            before,
+            tally,
+            completed_now,
+            completed_at,
+            first_to_finish,
+            goal,
+            joined_at,
+        })
     }
 
     async fn list_progress(

@@ -76,21 +76,14 @@ pub(super) const STANDINGS: &str = concat!(
      WHERE p.challenge_id = $1 ORDER BY p.joined_at, p.user_id"
 );
 
-/// The participants of a challenge who have entries (the challenge's id is bound next).
-pub(super) const STANDINGS_WITH_ENTRIES: &str = concat!(
-    "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, ",
-    p_tally_columns!(),
-    " FROM participants p LEFT JOIN users u ON u.id = p.user_id WHERE p.entries > 0 AND p.challenge_id = "
-);
-
-/// A participant's standing in hundredths of the challenge's unit, from their stored tally: the
-/// SQL of [`GoalKind::standing`].
-pub(super) fn standing_sql(kind: GoalKind) -> &'static str {
+/// A participant's standing in hundredths of the challenge's unit, from the stored tally of the
+/// participants row `alias`: the SQL of [`GoalKind::standing`].
+pub(super) fn standing_sql(kind: GoalKind, alias: &str) -> String {
     match kind {
-        GoalKind::Total => "p.total_hundredths",
-        GoalKind::Days => "(p.days * 100)",
-        GoalKind::AtLeast => "COALESCE(p.best_hundredths, 0)",
-        GoalKind::AtMost => "COALESCE(p.first_hundredths - p.latest_hundredths, 0)",
+        GoalKind::Total => format!("{alias}.total_hundredths"),
+        GoalKind::Days => format!("({alias}.days * 100)"),
+        GoalKind::AtLeast => format!("COALESCE({alias}.best_hundredths, 0)"),
+        GoalKind::AtMost => format!("COALESCE({alias}.first_hundredths - {alias}.latest_hundredths, 0)"),
     }
 }
 
@@ -118,7 +111,7 @@ use crate::challenge::{
     Unit,
 };
 use crate::goal::{
-    Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant, Standing,
+    Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant, Standing, StandingBand,
 };
 use crate::progress::{
     EntryEdit, IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded, Rejudged, Streak, Tally,
@@ -126,12 +119,12 @@ use crate::progress::{
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::storage::turn;
 use crate::storage::sql::{
-    MEMBERSHIP_COLUMNS, STANDINGS, STANDINGS_WITH_ENTRIES, TALLY_OF, standing_sql, challenge_columns, challenge_columns_returned,
+    MEMBERSHIP_COLUMNS, STANDINGS, TALLY_OF, standing_sql, challenge_columns, challenge_columns_returned,
     p_tally_columns,
 };
 use crate::storage::error::{db_error, is_foreign_key_violation, is_unique_violation};
 use crate::storage::rows::{
-    ChallengeRow, DeletionRow, EntryRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, goal_kind,
+    ChallengeRow, DeletionRow, EntryRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, goal_kind,
     limit_offset,
 };
 use crate::user::{DisplayName, UserId, UserRepository};
@@ -175,7 +168,8 @@ async fn lock_participant(
     on: Option<NaiveDate>,
 ) -> Result<LockedParticipant, RepositoryError> {
     let locked: Option<LockedParticipant> = sqlx::query_as(concat!(
-        "SELECT p.goal_hundredths, p.completed_at, c.goal_kind, c.default_goal_hundredths, c.first_finisher_id, ",
+        "SELECT p.goal_hundredths, p.joined_at, p.completed_at, c.goal_kind, c.default_goal_hundredths, \
+           c.first_finisher_id, ",
         p_tally_columns!(),
         ", ($3 IS NOT NULL AND EXISTS (SELECT 1 FROM progress_entries e WHERE e.challenge_id = $1 \
              AND e.user_id = $2 AND e.progress_date = $3)) AS date_seen, \
@@ -473,38 +467,30 @@ impl GoalRepository for $store {
         Ok(rows.into_iter().map(Standing::from).collect())
     }
 
-    async fn standings_between(
+    async fn standing_band(
         &self,
         challenge: ChallengeId,
         kind: GoalKind,
         floor: Option<Amount>,
-        ceiling: Option<Amount>,
-    ) -> Result<Vec<Standing>, RepositoryError> {
-        let mut query = QueryBuilder::<$db>::new(STANDINGS_WITH_ENTRIES);
-        query.push_bind(challenge.0);
+        ceiling: Amount,
+    ) -> Result<StandingBand, RepositoryError> {
+        let (standing_p, standing_q) = (standing_sql(kind, "p"), standing_sql(kind, "q"));
+        let mut query = QueryBuilder::<$db>::new(concat!(
+            "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, ",
+            p_tally_columns!(),
+            ", (SELECT COUNT(*) FROM participants q WHERE q.entries > 0 AND q.challenge_id = "
+        ));
+        // Not correlated with the row: computed once.
+        query.push_bind(challenge.0).push(" AND ").push(&standing_q).push(" > ").push_bind(ceiling.hundredths());
+        query.push(") AS above FROM participants p LEFT JOIN users u ON u.id = p.user_id WHERE p.entries > 0 AND p.challenge_id = ");
+        query.push_bind(challenge.0).push(" AND ").push(&standing_p).push(" <= ").push_bind(ceiling.hundredths());
         if let Some(floor) = floor {
-            query.push(" AND ").push(standing_sql(kind)).push(" >= ").push_bind(floor.hundredths());
+            query.push(" AND ").push(&standing_p).push(" >= ").push_bind(floor.hundredths());
         }
-        if let Some(ceiling) = ceiling {
-            query.push(" AND ").push(standing_sql(kind)).push(" <= ").push_bind(ceiling.hundredths());
-        }
-        let rows: Vec<StandingRow> = query
-            .build_query_as()
-            .fetch_all(&mut *self.read().await?)
-            .await
-            .map_err(db_error)?;
-        Ok(rows.into_iter().map(Standing::from).collect())
-    }
-
-    async fn count_above(&self, challenge: ChallengeId, kind: GoalKind, standing: Amount) -> Result<u32, RepositoryError> {
-        let mut query = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM participants p WHERE p.entries > 0 AND p.challenge_id = ");
-        query.push_bind(challenge.0).push(" AND ").push(standing_sql(kind)).push(" > ").push_bind(standing.hundredths());
-        let count: i64 = query
-            .build_query_scalar()
-            .fetch_one(&mut *self.read().await?)
-            .await
-            .map_err(db_error)?;
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+        let rows: Vec<BandRow> =
+            query.build_query_as().fetch_all(&mut *self.read().await?).await.map_err(db_error)?;
+        let above = rows.first().map_or(0, |row| u32::try_from(row.above).unwrap_or(u32::MAX));
+        Ok(StandingBand { standings: rows.into_iter().map(|row| Standing::from(row.standing)).collect(), above })
     }
 
     async fn memberships(

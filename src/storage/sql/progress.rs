@@ -151,6 +151,8 @@ fn duplicate(
         completed_now: false,
         completed_at: locked.completed_at,
         first_to_finish: false,
+        goal: Amount::from_hundredths(locked.goal_hundredths),
+        joined_at: locked.joined_at,
     })
 }
 /// Deletes one of a (locked) participant's entries, `entry` or else the last one recorded, and
@@ -217,9 +219,10 @@ impl ProgressRepository for $store {
         .await
         .map_err(db_error)?;
         let entry: ProgressEntry = row.try_into()?;
+        let streak_missing = locked.tally.streak_missing();
         let before: Tally = locked.tally.clone().into();
         let mut tally = before.plus(&entry, !locked.date_seen, |t| kind.standing(t));
-        if !locked.date_seen && before.fills_a_gap(entry.date.date()) {
+        if streak_missing || (!locked.date_seen && before.fills_a_gap(entry.date.date())) {
             tally.streak = Streak::of(entry_dates(&mut tx, new.challenge, new.user).await?);
         }
         // Completion is re-judged with the new tally: set to this entry's time when the goal
@@ -246,7 +249,17 @@ impl ProgressRepository for $store {
             first_to_finish = claimed.rows_affected() == 1;
         }
         tx.commit().await?;
-        Ok(Recorded { entry, duplicate: false, before, tally, completed_now, completed_at, first_to_finish })
+        Ok(Recorded {
+            entry,
+            duplicate: false,
+            before,
+            tally,
+            completed_now,
+            completed_at,
+            first_to_finish,
+            goal: Amount::from_hundredths(locked.goal_hundredths),
+            joined_at: locked.joined_at,
+        })
     }
 
     async fn list_progress(
