@@ -77,6 +77,16 @@ async fn one_tap_from_the_main_menu(backend: Backend) {
     assert_eq!(total(&h, run, 1).await, "5");
     ann.press_payload(&undo).await;
     ann.sees("That entry is already gone.");
+    // Undoing the entry that met a goal says it is no longer met.
+    let short = early.seed(1, "Short run", GoalKind::Total, "3", Some("km")).await;
+    ann.press_payload(&format!("v1:q:{}", short.0)).await;
+    ann.send("3").await;
+    assert!(ann.last.iter().any(|r| r.text.to_plain().contains("Goal reached")), "celebrated");
+    let undo = ann.payload("↩️ Undo");
+    ann.press_payload(&undo).await;
+    ann.sees("↩️ Took back 3 km today in Short run.");
+    ann.sees("Your goal is no longer met.");
+    assert!(ann.has_button("Log again"), "{:?}", ann.labels());
     assert_eq!(total(&h, run, 1).await, "5");
     // Only four challenges make the menu, the most recently used.
     for i in 0..4 {
