@@ -31,6 +31,7 @@ contract_tests!(
         deleted_challenges_leave_a_line_for_their_participants,
         leaving_takes_the_entries_along,
         a_standing_band_holds_those_with_entries_within_it_and_counts_those_above,
+        a_position_is_the_place_on_the_whole_leaderboard_for_every_kind,
     ],
     sql: [a_streak_not_yet_computed_is_computed_from_the_dates_not_extended_from_zero]
 );
@@ -529,4 +530,56 @@ async fn postgres_migration_0005_keeps_what_the_data_meant() {
     })
     .await;
     pool.close().await;
+}
+
+/// `position` reads only those level with the user; for everyone, in each kind, with ties (the
+/// same standing reached at different times, or at the same time by people who joined in some
+/// order) and people without entries, it must say what ranking the whole leaderboard says.
+async fn a_position_is_the_place_on_the_whole_leaderboard_for_every_kind(db: Db) {
+    use challenge_bot::user::DisplayName;
+    const EVE: UserId = UserId(505);
+    const FAY: UserId = UserId(606);
+    let everyone = [ANN, BOB, CAT, DAN, EVE, FAY];
+    db.store.upsert_user(CAT, &DisplayName::sanitize("Cat", CAT)).await.unwrap();
+    // (user, value, day of March, minute recorded): Bob and Cat level at different times, Dan
+    // and Eve level at the same minute (joining order decides), Fay without entries.
+    let script: [(UserId, &str, u32, i64); 7] = [
+        (BOB, "5", 1, 10),
+        (CAT, "3", 1, 11),
+        (CAT, "2", 2, 12),
+        (DAN, "4", 2, 13),
+        (EVE, "4", 2, 13),
+        (ANN, "9", 3, 14),
+        (BOB, "1", 3, 15),
+    ];
+    for kind in [GoalKind::Total, GoalKind::Days, GoalKind::AtLeast, GoalKind::AtMost] {
+        let goal = if kind == GoalKind::AtMost { "1" } else { "6" };
+        let c = create(&db, ANN, kind, goal).await;
+        for (i, user) in everyone.iter().enumerate().skip(1) {
+            db.store.join(c.id, *user, amount(goal), at(i as i64)).await.unwrap();
+        }
+        for (user, value, day, minute) in script {
+            let value = (kind != GoalKind::Days).then_some(value);
+            add(&db, progress(&c, user, value, &format!("2026-03-{day:02}"), minute)).await;
+        }
+        let c = db.store.challenge(c.id).await.unwrap().unwrap();
+        let whole = ranked(&db, &c).await;
+        for r in &whole {
+            let user = r.standing.participant.user;
+            let position =
+                db.store.position(c.id, kind, user, Some(CAT)).await.unwrap().expect("a participant");
+            assert_eq!(position.me, *r, "{kind:?}: {user:?}'s line and place, in {:?}", order(&whole));
+            assert_eq!(position.participants, 6, "{kind:?}");
+            let cat = position.first_finisher.as_ref().map(|n| n.as_str().to_owned());
+            assert_eq!(cat.as_deref(), Some("Cat"), "{kind:?}: the name asked for, while Cat takes part");
+        }
+        assert!(
+            db.store.position(c.id, kind, UserId(999), None).await.unwrap().is_none(),
+            "not a participant"
+        );
+        db.store.leave(c.id, CAT).await.unwrap();
+        let after = db.store.position(c.id, kind, FAY, Some(CAT)).await.unwrap().unwrap();
+        assert_eq!((after.participants, after.first_finisher), (5, None), "{kind:?}: Cat left");
+        assert_eq!(after.me.rank, 5, "{kind:?}: without entries, after the four with entries");
+    }
 }

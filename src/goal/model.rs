@@ -293,23 +293,57 @@ pub struct Ranked {
     pub standing: Standing,
 }
 
+impl Ranked {
+    /// A standing with its figures in a `kind` challenge, at place `rank`.
+    pub fn new(kind: GoalKind, standing: Standing, rank: u32) -> Ranked {
+        let goal = Goal::from_stored(kind, standing.participant.goal);
+        Ranked {
+            rank,
+            score: kind.standing(&standing.tally),
+            share: goal.share(&standing.tally),
+            current: goal.current(&standing.tally),
+            standing,
+        }
+    }
+}
+
+/// One participant's place, read without the rest of the leaderboard: what a challenge's own
+/// screen shows ("rank 4 of 200").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Position {
+    pub me: Ranked,
+    /// How many take part, with entries or not.
+    pub participants: u32,
+    /// The name of the challenge's first finisher, asked for by id, while they take part.
+    pub first_finisher: Option<DisplayName>,
+}
+
+/// The place of `me` given those level with them (the same standing, and entries or none like
+/// them; in any order, `me` among them or not) and how many rank above all of those: the level
+/// ones are ordered as [`rank`] orders them.
+pub fn place_among<'a>(
+    kind: GoalKind,
+    me: Contender<'_>,
+    level: impl IntoIterator<Item = Contender<'a>>,
+    above: u32,
+) -> u32 {
+    let score = kind.standing(me.tally);
+    let ahead = level
+        .into_iter()
+        .filter(|other| {
+            other.participant.user != me.participant.user
+                && leaderboard_order(*other, kind.standing(other.tally), me, score) == Ordering::Less
+        })
+        .count();
+    above.saturating_add(u32::try_from(ahead).unwrap_or(u32::MAX)).saturating_add(1)
+}
+
 /// Orders participants for a leaderboard by standing, highest first (never by the share of a
 /// self-set goal, which anyone could lower). Ties go to whoever reached that standing first;
 /// people with no entries come last, by when they joined (then the lower id, to be total).
 pub fn rank(kind: GoalKind, standings: Vec<Standing>) -> Vec<Ranked> {
-    let mut ranked: Vec<Ranked> = standings
-        .into_iter()
-        .map(|standing| {
-            let goal = Goal::from_stored(kind, standing.participant.goal);
-            Ranked {
-                rank: 0,
-                score: kind.standing(&standing.tally),
-                share: goal.share(&standing.tally),
-                current: goal.current(&standing.tally),
-                standing,
-            }
-        })
-        .collect();
+    let mut ranked: Vec<Ranked> =
+        standings.into_iter().map(|standing| Ranked::new(kind, standing, 0)).collect();
     ranked.sort_by(|a, b| leaderboard_order((&a.standing).into(), a.score, (&b.standing).into(), b.score));
     for (i, r) in ranked.iter_mut().enumerate() {
         r.rank = i as u32 + 1;

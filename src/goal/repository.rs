@@ -1,11 +1,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{GoalKind, Membership, Participant, PlaceChange, Standing, StandingBand};
+use super::{
+    Contender, GoalKind, Membership, Participant, PlaceChange, Position, Ranked, Standing, StandingBand,
+    place_among,
+};
 use crate::amount::Amount;
 use crate::challenge::ChallengeId;
 use crate::progress::Tally;
 use crate::repository::{Page, RepositoryError};
+use crate::user::DisplayName;
 use crate::user::UserId;
 
 /// Which of a user's challenges a list shows, by the date that decides it.
@@ -61,6 +65,27 @@ pub trait GoalRepository: Send + Sync {
     /// (rank them with [`crate::goal::rank`]).
     async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError>;
 
+    /// `user`'s place in a `kind` challenge, how many take part, and the name of
+    /// `first_finisher` while they take part; `None` if `user` does not. The store reads only
+    /// those level with `user` (see [`place_among`]), not the whole leaderboard: one statement.
+    async fn position(
+        &self,
+        challenge: ChallengeId,
+        kind: GoalKind,
+        user: UserId,
+        first_finisher: Option<UserId>,
+    ) -> Result<Option<Position>, RepositoryError> {
+        let standings = self.standings(challenge).await?;
+        let Some(me) = standings.iter().find(|s| s.participant.user == user) else { return Ok(None) };
+        let rank = place_among(kind, me.into(), standings.iter().map(Contender::from), 0);
+        let first_finisher = first_finisher.and_then(|first| {
+            let s = standings.iter().find(|s| s.participant.user == first)?;
+            Some(s.display_name.clone().unwrap_or_else(|| DisplayName::fallback(first)))
+        });
+        let participants = u32::try_from(standings.len()).unwrap_or(u32::MAX);
+        Ok(Some(Position { me: Ranked::new(kind, me.clone(), rank), participants, first_finisher }))
+    }
+
     /// The participants of a `kind` challenge who have entries and a standing from `floor` (no
     /// bound when `None`) up to `ceiling`, both included, in no particular order, and how many
     /// with entries stand above `ceiling`. One read, however many stand above.
@@ -113,6 +138,14 @@ pub trait GoalRepository: Send + Sync {
         scope: MembershipScope,
         page: Page,
     ) -> Result<Memberships, RepositoryError>;
+
+    /// The challenge with the user's participant row and tally, if they joined it: one statement
+    /// for a screen that needs both.
+    async fn membership(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Option<Membership>, RepositoryError>;
 
     /// The user's challenges that still take entries on `today` (up to the day of grace), most
     /// recently active first, at most `limit`: the main menu's one-tap buttons. One statement.

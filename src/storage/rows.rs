@@ -223,6 +223,18 @@ pub(crate) struct BandRow {
     pub(crate) above: i64,
 }
 
+/// A participant level with the one asked about, with the counts of a position (the same on
+/// every row).
+#[derive(sqlx::FromRow)]
+pub(crate) struct PositionRow {
+    #[sqlx(flatten)]
+    pub(crate) standing: StandingRow,
+    pub(crate) participants: i64,
+    pub(crate) above: i64,
+    pub(crate) first_finisher_in: i64,
+    pub(crate) first_finisher_name: Option<String>,
+}
+
 /// One of a user's challenges with their own line in it (the "My challenges" list).
 #[derive(sqlx::FromRow)]
 pub(crate) struct MembershipRow {

@@ -23,7 +23,7 @@ use crate::challenge::{
 use crate::clock::{Clock, DateError};
 use crate::goal::{
     Goal, GoalError, GoalKind, Membership, MembershipScope, Memberships, Pace, Participant, PlaceChange,
-    Ranked, UnknownGoalKind, rank,
+    Position, Ranked, UnknownGoalKind, rank,
 };
 use crate::progress::{
     IdempotencyKey, NewProgress, ProgressDate, ProgressEntry, ProgressError, ProgressValue, Recorded, Tally,
@@ -316,6 +316,21 @@ impl App {
         self.store.participant(id, user).await?.ok_or(AppError::NotParticipant(id))
     }
 
+    /// A challenge that is not final yet with the user's line in it, in one read; why not
+    /// (deleted, final, not joined) costs more reads, only when it is so.
+    pub async fn open_membership(&self, id: ChallengeId, user: UserId) -> Result<Membership, AppError> {
+        match self.store.membership(id, user).await? {
+            Some(m) if m.challenge.is_final(self.today()) => {
+                Err(AppError::ChallengeFinal { deadline: m.challenge.deadline })
+            }
+            Some(m) => Ok(m),
+            None => {
+                self.open_challenge(id).await?;
+                Err(AppError::NotParticipant(id))
+            }
+        }
+    }
+
     /// A participant and what their entries add up to (one row of the user's challenges).
     pub async fn standing(&self, id: ChallengeId, user: UserId) -> Result<(Participant, Tally), AppError> {
         let participant = self.participant(id, user).await?;
@@ -407,6 +422,27 @@ impl App {
         self.challenge(id).await?;
         self.participant(id, user).await?;
         Ok(self.store.list_progress(id, user).await?)
+    }
+
+    /// The challenge and the user's own place in it, without ranking everyone (one statement
+    /// besides the challenge's). `NotParticipant` if they have not joined.
+    pub async fn own_position(
+        &self,
+        id: ChallengeId,
+        user: UserId,
+    ) -> Result<(Challenge, Position), AppError> {
+        let challenge = self.challenge(id).await?;
+        let position = self.position_in(&challenge, user).await?.ok_or(AppError::NotParticipant(id))?;
+        Ok((challenge, position))
+    }
+
+    /// The user's own place in a challenge already read; `None` if they have not joined.
+    pub async fn position_in(
+        &self,
+        challenge: &Challenge,
+        user: UserId,
+    ) -> Result<Option<Position>, AppError> {
+        Ok(self.store.position(challenge.id, challenge.goal_kind, user, challenge.first_finisher).await?)
     }
 
     /// The challenge with everyone ranked, and the asking user's own line.

@@ -71,8 +71,7 @@ pub(super) fn entry_phrase(
 
 impl Conversation {
     pub(super) async fn start_progress(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
-        let challenge = self.app.open_challenge(id).await?;
-        self.app.participant(id, ctx.user).await?;
+        let challenge = self.app.open_membership(id, ctx.user).await?.challenge;
         let unit = challenge.unit.clone();
         let start = challenge.start_date;
         let next = if challenge.goal_kind.takes_values() {

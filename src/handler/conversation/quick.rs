@@ -75,12 +75,10 @@ pub(super) fn menu_rows(challenges: &[Membership], today: NaiveDate) -> Vec<Vec<
 impl Conversation {
     /// A one-tap button: check in, or ask for today's number.
     pub(super) async fn quick_log(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
-        let challenge = self.app.open_challenge(id).await?;
+        let challenge = self.app.open_membership(id, ctx.user).await?.challenge;
         if !challenge.goal_kind.takes_values() {
-            // Logging checks that they joined.
             return self.log_typed(ctx, challenge, None, None, None).await;
         }
-        self.app.participant(id, ctx.user).await?;
         let next =
             Question::LogToday { challenge: id, kind: challenge.goal_kind, unit: challenge.unit.clone() };
         let reply = screens::with_note(question(&next), Text::new().user_bold(challenge.name.as_str()));

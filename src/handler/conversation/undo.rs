@@ -41,8 +41,8 @@ impl Conversation {
     }
 
     pub(super) async fn undo_confirm(&self, ctx: &Ctx<'_>, id: ChallengeId, entry: i64) -> Turn {
-        let challenge = self.app.open_challenge(id).await?;
-        let participant = self.app.participant(id, ctx.user).await?;
+        let crate::goal::Membership { challenge, participant, .. } =
+            self.app.open_membership(id, ctx.user).await?;
         let entries = self.app.progress(id, ctx.user).await?;
         if entries.iter().map(|e| e.id).max() != Some(entry) {
             let note = Text::new().italic("That entry is no longer your last one, so nothing was removed.");

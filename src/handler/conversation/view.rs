@@ -12,7 +12,7 @@ use super::screens::{
 use super::{Conversation, Ctx, Next, Outcome, Screen, Turn};
 use crate::challenge::ChallengeId;
 use crate::goal::{Goal, MembershipScope, Pace};
-use crate::handler::app::{AppError, Overview};
+use crate::handler::app::Overview;
 use crate::repository::Page;
 use crate::user::DisplayName;
 
@@ -107,15 +107,16 @@ impl Conversation {
         let mut rows = Vec::with_capacity(list.items.len() + 2);
         for m in &list.items {
             let c = &m.challenge;
-            let overview = self.app.overview(c.id, Some(ctx.user)).await?;
+            let position = self.app.position_in(c, ctx.user).await?;
             text = text.plain("\n• ").user(c.name.as_str()).plain(": ");
-            if let Some(me) = &overview.me {
-                let place = if me.rank == 1 && m.tally.entries > 0 {
+            if let Some(position) = &position {
+                let rank = position.me.rank;
+                let place = if rank == 1 && m.tally.entries > 0 {
                     "🏆 1st".to_owned()
                 } else {
-                    screens::ordinal(me.rank)
+                    screens::ordinal(rank)
                 };
-                text = text.bold(place).plain(format!(" of {} · ", overview.leaderboard.len()));
+                text = text.bold(place).plain(format!(" of {} · ", position.participants));
             }
             text = standing_phrase(text, c.goal_kind, c.unit.as_ref(), &m.tally);
             if m.participant.completed_at.is_some() {
@@ -133,9 +134,8 @@ impl Conversation {
     }
 
     pub(super) async fn open(&self, ctx: &Ctx<'_>, id: ChallengeId, page: u32) -> Turn {
-        let overview = self.app.overview(id, Some(ctx.user)).await?;
-        let Some(me) = &overview.me else { return Err(AppError::NotParticipant(id)) };
-        let c = &overview.challenge;
+        let (c, position) = self.app.own_position(id, ctx.user).await?;
+        let (c, me) = (&c, &position.me);
         let unit = c.unit.as_ref();
         let goal = Goal::from_stored(c.goal_kind, me.standing.participant.goal);
         let tally = &me.standing.tally;
@@ -148,7 +148,7 @@ impl Conversation {
             unit,
             tally,
         )
-        .plain(format!(" · rank {} of {}", me.rank, overview.leaderboard.len()));
+        .plain(format!(" · rank {} of {}", me.rank, position.participants));
         let mut text = match (me.standing.participant.completed_at, tally.last_date) {
             (Some(_), _) => text.plain("\n✅ Goal reached"),
             (None, Some(last)) => text.plain(format!("\nLast entry: {}", day_phrase(last, ctx.today))),
@@ -164,8 +164,8 @@ impl Conversation {
         if let Some(pace) = Pace::of(goal, tally, from, c.deadline, ctx.today) {
             text = screens::pace_lines(text.plain("\n"), c, pace, ctx.today);
         }
-        if let Some(first) = first_finisher(&overview) {
-            text = first_finisher_line(text.plain("\n"), &first, c.first_finisher == Some(ctx.user));
+        if let Some(first) = &position.first_finisher {
+            text = first_finisher_line(text.plain("\n"), first, c.first_finisher == Some(ctx.user));
         }
         let mut reply = Reply::new(text);
         let is_creator = c.creator == ctx.user;

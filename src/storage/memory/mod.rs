@@ -423,6 +423,19 @@ impl GoalRepository for MemoryStore {
         Ok(Memberships { items: paged.items, total: paged.total, outside: outside.len() as u64 })
     }
 
+    async fn membership(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Option<Membership>, RepositoryError> {
+        let inner = self.lock()?;
+        Ok(inner.joined_by(user).find(|(c, _)| c.id == challenge).map(|(c, m)| Membership {
+            challenge: c.clone(),
+            participant: m.participant.clone(),
+            tally: m.tally(),
+        }))
+    }
+
     async fn recently_active(
         &self,
         user: UserId,

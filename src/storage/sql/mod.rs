@@ -111,7 +111,8 @@ use crate::challenge::{
     Unit,
 };
 use crate::goal::{
-    Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant, Standing, StandingBand,
+    Contender, Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant, Position, Ranked,
+    Standing, StandingBand, place_among,
 };
 use crate::progress::{
     EntryEdit, IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded, Rejudged, Streak, Tally,
@@ -124,7 +125,7 @@ use crate::storage::sql::{
 };
 use crate::storage::error::{db_error, is_foreign_key_violation, is_unique_violation};
 use crate::storage::rows::{
-    ChallengeRow, DeletionRow, EntryRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, goal_kind,
+    ChallengeRow, DeletionRow, EntryRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, goal_kind,
     limit_offset,
 };
 use crate::user::{DisplayName, UserId, UserRepository};
@@ -493,6 +494,57 @@ impl GoalRepository for $store {
         Ok(StandingBand { standings: rows.into_iter().map(|row| Standing::from(row.standing)).collect(), above })
     }
 
+    async fn position(
+        &self,
+        challenge: ChallengeId,
+        kind: GoalKind,
+        user: UserId,
+        first_finisher: Option<UserId>,
+    ) -> Result<Option<Position>, RepositoryError> {
+        let (standing_p, standing_m) = (standing_sql(kind, "p"), standing_sql(kind, "m"));
+        // One pass over the challenge's participants (`m` is the user's own row, one index
+        // lookup): window counts of everyone and of those above the user's level, then only the
+        // rows level with the user are kept and named. With no entries, everyone with entries is
+        // above.
+        let mut query = QueryBuilder::<$db>::new(
+            "SELECT x.challenge_id, x.user_id, x.goal_hundredths, x.joined_at, x.completed_at, u.display_name, \
+             x.total, x.latest, x.best, x.first, x.days, x.entries, x.first_date, x.last_date, x.standing_at, \
+             x.streak_run, x.streak_best, x.streak_freezes, x.participants, x.above, \
+             (SELECT COUNT(*) FROM participants f WHERE f.challenge_id = x.challenge_id AND f.user_id = ",
+        );
+        query.push_bind(first_finisher.map(|u| u.0));
+        query.push(") AS first_finisher_in, (SELECT fu.display_name FROM users fu WHERE fu.id = ");
+        query.push_bind(first_finisher.map(|u| u.0));
+        query.push(concat!(
+            ") AS first_finisher_name FROM (SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, ",
+            p_tally_columns!(),
+            ", COUNT(*) OVER () AS participants, SUM(CASE WHEN p.entries > 0 AND (m.entries = 0 OR "
+        ));
+        query.push(&standing_p).push(" > ").push(&standing_m);
+        query.push(") THEN 1 ELSE 0 END) OVER () AS above, CASE WHEN (p.entries > 0) = (m.entries > 0) AND (m.entries = 0 OR ");
+        query.push(&standing_p).push(" = ").push(&standing_m);
+        query.push(") THEN 1 ELSE 0 END AS level FROM participants p JOIN participants m ON m.challenge_id = p.challenge_id AND m.user_id = ");
+        query.push_bind(user.0).push(" WHERE p.challenge_id = ").push_bind(challenge.0);
+        query.push(") x LEFT JOIN users u ON u.id = x.user_id WHERE x.level = 1");
+        let rows: Vec<PositionRow> =
+            query.build_query_as().fetch_all(&mut *self.read().await?).await.map_err(db_error)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        let (participants, above) = (count(first.participants), count(first.above));
+        let first_finisher = match (first_finisher, first.first_finisher_in > 0) {
+            (Some(id), true) => Some(match &first.first_finisher_name {
+                Some(name) => DisplayName::sanitize(name, id),
+                None => DisplayName::fallback(id),
+            }),
+            _ => None,
+        };
+        let level: Vec<Standing> = rows.into_iter().map(|row| Standing::from(row.standing)).collect();
+        let Some(me) = level.iter().find(|s| s.participant.user == user) else { return Ok(None) };
+        let rank = place_among(kind, me.into(), level.iter().map(Contender::from), above);
+        let me = Ranked::new(kind, me.clone(), rank);
+        Ok(Some(Position { me, participants, first_finisher }))
+    }
+
     async fn memberships(
         &self,
         user: UserId,
@@ -534,6 +586,19 @@ impl GoalRepository for $store {
             total: u64::try_from(total).unwrap_or(0),
             outside: u64::try_from(all - total).unwrap_or(0),
         })
+    }
+
+    async fn membership(&self, challenge: ChallengeId, user: UserId) -> Result<Option<Membership>, RepositoryError> {
+        let row: Option<MembershipRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEMBERSHIP_COLUMNS} FROM participants p JOIN challenges c ON c.id = p.challenge_id \
+             WHERE p.challenge_id = $1 AND p.user_id = $2"
+        )))
+        .bind(challenge.0)
+        .bind(user.0)
+        .fetch_optional(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        row.map(Membership::try_from).transpose()
     }
 
     async fn recently_active(
