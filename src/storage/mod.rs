@@ -10,6 +10,7 @@
 //! - [`memory`] is the same contracts in memory (tests, benchmarks), and [`localcache`] the
 //!   conversation state cache.
 
+pub mod backup;
 pub mod error;
 pub mod localcache;
 pub mod memory;

@@ -9,6 +9,7 @@
 //! and exit status 1 (2 for usage errors).
 
 pub mod args;
+pub mod backup;
 pub mod challenge;
 pub mod chat;
 pub mod entries;
@@ -80,6 +81,10 @@ pub enum Command {
     Progress(progress::ProgressCommand),
     /// Apply the database migrations that are missing, and say which
     Migrate(migrate::MigrateArgs),
+    /// Copy the SQLite database consistently, even while the bot runs
+    Backup(backup::BackupArgs),
+    /// Create a new SQLite database from a backup
+    Restore(backup::RestoreArgs),
     /// Talk to the bot in the terminal: the same conversation as on Telegram
     Chat(ChatArgs),
     /// Run the Telegram bot (needs TELEGRAM_BOT_TOKEN; stops on SIGTERM/SIGINT)
@@ -153,6 +158,8 @@ pub async fn run(cli: Cli, config: Config) -> Result<Output, CliError> {
         Command::Goal(command) => command.run(&config, json).await,
         Command::Progress(command) => command.run(&config, json).await,
         Command::Migrate(command) => command.run(&config, json).await,
+        Command::Backup(command) => command.run(&config, json).await,
+        Command::Restore(command) => command.run(json).await,
         Command::Chat(command) => run_chat(command, &config).await,
         Command::Bot => {
             crate::protocol::bot::command(&config).await?;

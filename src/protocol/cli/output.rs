@@ -31,6 +31,7 @@
 //! | `progress list` | `challenge`, `user_id`, `entries` (oldest first), `status`, `rank`, `participants` |
 //! | `progress edit` / `progress delete` | `challenge`, `before` (the entry as it was), `entry` (as it is now; `null` once deleted), `status` |
 //! | `migrate` | `database`, `applied` (`version`, `description`), `version` |
+//! | `backup` / `restore` | `source`, `path` (the file written), `bytes`, `challenges`, `participants`, `entries` |
 //!
 //! Errors are never JSON: one `error: …` line on stderr, nothing on stdout, exit status 1.
 
