@@ -32,6 +32,7 @@ contract_tests!(
         leaving_takes_the_entries_along,
         a_standing_band_holds_those_with_entries_within_it_and_counts_those_above,
         a_position_is_the_place_on_the_whole_leaderboard_for_every_kind,
+        an_export_holds_its_scope_by_challenge_then_date_then_order_recorded,
     ],
     sql: [a_streak_not_yet_computed_is_computed_from_the_dates_not_extended_from_zero]
 );
@@ -582,4 +583,42 @@ async fn a_position_is_the_place_on_the_whole_leaderboard_for_every_kind(db: Db)
         assert_eq!((after.participants, after.first_finisher), (5, None), "{kind:?}: Cat left");
         assert_eq!(after.me.rank, 5, "{kind:?}: without entries, after the four with entries");
     }
+}
+
+async fn an_export_holds_its_scope_by_challenge_then_date_then_order_recorded(db: Db) {
+    use challenge_bot::progress::ExportScope;
+    use challenge_bot::user::DisplayName;
+    db.store.upsert_user(ANN, &DisplayName::sanitize("Ann", ANN)).await.unwrap();
+    let run = create(&db, ANN, GoalKind::Total, "100").await;
+    let sit = create(&db, BOB, GoalKind::Days, "10").await;
+    db.store.join(run.id, BOB, amount("50"), at(1)).await.unwrap();
+    db.store.join(sit.id, ANN, amount("10"), at(1)).await.unwrap();
+    add(&db, progress(&run, ANN, Some("5"), "2026-03-03", 2)).await;
+    add(&db, progress(&run, BOB, Some("2.5"), "2026-03-01", 3)).await;
+    add(&db, progress(&run, ANN, Some("1"), "2026-03-01", 4)).await;
+    add(&db, progress(&sit, ANN, None, "2026-03-02", 5)).await;
+    let run_rows = db.store.export_entries(ExportScope::Challenge(run.id)).await.unwrap();
+    let seen: Vec<(UserId, String, Option<String>)> =
+        run_rows.iter().map(|e| (e.user, e.date.to_string(), e.value.map(|v| v.to_string()))).collect();
+    assert_eq!(
+        seen,
+        vec![
+            (BOB, "2026-03-01".into(), Some("2.5".into())),
+            (ANN, "2026-03-01".into(), Some("1".into())),
+            (ANN, "2026-03-03".into(), Some("5".into())),
+        ],
+        "by date, then in the order recorded"
+    );
+    assert_eq!(run_rows[1].display_name.as_deref(), Some("Ann"));
+    assert_eq!(run_rows[0].display_name, None, "Bob never gave a name");
+    assert_eq!(run_rows[0].challenge_name, "Test challenge");
+    let ann = db.store.export_entries(ExportScope::User(ANN)).await.unwrap();
+    let by_challenge: Vec<(ChallengeId, Option<String>)> =
+        ann.iter().map(|e| (e.challenge, e.value.map(|v| v.to_string()))).collect();
+    assert_eq!(
+        by_challenge,
+        vec![(run.id, Some("1".into())), (run.id, Some("5".into())), (sit.id, None)],
+        "every challenge of Ann's, check-ins without a value"
+    );
+    assert!(db.store.export_entries(ExportScope::User(UserId(999))).await.unwrap().is_empty());
 }

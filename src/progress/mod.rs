@@ -7,6 +7,8 @@ mod model;
 mod repository;
 mod streak;
 
+pub mod export;
+
 pub use model::*;
 pub use repository::*;
 pub use streak::{DATES_PER_FREEZE, MAX_FREEZES, Streak};

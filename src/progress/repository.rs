@@ -1,6 +1,6 @@
 use crate::amount::Amount;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{NewProgress, ProgressDate, ProgressEntry, ProgressValue, Tally};
 use crate::challenge::ChallengeId;
@@ -52,8 +52,35 @@ pub struct Rejudged {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
+/// Whose entries an export holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportScope {
+    /// Everyone's entries in one challenge.
+    Challenge(ChallengeId),
+    /// One person's entries in every challenge they are in.
+    User(UserId),
+}
+
+/// One entry as exported, with its challenge's name and unit and its author's stored name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportedEntry {
+    pub challenge: ChallengeId,
+    pub challenge_name: String,
+    pub unit: Option<String>,
+    pub user: UserId,
+    pub display_name: Option<String>,
+    pub date: NaiveDate,
+    /// `None` for a check-in.
+    pub value: Option<Amount>,
+    pub recorded_at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait ProgressRepository: Send + Sync {
+    /// The entries in `scope`, by challenge, then date, then in the order recorded. One
+    /// statement, however many challenges and people.
+    async fn export_entries(&self, scope: ExportScope) -> Result<Vec<ExportedEntry>, RepositoryError>;
+
     /// Stores an entry for a participant, atomically with its consequences: the participant's
     /// goal is re-judged with [`crate::goal::Goal::is_met`]; if it now holds and did not, their
     /// completion time is set to the entry's `recorded_at`; if it no longer holds (an "at most"

@@ -256,3 +256,31 @@ impl TryFrom<MembershipRow> for crate::goal::Membership {
         })
     }
 }
+
+/// An entry as exported (`ProgressRepository::export_entries`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ExportRow {
+    pub(crate) challenge_id: i64,
+    pub(crate) challenge_name: String,
+    pub(crate) unit: Option<String>,
+    pub(crate) user_id: i64,
+    pub(crate) display_name: Option<String>,
+    pub(crate) progress_date: NaiveDate,
+    pub(crate) value_hundredths: Option<i64>,
+    pub(crate) recorded_at: DateTime<Utc>,
+}
+
+impl From<ExportRow> for crate::progress::ExportedEntry {
+    fn from(row: ExportRow) -> crate::progress::ExportedEntry {
+        crate::progress::ExportedEntry {
+            challenge: crate::challenge::ChallengeId(row.challenge_id),
+            challenge_name: row.challenge_name,
+            unit: row.unit,
+            user: UserId(row.user_id),
+            display_name: row.display_name,
+            date: row.progress_date,
+            value: row.value_hundredths.map(Amount::from_hundredths),
+            recorded_at: row.recorded_at,
+        }
+    }
+}

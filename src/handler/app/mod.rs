@@ -26,7 +26,8 @@ use crate::goal::{
     Position, Ranked, UnknownGoalKind, rank,
 };
 use crate::progress::{
-    IdempotencyKey, NewProgress, ProgressDate, ProgressEntry, ProgressError, ProgressValue, Recorded, Tally,
+    ExportScope, ExportedEntry, IdempotencyKey, NewProgress, ProgressDate, ProgressEntry, ProgressError,
+    ProgressValue, Recorded, Tally,
 };
 use crate::repository::{Page, Paged, RepositoryError, Store};
 use crate::user::{DisplayName, UserId};
@@ -443,6 +444,20 @@ impl App {
         user: UserId,
     ) -> Result<Option<Position>, AppError> {
         Ok(self.store.position(challenge.id, challenge.goal_kind, user, challenge.first_finisher).await?)
+    }
+
+    /// Everyone's entries in a challenge, for an export.
+    pub async fn challenge_entries(
+        &self,
+        id: ChallengeId,
+    ) -> Result<(Challenge, Vec<ExportedEntry>), AppError> {
+        let challenge = self.challenge(id).await?;
+        Ok((challenge, self.store.export_entries(ExportScope::Challenge(id)).await?))
+    }
+
+    /// A person's entries in every challenge they are in, for an export.
+    pub async fn user_entries(&self, user: UserId) -> Result<Vec<ExportedEntry>, AppError> {
+        Ok(self.store.export_entries(ExportScope::User(user)).await?)
     }
 
     /// The challenge with everyone ranked, and the asking user's own line.

@@ -37,6 +37,8 @@ pub enum ChallengeCommand {
     Delete(super::manage::DeleteArgs),
     /// Leave a challenge you joined; your entries in it are deleted
     Leave(super::manage::LeaveArgs),
+    /// Everyone's entries in a challenge, as CSV or JSON, with display names
+    Export(super::export::ChallengeExportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -161,6 +163,7 @@ impl ChallengeCommand {
             ChallengeCommand::Edit(a) => super::manage::edit(a, config, json).await,
             ChallengeCommand::Delete(a) => super::manage::delete(a, config, json).await,
             ChallengeCommand::Leave(a) => super::manage::leave(a, config, json).await,
+            ChallengeCommand::Export(a) => super::export::challenge(a, config).await,
         }
     }
 }

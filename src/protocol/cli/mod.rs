@@ -14,6 +14,7 @@ pub mod challenge;
 pub mod chat;
 pub mod entries;
 pub mod error;
+pub mod export;
 pub mod goal;
 pub mod manage;
 pub mod migrate;

@@ -24,6 +24,8 @@ pub enum ProgressCommand {
     Edit(super::entries::EditArgs),
     /// Delete one of your entries
     Delete(super::entries::DeleteArgs),
+    /// A person's entries in every challenge, as CSV or JSON
+    Export(super::export::ProgressExportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -91,6 +93,7 @@ impl ProgressCommand {
             ProgressCommand::List(a) => list(a, config, json).await,
             ProgressCommand::Edit(a) => super::entries::edit(a, config, json).await,
             ProgressCommand::Delete(a) => super::entries::delete(a, config, json).await,
+            ProgressCommand::Export(a) => super::export::progress(a, config).await,
         }
     }
 }

@@ -26,7 +26,8 @@ use crate::goal::{
     PlaceChange, Standing, StandingBand,
 };
 use crate::progress::{
-    EntryEdit, NewProgress, ProgressEntry, ProgressRepository, Recorded, Rejudged, Tally, TallyBuilder,
+    EntryEdit, ExportScope, ExportedEntry, NewProgress, ProgressEntry, ProgressRepository, Recorded,
+    Rejudged, Tally, TallyBuilder,
 };
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::user::{DisplayName, UserId, UserRepository};
@@ -526,6 +527,35 @@ impl ProgressRepository for MemoryStore {
             goal,
             joined_at,
         })
+    }
+
+    async fn export_entries(&self, scope: ExportScope) -> Result<Vec<ExportedEntry>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut rows: Vec<(i64, ExportedEntry)> = Vec::new();
+        for ((c, u), member) in &inner.members {
+            let wanted = match scope {
+                ExportScope::Challenge(id) => *c == id.0,
+                ExportScope::User(user) => *u == user.0,
+            };
+            let Some(challenge) = inner.challenges.get(c).filter(|_| wanted) else { continue };
+            for e in &member.entries {
+                rows.push((
+                    e.id,
+                    ExportedEntry {
+                        challenge: challenge.id,
+                        challenge_name: challenge.name.as_str().to_owned(),
+                        unit: challenge.unit.as_ref().map(|unit| unit.as_str().to_owned()),
+                        user: UserId(*u),
+                        display_name: inner.users.get(u).map(|n| n.as_str().to_owned()),
+                        date: e.date.date(),
+                        value: e.value,
+                        recorded_at: e.recorded_at,
+                    },
+                ));
+            }
+        }
+        rows.sort_by_key(|(id, e)| (e.challenge.0, e.date, *id));
+        Ok(rows.into_iter().map(|(_, e)| e).collect())
     }
 
     async fn list_progress(

@@ -115,7 +115,8 @@ use crate::goal::{
     Standing, StandingBand, place_among,
 };
 use crate::progress::{
-    EntryEdit, IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded, Rejudged, Streak, Tally,
+    EntryEdit, ExportScope, ExportedEntry, IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded,
+    Rejudged, Streak, Tally,
 };
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::storage::turn;
@@ -125,7 +126,7 @@ use crate::storage::sql::{
 };
 use crate::storage::error::{db_error, is_foreign_key_violation, is_unique_violation};
 use crate::storage::rows::{
-    ChallengeRow, DeletionRow, EntryRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, goal_kind,
+    ChallengeRow, DeletionRow, EntryRow, ExportRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, goal_kind,
     limit_offset,
 };
 use crate::user::{DisplayName, UserId, UserRepository};

@@ -262,6 +262,25 @@ impl ProgressRepository for $store {
         })
     }
 
+    async fn export_entries(&self, scope: ExportScope) -> Result<Vec<ExportedEntry>, RepositoryError> {
+        let (column, id) = match scope {
+            ExportScope::Challenge(c) => ("e.challenge_id", c.0),
+            ExportScope::User(u) => ("e.user_id", u.0),
+        };
+        let rows: Vec<ExportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT e.challenge_id, c.name AS challenge_name, c.unit, e.user_id, u.display_name, \
+             e.progress_date, e.value_hundredths, e.recorded_at \
+             FROM progress_entries e JOIN challenges c ON c.id = e.challenge_id \
+             LEFT JOIN users u ON u.id = e.user_id \
+             WHERE {column} = $1 ORDER BY e.challenge_id, e.progress_date, e.id"
+        )))
+        .bind(id)
+        .fetch_all(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        Ok(rows.into_iter().map(ExportedEntry::from).collect())
+    }
+
     async fn list_progress(
         &self,
         challenge: ChallengeId,
