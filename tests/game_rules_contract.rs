@@ -622,3 +622,43 @@ async fn an_export_holds_its_scope_by_challenge_then_date_then_order_recorded(db
     );
     assert!(db.store.export_entries(ExportScope::User(UserId(999))).await.unwrap().is_empty());
 }
+
+/// The streaks migration 0006 left to `migrate()` are computed even while another writer holds
+/// SQLite's write lock and commits meanwhile: the computing transaction takes the lock at its
+/// start (waiting for it), instead of reading first and then failing to upgrade a stale read.
+#[tokio::test]
+async fn missing_streaks_are_computed_while_another_sqlite_writer_commits() {
+    let (db, _dir) = sqlite_db().await;
+    let c = create(&db, ANN, GoalKind::Total, "100").await;
+    add(&db, progress(&c, ANN, Some("1"), "2026-03-01", 2)).await;
+    add(&db, progress(&c, ANN, Some("1"), "2026-03-02", 3)).await;
+    db.raw()
+        .execute(
+            "UPDATE participants SET streak_run = NULL, streak_best = NULL, streak_freezes = NULL".into(),
+        )
+        .await
+        .unwrap();
+    let Some(DatabaseUrl::Sqlite(path)) = db.url.clone() else { panic!("a SQLite database") };
+    let holder = sqlx::SqlitePool::connect_with(challenge_bot::storage::SqliteStore::connect_options(&path))
+        .await
+        .unwrap();
+    let mut writer = holder.acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *writer).await.unwrap();
+    sqlx::query("UPDATE participants SET last_active_at = last_active_at")
+        .execute(&mut *writer)
+        .await
+        .unwrap();
+    let migrating = tokio::spawn(async move {
+        let store = challenge_bot::storage::SqliteStore::open(&path).await.unwrap();
+        let migrated = store.migrate().await.map(|_| ());
+        store.pool().close().await;
+        migrated
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sqlx::query("COMMIT").execute(&mut *writer).await.unwrap();
+    drop(writer);
+    migrating.await.unwrap().expect("migrate waits for the lock and computes the streaks");
+    let tally = db.store.tally(c.id, ANN).await.unwrap();
+    assert_eq!((tally.streak.run, tally.streak.best), (2, 2), "{:?}", tally.streak);
+    holder.close().await;
+}

@@ -38,6 +38,9 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 impl PostgresStore {
+    /// How a write transaction begins: row locks are taken by the statements themselves.
+    pub(crate) const BEGIN_WRITE: &'static str = "BEGIN";
+
     /// Connections in the pool.
     pub const MAX_CONNECTIONS: u32 = 10;
     /// How long to wait for the server (or a free connection) before reporting it unavailable.
@@ -113,7 +116,7 @@ impl PostgresStore {
 
     /// A write transaction (the turn's, in a bot update).
     async fn write(&self) -> Result<Conn<'_, Postgres>, RepositoryError> {
-        turn::writer(&self.pool, self.turn.as_ref(), "BEGIN").await
+        turn::writer(&self.pool, self.turn.as_ref(), Self::BEGIN_WRITE).await
     }
 
     /// A connection to read with (the turn's transaction once it wrote).

@@ -685,7 +685,8 @@ impl $store {
     pub(crate) async fn compute_missing_streaks(&self) -> Result<u64, sqlx::Error> {
         let mut computed = 0;
         loop {
-            let mut tx = self.pool.begin().await?;
+            // It reads, then writes: on SQLite the lock is taken at the start (`BEGIN IMMEDIATE`).
+            let mut tx = self.pool.begin_with(Self::BEGIN_WRITE).await?;
             let pending: Vec<(i64, i64)> = sqlx::query_as(
                 "SELECT challenge_id, user_id FROM participants WHERE streak_best IS NULL AND entries > 0 LIMIT 500",
             )

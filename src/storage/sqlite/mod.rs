@@ -45,6 +45,10 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 impl SqliteStore {
+    /// How a write transaction begins: with the file's write lock, waiting (busy timeout) for
+    /// it, so a transaction that reads before it writes never fails to upgrade its lock.
+    pub(crate) const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+
     /// How long a writer waits for another writer's transaction before giving up.
     pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
     /// Connections in the pool (WAL lets them read at once; writes take turns).
@@ -181,7 +185,7 @@ impl SqliteStore {
 
     /// A write transaction that holds the file's write lock from its start.
     async fn write(&self) -> Result<Conn<'_, Sqlite>, RepositoryError> {
-        turn::writer(&self.pool, self.turn.as_ref(), "BEGIN IMMEDIATE").await
+        turn::writer(&self.pool, self.turn.as_ref(), Self::BEGIN_WRITE).await
     }
 
     /// A connection to read with (the turn's transaction once it wrote).
