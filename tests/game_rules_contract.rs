@@ -33,6 +33,7 @@ contract_tests!(
         a_standing_band_holds_those_with_entries_within_it_and_counts_those_above,
         a_position_is_the_place_on_the_whole_leaderboard_for_every_kind,
         an_export_holds_its_scope_by_challenge_then_date_then_order_recorded,
+        the_leaders_are_the_top_of_the_whole_leaderboard_for_every_kind,
     ],
     sql: [a_streak_not_yet_computed_is_computed_from_the_dates_not_extended_from_zero]
 );
@@ -533,17 +534,18 @@ async fn postgres_migration_0005_keeps_what_the_data_meant() {
     pool.close().await;
 }
 
-/// `position` reads only those level with the user; for everyone, in each kind, with ties (the
-/// same standing reached at different times, or at the same time by people who joined in some
-/// order) and people without entries, it must say what ranking the whole leaderboard says.
-async fn a_position_is_the_place_on_the_whole_leaderboard_for_every_kind(db: Db) {
-    use challenge_bot::user::DisplayName;
-    const EVE: UserId = UserId(505);
-    const FAY: UserId = UserId(606);
-    let everyone = [ANN, BOB, CAT, DAN, EVE, FAY];
-    db.store.upsert_user(CAT, &DisplayName::sanitize("Cat", CAT)).await.unwrap();
-    // (user, value, day of March, minute recorded): Bob and Cat level at different times, Dan
-    // and Eve level at the same minute (joining order decides), Fay without entries.
+const EVE: UserId = UserId(505);
+const FAY: UserId = UserId(606);
+
+/// A `kind` challenge of six: Bob and Cat level at different times, Dan and Eve level at the
+/// same minute (joining order decides), Fay without entries.
+async fn six_with_ties(db: &Db, kind: GoalKind) -> challenge_bot::challenge::Challenge {
+    let goal = if kind == GoalKind::AtMost { "1" } else { "6" };
+    let c = create(db, ANN, kind, goal).await;
+    for (i, user) in [BOB, CAT, DAN, EVE, FAY].iter().enumerate() {
+        db.store.join(c.id, *user, amount(goal), at(i as i64 + 1)).await.unwrap();
+    }
+    // (user, value, day of March, minute recorded)
     let script: [(UserId, &str, u32, i64); 7] = [
         (BOB, "5", 1, 10),
         (CAT, "3", 1, 11),
@@ -553,17 +555,21 @@ async fn a_position_is_the_place_on_the_whole_leaderboard_for_every_kind(db: Db)
         (ANN, "9", 3, 14),
         (BOB, "1", 3, 15),
     ];
+    for (user, value, day, minute) in script {
+        let value = (kind != GoalKind::Days).then_some(value);
+        add(db, progress(&c, user, value, &format!("2026-03-{day:02}"), minute)).await;
+    }
+    db.store.challenge(c.id).await.unwrap().unwrap()
+}
+
+/// `position` reads only those level with the user; for everyone, in each kind, with ties (the
+/// same standing reached at different times, or at the same time by people who joined in some
+/// order) and people without entries, it must say what ranking the whole leaderboard says.
+async fn a_position_is_the_place_on_the_whole_leaderboard_for_every_kind(db: Db) {
+    use challenge_bot::user::DisplayName;
+    db.store.upsert_user(CAT, &DisplayName::sanitize("Cat", CAT)).await.unwrap();
     for kind in [GoalKind::Total, GoalKind::Days, GoalKind::AtLeast, GoalKind::AtMost] {
-        let goal = if kind == GoalKind::AtMost { "1" } else { "6" };
-        let c = create(&db, ANN, kind, goal).await;
-        for (i, user) in everyone.iter().enumerate().skip(1) {
-            db.store.join(c.id, *user, amount(goal), at(i as i64)).await.unwrap();
-        }
-        for (user, value, day, minute) in script {
-            let value = (kind != GoalKind::Days).then_some(value);
-            add(&db, progress(&c, user, value, &format!("2026-03-{day:02}"), minute)).await;
-        }
-        let c = db.store.challenge(c.id).await.unwrap().unwrap();
+        let c = six_with_ties(&db, kind).await;
         let whole = ranked(&db, &c).await;
         for r in &whole {
             let user = r.standing.participant.user;
@@ -661,4 +667,21 @@ async fn missing_streaks_are_computed_while_another_sqlite_writer_commits() {
     let tally = db.store.tally(c.id, ANN).await.unwrap();
     assert_eq!((tally.streak.run, tally.streak.best), (2, 2), "{:?}", tally.streak);
     holder.close().await;
+}
+
+/// `leaders` sorts and limits in the store; for each kind, with ties reached at different times
+/// and at the same time, and people without entries, it is the whole leaderboard's top.
+async fn the_leaders_are_the_top_of_the_whole_leaderboard_for_every_kind(db: Db) {
+    for kind in [GoalKind::Total, GoalKind::Days, GoalKind::AtLeast, GoalKind::AtMost] {
+        let c = six_with_ties(&db, kind).await;
+        let whole = ranked(&db, &c).await;
+        for limit in [0u32, 1, 3, 6, 10] {
+            let leaders = db.store.leaders(c.id, kind, limit).await.unwrap();
+            let expected: Vec<Ranked> = whole.iter().take(limit as usize).cloned().collect();
+            assert_eq!(leaders.top, expected, "{kind:?}, top {limit}");
+            if limit > 0 {
+                assert_eq!(leaders.participants, 6, "{kind:?}");
+            }
+        }
+    }
 }

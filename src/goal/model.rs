@@ -307,6 +307,13 @@ impl Ranked {
     }
 }
 
+/// The top of a leaderboard, and how many are on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leaders {
+    pub top: Vec<Ranked>,
+    pub participants: u32,
+}
+
 /// One participant's place, read without the rest of the leaderboard: what a challenge's own
 /// screen shows ("rank 4 of 200").
 #[derive(Clone, Debug, PartialEq)]

@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    Contender, GoalKind, Membership, Participant, PlaceChange, Position, Ranked, Standing, StandingBand,
-    place_among,
+    Contender, GoalKind, Leaders, Membership, Participant, PlaceChange, Position, Ranked, Standing,
+    StandingBand, place_among, rank,
 };
 use crate::amount::Amount;
 use crate::challenge::ChallengeId;
@@ -64,6 +64,20 @@ pub trait GoalRepository: Send + Sync {
     /// Every participant of a challenge with their tally and display name, in no particular order
     /// (rank them with [`crate::goal::rank`]).
     async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError>;
+
+    /// The first `limit` of a `kind` challenge's leaderboard, in its order (see
+    /// [`crate::goal::rank`]), and how many take part (read with the rows: 0 when `limit` is 0).
+    /// The store sorts and counts: one statement, `limit` rows, however many take part.
+    async fn leaders(
+        &self,
+        challenge: ChallengeId,
+        kind: GoalKind,
+        limit: u32,
+    ) -> Result<Leaders, RepositoryError> {
+        let ranked = rank(kind, self.standings(challenge).await?);
+        let participants = u32::try_from(ranked.len()).unwrap_or(u32::MAX);
+        Ok(Leaders { top: ranked.into_iter().take(limit as usize).collect(), participants })
+    }
 
     /// `user`'s place in a `kind` challenge, how many take part, and the name of
     /// `first_finisher` while they take part; `None` if `user` does not. The store reads only

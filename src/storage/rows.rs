@@ -223,6 +223,14 @@ pub(crate) struct BandRow {
     pub(crate) above: i64,
 }
 
+/// A participant at the top of a leaderboard, with how many take part (the same on every row).
+#[derive(sqlx::FromRow)]
+pub(crate) struct LeaderRow {
+    #[sqlx(flatten)]
+    pub(crate) standing: StandingRow,
+    pub(crate) participants: i64,
+}
+
 /// A participant level with the one asked about, with the counts of a position (the same on
 /// every row).
 #[derive(sqlx::FromRow)]

@@ -130,6 +130,20 @@ pub struct Overview {
     pub is_final: bool,
 }
 
+/// A leaderboard's top with the viewer's own line: what the leaderboard screen shows, read
+/// without the rest of the participants.
+#[derive(Clone, Debug)]
+pub struct Board {
+    pub challenge: Challenge,
+    pub top: Vec<Ranked>,
+    pub participants: u32,
+    /// The viewer's line, if they joined.
+    pub me: Option<Ranked>,
+    /// The first to meet the challenge's goal, while they take part.
+    pub first_finisher: Option<DisplayName>,
+    pub is_final: bool,
+}
+
 /// The fields of a challenge to create, each already parsed except the deadline (which depends
 /// on today, so the application checks it).
 #[derive(Clone, Debug)]
@@ -458,6 +472,45 @@ impl App {
     /// A person's entries in every challenge they are in, for an export.
     pub async fn user_entries(&self, user: UserId) -> Result<Vec<ExportedEntry>, AppError> {
         Ok(self.store.export_entries(ExportScope::User(user)).await?)
+    }
+
+    /// The first `size` of the challenge's leaderboard and the viewer's own line: a statement
+    /// for each, besides the challenge's, however many take part.
+    pub async fn board(&self, id: ChallengeId, viewer: UserId, size: u32) -> Result<Board, AppError> {
+        let challenge = self.challenge(id).await?;
+        let kind = challenge.goal_kind;
+        let leaders = self.store.leaders(id, kind, size).await?;
+        let position = self.store.position(id, kind, viewer, challenge.first_finisher).await?;
+        let named = |user: UserId| {
+            leaders
+                .top
+                .iter()
+                .find(|r| r.standing.participant.user == user)
+                .map(|r| r.standing.display_name.clone().unwrap_or_else(|| DisplayName::fallback(user)))
+        };
+        let first_finisher = match (&position, challenge.first_finisher) {
+            (Some(p), _) => p.first_finisher.clone(),
+            (None, Some(first)) => match named(first) {
+                Some(name) => Some(name),
+                // Rare: a viewer who has not joined, and a finisher below the top.
+                None => match self.store.participant(id, first).await? {
+                    Some(_) => Some(
+                        self.store.display_name(first).await?.unwrap_or_else(|| DisplayName::fallback(first)),
+                    ),
+                    None => None,
+                },
+            },
+            (None, None) => None,
+        };
+        let is_final = challenge.is_final(self.today());
+        Ok(Board {
+            challenge,
+            top: leaders.top,
+            participants: leaders.participants,
+            me: position.map(|p| p.me),
+            first_finisher,
+            is_final,
+        })
     }
 
     /// The challenge with everyone ranked, and the asking user's own line.

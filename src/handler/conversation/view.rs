@@ -12,9 +12,7 @@ use super::screens::{
 use super::{Conversation, Ctx, Next, Outcome, Screen, Turn};
 use crate::challenge::ChallengeId;
 use crate::goal::{Goal, MembershipScope, Pace};
-use crate::handler::app::Overview;
 use crate::repository::Page;
-use crate::user::DisplayName;
 
 impl Conversation {
     /// The user's challenges that still take entries: one page, most recently active first, with
@@ -215,18 +213,18 @@ impl Conversation {
     }
 
     pub(super) async fn leaderboard(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
-        let overview = self.app.overview(id, Some(ctx.user)).await?;
-        let c = &overview.challenge;
+        let board = self.app.board(id, ctx.user, LEADERBOARD_SIZE as u32).await?;
+        let c = &board.challenge;
         let unit = c.unit.as_ref();
-        let title = if overview.is_final { "🏆 Final standings: " } else { "🏆 Leaderboard: " };
+        let title = if board.is_final { "🏆 Final standings: " } else { "🏆 Leaderboard: " };
         let mut text = Text::new().bold(title).user_bold(c.name.as_str()).plain("\n");
-        if overview.leaderboard.is_empty() {
+        if board.top.is_empty() {
             text = text.plain("\nNobody has joined yet.");
         }
-        for r in overview.leaderboard.iter().take(LEADERBOARD_SIZE) {
+        for r in &board.top {
             text = leaderboard_line(text.plain("\n"), r, c.goal_kind, unit, ctx.user, ctx.today);
         }
-        if let Some(me) = &overview.me
+        if let Some(me) = &board.me
             && me.rank as usize > LEADERBOARD_SIZE
         {
             if me.rank as usize > LEADERBOARD_SIZE + 1 {
@@ -234,14 +232,14 @@ impl Conversation {
             }
             text = leaderboard_line(text.plain("\n"), me, c.goal_kind, unit, ctx.user, ctx.today);
         }
-        if let Some(first) = first_finisher(&overview) {
-            text = first_finisher_line(text.plain("\n\n"), &first, c.first_finisher == Some(ctx.user));
+        if let Some(first) = &board.first_finisher {
+            text = first_finisher_line(text.plain("\n\n"), first, c.first_finisher == Some(ctx.user));
         }
         text = text.italic(format!(
             "\n\n{}; ties go to whoever got there first. Each line also shows the person's own goal and how much of it is done.",
             c.goal_kind.ranking_rule()
         ));
-        if overview.me.is_some() {
+        if board.me.is_some() {
             let reply = Reply::new(text).row(vec![
                 button("Back to challenge", Action::Open { challenge: id, page: 0 }),
                 button("Main menu", Action::Menu),
@@ -256,13 +254,6 @@ impl Conversation {
             Ok(Outcome::one(Reply::new(text).row(row), Next::Main))
         }
     }
-}
-
-/// The name of whoever first met the challenge's own goal, if they are still in it.
-fn first_finisher(overview: &Overview) -> Option<DisplayName> {
-    let user = overview.challenge.first_finisher?;
-    let r = overview.leaderboard.iter().find(|r| r.standing.participant.user == user)?;
-    Some(r.standing.display_name.clone().unwrap_or_else(|| DisplayName::fallback(user)))
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ use crate::challenge::{
     Unit,
 };
 use crate::goal::{
-    Contender, Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant, Position, Ranked,
+    Contender, Goal, GoalKind, GoalRepository, Leaders, Membership, MembershipScope, Memberships, Participant, Position, Ranked,
     Standing, StandingBand, place_among,
 };
 use crate::progress::{
@@ -126,7 +126,7 @@ use crate::storage::sql::{
 };
 use crate::storage::error::{db_error, is_foreign_key_violation, is_unique_violation};
 use crate::storage::rows::{
-    ChallengeRow, DeletionRow, EntryRow, ExportRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, goal_kind,
+    ChallengeRow, DeletionRow, EntryRow, ExportRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, LeaderRow, goal_kind,
     limit_offset,
 };
 use crate::user::{DisplayName, UserId, UserRepository};
@@ -493,6 +493,30 @@ impl GoalRepository for $store {
             query.build_query_as().fetch_all(&mut *self.read().await?).await.map_err(db_error)?;
         let above = rows.first().map_or(0, |row| u32::try_from(row.above).unwrap_or(u32::MAX));
         Ok(StandingBand { standings: rows.into_iter().map(|row| Standing::from(row.standing)).collect(), above })
+    }
+
+    async fn leaders(&self, challenge: ChallengeId, kind: GoalKind, limit: u32) -> Result<Leaders, RepositoryError> {
+        // The order of `goal::rank`: people with entries first, by standing, then whoever
+        // reached it first, then joining order and id. The count is taken before the limit.
+        let mut query = QueryBuilder::<$db>::new(concat!(
+            "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, ",
+            p_tally_columns!(),
+            ", COUNT(*) OVER () AS participants FROM participants p LEFT JOIN users u ON u.id = p.user_id \
+             WHERE p.challenge_id = "
+        ));
+        query.push_bind(challenge.0);
+        query.push(" ORDER BY CASE WHEN p.entries > 0 THEN 0 ELSE 1 END, ").push(standing_sql(kind, "p"));
+        query.push(" DESC, CASE WHEN p.standing_at IS NULL THEN 1 ELSE 0 END, p.standing_at, p.joined_at, p.user_id LIMIT ");
+        query.push_bind(i64::from(limit));
+        let rows: Vec<LeaderRow> =
+            query.build_query_as().fetch_all(&mut *self.read().await?).await.map_err(db_error)?;
+        let participants = rows.first().map_or(0, |row| u32::try_from(row.participants).unwrap_or(u32::MAX));
+        let top = rows
+            .into_iter()
+            .zip(1u32..)
+            .map(|(row, place)| Ranked::new(kind, Standing::from(row.standing), place))
+            .collect();
+        Ok(Leaders { top, participants })
     }
 
     async fn position(
