@@ -292,10 +292,16 @@ impl App {
     /// A challenge that still takes entries (up to the end of its day of grace).
     pub async fn open_challenge(&self, id: ChallengeId) -> Result<Challenge, AppError> {
         let challenge = self.challenge(id).await?;
+        self.ensure_open(&challenge)?;
+        Ok(challenge)
+    }
+
+    /// Refuses a challenge already read whose entries are closed (after the day of grace).
+    pub fn ensure_open(&self, challenge: &Challenge) -> Result<(), AppError> {
         if challenge.is_final(self.today()) {
             return Err(AppError::ChallengeFinal { deadline: challenge.deadline });
         }
-        Ok(challenge)
+        Ok(())
     }
 
     /// A challenge that is still open for joining, goals and progress.

@@ -121,7 +121,7 @@ impl Conversation {
     /// "Change value" / "Change date": asks for it.
     pub(super) async fn start_entry_edit(&self, ctx: &Ctx<'_>, entry: i64, value: bool) -> Turn {
         let (challenge, _) = self.app.own_entry(ctx.user, entry).await?;
-        self.app.open_challenge(challenge.id).await?;
+        self.app.ensure_open(&challenge)?;
         let next = if value && challenge.goal_kind.takes_values() {
             Question::EditEntryValue { entry, challenge: challenge.id, unit: challenge.unit.clone() }
         } else {
@@ -161,7 +161,7 @@ impl Conversation {
     /// "Delete": asks first.
     pub(super) async fn entry_delete(&self, ctx: &Ctx<'_>, entry: i64) -> Turn {
         let (challenge, found) = self.app.own_entry(ctx.user, entry).await?;
-        self.app.open_challenge(challenge.id).await?;
+        self.app.ensure_open(&challenge)?;
         let text = entry_phrase(
             Text::new().plain("Delete "),
             found.value,
