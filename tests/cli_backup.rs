@@ -208,6 +208,27 @@ fn backup_and_restore_refuse_in_one_line_and_never_overwrite() {
         "notes.txt is not a challenge-bot backup: file is not a database",
     );
     assert!(!bot.file().unwrap().with_file_name("new.db").exists(), "nothing written on a refusal");
+    // A backup made by a newer version (a migration this one does not know) would be misread.
+    bot.ok(&["backup", "newer.db"]);
+    let newer = bot.file().unwrap().with_file_name("newer.db");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let pool =
+            sqlx::SqlitePool::connect_with(SqliteConnectOptions::new().filename(&newer)).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (99999, 'from the future', TRUE, X'00', 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    });
+    bot.fails(
+        &["restore", "newer.db", "--into", "new.db"],
+        "newer.db is not a challenge-bot backup: it was made by a newer version of challenge-bot (migration 99999); restore it with that version",
+    );
+    assert!(!bot.file().unwrap().with_file_name("new.db").exists(), "nothing written on a refusal");
 
     let pg = Bot::with_url("postgres://bot:secret@127.0.0.1:5432/bot".into(), (), TODAY);
     let out = pg.run(&["backup", "b.db"]);
