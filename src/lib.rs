@@ -9,6 +9,7 @@
 
 pub mod amount;
 pub mod challenge;
+pub mod chart;
 pub mod clock;
 pub mod config;
 pub mod goal;

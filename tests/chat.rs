@@ -78,6 +78,51 @@ async fn in_process_end_of_input_at_once() {
     assert!(out.ends_with("Bye!\n"));
 }
 
+/// The tag of the button labelled `label` on the last screen of `output` (`"3"`, `"c"`, `"#2"`).
+fn tag_of(output: &str, label: &str) -> String {
+    let cell = output
+        .rsplit(&format!("] {label}"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no button {label:?} in:\n{output}"));
+    cell.rsplit('[').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn in_process_charts_and_exports_are_written_as_files_with_a_sparkline() {
+    let app = App::new(Arc::new(MemoryStore::new()), Clock::Fixed(day(TODAY)));
+    chat_in_process(&app, 1, "Ann", "a\nRun\n#1\n2026-04-30\n1\n100 km\n5\n").await;
+    let dir = tempfile::tempdir().unwrap();
+    let options =
+        ChatOptions { echo_input: true, files_dir: dir.path().to_owned(), ..ChatOptions::default() };
+    let chat = |script: String| {
+        let (app, options) = (app.clone(), options.clone());
+        async move {
+            let mut out = Vec::new();
+            let name = DisplayName::sanitize("Ann", UserId(1));
+            run_with(app, UserId(1), name, script.as_bytes(), &mut out, &options).await.unwrap();
+            String::from_utf8(out).unwrap()
+        }
+    };
+    // From the menu to the challenge's screen, then its chart.
+    let mine = tag_of(&chat(String::new()).await, "My challenges");
+    let run = tag_of(&chat(format!("{mine}\n")).await, "Run");
+    let chart = tag_of(&chat(format!("{mine}\n{run}\n")).await, "📈 Chart");
+    let out = chat(format!("{mine}\n{run}\n{chart}\n/export\n")).await;
+    let png_path = dir.path().join("chart-1-1.png");
+    has(&out, &format!("Saved the chart to {}\nYou: ", png_path.display()));
+    has(&out, "You: 1st of 1 · 5 km");
+    let sparkline =
+        out.split(&format!("{}\nYou: ", png_path.display())).nth(1).unwrap().lines().next().unwrap();
+    assert!(sparkline.ends_with('█') && sparkline.chars().all(|c| "▁▂▃▄▅▆▇█ ".contains(c)), "{sparkline:?}");
+    let png = std::fs::read(&png_path).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let csv_path = dir.path().join("my-entries.csv");
+    has(&out, &format!("Saved your entries to {}", csv_path.display()));
+    let csv = std::fs::read_to_string(csv_path).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with(&format!("1,Run,{TODAY},5,km,")), "{csv}");
+}
+
 /// Runs `challenge-bot chat` on a database with `input` piped in; returns stdout.
 fn chat_process(database: &str, user: &str, name: &str, input: &str) -> String {
     let output = Command::cargo_bin("challenge-bot")

@@ -951,12 +951,61 @@ async fn documents_and_photos_record_uploads() {
     assert_eq!(recorded.files.len(), 1);
     assert_eq!(recorded.files[0].len, 1500);
 
+    let picture = png_of(30, 20);
     let photo = bot
-        .send_photo(ChatId(1001), InputFile::memory(vec![1u8; 300]).file_name("p.png"))
+        .send_photo(ChatId(1001), InputFile::memory(picture.clone()).file_name("p.png"))
         .await
         .expect("sendPhoto");
     assert!(photo.photo().is_some());
-    assert_eq!(fake.last_message(1001).and_then(|m| m.media).and_then(|m| m.uploaded_bytes), Some(300));
+    let media = fake.last_message(1001).and_then(|m| m.media).expect("a photo");
+    assert_eq!(media.uploaded_bytes, Some(picture.len()));
+    assert_eq!(media.dimensions, Some((30, 20)));
+    assert_eq!(media.bytes, Some(picture));
+}
+
+/// A grey PNG of `width` × `height`.
+fn png_of(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Grayscale);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&vec![128u8; (width * height) as usize]).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+#[tokio::test]
+async fn photos_are_refused_beyond_telegrams_limits() {
+    let fake = FakeTelegram::start(TOKEN).await;
+    let bot = bot_for(&fake);
+    fake.add_private_chat(&alice());
+    let mut too_big = png_of(10, 10);
+    too_big.resize(10 * 1024 * 1024 + 1, 0);
+    for (bytes, description) in [
+        (b"not a picture".to_vec(), "IMAGE_PROCESS_FAILED"),
+        (png_of(9_000, 1_001), "PHOTO_INVALID_DIMENSIONS"),
+        (png_of(2_100, 100), "PHOTO_INVALID_DIMENSIONS"),
+        (too_big, "PHOTO_SAVE_FILE_INVALID"),
+    ] {
+        let refused = bot
+            .send_photo(ChatId(1001), InputFile::memory(bytes).file_name("p.png"))
+            .await
+            .expect_err("refused");
+        assert!(refused.to_string().contains(description), "{refused}");
+    }
+    // At the limits: a ratio of 20, and width + height of 10,000.
+    for (w, h) in [(2_000, 100), (9_000, 1_000)] {
+        bot.send_photo(ChatId(1001), InputFile::memory(png_of(w, h)).file_name("p.png"))
+            .await
+            .unwrap_or_else(|e| panic!("{w}×{h}: {e}"));
+    }
+    let caption = "x".repeat(1025);
+    let refused = bot
+        .send_photo(ChatId(1001), InputFile::memory(png_of(10, 10)).file_name("p.png"))
+        .caption(caption)
+        .await
+        .expect_err("a caption of 1025 characters");
+    assert!(refused.to_string().contains("caption is too long"), "{refused}");
 }
 
 #[tokio::test]

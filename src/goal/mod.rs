@@ -7,7 +7,9 @@
 mod model;
 mod pace;
 mod repository;
+mod series;
 
 pub use model::*;
 pub use pace::Pace;
 pub use repository::*;
+pub use series::{daily_amounts, standing_series};

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod conversation;
+pub mod media;
 
 pub use app::{
     App, AppError, ChallengeDraft, ChallengeEdit, EntryChanged, GoalSet, Overview, ProgressLogged,

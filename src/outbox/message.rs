@@ -56,6 +56,30 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Class::is_screen")]
         class: Class,
     },
+    /// `sendPhoto` or `sendDocument` of a file made at sending time, with an HTML caption.
+    Upload {
+        chat_id: i64,
+        file: FileSpec,
+        caption: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+        #[serde(default, skip_serializing_if = "Class::is_screen")]
+        class: Class,
+    },
+}
+
+/// The file an [`Action::Upload`] sends, made when it is sent (from the store as it is then).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "of", rename_all = "snake_case")]
+pub enum FileSpec {
+    /// A challenge's chart as `viewer` sees it (`sendPhoto`).
+    Chart { challenge: i64, viewer: i64, personal: bool },
+    /// Entries as CSV (`sendDocument`): `user`'s own, or everyone's in `challenge`.
+    Export {
+        user: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        challenge: Option<i64>,
+    },
 }
 
 impl Class {
@@ -69,7 +93,9 @@ impl Action {
     pub fn chat(&self) -> Option<i64> {
         match self {
             Action::Answer { .. } => None,
-            Action::Send { chat_id, .. } | Action::Edit { chat_id, .. } => Some(*chat_id),
+            Action::Send { chat_id, .. } | Action::Edit { chat_id, .. } | Action::Upload { chat_id, .. } => {
+                Some(*chat_id)
+            }
         }
     }
 
@@ -78,7 +104,7 @@ impl Action {
         static NOTICE: Class = Class::Notice;
         match self {
             Action::Answer { .. } => &NOTICE,
-            Action::Send { class, .. } | Action::Edit { class, .. } => class,
+            Action::Send { class, .. } | Action::Edit { class, .. } | Action::Upload { class, .. } => class,
         }
     }
 
@@ -119,6 +145,20 @@ mod tests {
                 html: "hi".into(),
                 buttons: vec![],
                 class: Class::Effect { summary: "Logged 5 km".into() },
+            },
+            Action::Upload {
+                chat_id: 7,
+                file: FileSpec::Chart { challenge: 3, viewer: 7, personal: true },
+                caption: "📈".into(),
+                buttons: vec![],
+                class: Class::Notice,
+            },
+            Action::Upload {
+                chat_id: 7,
+                file: FileSpec::Export { user: 7, challenge: None },
+                caption: "📄".into(),
+                buttons: vec![],
+                class: Class::Notice,
             },
         ];
         for action in &actions {

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use message::{Action, Button, Class, decode, encode};
+pub use message::{Action, Button, Class, FileSpec, decode, encode};
 
 use crate::repository::{RepositoryError, Store};
 

@@ -288,7 +288,10 @@ impl<'a> Chat<'a> {
                     c.seq >= after
                         && (c.is_ok()
                             || c.error_code().is_some_and(|code| (400..500).contains(&code) && code != 429))
-                        && (c.method == "sendmessage" || c.method == "editmessagetext")
+                        && matches!(
+                            c.method.as_str(),
+                            "sendmessage" | "editmessagetext" | "sendphoto" | "senddocument"
+                        )
                         && c.param_i64("chat_id") == Some(chat)
                 })
             })

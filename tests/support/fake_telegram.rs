@@ -287,6 +287,10 @@ pub struct SentMedia {
     pub uploaded_bytes: Option<usize>,
     /// The `file_id` or URL the bot passed instead of uploading.
     pub file_ref: Option<String>,
+    /// The uploaded file itself.
+    pub bytes: Option<Vec<u8>>,
+    /// A photo's width and height, as read from the upload.
+    pub dimensions: Option<(u32, u32)>,
 }
 
 /// The current state of a message the bot sent.
@@ -2363,6 +2367,26 @@ fn send_media(st: &mut State, p: &Params, kind: &str) -> ApiResult {
     if upload.is_some_and(|u| u.data.is_empty()) {
         return Err(bad("file must be non-empty"));
     }
+    // Telegram's limits on uploads: photos up to 10 MB whose width and height add up to at
+    // most 10,000 with a ratio of at most 20; other files up to 50 MB.
+    let mut dimensions = None;
+    if let Some(upload) = upload {
+        if kind == "photo" {
+            if upload.data.len() > 10 * 1024 * 1024 {
+                return Err(bad("PHOTO_SAVE_FILE_INVALID"));
+            }
+            let Some((w, h)) = image_dimensions(&upload.data) else {
+                return Err(bad("IMAGE_PROCESS_FAILED"));
+            };
+            let (long, short) = (w.max(h), w.min(h));
+            if w == 0 || h == 0 || w + h > 10_000 || long > short.saturating_mul(20) {
+                return Err(bad("PHOTO_INVALID_DIMENSIONS"));
+            }
+            dimensions = Some((w, h));
+        } else if upload.data.len() > 50 * 1024 * 1024 {
+            return Err(api_err(413, "Request Entity Too Large"));
+        }
+    }
     let raw = p.string("caption").unwrap_or_default();
     let formatted = format_text(st, &raw, p, "parse_mode", "caption_entities")?;
     let markup = reply_markup_param(p)?;
@@ -2390,11 +2414,41 @@ fn send_media(st: &mut State, p: &Params, kind: &str) -> ApiResult {
             file_name: upload.and_then(|u| u.file_name.clone()),
             uploaded_bytes: upload.map(|u| u.data.len()),
             file_ref,
+            bytes: upload.map(|u| u.data.clone()),
+            dimensions,
         }),
         date: unix_now(),
         edit_date: None,
     };
     Ok((st.store_bot_message(sent), None))
+}
+
+/// The width and height of a PNG or JPEG image, read from its header; `None` for anything else
+/// (Telegram cannot process it as a photo).
+fn image_dimensions(data: &[u8]) -> Option<(u32, u32)> {
+    if data.starts_with(b"\x89PNG\r\n\x1a\n") && data.len() >= 24 && &data[12..16] == b"IHDR" {
+        let w = u32::from_be_bytes(data[16..20].try_into().ok()?);
+        let h = u32::from_be_bytes(data[20..24].try_into().ok()?);
+        return Some((w, h));
+    }
+    if data.starts_with(&[0xFF, 0xD8]) {
+        // JPEG: walk the segments to a start-of-frame marker.
+        let mut pos = 2;
+        while pos + 9 < data.len() {
+            if data[pos] != 0xFF {
+                return None;
+            }
+            let marker = data[pos + 1];
+            let len = usize::from(u16::from_be_bytes([data[pos + 2], data[pos + 3]]));
+            if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+                let h = u32::from(u16::from_be_bytes([data[pos + 5], data[pos + 6]]));
+                let w = u32::from(u16::from_be_bytes([data[pos + 7], data[pos + 8]]));
+                return Some((w, h));
+            }
+            pos += 2 + len;
+        }
+    }
+    None
 }
 
 fn send_chat_action(st: &mut State, p: &Params) -> ApiResult {

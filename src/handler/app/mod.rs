@@ -5,9 +5,11 @@
 //! the participant and the goal that judges the new tally. The conversation and the scripted CLI
 //! both call these methods, so a rule is enforced in one place.
 
+mod chart;
 mod entries;
 mod manage;
 
+pub use chart::CHART_LINES;
 pub use entries::EntryChanged;
 pub use manage::{ChallengeEdit, DELETION_NOTICE_DAYS};
 
@@ -57,7 +59,9 @@ pub enum AppError {
     ChallengeFinal { deadline: NaiveDate },
     #[error("“{name}” (#{id}) was deleted by its creator.")]
     ChallengeDeleted { id: ChallengeId, name: String },
-    #[error("Only the creator of challenge #{0} can change or delete it.")]
+    #[error(
+        "Only the creator of challenge #{0} can manage it (change it, export everyone's entries or delete it)."
+    )]
     NotCreator(ChallengeId),
     #[error("You created challenge #{0}, so you cannot leave it; you can delete it instead.")]
     CreatorCannotLeave(ChallengeId),

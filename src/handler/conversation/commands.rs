@@ -1,5 +1,5 @@
-//! Typed commands: `/start` (and `/menu`), `/log` (in [`super::quick`]), `/help`, `/cancel`, and
-//! the ones we do not know.
+//! Typed commands: `/start` (and `/menu`), `/log` (in [`super::quick`]), `/export` (in
+//! [`super::chart`]), `/help`, `/cancel`, and the ones we do not know.
 
 use super::reply::{Reply, Text};
 use super::screens::{self, with_note};
@@ -19,6 +19,7 @@ impl Conversation {
         Ok(match command {
             "start" | "menu" => Outcome::one(screens::welcome(name), Next::Main).with_menu(),
             "log" => return self.log_command(ctx, arg, state).await,
+            "export" => return self.export_mine(ctx).await,
             "help" => match asked {
                 // Mid-question: explain, then ask again.
                 Some(q) => Outcome::many(vec![Reply::new(screens::help()), q], Next::Keep),
@@ -39,7 +40,7 @@ impl Conversation {
             other => {
                 let note = Text::new()
                     .italic(format!("I do not know the command /{}. ", crate::text::shown(other, 32)))
-                    .italic("The commands are /start, /log, /help and /cancel.");
+                    .italic("The commands are /start, /log, /export, /help and /cancel.");
                 match asked {
                     Some(q) => Outcome::one(with_note(q, note), Next::Keep),
                     None => Outcome::main(Some(note)),

@@ -61,6 +61,7 @@ impl Conversation {
                 button("Move deadline", Action::MoveDeadline { challenge: id }),
                 button("Delete challenge", Action::DeleteChallenge { challenge: id }),
             ])
+            .row(vec![button("📄 Export everyone's entries", Action::ExportChallenge { challenge: id })])
             .row(vec![button("Back to challenge", Action::Open { challenge: id, page: 0 })]);
         Ok(Outcome::one(reply, Next::Set(Screen::ViewChallengeOptions { challenge: id, page: 0 }.into())))
     }

@@ -33,6 +33,7 @@
 //! was, so retrying the same input later is safe.
 
 mod answers;
+mod chart;
 mod commands;
 mod create;
 mod goal;
@@ -349,7 +350,8 @@ impl Conversation {
         };
         let mut replies = outcome.replies;
         for (i, reply) in replies.iter_mut().enumerate() {
-            reply.mode = if is_button && i == 0 { ReplyMode::EditOriginal } else { ReplyMode::New };
+            let replaces = is_button && i == 0 && reply.attachment.is_none();
+            reply.mode = if replaces { ReplyMode::EditOriginal } else { ReplyMode::New };
         }
         if reads_progress
             && let Some(last) = replies.last_mut()
@@ -544,6 +546,8 @@ impl Conversation {
             Action::LogFor { challenge } => self.log_for(ctx, challenge, asked).await,
             // "↩️ Undo": the entry goes, no questions asked (it was just logged).
             Action::UndoEntry { entry } => self.delete_entry(ctx, entry, history::EntryChange::Undone).await,
+            Action::Chart { challenge, personal } => self.chart(ctx, challenge, personal).await,
+            Action::ExportChallenge { challenge } => self.export_challenge(ctx, challenge).await,
         }
     }
 }

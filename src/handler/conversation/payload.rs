@@ -176,6 +176,15 @@ pub enum Action {
     UndoEntry {
         entry: i64,
     },
+    /// A challenge's chart: everyone's standings, or (`personal`) the person's own entries.
+    Chart {
+        challenge: ChallengeId,
+        personal: bool,
+    },
+    /// Everyone's entries in a challenge as a file (for its creator).
+    ExportChallenge {
+        challenge: ChallengeId,
+    },
 }
 
 /// Why a payload was refused.
@@ -250,6 +259,9 @@ impl Action {
             Action::QuickLog { challenge } => write!(s, "q:{}", challenge.0),
             Action::LogFor { challenge } => write!(s, "lf:{}", challenge.0),
             Action::UndoEntry { entry } => write!(s, "ux:{entry}"),
+            Action::Chart { challenge, personal: false } => write!(s, "ch:{}", challenge.0),
+            Action::Chart { challenge, personal: true } => write!(s, "cp:{}", challenge.0),
+            Action::ExportChallenge { challenge } => write!(s, "xc:{}", challenge.0),
         };
         assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
         s
@@ -330,6 +342,9 @@ impl Action {
             ("q", [id]) => Action::QuickLog { challenge: challenge_id(id)? },
             ("lf", [id]) => Action::LogFor { challenge: challenge_id(id)? },
             ("ux", [entry]) => Action::UndoEntry { entry: entry_id(entry)? },
+            ("ch", [id]) => Action::Chart { challenge: challenge_id(id)?, personal: false },
+            ("cp", [id]) => Action::Chart { challenge: challenge_id(id)?, personal: true },
+            ("xc", [id]) => Action::ExportChallenge { challenge: challenge_id(id)? },
             _ => return Err(bad),
         };
         Ok(action)
@@ -403,6 +418,9 @@ mod tests {
             Action::QuickLog { challenge: id },
             Action::LogFor { challenge: id },
             Action::UndoEntry { entry: i64::MAX },
+            Action::Chart { challenge: id, personal: false },
+            Action::Chart { challenge: id, personal: true },
+            Action::ExportChallenge { challenge: id },
         ];
         all.extend(GoalKind::ALL.map(Action::Kind));
         all.extend(
@@ -461,6 +479,9 @@ mod tests {
             "v1:lvy:1:2",
             "v1:p:1\n",
             "v1:p:١",
+            "v1:ch:1:p",
+            "v1:cp:",
+            "v1:xc:0",
         ] {
             assert!(Action::decode(bad).is_err(), "{bad:?} was accepted");
         }

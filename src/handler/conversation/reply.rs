@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::handler::media::Attachment;
+
 /// One run of text with one style.
 ///
 /// The conversation never embeds markup in strings: each protocol renders the styles its own way
@@ -171,6 +173,10 @@ pub struct Reply {
     pub mode: ReplyMode,
     pub expects: Expect,
     pub kind: ReplyKind,
+    /// A file sent with the reply (a chart, an export), made when it is delivered; the text is
+    /// then its caption (at most 1024 characters on Telegram). Such a reply is always a new
+    /// message: a picture cannot replace a text.
+    pub attachment: Option<Attachment>,
 }
 
 impl Reply {
@@ -182,7 +188,19 @@ impl Reply {
             mode: ReplyMode::New,
             expects: Expect::Choice,
             kind: ReplyKind::Screen,
+            attachment: None,
         }
+    }
+
+    /// Sends `attachment` with the reply, whose text becomes its caption. A chart is a screen
+    /// (a later screen may supersede it in a flood); an export is a notice, always delivered.
+    pub fn attach(mut self, attachment: Attachment) -> Reply {
+        self.kind = match attachment {
+            Attachment::Chart { .. } => ReplyKind::Screen,
+            Attachment::Export { .. } => ReplyKind::Notice,
+        };
+        self.attachment = Some(attachment);
+        self
     }
 
     /// Marks the reply as the confirmation of something saved, summed up in `summary`.

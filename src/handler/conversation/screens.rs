@@ -233,14 +233,14 @@ pub fn help() -> Text {
         .bold("Join challenge")
         .plain(": pick an active challenge and set your own goal.\n")
         .bold("My challenges")
-        .plain(": log progress, change your goal, see the leaderboard, look through your entries to change or delete one, or leave. The creator can also rename the challenge, move its deadline or delete it.\n\n")
+        .plain(": log progress, change your goal, see the leaderboard or a chart of everyone's standings over time, look through your entries to change or delete one, or leave. The creator can also rename the challenge, move its deadline, export everyone's entries or delete it.\n\n")
         .bold("How people rank")
         .plain(": by their standing in the challenge (the total, the days checked in, the best value, or for \"at most\" how far they came down from their first value), never by the share of a goal they set themselves. Entries for the last day can still be logged the day after the deadline.\n\n")
         .plain("Dates can be typed as 2026-11-28, 28.11 or 28 Nov; \"today\", \"yesterday\" and weekdays (\"mon\") work too.\n\n")
         .bold("The quick way")
         .plain(": tap a challenge on the main menu to log today's number (or check in), or just type the number, as in \"5\", \"5 km\" or \"5 yesterday\"; /log does the same from anywhere.\n\n")
         .bold("Commands")
-        .plain("\n/start: the main menu\n/log: log progress\n/cancel: stop what you are doing\n/help: this message")
+        .plain("\n/start: the main menu\n/log: log progress\n/export: your entries as a CSV file\n/cancel: stop what you are doing\n/help: this message")
 }
 
 /// "an hour", "2 hours", "15 minutes", "a moment".

@@ -177,7 +177,10 @@ impl Conversation {
                     button("Leaderboard", Action::Leaderboard { challenge: id }),
                     button("My entries", Action::History { challenge: id, page: 0 }),
                 ])
-                .row(vec![button("Undo last entry", Action::Undo { challenge: id })]);
+                .row(vec![
+                    button("📈 Chart", Action::Chart { challenge: id, personal: false }),
+                    button("Undo last entry", Action::Undo { challenge: id }),
+                ]);
         } else if c.accepts_entries(ctx.today) {
             reply = with_note(
                 reply,
@@ -193,14 +196,16 @@ impl Conversation {
             .row(vec![
                 button("My entries", Action::History { challenge: id, page: 0 }),
                 button("Undo last entry", Action::Undo { challenge: id }),
-            ]);
+            ])
+            .row(vec![button("📈 Chart", Action::Chart { challenge: id, personal: false })]);
         } else {
             reply =
                 with_note(reply, Text::new().italic("This challenge has ended; its standings are final."))
                     .row(vec![
                         button("Final standings", Action::Leaderboard { challenge: id }),
                         button("My entries", Action::History { challenge: id, page: 0 }),
-                    ]);
+                    ])
+                    .row(vec![button("📈 Chart", Action::Chart { challenge: id, personal: false })]);
         }
         reply = reply.row(if is_creator {
             vec![button("Manage challenge", Action::Manage { challenge: id })]

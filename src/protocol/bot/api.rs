@@ -90,9 +90,14 @@ impl ApiError {
         self.code() == Some(400)
             && (d.contains("message to edit not found")
                 || d.contains("message can't be edited")
-                || d.contains("MESSAGE_ID_INVALID"))
+                || d.contains("MESSAGE_ID_INVALID")
+                // A picture's message has a caption, not a text.
+                || d.contains("there is no text in the message to edit"))
     }
 }
+
+/// How much longer than other calls an upload may take.
+pub const UPLOAD_EXTRA_WAIT: Duration = Duration::from_secs(30);
 
 /// The JSON envelope of every Bot API answer.
 #[derive(serde::Deserialize)]
@@ -168,16 +173,36 @@ impl Api {
         P: Serialize + ?Sized,
         R: DeserializeOwned,
     {
+        let request = self.http.post(self.method_url(method)).json(payload);
+        self.perform(method, request, extra_wait).await
+    }
+
+    /// Calls `method` with a `multipart/form-data` body (a file upload). Uploads get
+    /// [`UPLOAD_EXTRA_WAIT`] on top of the usual timeout: a picture is far larger than a text.
+    pub async fn upload<R>(&self, method: &str, form: reqwest::multipart::Form) -> Result<R, ApiError>
+    where
+        R: DeserializeOwned,
+    {
+        let request = self.http.post(self.method_url(method)).multipart(form);
+        self.perform(method, request, UPLOAD_EXTRA_WAIT).await
+    }
+
+    async fn perform<R>(
+        &self,
+        method: &str,
+        request: reqwest::RequestBuilder,
+        extra_wait: Duration,
+    ) -> Result<R, ApiError>
+    where
+        R: DeserializeOwned,
+    {
         let transport = |problem: String, server_error: bool| ApiError::Transport {
             method: method.to_owned(),
             problem: self.token.redact(&problem),
             server_error,
         };
-        let response = self
-            .http
-            .post(self.method_url(method))
+        let response = request
             .timeout(self.request_timeout + extra_wait)
-            .json(payload)
             .send()
             .await
             .map_err(|e| transport(describe(e), false))?;

@@ -508,6 +508,7 @@ mod tests {
     fn text(action: &Action) -> String {
         match action {
             Action::Send { html, .. } | Action::Edit { html, .. } => html.clone(),
+            Action::Upload { caption, .. } => caption.clone(),
             Action::Answer { query_id, .. } => format!("answer {query_id}"),
         }
     }

@@ -21,13 +21,14 @@ use async_trait::async_trait;
 use teloxide::types::{CallbackQuery, ChatKind, Message, MessageKind, Update, UpdateKind, User};
 use tokio_util::sync::CancellationToken;
 
-use super::html::{HtmlBuilder, shorten};
+use super::html::{HtmlBuilder, MAX_CAPTION_UNITS, MAX_TEXT_UNITS, shorten};
 use super::poller::{AfterCommit, Responder, Response};
 use super::sender::Sender;
 use crate::handler::conversation::{
     Conversation, Input, MAX_PAYLOAD_BYTES, Reply, ReplyKind, ReplyMode, Request, Settle, Span, apology,
 };
-use crate::outbox::{Action, Button, Class, Turn};
+use crate::handler::media::Attachment;
+use crate::outbox::{Action, Button, Class, FileSpec, Turn};
 use crate::progress::IdempotencyKey;
 use crate::repository::RepositoryError;
 use crate::user::{DisplayName, UserId};
@@ -162,7 +163,14 @@ impl TelegramFace {
             // Inline-mode messages, group messages, game buttons: nothing for the conversation.
             return Ok(Response::answer(vec![answer(Some("This button does not work here."))]));
         };
-        let message_id = query.message.as_ref().map(|m| m.id().0);
+        // A picture's or a file's message has a caption, not a text to replace: answers to its
+        // buttons come as new messages.
+        let has_text = query
+            .message
+            .as_ref()
+            .and_then(|m| m.regular_message())
+            .is_none_or(|m| m.photo().is_none() && m.document().is_none());
+        let message_id = query.message.as_ref().map(|m| m.id().0).filter(|_| has_text);
         let pressed = message_id.map(|id| (chat.id.0, id));
         // Telegram shows a spinner on the button until the query is answered: if handling is slow
         // (the database is struggling), answer it early and finish the handling anyway.
@@ -284,13 +292,17 @@ pub fn render(chat_id: i64, pressed: Option<(i64, i32)>, replies: &[Reply]) -> V
     replies
         .iter()
         .map(|reply| {
-            let html = html_of(reply);
             let buttons = keyboard(reply);
             let class = match &reply.kind {
                 ReplyKind::Screen => Class::Screen,
                 ReplyKind::Effect(summary) => Class::Effect { summary: summary.clone() },
                 ReplyKind::Notice => Class::Notice,
             };
+            if let Some(attachment) = &reply.attachment {
+                let caption = html_within(reply, MAX_CAPTION_UNITS);
+                return Action::Upload { chat_id, file: file_spec(attachment), caption, buttons, class };
+            }
+            let html = html_of(reply);
             match (reply.mode, pressed) {
                 (ReplyMode::EditOriginal, Some((chat_id, message_id))) => {
                     Action::Edit { chat_id, message_id, html, buttons, class }
@@ -301,9 +313,26 @@ pub fn render(chat_id: i64, pressed: Option<(i64, i32)>, replies: &[Reply]) -> V
         .collect()
 }
 
+/// What a file sent with a reply is, for the outbox.
+fn file_spec(attachment: &Attachment) -> FileSpec {
+    match *attachment {
+        Attachment::Chart { challenge, viewer, personal } => {
+            FileSpec::Chart { challenge: challenge.0, viewer: viewer.0, personal }
+        }
+        Attachment::Export { user, challenge } => {
+            FileSpec::Export { user: user.0, challenge: challenge.map(|c| c.0) }
+        }
+    }
+}
+
 /// A reply's text as escaped HTML within Telegram's limit.
 pub fn html_of(reply: &Reply) -> String {
-    let mut html = HtmlBuilder::default();
+    html_within(reply, MAX_TEXT_UNITS)
+}
+
+/// A reply's text as escaped HTML of at most `budget` visible UTF-16 code units.
+fn html_within(reply: &Reply, budget: usize) -> String {
+    let mut html = HtmlBuilder::new(budget);
     for span in &reply.text.spans {
         match span {
             Span::Plain(text) => html.text(text),

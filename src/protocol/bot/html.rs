@@ -8,6 +8,9 @@
 /// Telegram's limit on a message text, in UTF-16 code units after entity parsing.
 pub const MAX_TEXT_UNITS: usize = 4096;
 
+/// Telegram's limit on a photo's or a document's caption, counted the same way.
+pub const MAX_CAPTION_UNITS: usize = 1024;
+
 /// Escapes text for HTML parse mode.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);

@@ -30,6 +30,7 @@ pub use settings::{BotSettings, SettingsError, Token};
 
 use crate::config::Config;
 use crate::handler::conversation::{CacheConfig, Conversation};
+use crate::handler::media::Media;
 use crate::startup::Services;
 use crate::storage::{Access, StorageError};
 
@@ -72,7 +73,8 @@ pub async fn run(settings: BotSettings, config: &Config) -> Result<(), BotError>
     let early_sender = sender::Sender::new(api.clone(), limiter, backoff);
     let username = me.username.clone().unwrap_or_default();
     let face = face::TelegramFace::new(conversation, me.id, &username, Some(early_sender));
-    let poller = poller::Poller::new(&settings, me.id, services.outbox.clone(), Arc::new(face));
+    let poller = poller::Poller::new(&settings, me.id, services.outbox.clone(), Arc::new(face))
+        .with_media(Media::new(services.app.clone()));
     poller.run(shutdown).await;
 
     let _ = tokio::time::timeout(Duration::from_millis(500), services.close()).await;

@@ -50,6 +50,7 @@ use super::limiter::RateLimiter;
 use super::sender::{Abandoned, Backoff, Sender, pause};
 use super::settings::BotSettings;
 use super::watermark::Watermark;
+use crate::handler::media::Media;
 use crate::outbox::{Action, Failure, Finished, Outbox, Parked, Turn, UpdateRef};
 use crate::repository::RepositoryError;
 
@@ -212,6 +213,13 @@ impl Poller {
             dispatch: DispatchConfig::default(),
             stats: Arc::new(Stats::default()),
         }
+    }
+
+    /// Makes the files that answers attach (charts, exports) with `media`; without it such
+    /// answers are sent as their caption alone.
+    pub fn with_media(mut self, media: Media) -> Poller {
+        self.sender = self.sender.with_media(media);
+        self
     }
 
     /// Polls until `shutdown` fires, then winds down as the module explains. Returns only then.

@@ -28,6 +28,7 @@ pub enum StartError {
 pub const COMMANDS: &[(&str, &str)] = &[
     ("start", "Main menu: create, join or view challenges"),
     ("log", "Log today's progress (as in /log 5)"),
+    ("export", "Your entries as a CSV file"),
     ("help", "What this bot does and how to use it"),
     ("cancel", "Stop what you are doing and go back to the menu"),
 ];

@@ -6,6 +6,11 @@
 //! - 403 (blocked, kicked): logged, not retried — the answer is dropped;
 //! - "message is not modified": success; an edit of a message that is gone: sent as a new message;
 //! - other 400s (e.g. a callback query too old to answer): logged, dropped.
+//!
+//! An upload's file (a chart, an export) is made here, when it is sent, and once per action
+//! however often the call is repeated: making it reads the store and may draw a picture, which
+//! must not happen inside the update's transaction. If it cannot be made (the challenge was
+//! deleted meanwhile, the database stays down) the person gets the reason as a message instead.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,9 +19,15 @@ use rand::Rng;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use reqwest::multipart::{Form, Part};
+
 use super::api::{Api, ApiError, Retry};
+use super::html;
 use super::limiter::RateLimiter;
-use crate::outbox::{Action, Button};
+use crate::challenge::ChallengeId;
+use crate::handler::media::{Attachment, File, FileKind, Media};
+use crate::outbox::{Action, Button, Class, FileSpec};
+use crate::user::UserId;
 
 /// Capped exponential backoff with jitter: attempt `n` waits a random time between half and all
 /// of `min(cap, base * 2^n)`.
@@ -73,23 +84,88 @@ impl Perform for Sender {
     }
 }
 
+/// How often making an upload's file is tried while the database is unavailable.
+const FILE_ATTEMPTS: u32 = 5;
+
 /// Performs actions. Cheap to clone.
 #[derive(Clone)]
 pub struct Sender {
     api: Api,
     limiter: Arc<RateLimiter>,
     backoff: Backoff,
+    media: Option<Media>,
 }
 
 impl Sender {
     pub fn new(api: Api, limiter: Arc<RateLimiter>, backoff: Backoff) -> Sender {
-        Sender { api, limiter, backoff }
+        Sender { api, limiter, backoff, media: None }
+    }
+
+    /// Makes uploads' files with `media`.
+    pub fn with_media(mut self, media: Media) -> Sender {
+        self.media = Some(media);
+        self
+    }
+
+    /// The file of an upload, or the message to send instead if it cannot be made.
+    async fn make_file(
+        &self,
+        action: &Action,
+        abandon: &CancellationToken,
+    ) -> Result<Result<File, Action>, Abandoned> {
+        let Action::Upload { chat_id, file, buttons, .. } = action else {
+            unreachable!("only uploads have files")
+        };
+        let instead = |text: &str| Action::Send {
+            chat_id: *chat_id,
+            html: html::escape(text),
+            buttons: buttons.clone(),
+            class: Class::Notice,
+        };
+        let Some(media) = &self.media else {
+            tracing::error!("an answer has a file but this sender cannot make files");
+            return Ok(Err(instead("Sorry, I cannot send files right now.")));
+        };
+        let attachment = attachment_of(file);
+        let mut attempt = 0;
+        loop {
+            match media.file(&attachment).await {
+                Ok(made) => return Ok(Ok(made)),
+                Err(e) if e.is_transient() && attempt + 1 < FILE_ATTEMPTS => {
+                    let wait = self.backoff.delay(attempt);
+                    attempt += 1;
+                    tracing::warn!(
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "could not make a file yet: {e}"
+                    );
+                    pause(wait, abandon).await?;
+                }
+                Err(e) if e.is_transient() => {
+                    tracing::error!("could not make a file: {e}");
+                    return Ok(Err(instead(
+                        "Sorry, I could not prepare that file just now. Please try again in a while.",
+                    )));
+                }
+                Err(e) => {
+                    tracing::info!("file not made: {e}");
+                    return Ok(Err(instead(&e.to_string())));
+                }
+            }
+        }
     }
 
     /// Performs one action, retrying as the module explains, until `abandon` fires.
     pub async fn perform(&self, action: &Action, abandon: &CancellationToken) -> Result<Sent, Abandoned> {
         let mut action = action.clone();
         let mut attempt = 0u32;
+        let mut file = None;
+        if matches!(action, Action::Upload { .. }) {
+            match self.make_file(&action, abandon).await? {
+                Ok(made) => file = Some(made),
+                Err(instead) => action = instead,
+            }
+        }
         loop {
             if abandon.is_cancelled() {
                 return Err(Abandoned);
@@ -103,7 +179,7 @@ impl Sender {
             // A hung request must not hold up a shutdown: give up on it when told to. (If Telegram
             // did process it, the outbox sends it again at the next start: at least once.)
             let result = tokio::select! {
-                r = self.call(&action) => r,
+                r = self.call(&action, file.as_ref()) => r,
                 _ = abandon.cancelled() => return Err(Abandoned),
             };
             let error = match result {
@@ -148,7 +224,7 @@ impl Sender {
         }
     }
 
-    async fn call(&self, action: &Action) -> Result<(), ApiError> {
+    async fn call(&self, action: &Action, file: Option<&File>) -> Result<(), ApiError> {
         let none = Duration::ZERO;
         match action {
             Action::Answer { query_id, text } => {
@@ -172,8 +248,40 @@ impl Sender {
                 }
                 self.api.call::<_, serde::de::IgnoredAny>("editMessageText", &body, none).await?;
             }
+            Action::Upload { chat_id, caption, buttons, .. } => {
+                let Some(file) = file else { unreachable!("an upload's file is made before it is sent") };
+                let (method, field) = match file.kind {
+                    FileKind::Photo => ("sendPhoto", "photo"),
+                    FileKind::Document => ("sendDocument", "document"),
+                };
+                let part = Part::bytes(file.bytes.to_vec())
+                    .file_name(file.name.clone())
+                    .mime_str(file.mime)
+                    .expect("the files' MIME types are valid");
+                let mut form = Form::new()
+                    .text("chat_id", chat_id.to_string())
+                    .text("caption", caption.clone())
+                    .text("parse_mode", "HTML")
+                    .part(field, part);
+                if !buttons.is_empty() {
+                    form = form.text("reply_markup", keyboard(buttons).to_string());
+                }
+                self.api.upload::<serde::de::IgnoredAny>(method, form).await?;
+            }
         }
         Ok(())
+    }
+}
+
+/// What the outbox's record of a file asks the media maker for.
+fn attachment_of(file: &FileSpec) -> Attachment {
+    match *file {
+        FileSpec::Chart { challenge, viewer, personal } => {
+            Attachment::Chart { challenge: ChallengeId(challenge), viewer: UserId(viewer), personal }
+        }
+        FileSpec::Export { user, challenge } => {
+            Attachment::Export { user: UserId(user), challenge: challenge.map(ChallengeId) }
+        }
     }
 }
 

@@ -39,6 +39,8 @@ pub enum ChallengeCommand {
     Leave(super::manage::LeaveArgs),
     /// Everyone's entries in a challenge, as CSV or JSON, with display names
     Export(super::export::ChallengeExportArgs),
+    /// A chart of the challenge as a PNG file: standings over time, or one person's entries
+    Chart(super::chart::ChartArgs),
 }
 
 #[derive(Args, Debug)]
@@ -164,6 +166,7 @@ impl ChallengeCommand {
             ChallengeCommand::Delete(a) => super::manage::delete(a, config, json).await,
             ChallengeCommand::Leave(a) => super::manage::leave(a, config, json).await,
             ChallengeCommand::Export(a) => super::export::challenge(a, config).await,
+            ChallengeCommand::Chart(a) => super::chart::chart(a, config).await,
         }
     }
 }

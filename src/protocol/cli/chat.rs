@@ -12,20 +12,34 @@
 //! Otherwise lines are read from stdin as they come and echoed after the prompt, so a piped
 //! session prints a readable transcript. Either way a line that is not valid UTF-8 is refused
 //! and the chat goes on; a byte-order mark at the start of the input is ignored.
+//!
+//! A chart or an export that Telegram would send as a picture or a file is written into the
+//! working directory instead (`chart-<challenge>-<viewer>.png`, `my-entries.csv`), and the chat
+//! prints its path; a chart also shows as a one-line sparkline of the person's standing.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use crate::handler::App;
 use crate::handler::conversation::{CacheConfig, Conversation, Expect, Input, Reply, Request, Span};
+use crate::handler::media::{Attachment, FileKind, Media};
 use crate::user::{DisplayName, UserId};
 
 /// How the chat reads and prints.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ChatOptions {
     pub cache: CacheConfig,
     /// Print each line read after the prompt (for input that is not typed at a terminal).
     pub echo_input: bool,
+    /// Where charts and exports are written (the working directory by default).
+    pub files_dir: PathBuf,
+}
+
+impl Default for ChatOptions {
+    fn default() -> ChatOptions {
+        ChatOptions { cache: CacheConfig::default(), echo_input: false, files_dir: PathBuf::from(".") }
+    }
 }
 
 const PROMPT: &str = "> ";
@@ -300,6 +314,7 @@ async fn chat<W: Write>(
     mut out: W,
     options: &ChatOptions,
 ) -> io::Result<()> {
+    let media = Media::new(app.clone());
     let conversation = Conversation::new(app, &options.cache);
     writeln!(out, "{BANNER}")?;
     let mut input = Input::Command { name: "start".into(), arg: None };
@@ -313,7 +328,14 @@ async fn chat<W: Write>(
             }
         };
         let choices = Choices::from_replies(&replies);
-        print_replies(&mut out, &replies, &choices)?;
+        let mut files = Vec::with_capacity(replies.len());
+        for reply in &replies {
+            files.push(match &reply.attachment {
+                Some(attachment) => Some(save(&media, attachment, &options.files_dir).await),
+                None => None,
+            });
+        }
+        print_replies(&mut out, &replies, &files, &choices)?;
         // Read until a line that means something.
         input = loop {
             if !source.prompts() {
@@ -372,11 +394,41 @@ pub fn render_text(reply: &Reply) -> String {
     s
 }
 
-fn print_replies(out: &mut impl Write, replies: &[Reply], choices: &Choices) -> io::Result<()> {
+/// Writes an attachment's file into `dir`; what to print about it.
+async fn save(media: &Media, attachment: &Attachment, dir: &Path) -> String {
+    let file = match media.file(attachment).await {
+        Ok(file) => file,
+        Err(e) => return format!("(No file: {e})"),
+    };
+    let path = dir.join(&file.name);
+    if let Err(e) = std::fs::write(&path, file.bytes.as_slice()) {
+        return format!("(Could not write {}: {e})", path.display());
+    }
+    let what = match (file.kind, attachment) {
+        (FileKind::Photo, _) => "the chart",
+        (_, Attachment::Export { challenge: Some(_), .. }) => "everyone's entries",
+        _ => "your entries",
+    };
+    let mut note = format!("Saved {what} to {}", path.display());
+    if let Some(line) = &file.sparkline {
+        note.push_str(&format!("\nYou: {}", line.trim_end()));
+    }
+    note
+}
+
+fn print_replies(
+    out: &mut impl Write,
+    replies: &[Reply],
+    files: &[Option<String>],
+    choices: &Choices,
+) -> io::Result<()> {
     let mut i = 0;
-    for reply in replies {
+    for (n, reply) in replies.iter().enumerate() {
         writeln!(out)?;
         writeln!(out, "{}", render_text(reply))?;
+        if let Some(Some(note)) = files.get(n) {
+            writeln!(out, "{note}")?;
+        }
         for row in &reply.buttons {
             let cells: Vec<String> = row
                 .iter()

@@ -11,6 +11,7 @@
 pub mod args;
 pub mod backup;
 pub mod challenge;
+pub mod chart;
 pub mod chat;
 pub mod entries;
 pub mod error;
