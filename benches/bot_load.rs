@@ -245,6 +245,7 @@ fn spawn_bot(api_url: &str, database_url: &str, log: Option<&std::path::Path>, p
         .env("CHALLENGE_BOT_TODAY", TODAY)
         .env("TELEGRAM_RATE_PER_CHAT", per_chat.to_string())
         .env("TELEGRAM_RATE_GLOBAL", "0")
+        .env("LISTEN_ADDR", "127.0.0.1:0")
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     match log {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::handler::App;
 use crate::outbox::Outbox;
-use crate::storage::{self, Access, DatabaseUrl, Opened, StorageError};
+use crate::storage::{self, Access, DatabaseUrl, Opened, PoolUsage, StorageError};
 
 /// An open database and the use cases on it.
 pub struct Services {
@@ -27,6 +27,16 @@ impl Services {
             database: config.database.clone(),
             opened,
         })
+    }
+
+    /// Whether the database answers and its schema is current (see [`Opened::check`]).
+    pub async fn check_database(&self, timeout: std::time::Duration) -> Result<(), String> {
+        self.opened.check(timeout).await
+    }
+
+    /// The connection pool's use right now.
+    pub fn pool_usage(&self) -> PoolUsage {
+        self.opened.pool_usage()
     }
 
     /// Closes the database's connections.

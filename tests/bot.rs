@@ -465,13 +465,7 @@ async fn sigterm_under_load_loses_nothing_and_exits_zero_within_ten_seconds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_the_database_is_down_updates_wait_unconfirmed_then_count_once() {
     let (url, _guard) = storage_support::fresh_postgres_url().await;
-    let server = url::Url::parse(&url).unwrap();
-    let target = tokio::net::lookup_host((server.host_str().unwrap(), server.port().unwrap_or(5432)))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let proxy = DbProxy::start(target).await;
+    let proxy = DbProxy::in_front_of(&url).await;
     let workspace = Workspace::with_database(proxy.url_through(&url));
     let fake = FakeTelegram::start(TOKEN).await;
     let ann = Chat::new(&fake, 9001, "Ann");

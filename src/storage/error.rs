@@ -68,6 +68,11 @@ impl StorageError {
     }
 }
 
+/// A database error in words (connection problems explained).
+pub(crate) fn describe(error: &sqlx::Error) -> String {
+    describe_connect_error(error)
+}
+
 fn describe_connect_error(error: &sqlx::Error) -> String {
     match error {
         sqlx::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {

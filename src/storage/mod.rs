@@ -56,7 +56,48 @@ enum Pool {
     Postgres(sqlx::PgPool),
 }
 
+/// How a database's connection pool is used right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+}
+
 impl Opened {
+    /// Whether the database answers (within `timeout`) and has every migration this binary
+    /// knows; the problem in one line if not.
+    pub async fn check(&self, timeout: std::time::Duration) -> Result<(), String> {
+        const LATEST: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        let asked = async {
+            match &self.pool {
+                Pool::Sqlite(pool) => {
+                    let found: i64 = sqlx::query_scalar(LATEST).fetch_one(pool).await?;
+                    Ok::<_, sqlx::Error>((found, sqlite::latest_migration()))
+                }
+                Pool::Postgres(pool) => {
+                    let found: i64 = sqlx::query_scalar(LATEST).fetch_one(pool).await?;
+                    Ok((found, postgres::latest_migration()))
+                }
+            }
+        };
+        match tokio::time::timeout(timeout, asked).await {
+            Err(_) => Err(format!("the database did not answer within {} ms", timeout.as_millis())),
+            Ok(Err(e)) => Err(format!("the database failed: {}", error::describe(&e))),
+            Ok(Ok((found, latest))) if found < latest => {
+                Err(format!("the database's schema is at version {found}, this program needs {latest}"))
+            }
+            Ok(Ok(_)) => Ok(()),
+        }
+    }
+
+    /// The pool's connections: open, and idle among them.
+    pub fn pool_usage(&self) -> PoolUsage {
+        match &self.pool {
+            Pool::Sqlite(pool) => PoolUsage { open: pool.size(), idle: pool.num_idle() as u32 },
+            Pool::Postgres(pool) => PoolUsage { open: pool.size(), idle: pool.num_idle() as u32 },
+        }
+    }
+
     /// Closes the pool's connections (waiting for those in use).
     pub async fn close(&self) {
         match &self.pool {
@@ -76,6 +117,26 @@ pub async fn open(url: &DatabaseUrl, access: Access) -> Result<Opened, StorageEr
         }
         DatabaseUrl::Postgres(pg) => {
             let store = Arc::new(PostgresStore::connect(pg).await?);
+            let pool = Pool::Postgres(store.pool().clone());
+            Opened { store: store.clone(), outbox: store, pool }
+        }
+    })
+}
+
+/// Opens the database without creating or migrating anything, for checks: a missing SQLite
+/// file is an error, and a schema behind this binary is reported by [`Opened::check`].
+pub async fn probe(url: &DatabaseUrl) -> Result<Opened, StorageError> {
+    Ok(match url {
+        DatabaseUrl::Sqlite(path) => {
+            if !path.exists() {
+                return Err(StorageError::Missing { path: path.to_owned() });
+            }
+            let store = Arc::new(SqliteStore::open(path).await?);
+            let pool = Pool::Sqlite(store.pool().clone());
+            Opened { store: store.clone(), outbox: store, pool }
+        }
+        DatabaseUrl::Postgres(pg) => {
+            let store = Arc::new(PostgresStore::open(pg).await?);
             let pool = Pool::Postgres(store.pool().clone());
             Opened { store: store.clone(), outbox: store, pool }
         }

@@ -123,6 +123,8 @@ impl Workspace {
             ("TELEGRAM_POLL_TIMEOUT".into(), "5".into()),
             ("TELEGRAM_REQUEST_TIMEOUT_MS".into(), "3000".into()),
             ("RUST_LOG".into(), "info,challenge_bot=debug".into()),
+            // Tests run side by side: each bot listens on a port of its own.
+            ("LISTEN_ADDR".into(), "127.0.0.1:0".into()),
         ];
         for (k, v) in extra {
             env.retain(|(name, _)| name != k);
@@ -394,6 +396,17 @@ struct ProxyState {
 }
 
 impl DbProxy {
+    /// Proxies 127.0.0.1:<random port> to the server of the database at `url`.
+    pub async fn in_front_of(url: &str) -> DbProxy {
+        let server = url::Url::parse(url).unwrap();
+        let target = tokio::net::lookup_host((server.host_str().unwrap(), server.port().unwrap_or(5432)))
+            .await
+            .unwrap()
+            .next()
+            .unwrap();
+        DbProxy::start(target).await
+    }
+
     /// Proxies 127.0.0.1:<random port> to `target`.
     pub async fn start(target: std::net::SocketAddr) -> DbProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");

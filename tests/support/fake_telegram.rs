@@ -754,6 +754,28 @@ impl FakeTelegram {
         self.lock().webhook_url.clone()
     }
 
+    /// The secret the bot gave with its webhook, if any.
+    pub fn webhook_secret(&self) -> Option<String> {
+        self.lock().webhook_secret.clone()
+    }
+
+    /// Each webhook delivery so far: the update id and the bot's HTTP status (0: no answer).
+    pub fn webhook_posts(&self) -> Vec<(i64, u16)> {
+        self.lock().webhook_posts.clone()
+    }
+
+    /// Delivers updates as Telegram does once a webhook is set: each pending update, in order, is
+    /// posted to the webhook URL's path at `addr` (standing in for the reverse proxy) with the
+    /// secret in `X-Telegram-Bot-Api-Secret-Token`, and posted again until the bot answers 200.
+    /// Calling it again (a bot restarted on another port) moves the deliveries there.
+    pub fn deliver_webhooks_to(&self, addr: SocketAddr) {
+        let first = self.lock().webhook_target.replace(addr).is_none();
+        if first {
+            tokio::spawn(webhook_delivery(self.shared.clone()));
+        }
+        self.shared.bump();
+    }
+
     /// The commands last set by `setMyCommands` (scope and language are recorded in the call
     /// only).
     pub fn commands(&self) -> Vec<Value> {
@@ -981,6 +1003,11 @@ struct State {
     long_poll: Option<(u64, oneshot::Sender<String>)>,
     next_poll_id: u64,
     webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    /// Where webhook deliveries go (the bot's listener), once a test says so.
+    webhook_target: Option<SocketAddr>,
+    /// Webhook deliveries: the update id and the HTTP status the bot answered (0: no answer).
+    webhook_posts: Vec<(i64, u16)>,
     chats: HashMap<i64, ChatState>,
     blocked_users: HashSet<i64>,
     calls: Vec<RecordedCall>,
@@ -1007,6 +1034,9 @@ impl State {
             long_poll: None,
             next_poll_id: 0,
             webhook_url: None,
+            webhook_secret: None,
+            webhook_target: None,
+            webhook_posts: Vec::new(),
             chats: HashMap::new(),
             blocked_users: HashSet::new(),
             calls: Vec::new(),
@@ -1268,6 +1298,54 @@ fn unix_now() -> i64 {
 // ---------------------------------------------------------------------------------------------
 // HTTP/1.1 server
 // ---------------------------------------------------------------------------------------------
+
+/// The webhook delivery loop (see [`FakeTelegram::deliver_webhooks_to`]).
+async fn webhook_delivery(shared: Arc<Shared>) {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("an HTTP client");
+    let mut changes = shared.changed.subscribe();
+    loop {
+        let next = {
+            let st = shared.lock();
+            match (&st.webhook_url, st.webhook_target, st.queue.front()) {
+                (Some(url), Some(addr), Some(update)) => {
+                    let path = url::Url::parse(url).map(|u| u.path().to_owned()).unwrap_or_default();
+                    Some((addr, path, st.webhook_secret.clone(), update.id, update.json.clone()))
+                }
+                _ => None,
+            }
+        };
+        let Some((addr, path, secret, id, json)) = next else {
+            tokio::select! {
+                changed = changes.changed() => if changed.is_err() { return },
+                _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                _ = shared.shutdown.cancelled() => return,
+            }
+            continue;
+        };
+        let mut request = client.post(format!("http://{addr}{path}")).json(&json);
+        if let Some(secret) = secret {
+            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        let status = tokio::select! {
+            sent = request.send() => sent.map(|r| r.status().as_u16()).unwrap_or(0),
+            _ = shared.shutdown.cancelled() => return,
+        };
+        let delivered = {
+            let mut st = shared.lock();
+            st.webhook_posts.push((id, status));
+            if status == 200 {
+                st.queue.retain(|u| u.id != id);
+                st.confirmed_offset = st.confirmed_offset.max(id + 1);
+            }
+            status == 200
+        };
+        shared.bump();
+        if !delivered {
+            // Telegram waits longer between attempts; the tests need not.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
 
 async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     loop {
@@ -2021,6 +2099,13 @@ fn set_webhook(st: &mut State, p: &Params) -> ApiResult {
     if parsed.scheme() != "https" {
         return Err(bad("bad webhook: An HTTPS URL must be provided for webhook"));
     }
+    let secret = p.string("secret_token").filter(|s| !s.is_empty());
+    if let Some(secret) = &secret
+        && (secret.len() > 256
+            || !secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    {
+        return Err(bad("secret token contains unallowed characters"));
+    }
     st.abort_long_poll("Conflict: terminated by setWebhook request");
     if p.flag("drop_pending_updates") {
         st.queue.clear();
@@ -2034,6 +2119,7 @@ fn set_webhook(st: &mut State, p: &Params) -> ApiResult {
         "Webhook was set"
     };
     st.webhook_url = Some(url);
+    st.webhook_secret = secret;
     Ok((json!(true), Some(description.to_string())))
 }
 
@@ -2041,6 +2127,7 @@ fn delete_webhook(st: &mut State, p: &Params) -> ApiResult {
     if p.flag("drop_pending_updates") {
         st.queue.clear();
     }
+    st.webhook_secret = None;
     let description =
         if st.webhook_url.take().is_some() { "Webhook was deleted" } else { "Webhook is already deleted" };
     Ok((json!(true), Some(description.to_string())))

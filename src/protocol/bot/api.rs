@@ -8,6 +8,7 @@
 //! methods (a long poll needs a longer one than a `sendMessage`). Its network errors also carry
 //! the request URL, which contains the token; ours never do (see [`ApiError`]).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -93,6 +94,22 @@ impl ApiError {
                 || d.contains("MESSAGE_ID_INVALID")
                 // A picture's message has a caption, not a text.
                 || d.contains("there is no text in the message to edit"))
+    }
+}
+
+/// When the Bot API last answered (milliseconds since the Unix epoch; 0: never), whatever the
+/// answer: readiness asks whether Telegram is reachable, not whether every call succeeded.
+static LAST_ANSWER: AtomicU64 = AtomicU64::new(0);
+
+fn unix_millis() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// How long ago the Bot API last answered this process, if it ever did.
+pub fn since_last_answer() -> Option<Duration> {
+    match LAST_ANSWER.load(Ordering::Relaxed) {
+        0 => None,
+        at => Some(Duration::from_millis(unix_millis().saturating_sub(at))),
     }
 }
 
@@ -187,6 +204,7 @@ impl Api {
         self.perform(method, request, UPLOAD_EXTRA_WAIT).await
     }
 
+    /// Performs a request, counting it by method and outcome.
     async fn perform<R>(
         &self,
         method: &str,
@@ -196,22 +214,55 @@ impl Api {
     where
         R: DeserializeOwned,
     {
-        let transport = |problem: String, server_error: bool| ApiError::Transport {
-            method: method.to_owned(),
-            problem: self.token.redact(&problem),
-            server_error,
+        let result = match self.exchange(method, request, extra_wait).await {
+            Ok((status, body)) => self.read(method, status, &body),
+            Err(e) => Err(e),
         };
+        let outcome = match &result {
+            Ok(_) => "ok".to_owned(),
+            Err(ApiError::Telegram { code, .. }) => code.to_string(),
+            Err(_) => "transport".to_owned(),
+        };
+        metrics::counter!("telegram_requests_total", "method" => method.to_owned(), "result" => outcome)
+            .increment(1);
+        if matches!(&result, Ok(_) | Err(ApiError::Telegram { .. })) {
+            LAST_ANSWER.store(unix_millis(), Ordering::Relaxed);
+        }
+        result
+    }
+
+    fn transport(&self, method: &str, problem: &str, server_error: bool) -> ApiError {
+        ApiError::Transport { method: method.to_owned(), problem: self.token.redact(problem), server_error }
+    }
+
+    /// Sends a request; its status and body, unless it could not be made or read.
+    async fn exchange(
+        &self,
+        method: &str,
+        request: reqwest::RequestBuilder,
+        extra_wait: Duration,
+    ) -> Result<(reqwest::StatusCode, axum::body::Bytes), ApiError> {
         let response = request
             .timeout(self.request_timeout + extra_wait)
             .send()
             .await
-            .map_err(|e| transport(describe(e), false))?;
+            .map_err(|e| self.transport(method, &describe(e), false))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| transport(describe(e), status.is_server_error()))?;
-        let envelope: Envelope = match serde_json::from_slice(&body) {
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport(method, &describe(e), status.is_server_error()))?;
+        Ok((status, body))
+    }
+
+    fn read<R>(&self, method: &str, status: reqwest::StatusCode, body: &[u8]) -> Result<R, ApiError>
+    where
+        R: DeserializeOwned,
+    {
+        let envelope: Envelope = match serde_json::from_slice(body) {
             Ok(envelope) => envelope,
             Err(_) if status.is_server_error() || status.as_u16() == 429 => {
-                return Err(transport(format!("HTTP {status} from the Bot API"), true));
+                return Err(self.transport(method, &format!("HTTP {status} from the Bot API"), true));
             }
             Err(e) => {
                 return Err(ApiError::Decode {

@@ -92,6 +92,8 @@ struct ChatQueue {
     last_notice: Option<Instant>,
     /// While flooding: when the chat was last shown where things stand.
     last_caught_up: Instant,
+    /// Since when the chat has had messages waiting without a break (`None`: none waiting).
+    waiting_since: Option<Instant>,
 }
 
 impl ChatQueue {
@@ -103,6 +105,7 @@ impl ChatQueue {
             last_queued: now,
             last_notice: None,
             last_caught_up: now,
+            waiting_since: None,
         }
     }
 }
@@ -189,6 +192,12 @@ impl Dispatcher {
         self.inner.chats.lock().expect("chats lock").values().map(|q| q.pending.len()).sum()
     }
 
+    /// How long the chat that has waited longest has had messages waiting, if any has.
+    pub fn oldest_waiting(&self) -> Option<Duration> {
+        let chats = self.inner.chats.lock().expect("chats lock");
+        chats.values().filter_map(|q| q.waiting_since).min().map(|since| since.elapsed())
+    }
+
     /// Stops sending: what is in flight gets `grace` to finish, what is unsent stays in the
     /// outbox for the next start, and the removals of what was sent are written.
     pub async fn shutdown(&self, grace: Duration) {
@@ -226,6 +235,7 @@ impl Dispatcher {
         let mut chats = self.inner.chats.lock().expect("chats lock");
         let queue = chats.entry(chat).or_insert_with(|| ChatQueue::new(now));
         queue.last_queued = now;
+        queue.waiting_since.get_or_insert(now);
         queue.pending.push_back(Pending::Message(message));
         // Once flooding, every new screen supersedes the one waiting, every confirmation joins
         // the summary: the queue stays at a notice, a summary and a screen.
@@ -325,6 +335,9 @@ impl Inner {
                         .min(self.config.max_hold - now.duration_since(queue.last_caught_up)))
                 } else {
                     let pending = queue.pending.pop_front().expect("not empty");
+                    if queue.pending.is_empty() {
+                        queue.waiting_since = None;
+                    }
                     if queue.flooding && !matches!(pending, Pending::FloodNotice) {
                         queue.last_caught_up = now;
                     }

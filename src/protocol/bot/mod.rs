@@ -2,7 +2,8 @@
 //!
 //! - [`settings`]: `TELEGRAM_*` configuration and the [`Token`] that never prints;
 //! - [`api`]: a thin Bot API client (teloxide's types, our own requests, redacted errors);
-//! - [`prepare`]: `getMe`, `deleteWebhook`, `setMyCommands`;
+//! - [`prepare`]: `getMe`, `setWebhook` or `deleteWebhook`, `setMyCommands`;
+//! - [`listener`]: the HTTP listener (`/healthz`, `/readyz`, `/metrics`, the webhook);
 //! - [`face`] and [`html`]: updates to conversation inputs, replies to HTML messages and edits;
 //! - [`poller`] and [`watermark`]: the long-poll loop that confirms an update once its effects
 //!   and answers are committed (the [`crate::outbox`]), per-user order, and the inbox for those
@@ -15,6 +16,7 @@ pub mod dispatch;
 pub mod face;
 pub mod html;
 pub mod limiter;
+pub mod listener;
 pub mod poller;
 pub mod prepare;
 pub mod sender;
@@ -44,6 +46,8 @@ pub enum BotError {
     Start(#[from] prepare::StartError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("cannot listen on {addr} (LISTEN_ADDR; `off` turns the listener off): {source}")]
+    Listen { addr: std::net::SocketAddr, source: std::io::Error },
 }
 
 /// `challenge-bot bot`: reads the `TELEGRAM_*` settings, then runs until SIGTERM or SIGINT.
@@ -58,25 +62,80 @@ pub async fn run(settings: BotSettings, config: &Config) -> Result<(), BotError>
     let shutdown = CancellationToken::new();
     listen_for_signals(shutdown.clone());
 
+    // Listening first: /healthz answers while the bot connects, and a port in use fails at once.
+    let socket = match settings.listen {
+        Some(addr) => Some(listener::bind(addr).await.map_err(|e| BotError::Listen { addr, source: e })?),
+        None => None,
+    };
     let api = api::Api::new(settings.api_url.clone(), settings.token.clone(), settings.request_timeout);
     let backoff = sender::Backoff::new(settings.max_backoff);
-    let me = match prepare::prepare(&api, backoff, &shutdown).await {
+    let hook = settings.webhook.as_ref().map(|w| prepare::Hook {
+        url: w.url.as_str(),
+        secret: &w.secret,
+        allowed_updates: poller::ALLOWED_UPDATES,
+    });
+    let me = match prepare::prepare(&api, backoff, hook, &shutdown).await {
         Ok(me) => me,
         Err(prepare::StartError::Interrupted) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    let services = Services::open(config, Access::Create).await?;
+    let services = Arc::new(Services::open(config, Access::Create).await?);
     tracing::info!(database = %config.database, "database ready");
 
     let conversation = Conversation::new(services.app.clone(), &CacheConfig::default());
     let limiter = Arc::new(limiter::RateLimiter::new(settings.rate_per_chat, settings.rate_global));
     let early_sender = sender::Sender::new(api.clone(), limiter, backoff);
     let username = me.username.clone().unwrap_or_default();
+    let states = conversation.clone();
     let face = face::TelegramFace::new(conversation, me.id, &username, Some(early_sender));
     let poller = poller::Poller::new(&settings, me.id, services.outbox.clone(), Arc::new(face))
         .with_media(Media::new(services.app.clone()));
-    poller.run(shutdown).await;
 
+    let (updates_tx, updates_rx) = tokio::sync::mpsc::channel(256);
+    let stop_listening = CancellationToken::new();
+    let served = socket.map(|socket| {
+        let checked = services.clone();
+        let pooled = services.clone();
+        let listener = listener::Listener {
+            database: Arc::new(move || {
+                let services = checked.clone();
+                Box::pin(async move { services.check_database(Duration::from_secs(2)).await })
+            }),
+            samplers: vec![
+                Arc::new(move || {
+                    let usage = pooled.pool_usage();
+                    metrics::gauge!("db_pool_connections", "state" => "open").set(f64::from(usage.open));
+                    metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(usage.idle));
+                }),
+                Arc::new(move || {
+                    let stats = states.cache_stats();
+                    metrics::gauge!("state_cache_entries").set(stats.entries as f64);
+                    metrics::gauge!("state_cache_evictions").set(stats.evictions as f64);
+                    metrics::gauge!("state_cache_expirations").set(stats.expirations as f64);
+                }),
+            ],
+            webhook: settings.webhook.as_ref().map(|w| listener::WebhookRoute {
+                path: w.url.path().to_owned(),
+                secret: w.secret.clone(),
+                updates: updates_tx.clone(),
+            }),
+        };
+        crate::telemetry::metrics_handle();
+        tokio::spawn(listener.serve(socket, stop_listening.clone()))
+    });
+    drop(updates_tx);
+    if settings.webhook.is_some() {
+        tracing::info!("webhook mode: Telegram posts updates to the listener");
+        tokio::spawn(listener::keep_in_touch(api.clone(), shutdown.clone()));
+        poller.run_webhook(updates_rx, shutdown).await;
+    } else {
+        poller.run(shutdown).await;
+    }
+
+    stop_listening.cancel();
+    if let Some(served) = served {
+        let _ = tokio::time::timeout(Duration::from_millis(500), served).await;
+    }
     let _ = tokio::time::timeout(Duration::from_millis(500), services.close()).await;
     Ok(())
 }

@@ -40,13 +40,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::value::RawValue;
 use teloxide::types::Update;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 use super::api::{Api, Retry};
 use super::dispatch::{DispatchConfig, DispatchStats, Dispatcher};
 use super::limiter::RateLimiter;
+use super::listener::Incoming;
 use super::sender::{Abandoned, Backoff, Sender, pause};
 use super::settings::BotSettings;
 use super::watermark::Watermark;
@@ -163,6 +165,8 @@ struct Shared {
     /// Updates at or above the resume offset that an earlier run recorded: delivered again,
     /// they are not handled again (their answers are in the outbox).
     recorded: Mutex<HashSet<i64>>,
+    /// Webhook requests waiting for their update to be committed (locked after the watermark).
+    waiters: Mutex<HashMap<i64, Vec<oneshot::Sender<()>>>>,
     queues: Mutex<HashMap<i64, UserQueue>>,
     permits: Semaphore,
     tasks: TaskTracker,
@@ -224,6 +228,16 @@ impl Poller {
 
     /// Polls until `shutdown` fires, then winds down as the module explains. Returns only then.
     pub async fn run(self, shutdown: CancellationToken) {
+        self.run_with(Feed::Poll, shutdown).await
+    }
+
+    /// Takes updates from the webhook's listener instead of polling, with the same guarantees:
+    /// each is acknowledged (its `committed` fired) once its effects and answers are committed.
+    pub async fn run_webhook(self, incoming: mpsc::Receiver<Incoming>, shutdown: CancellationToken) {
+        self.run_with(Feed::Webhook(incoming), shutdown).await
+    }
+
+    async fn run_with(self, feed: Feed, shutdown: CancellationToken) {
         let abandon = CancellationToken::new();
         let backoff = self.backoff;
         let bot = self.bot_id;
@@ -267,6 +281,7 @@ impl Poller {
             watermark: Mutex::new(Watermark::new(floor)),
             offset_tx,
             recorded: Mutex::new(recorded.into_iter().collect()),
+            waiters: Mutex::new(HashMap::new()),
             queues: Mutex::new(HashMap::new()),
             permits: Semaphore::new(self.workers.max(1)),
             tasks: TaskTracker::new(),
@@ -287,7 +302,12 @@ impl Poller {
         let (save_tx, save_rx) = watch::channel((floor, confirmed));
         let stop_saver = CancellationToken::new();
         let saver = tokio::spawn(save_offsets(shared.clone(), save_rx, stop_saver.clone()));
-        while !shutdown.is_cancelled() {
+        let gauges = tokio::spawn(sample_gauges(shared.clone(), stop_saver.clone()));
+        let webhook = matches!(feed, Feed::Webhook(_));
+        if let Feed::Webhook(incoming) = feed {
+            take_from_webhook(&shared, incoming, &save_tx, offset_rx.clone(), &shutdown).await;
+        }
+        while !webhook && !shutdown.is_cancelled() {
             let (offset, in_flight) = {
                 let w = shared.watermark.lock().expect("watermark lock");
                 (w.offset(), w.in_flight())
@@ -379,11 +399,12 @@ impl Poller {
         dispatcher.shutdown(Duration::from_millis(800)).await;
         stop_saver.cancel();
         let _ = saver.await;
+        let _ = gauges.await;
         let offset = shared.watermark.lock().expect("watermark lock").offset();
         // One quick try: the database may be what is failing.
         let _ =
             tokio::time::timeout(Duration::from_millis(800), save_offset(&shared, offset, confirmed)).await;
-        if offset > confirmed {
+        if !webhook && offset > confirmed {
             match tokio::time::timeout(
                 Duration::from_millis(1500),
                 self.api.get_updates(offset, 1, Duration::ZERO, ALLOWED_UPDATES),
@@ -439,6 +460,8 @@ async fn admit(
                 None
             }
         };
+        let kind = update.as_ref().map_or("unreadable", update_kind);
+        metrics::counter!("updates_received_total", "kind" => kind).increment(1);
         // The queue key: the user it comes from. Updates from nobody (channel posts) have
         // no order to keep and nothing to answer.
         let Some(user) = update.as_ref().and_then(|u| u.from()).map(|user| user.id.0 as i64) else {
@@ -553,7 +576,11 @@ impl Shared {
                     _ = self.abandon.cancelled() => None,
                 };
                 match permit {
-                    Some(_permit) => self.handle(&job).await,
+                    // Every log line about the update carries its id and its user's (never a text).
+                    Some(_permit) => {
+                        let span = tracing::info_span!("update", update_id = job.update.id, user);
+                        self.handle(&job).instrument(span).await
+                    }
                     None => Err(Abandoned),
                 }
             };
@@ -577,6 +604,21 @@ impl Shared {
         let mut watermark = self.watermark.lock().expect("watermark lock");
         if watermark.complete(id) {
             self.offset_tx.send_replace(watermark.offset());
+        }
+        if let Some(waiting) = self.waiters.lock().expect("waiters lock").remove(&id) {
+            for committed in waiting {
+                let _ = committed.send(());
+            }
+        }
+    }
+
+    /// Fires `committed` once update `id` is committed: now if it is, else when it completes.
+    fn when_committed(&self, id: i64, committed: oneshot::Sender<()>) {
+        let watermark = self.watermark.lock().expect("watermark lock");
+        if watermark.is_done(id) {
+            let _ = committed.send(());
+        } else {
+            self.waiters.lock().expect("waiters lock").entry(id).or_default().push(committed);
         }
     }
 
@@ -643,8 +685,13 @@ impl Shared {
         }
         self.stats.handled.fetch_add(1, Ordering::Relaxed);
         let took = started.elapsed();
+        let kind = update_kind(update);
+        metrics::counter!("updates_handled_total", "kind" => kind).increment(1);
+        metrics::histogram!("update_handling_seconds", "kind" => kind).record(took.as_secs_f64());
         if took >= SLOW_UPDATE {
-            tracing::debug!(update_id = job.update.id, handle_ms = took.as_millis() as u64, "slow update");
+            tracing::debug!(kind, handle_ms = took.as_millis() as u64, "slow update");
+        } else {
+            tracing::debug!(kind, handle_ms = took.as_millis() as u64, "handled");
         }
         Ok(())
     }
@@ -661,6 +708,7 @@ impl Shared {
         let user = update.from().map(|u| u.id.0 as i64);
         tracing::error!(update_id = job.update.id, user, attempts, "giving up on an update: {error}");
         self.stats.failed.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("updates_failed_total", "kind" => update_kind(update)).increment(1);
         let (actions, then) = self.responder.apologize(update).await;
         let text = error.to_string();
         let failure = Failure { update: job.update, user, error: &text, attempts };
@@ -745,6 +793,78 @@ async fn save_offsets(shared: Arc<Shared>, mut wanted: watch::Receiver<(i64, i64
                 _ = stop.cancelled() => return,
             }
         }
+    }
+}
+
+/// What an update is, for the metrics.
+fn update_kind(update: &Update) -> &'static str {
+    use teloxide::types::UpdateKind;
+    match &update.kind {
+        UpdateKind::Message(_) => "message",
+        UpdateKind::CallbackQuery(_) => "callback_query",
+        UpdateKind::EditedMessage(_) => "edited_message",
+        UpdateKind::MyChatMember(_) => "my_chat_member",
+        _ => "other",
+    }
+}
+
+/// Where updates come from.
+enum Feed {
+    Poll,
+    Webhook(mpsc::Receiver<Incoming>),
+}
+
+/// Keeps the gauges of the delivery machinery current (they are read by `/metrics`).
+async fn sample_gauges(shared: Arc<Shared>, stop: CancellationToken) {
+    loop {
+        let in_flight = shared.watermark.lock().expect("watermark lock").in_flight();
+        metrics::gauge!("updates_in_flight").set(in_flight as f64);
+        metrics::gauge!("outbox_backlog").set(shared.dispatcher.backlog() as f64);
+        let oldest = shared.dispatcher.oldest_waiting().map_or(0.0, |age| age.as_secs_f64());
+        metrics::gauge!("outbox_oldest_seconds").set(oldest);
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.cancelled() => return,
+        }
+    }
+}
+
+/// How many updates below the watermark keep their records in webhook mode: Telegram has had
+/// its 200 for them, but a 200 lost on the way back makes it deliver one again, and its record
+/// must still be there to recognise it.
+const WEBHOOK_RECORDS_KEPT: i64 = 10_000;
+
+/// Admits updates from the webhook until `shutdown` fires, saying when each is committed, and
+/// keeps the saved offset following the watermark.
+async fn take_from_webhook(
+    shared: &Arc<Shared>,
+    mut incoming: mpsc::Receiver<Incoming>,
+    save_tx: &watch::Sender<(i64, i64)>,
+    mut offset_rx: watch::Receiver<i64>,
+    shutdown: &CancellationToken,
+) {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        update_id: i64,
+    }
+    loop {
+        let next = tokio::select! {
+            next = incoming.recv() => next,
+            changed = offset_rx.changed() => {
+                if changed.is_ok() {
+                    let offset = *offset_rx.borrow_and_update();
+                    save_tx.send_replace((offset, offset.saturating_sub(WEBHOOK_RECORDS_KEPT)));
+                }
+                continue;
+            }
+            _ = shutdown.cancelled() => return,
+        };
+        let Some(Incoming { update, committed }) = next else { return };
+        let Ok(Id { update_id }) = serde_json::from_str(update.get()) else { continue };
+        if admit(shared, vec![update], shutdown).await.is_err() {
+            return;
+        }
+        shared.when_committed(update_id, committed);
     }
 }
 

@@ -65,14 +65,40 @@ where
     }
 }
 
-/// Runs the start-up calls; returns who the bot is.
+/// Webhook mode's registration with Telegram.
+#[derive(Clone, Copy, Debug)]
+pub struct Hook<'a> {
+    pub url: &'a str,
+    pub secret: &'a str,
+    pub allowed_updates: &'a [&'a str],
+}
+
+/// Runs the start-up calls; returns who the bot is. With `hook`, registers the webhook
+/// (`setWebhook` with its secret); without, makes sure no webhook is in the way of polling.
 pub async fn prepare(
     api: &Api,
     backoff: Backoff,
+    hook: Option<Hook<'_>>,
     stop: &CancellationToken,
 ) -> Result<BotIdentity, StartError> {
     let me = with_retries("getMe", backoff, stop, || api.get_me()).await?;
     tracing::info!(id = me.id, username = me.username.as_deref().unwrap_or(""), "connected to Telegram");
+
+    if let Some(hook) = hook {
+        // Pending updates are kept: those sent while the bot was away are delivered now.
+        let body = json!({
+            "url": hook.url,
+            "secret_token": hook.secret,
+            "allowed_updates": hook.allowed_updates,
+            "drop_pending_updates": false,
+        });
+        let _: serde_json::Value =
+            with_retries("setWebhook", backoff, stop, || api.call("setWebhook", &body, Duration::ZERO))
+                .await?;
+        tracing::info!("webhook set");
+        set_commands(api, backoff, stop).await?;
+        return Ok(me);
+    }
 
     let empty = json!({});
     let info: serde_json::Value =
@@ -86,6 +112,12 @@ pub async fn prepare(
                 .await?;
     }
 
+    set_commands(api, backoff, stop).await?;
+    Ok(me)
+}
+
+/// `setMyCommands`: the command menu (a failure other than a refused token is only logged).
+async fn set_commands(api: &Api, backoff: Backoff, stop: &CancellationToken) -> Result<(), StartError> {
     let commands: Vec<_> = COMMANDS
         .iter()
         .map(|(command, description)| teloxide::types::BotCommand::new(*command, *description))
@@ -99,5 +131,5 @@ pub async fn prepare(
         Err(StartError::Api(e)) => tracing::warn!("could not set the command menu (continuing): {e}"),
         Err(other) => return Err(other),
     }
-    Ok(me)
+    Ok(())
 }

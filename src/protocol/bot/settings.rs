@@ -3,6 +3,7 @@
 //! environment variables.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use url::Url;
@@ -103,7 +104,33 @@ pub struct BotSettings {
     /// How long a shutdown may take before in-flight work is abandoned (left unconfirmed, so it is
     /// redelivered at the next start).
     pub shutdown_grace: Duration,
+    /// Where the HTTP listener (health, readiness, metrics, the webhook) listens (`LISTEN_ADDR`,
+    /// default 127.0.0.1:8080; `off`: no listener).
+    pub listen: Option<SocketAddr>,
+    /// Webhook mode (`TELEGRAM_WEBHOOK_URL`): Telegram posts updates to this URL, which a reverse
+    /// proxy forwards to the listener. Polling when unset.
+    pub webhook: Option<Webhook>,
 }
+
+/// Webhook mode's settings.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Webhook {
+    /// The public HTTPS URL Telegram posts to; its path is served on the listener.
+    pub url: Url,
+    /// What Telegram sends in `X-Telegram-Bot-Api-Secret-Token` (`TELEGRAM_WEBHOOK_SECRET`; when
+    /// unset, derived from the token, so that it stays the same across restarts and is known to
+    /// no one without the token).
+    pub secret: String,
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Webhook({}, secret: <redacted>)", self.url)
+    }
+}
+
+/// The default `LISTEN_ADDR`.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 impl BotSettings {
     /// Settings with defaults for everything but the token.
@@ -118,6 +145,8 @@ impl BotSettings {
             max_backoff: Duration::from_secs(30),
             request_timeout: Duration::from_secs(15),
             shutdown_grace: Duration::from_secs(6),
+            listen: Some(DEFAULT_LISTEN.parse().expect("the default listen address parses")),
+            webhook: None,
         }
     }
 
@@ -157,8 +186,73 @@ impl BotSettings {
         if let Some(ms) = number(&get, "TELEGRAM_REQUEST_TIMEOUT_MS", 100.0, 600_000.0)? {
             settings.request_timeout = Duration::from_millis(ms as u64);
         }
+        if let Some(raw) = get("LISTEN_ADDR").filter(|s| !s.trim().is_empty()) {
+            settings.listen = parse_listen(raw.trim())?;
+        }
+        if let Some(raw) = get("TELEGRAM_WEBHOOK_URL").filter(|s| !s.trim().is_empty()) {
+            let url = parse_webhook_url(raw.trim())?;
+            let secret = match get("TELEGRAM_WEBHOOK_SECRET").filter(|s| !s.trim().is_empty()) {
+                Some(secret) => parse_secret(secret.trim())?,
+                None => derived_secret(&settings.token),
+            };
+            if settings.listen.is_none() {
+                return Err(SettingsError::Invalid {
+                    name: "LISTEN_ADDR",
+                    problem: "is off, but webhook mode (TELEGRAM_WEBHOOK_URL) receives updates on it".into(),
+                });
+            }
+            settings.webhook = Some(Webhook { url, secret });
+        }
         Ok(settings)
     }
+}
+
+fn parse_listen(raw: &str) -> Result<Option<SocketAddr>, SettingsError> {
+    if raw.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    raw.parse().map(Some).map_err(|_| SettingsError::Invalid {
+        name: "LISTEN_ADDR",
+        problem: format!("expected an address and port such as {DEFAULT_LISTEN} or 0.0.0.0:8080, or off"),
+    })
+}
+
+/// Telegram posts only to HTTPS URLs (TLS ends at the reverse proxy in front of the listener).
+fn parse_webhook_url(raw: &str) -> Result<Url, SettingsError> {
+    let invalid =
+        |problem: &str| SettingsError::Invalid { name: "TELEGRAM_WEBHOOK_URL", problem: problem.into() };
+    let url =
+        Url::parse(raw).map_err(|e| invalid(&format!("{e} (expected e.g. https://example.org/tg/hook)")))?;
+    if url.scheme() != "https" || url.host().is_none() || url.cannot_be_a_base() {
+        return Err(invalid("Telegram only posts to https:// URLs, such as https://example.org/tg/hook"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("must not have a query or a fragment"));
+    }
+    Ok(url)
+}
+
+/// Telegram allows 1–256 characters of `A-Z`, `a-z`, `0-9`, `_` and `-`.
+fn parse_secret(raw: &str) -> Result<String, SettingsError> {
+    let ok = (1..=256).contains(&raw.len())
+        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(SettingsError::Invalid {
+            name: "TELEGRAM_WEBHOOK_SECRET",
+            problem: "expected 1 to 256 characters of A-Z, a-z, 0-9, _ and -".into(),
+        })
+    }
+}
+
+/// A webhook secret derived from the token: 64 hex digits of SHA-256 over a fixed label and
+/// the token. Stable across restarts, different for every token, unguessable without it.
+fn derived_secret(token: &Token) -> String {
+    use sha2::{Digest, Sha256};
+    let digest =
+        Sha256::new().chain_update(b"challenge-bot webhook secret\0").chain_update(token.expose()).finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn parse_api_url(raw: &str) -> Result<Url, SettingsError> {
@@ -172,7 +266,7 @@ fn parse_api_url(raw: &str) -> Result<Url, SettingsError> {
 }
 
 /// Every variable the bot reads.
-pub const VARIABLES: [&str; 8] = [
+pub const VARIABLES: [&str; 11] = [
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_URL",
     "TELEGRAM_POLL_TIMEOUT",
@@ -181,6 +275,9 @@ pub const VARIABLES: [&str; 8] = [
     "TELEGRAM_WORKERS",
     "TELEGRAM_MAX_BACKOFF_MS",
     "TELEGRAM_REQUEST_TIMEOUT_MS",
+    "LISTEN_ADDR",
+    "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_WEBHOOK_SECRET",
 ];
 
 /// A rate in messages per second: 0 (no limit), or from one a day to a million a second.
@@ -247,6 +344,51 @@ mod tests {
             token.redact(&format!("http://x/bot{GOOD}/getMe and {secret}")),
             "http://x/bot<token>/getMe and <secret>"
         );
+    }
+
+    #[test]
+    fn the_listener_and_webhook_mode_are_configured_and_checked() {
+        let env = |pairs: Vec<(&'static str, &'static str)>| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        let s = BotSettings::from_lookup(env(vec![("TELEGRAM_BOT_TOKEN", GOOD)])).unwrap();
+        assert_eq!(s.listen, Some("127.0.0.1:8080".parse().unwrap()));
+        assert!(s.webhook.is_none(), "polling by default");
+        let off = BotSettings::from_lookup(env(vec![("TELEGRAM_BOT_TOKEN", GOOD), ("LISTEN_ADDR", "off")]));
+        assert_eq!(off.unwrap().listen, None);
+
+        let hook = |url: &'static str, secret: Option<&'static str>| {
+            let mut pairs = vec![("TELEGRAM_BOT_TOKEN", GOOD), ("TELEGRAM_WEBHOOK_URL", url)];
+            pairs.extend(secret.map(|s| ("TELEGRAM_WEBHOOK_SECRET", s)));
+            BotSettings::from_lookup(env(pairs))
+        };
+        let derived = hook("https://example.org/tg/hook", None).unwrap().webhook.unwrap();
+        assert_eq!(derived.url.path(), "/tg/hook");
+        assert_eq!(derived.secret.len(), 64);
+        assert_eq!(derived, hook("https://example.org/tg/hook", None).unwrap().webhook.unwrap(), "stable");
+        assert!(!format!("{derived:?}").contains(&derived.secret));
+        let given = hook("https://example.org/tg/hook", Some("s3cr3t_-")).unwrap().webhook.unwrap();
+        assert_eq!(given.secret, "s3cr3t_-");
+
+        for (url, secret, variable) in [
+            ("http://example.org/tg", None, "TELEGRAM_WEBHOOK_URL"),
+            ("https://example.org/tg?x=1", None, "TELEGRAM_WEBHOOK_URL"),
+            ("not a url", None, "TELEGRAM_WEBHOOK_URL"),
+            ("https://example.org/tg", Some("with space"), "TELEGRAM_WEBHOOK_SECRET"),
+        ] {
+            match hook(url, secret) {
+                Err(SettingsError::Invalid { name, .. }) => assert_eq!(name, variable, "{url} {secret:?}"),
+                other => panic!("{url} {secret:?}: {other:?}"),
+            }
+        }
+        let no_listener = BotSettings::from_lookup(env(vec![
+            ("TELEGRAM_BOT_TOKEN", GOOD),
+            ("TELEGRAM_WEBHOOK_URL", "https://example.org/tg"),
+            ("LISTEN_ADDR", "off"),
+        ]));
+        assert!(matches!(no_listener, Err(SettingsError::Invalid { name: "LISTEN_ADDR", .. })));
+        let bad = BotSettings::from_lookup(env(vec![("TELEGRAM_BOT_TOKEN", GOOD), ("LISTEN_ADDR", "8080")]));
+        assert!(matches!(bad, Err(SettingsError::Invalid { name: "LISTEN_ADDR", .. })));
     }
 
     #[test]

@@ -52,6 +52,11 @@ impl Watermark {
         self.offset() != before
     }
 
+    /// Whether `id` was handled: below the floor, or admitted and completed.
+    pub fn is_done(&self, id: i64) -> bool {
+        id < self.floor || self.seen.get(&id).copied().unwrap_or(false)
+    }
+
     /// Updates admitted and not yet handled.
     pub fn in_flight(&self) -> usize {
         self.seen.values().filter(|done| !**done).count()
@@ -68,6 +73,7 @@ mod tests {
         assert_eq!(w.offset(), 100);
         assert!(w.admit(100) && w.admit(101) && w.admit(103));
         assert!(!w.admit(101), "in flight");
+        assert!(!w.is_done(101) && w.is_done(99) && !w.is_done(102));
         assert!(!w.admit(99), "below the floor");
         assert_eq!(w.offset(), 100);
         assert!(!w.complete(101));
@@ -76,6 +82,7 @@ mod tests {
         assert!(!w.admit(103), "handled, not yet confirmable");
         assert!(w.complete(100));
         assert_eq!(w.offset(), 104, "gaps in ids are skipped");
+        assert!(w.is_done(101) && w.is_done(103));
         assert_eq!(w.in_flight(), 0);
         assert!(!w.admit(103));
         assert!(w.admit(104));

@@ -40,6 +40,9 @@ pub enum CliError {
     /// A setting of a command is missing or malformed (exit status 2, like clap's usage errors).
     #[error("{0}")]
     Usage(String),
+    /// Several problems found by `check`, one line each.
+    #[error("{}", .0.join("; "))]
+    Problems(Vec<String>),
 }
 
 impl CliError {
@@ -58,7 +61,14 @@ impl CliError {
 
     /// The single line printed on stderr (after `error: `).
     pub fn one_line(&self) -> String {
-        self.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+        let flat = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        match self {
+            // One `error:` line per problem (main prefixes the first).
+            CliError::Problems(problems) => {
+                problems.iter().map(|p| flat(p)).collect::<Vec<_>>().join("\nerror: ")
+            }
+            other => flat(&other.to_string()),
+        }
     }
 
     /// Turns a refusal of the use-case layer into the command's error, phrased for the CLI (the
@@ -130,6 +140,7 @@ impl From<BotError> for CliError {
             BotError::Settings(e) => CliError::Usage(e.to_string()),
             BotError::Storage(e) => CliError::Storage(e),
             BotError::Start(e) => CliError::Unavailable(e.to_string()),
+            e @ BotError::Listen { .. } => CliError::Unavailable(e.to_string()),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod backup;
 pub mod challenge;
 pub mod chart;
 pub mod chat;
+pub mod check;
 pub mod entries;
 pub mod error;
 pub mod export;
@@ -91,6 +92,8 @@ pub enum Command {
     Chat(ChatArgs),
     /// Run the Telegram bot (needs TELEGRAM_BOT_TOKEN; stops on SIGTERM/SIGINT)
     Bot,
+    /// Check the configuration and that the database and Telegram are reachable (changes nothing)
+    Check,
 }
 
 impl Command {
@@ -167,6 +170,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<Output, CliError> {
             crate::protocol::bot::command(&config).await?;
             Ok(Output::default())
         }
+        Command::Check => check::check(&config).await,
     }
 }
 

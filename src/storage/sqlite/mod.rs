@@ -26,6 +26,11 @@ use crate::repository::RepositoryError;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
+/// The newest migration this binary carries.
+pub fn latest_migration() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// The repositories on a SQLite file. Cheap to clone (the pool is shared).
 #[derive(Clone)]
 pub struct SqliteStore {
