@@ -83,6 +83,7 @@ async fn webhook_mode_handles_each_update_once_and_refuses_strangers() {
     let (bot, addr) = start_webhook_bot(&workspace, &fake, &[]).await;
     assert_eq!(fake.webhook_secret().as_deref(), Some(SECRET));
     assert_eq!(fake.webhook_url().as_deref(), Some(HOOK));
+    assert_eq!(fake.webhook_connections(), 100, "people's updates are handled at once");
 
     // Updates arrive through the webhook and are answered as when polling.
     let ann = Chat::new(&fake, 1, "Ann");

@@ -1,5 +1,7 @@
-//! A lean fake Bot API for the benchmarks: getUpdates with long polling and offsets,
-//! sendMessage, editMessageText, answerCallbackQuery and the start-up calls. The strict fake of the
+//! A lean fake Bot API for the benchmarks: getUpdates with long polling and offsets (or, once a
+//! webhook is set and [`Fake::deliver_to`] says where, posting each update to the bot's webhook
+//! until it answers 200, as many at once as `max_connections` allows), sendMessage, editMessageText,
+//! answerCallbackQuery and the start-up calls. The strict fake of the
 //! test suite records and validates every call for assertions, which is the wrong trade for a load
 //! test. Each registered chat gets what the bot sends it on a channel, with the time it arrived.
 #![allow(dead_code)]
@@ -45,6 +47,10 @@ pub struct Fake {
     updates: Notify,
     pub calls: AtomicU64,
     pub polls: AtomicU64,
+    /// The secret the bot gave `setWebhook`.
+    webhook_secret: std::sync::Mutex<Option<String>>,
+    /// How many webhook requests may be open at once (`max_connections`, default 40).
+    webhook_connections: AtomicU64,
 }
 
 impl Fake {
@@ -54,6 +60,8 @@ impl Fake {
             updates: Notify::new(),
             calls: AtomicU64::new(0),
             polls: AtomicU64::new(0),
+            webhook_secret: std::sync::Mutex::new(None),
+            webhook_connections: AtomicU64::new(40),
         })
     }
 
@@ -110,6 +118,61 @@ impl Fake {
             "data": data,
         });
         self.push(&mut inner, "callback_query", query)
+    }
+
+    /// Posts every update to `url` (the bot's webhook), with the secret `setWebhook` gave, each
+    /// until it gets 200.
+    pub fn deliver_to(self: &Arc<Self>, url: String) {
+        let fake = self.clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            // Telegram posts only once the webhook is set, with as many connections as it asks.
+            while fake.webhook_secret.lock().unwrap().is_none() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let connections = fake.webhook_connections.load(Ordering::Relaxed) as usize;
+            let slots = Arc::new(tokio::sync::Semaphore::new(connections));
+            loop {
+                let notified = fake.updates.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                let next = {
+                    let mut inner = fake.inner.lock().unwrap();
+                    let next = inner.queue.pop_front();
+                    if let Some((id, _)) = &next {
+                        inner.fetched.insert(*id, Instant::now());
+                    }
+                    next
+                };
+                let Some((_, update)) = next else {
+                    notified.await;
+                    continue;
+                };
+                let slot = slots.clone().acquire_owned().await.unwrap();
+                let (client, url, fake) = (client.clone(), url.clone(), fake.clone());
+                tokio::spawn(async move {
+                    loop {
+                        // Telegram posts only once the webhook is set (with its secret).
+                        let Some(secret) = fake.webhook_secret.lock().unwrap().clone() else {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            continue;
+                        };
+                        let sent = client
+                            .post(&url)
+                            .header("X-Telegram-Bot-Api-Secret-Token", &secret)
+                            .header("Content-Type", "application/json")
+                            .body(update.clone())
+                            .send()
+                            .await;
+                        if sent.is_ok_and(|r| r.status().as_u16() == 200) {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    drop(slot);
+                });
+            }
+        });
     }
 
     async fn get_updates(&self, body: &Value) -> Value {
@@ -194,6 +257,12 @@ async fn api(
         }
         "sendmessage" => fake.deliver(&body, false),
         "editmessagetext" => fake.deliver(&body, true),
+        "setwebhook" => {
+            let connections = body["max_connections"].as_u64().unwrap_or(40).clamp(1, 100);
+            fake.webhook_connections.store(connections, Ordering::Relaxed);
+            *fake.webhook_secret.lock().unwrap() = body["secret_token"].as_str().map(str::to_owned);
+            json!({"ok": true, "result": true})
+        }
         "answercallbackquery" | "setmycommands" | "deletewebhook" => json!({"ok": true, "result": true}),
         "getme" => json!({"ok": true, "result": {"id": 555000111, "is_bot": true, "first_name": "Bench",
             "username": "bench_bot"}}),

@@ -759,6 +759,11 @@ impl FakeTelegram {
         self.lock().webhook_secret.clone()
     }
 
+    /// The webhook's `max_connections`.
+    pub fn webhook_connections(&self) -> i64 {
+        self.lock().webhook_connections
+    }
+
     /// Each webhook delivery so far: the update id and the bot's HTTP status (0: no answer).
     pub fn webhook_posts(&self) -> Vec<(i64, u16)> {
         self.lock().webhook_posts.clone()
@@ -1004,6 +1009,8 @@ struct State {
     next_poll_id: u64,
     webhook_url: Option<String>,
     webhook_secret: Option<String>,
+    /// `max_connections` of the webhook (Telegram's default 40).
+    webhook_connections: i64,
     /// Where webhook deliveries go (the bot's listener), once a test says so.
     webhook_target: Option<SocketAddr>,
     /// Webhook deliveries: the update id and the HTTP status the bot answered (0: no answer).
@@ -1035,6 +1042,7 @@ impl State {
             next_poll_id: 0,
             webhook_url: None,
             webhook_secret: None,
+            webhook_connections: 40,
             webhook_target: None,
             webhook_posts: Vec::new(),
             chats: HashMap::new(),
@@ -2061,7 +2069,7 @@ fn dispatch(st: &mut State, method: &str, p: &Params) -> Option<ApiResult> {
                 "pending_update_count": st.queue.len(),
             });
             if st.webhook_url.is_some() {
-                info["max_connections"] = json!(40);
+                info["max_connections"] = json!(st.webhook_connections);
                 info["ip_address"] = json!("127.0.0.1");
             }
             Ok((info, None))
@@ -2106,6 +2114,10 @@ fn set_webhook(st: &mut State, p: &Params) -> ApiResult {
     {
         return Err(bad("secret token contains unallowed characters"));
     }
+    let connections = p.int("max_connections").unwrap_or(40);
+    if !(1..=100).contains(&connections) {
+        return Err(bad("bad webhook: max_connections must be between 1 and 100"));
+    }
     st.abort_long_poll("Conflict: terminated by setWebhook request");
     if p.flag("drop_pending_updates") {
         st.queue.clear();
@@ -2120,6 +2132,7 @@ fn set_webhook(st: &mut State, p: &Params) -> ApiResult {
     };
     st.webhook_url = Some(url);
     st.webhook_secret = secret;
+    st.webhook_connections = connections;
     Ok((json!(true), Some(description.to_string())))
 }
 

@@ -179,10 +179,12 @@ pub async fn keep_in_touch(api: Api, shutdown: CancellationToken) {
     const EVERY: Duration = Duration::from_secs(60);
     loop {
         let quiet = api::since_last_answer().is_none_or(|ago| ago >= EVERY);
+        let mut wait = EVERY.saturating_sub(api::since_last_answer().unwrap_or(Duration::ZERO));
         if quiet && let Err(e) = api.get_me().await {
+            // Asked again in a minute: /readyz says meanwhile that Telegram is out of reach.
             tracing::warn!("getMe failed: {e}");
+            wait = EVERY;
         }
-        let wait = EVERY.saturating_sub(api::since_last_answer().unwrap_or(Duration::ZERO));
         tokio::select! {
             _ = tokio::time::sleep(wait.max(Duration::from_secs(1))) => {}
             _ = shutdown.cancelled() => return,

@@ -65,6 +65,9 @@ where
     }
 }
 
+/// The most webhook connections Telegram keeps open at once (its limit; the default is 40).
+pub const MAX_WEBHOOK_CONNECTIONS: u32 = 100;
+
 /// Webhook mode's registration with Telegram.
 #[derive(Clone, Copy, Debug)]
 pub struct Hook<'a> {
@@ -90,6 +93,9 @@ pub async fn prepare(
             "url": hook.url,
             "secret_token": hook.secret,
             "allowed_updates": hook.allowed_updates,
+            // Different people's updates are handled at once: let Telegram keep its most
+            // connections open (one person's updates still come one at a time, in order).
+            "max_connections": MAX_WEBHOOK_CONNECTIONS,
             "drop_pending_updates": false,
         });
         let _: serde_json::Value =
