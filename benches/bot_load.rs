@@ -236,6 +236,7 @@ async fn create_challenge(store: Arc<dyn Store>) {
         deadline: today() + chrono::Days::new(300),
         unit: None,
         goal: Goal::new(GoalKind::Total, Amount::parse_positive("1000000").unwrap()).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
     };
     app.create_challenge(UserId(1), draft).await.unwrap();
 }

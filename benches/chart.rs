@@ -44,6 +44,7 @@ fn year_of_running(rt: &tokio::runtime::Runtime) -> (App, ChallengeId) {
             deadline: last,
             unit: Some(Unit::parse("km").unwrap()),
             goal: Goal::new(GoalKind::Total, Amount::from_whole(2_000)).unwrap(),
+            visibility: challenge_bot::challenge::Visibility::Public,
         };
         let id = then.create_challenge(UserId(1), draft).await.unwrap().id;
         for user in 2..=PEOPLE {

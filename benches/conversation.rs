@@ -38,6 +38,7 @@ fn engine(rt: &tokio::runtime::Runtime) -> (Conversation, String, String, Vec<Di
             deadline: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
             unit: Some(Unit::parse("km").unwrap()),
             goal: Goal::new(GoalKind::Total, Amount::from_whole(1_000_000)).unwrap(),
+            visibility: challenge_bot::challenge::Visibility::Public,
         };
         let id = app.create_challenge(UserId(0), draft).await.unwrap().id;
         for u in 1..=USERS {

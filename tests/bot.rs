@@ -41,6 +41,16 @@ async fn create_total(ann: &Chat<'_>) {
     ann.say("100 km").await;
     ann.expect(&["Challenge created!", TOM, "Run & chase, <i>daily</i> &amp; more", "Goal: 100 km in total"])
         .await;
+    make_public(ann).await;
+}
+
+/// A challenge made in the chat is private: its creator lists it for the others.
+async fn make_public(creator: &Chat<'_>) {
+    creator.expect(&["It is private"]).await;
+    creator.press("👥 Invite & visibility").await;
+    creator.expect(&["🔒 Private"]).await;
+    creator.press("🌍 Make public").await;
+    creator.expect(&["It is public now", "🌍 Public"]).await;
 }
 
 /// Bob creates a days challenge with the buttons (no description, a deadline in a week).
@@ -56,6 +66,7 @@ async fn create_days(bob: &Chat<'_>) {
     bob.expect(&["How many days?"]).await;
     bob.say("5").await;
     bob.expect(&["Challenge created!", MEDITATE, "Sun 8 Mar"]).await;
+    make_public(bob).await;
 }
 
 /// `user` joins `name` from the list, with a typed goal or the suggested one.

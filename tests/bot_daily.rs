@@ -120,6 +120,7 @@ impl Seed {
             deadline: self.today + chrono::Days::new(30),
             unit: unit.map(|u| Unit::parse(u).unwrap()),
             goal: Goal::new(kind, Amount::from_whole(goal)).unwrap(),
+            visibility: challenge_bot::challenge::Visibility::Public,
         };
         self.week_ago.create_challenge(UserId(creator), draft).await.unwrap().id
     }

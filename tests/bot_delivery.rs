@@ -65,6 +65,7 @@ impl Responder for Echo {
                     buttons: vec![vec![Button {
                         text: "again".into(),
                         data: format!("again:{}", text.len()),
+                        url: None,
                     }]],
                     class,
                 }]))

@@ -29,6 +29,7 @@ async fn seed(workspace: &Workspace) {
         deadline: today + chrono::Days::new(30),
         unit: Some(challenge_bot::challenge::Unit::parse("km").unwrap()),
         goal: Goal::new(GoalKind::Total, Amount::from_whole(1000)).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
     };
     let run = app.create_challenge(UserId(1), draft).await.unwrap();
     for n in 0..LOGGERS {

@@ -33,6 +33,7 @@ async fn seed(workspace: &Workspace) -> ChallengeId {
         deadline: today + chrono::Days::new(20),
         unit: Some(Unit::parse("km").unwrap()),
         goal: Goal::new(GoalKind::Total, Amount::from_whole(100)).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
     };
     let run = then.create_challenge(UserId(ANN), draft).await.unwrap().id;
     then.join(run, UserId(BOB), None).await.unwrap();

@@ -165,6 +165,7 @@ async fn seed_run(workspace: &Workspace, people: &[i64]) -> (App, ChallengeId) {
         deadline: today + chrono::Days::new(30),
         unit: Some(Unit::parse("km").unwrap()),
         goal: Goal::new(GoalKind::Total, Amount::from_whole(1000)).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
     };
     let run = app.create_challenge(UserId(999), draft).await.unwrap().id;
     for person in people {

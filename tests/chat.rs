@@ -7,6 +7,7 @@ mod storage_support;
 use std::sync::Arc;
 
 use assert_cmd::Command;
+use challenge_bot::challenge::{ChallengeId, Visibility};
 use challenge_bot::clock::Clock;
 use challenge_bot::handler::App;
 use challenge_bot::protocol::cli::chat::{ChatOptions, run_with};
@@ -64,6 +65,8 @@ async fn in_process_buttons_are_numbered_and_lettered_for_numbers() {
 async fn in_process_letters_press_buttons_when_a_number_is_asked() {
     let app = App::new(Arc::new(MemoryStore::new()), Clock::Fixed(day(TODAY)));
     chat_in_process(&app, 1, "Ann", "a\nRun\n#1\n2026-04-30\n1\n10 km\n").await;
+    // Made in the chat, it is private: Ann lists it.
+    app.set_visibility(Some(UserId(1)), ChallengeId(1), Visibility::Public).await.unwrap();
     let out = chat_in_process(&app, 2, "Bob", "b\n1\na\n").await;
     has(&out, "  [a] Use 10 km\n  [b] Back");
     has(&out, "> a\n\n✅ You joined Run!");
@@ -167,6 +170,14 @@ fn the_whole_story_in_two_processes() {
     has(&ann, "✅ Logged 25.5 km for today in <b>Run & Ride</b>.");
     has(&ann, "Your progress: 25.5 / 100 km\n██▌░░░░░░░ 25%");
     assert!(ann.ends_with("Bye!\n"));
+    // Made in the chat, it is private: listed for the others by the operator.
+    Command::cargo_bin("challenge-bot")
+        .unwrap()
+        .args(["challenge", "visibility", "1", "public"])
+        .env("DATABASE_URL", &database)
+        .env("CHALLENGE_BOT_TODAY", TODAY)
+        .assert()
+        .success();
 
     // Bob, another process and another user, finds it, joins with his own goal and logs more.
     let bob = chat_process(&database, "2", "Bob", "b\n1\n50\n30\nd\n");
@@ -252,6 +263,8 @@ fn numbers_typed_on_a_later_page_mean_what_that_page_shows() {
                 &format!("C{i}"),
                 "--deadline",
                 "2026-04-30",
+                "--visibility",
+                "public",
             ])
             .args(["--goal", "5"])
             .env("DATABASE_URL", &database)

@@ -174,7 +174,8 @@ fn create_prints_text_and_json() {
     assert_eq!(
         text,
         "Created challenge #1 \"Run 100 km\": 100 km in total by 2026-12-31 (60 days left).\n\
-         User 1 joined it with the goal 100 km.\n"
+         User 1 joined it with the goal 100 km.\n\
+         It is private: people join through its invite link (challenge-bot challenge invite 1).\n"
     );
     let created = bot.json(&[
         "challenge",
@@ -210,6 +211,7 @@ fn create_prints_text_and_json() {
             "name",
             "start_date",
             "unit",
+            "visibility",
         ]
     );
     assert_eq!(challenge["id"], 2);
@@ -257,9 +259,9 @@ fn list_shows_active_joined_and_all() {
     assert_eq!(
         bot.ok(&["challenge", "list"]),
         "\
-ID  NAME         KIND     GOAL           DEADLINE    STATUS
- 2  Weigh 70 kg  at-most  at most 70 kg  2026-11-05  4 days left
- 1  Run 100 km   total    100 km         2026-12-31  60 days left
+ID  NAME         KIND     GOAL           DEADLINE    STATUS        VISIBILITY
+ 2  Weigh 70 kg  at-most  at most 70 kg  2026-11-05  4 days left   private
+ 1  Run 100 km   total    100 km         2026-12-31  60 days left  private
 "
     );
     let later = bot.on("2026-11-06");

@@ -45,6 +45,7 @@ async fn challenge_with_writers(path: &Path) -> (App, ChallengeId) {
         deadline: "2026-12-31".parse().unwrap(),
         unit: None,
         goal: Goal::new(GoalKind::Total, Amount::from_whole(1_000_000)).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
     };
     let id = app.create_challenge(UserId(1), draft).await.unwrap().id;
     for user in 2..=WRITERS {

@@ -31,6 +31,11 @@ async fn create(user: &mut User<'_>, name: &str, deadline: &str, kind: &str, goa
     user.sees("Challenge created!");
     let open = user.payload("Open challenge");
     let id = open.split(':').nth(2).unwrap().parse().unwrap();
+    // Made in the chat, it is private: the creator lists it for the others.
+    user.sees("It is private");
+    user.press("👥 Invite & visibility").await;
+    user.press("🌍 Make public").await;
+    user.sees("It is public now");
     ChallengeId(id)
 }
 
@@ -49,6 +54,7 @@ async fn seed(
         deadline: day(deadline),
         unit: Some(Unit::parse("km").unwrap()),
         goal: Goal::new(kind, Amount::from_whole(goal)).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
     };
     h.app().create_challenge(UserId(creator), draft).await.unwrap().id
 }
@@ -356,7 +362,7 @@ async fn join_flow(backend: Backend) {
     // Joined challenges are no longer offered.
     bob.send("/start").await;
     bob.press("Join challenge").await;
-    bob.sees("There are no challenges to join right now");
+    bob.sees("There are no public challenges to join right now");
     assert!(bob.has_button("Create challenge"));
 
     // The default goal, with the button.
@@ -418,7 +424,10 @@ async fn pagination(backend: Backend) {
     bob.sees("(page 3 of 3)");
     assert_eq!(bob.labels().iter().filter(|l| l.starts_with("Challenge")).count(), 4);
     assert!(bob.has_button("« Previous") && !bob.has_button("Next »"));
-    assert_eq!(bob.conv.state_of(bob.id).await, State::Screen(Screen::JoinChallengeAvailable { page: 2 }));
+    assert_eq!(
+        bob.conv.state_of(bob.id).await,
+        State::Screen(Screen::JoinChallengeAvailable { page: 2, search: None })
+    );
     // Pick from page 3, then Back returns to page 3.
     bob.press("Challenge 01").await;
     bob.press("Back").await;

@@ -203,6 +203,7 @@ async fn pace_places_and_streaks(backend: Backend) {
             deadline: day("2026-04-09"),
             unit: Some(Unit::parse("km").unwrap()),
             goal: Goal::new(GoalKind::Total, Amount::from_whole(40)).unwrap(),
+            visibility: challenge_bot::challenge::Visibility::Public,
         };
         early.app().create_challenge(UserId(2), draft).await.unwrap().id
     };

@@ -256,6 +256,7 @@ async fn my_challenges_by_last_activity_and_ended_ones_apart(backend: Backend) {
             deadline: day("2026-03-12"),
             unit: None,
             goal: Goal::new(GoalKind::Total, Amount::from_whole(5)).unwrap(),
+            visibility: challenge_bot::challenge::Visibility::Public,
         };
         h.app().create_challenge(UserId(1), draft).await.unwrap().id
     };

@@ -68,6 +68,7 @@ async fn statements_for_main_menu(backend: Backend, challenges: usize, counter: 
                 Amount::from_whole(20),
             )
             .unwrap(),
+            visibility: challenge_bot::challenge::Visibility::Public,
         };
         let id = early.app().create_challenge(UserId(100 + n as i64), draft).await.unwrap().id;
         early.app().join(id, UserId(1), None).await.unwrap();

@@ -141,6 +141,7 @@ fn new_challenge() -> NewChallenge {
         deadline: Deadline::parse(day(31), day(1)).unwrap(),
         unit: None,
         goal: Goal::new(GoalKind::Total, Amount::from_hundredths(10_000)).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
     }
 }
 

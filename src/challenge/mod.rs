@@ -3,8 +3,10 @@
 //! The value types parse on construction ([`ChallengeName::parse`] and friends), so a
 //! [`NewChallenge`] that exists is one that may be stored.
 
+mod invite;
 mod model;
 mod repository;
 
+pub use invite::*;
 pub use model::*;
 pub use repository::*;

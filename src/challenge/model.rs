@@ -195,6 +195,8 @@ pub struct Challenge {
     pub default_goal: crate::amount::Amount,
     /// The first person to meet the challenge's own goal (the default), if anyone has.
     pub first_finisher: Option<UserId>,
+    /// Listed for everyone, or found only through its invite link.
+    pub visibility: super::Visibility,
 }
 
 impl Challenge {
@@ -268,6 +270,7 @@ pub struct NewChallenge {
     pub deadline: Deadline,
     pub unit: Option<Unit>,
     pub goal: Goal,
+    pub visibility: super::Visibility,
 }
 
 #[cfg(test)]
@@ -373,6 +376,7 @@ mod tests {
             goal_kind: GoalKind::Total,
             default_goal: crate::amount::Amount::from_whole(10),
             first_finisher: None,
+            visibility: super::super::Visibility::Public,
         };
         assert!(c.is_active(d("2026-01-31")));
         assert!(c.accepts_entries(d("2026-02-01")), "the day of grace");

@@ -1,7 +1,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Challenge, ChallengeChanges, ChallengeId, DeletedChallenge, NewChallenge};
+use super::{
+    Challenge, ChallengeChanges, ChallengeId, DeletedChallenge, InviteCode, InviteLookup, Listing,
+    NameSearch, NewChallenge, Visibility,
+};
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::user::UserId;
 
@@ -12,7 +15,7 @@ pub enum ChallengeFilter {
     All,
     /// Challenges whose deadline is on or after the date.
     ActiveOn(NaiveDate),
-    /// Active challenges the user has not joined.
+    /// Active public challenges the user has not joined.
     JoinableBy { user: UserId, today: NaiveDate },
     /// Challenges the user joined; with `active_on`, only those still active then.
     JoinedBy { user: UserId, active_on: Option<NaiveDate> },
@@ -51,4 +54,42 @@ pub trait ChallengeRepository: Send + Sync {
         user: UserId,
         since: DateTime<Utc>,
     ) -> Result<Vec<DeletedChallenge>, RepositoryError>;
+
+    /// Makes a challenge public or private; `ChallengeNotFound`.
+    async fn set_visibility(
+        &self,
+        id: ChallengeId,
+        visibility: Visibility,
+    ) -> Result<Challenge, RepositoryError>;
+
+    /// The challenge's invite code; a challenge without one yet gets `fresh` (two people asking
+    /// at once both get the one that was stored). `ChallengeNotFound`.
+    async fn invite_code(&self, id: ChallengeId, fresh: &InviteCode) -> Result<InviteCode, RepositoryError>;
+
+    /// Replaces the challenge's invite code with `fresh`, remembering the old one as revoked.
+    /// `ChallengeNotFound`.
+    async fn revoke_invite(
+        &self,
+        id: ChallengeId,
+        fresh: &InviteCode,
+        at: DateTime<Utc>,
+    ) -> Result<InviteCode, RepositoryError>;
+
+    /// What an invite code leads to.
+    async fn find_invite(&self, code: &InviteCode) -> Result<InviteLookup, RepositoryError>;
+
+    /// Active public challenges the user has not joined, newest first, with how many are in each
+    /// and the creator's name; with `search`, only those whose name contains it.
+    async fn public_challenges(
+        &self,
+        user: UserId,
+        today: NaiveDate,
+        search: Option<&NameSearch>,
+        page: Page,
+    ) -> Result<Paged<Listing>, RepositoryError>;
+
+    /// The bot's username as last stored (by the bot at start), for invite links.
+    async fn bot_username(&self) -> Result<Option<String>, RepositoryError>;
+
+    async fn set_bot_username(&self, username: &str, at: DateTime<Utc>) -> Result<(), RepositoryError>;
 }

@@ -217,6 +217,7 @@ mod tests {
             deadline: today + chrono::Days::new(20),
             unit: Some(Unit::parse("km").unwrap()),
             goal: Goal::new(GoalKind::Total, Amount::from_whole(100)).unwrap(),
+            visibility: crate::challenge::Visibility::Public,
         };
         let id = app.create_challenge(ANN, draft).await.unwrap().id;
         app.add_progress(id, ANN, Some(Amount::from_whole(5)), today, None).await.unwrap();

@@ -5,5 +5,5 @@ pub mod conversation;
 pub mod media;
 
 pub use app::{
-    App, AppError, ChallengeDraft, ChallengeEdit, EntryChanged, GoalSet, Overview, ProgressLogged,
+    App, AppError, ChallengeDraft, ChallengeEdit, EntryChanged, GoalSet, Invite, Overview, ProgressLogged,
 };

@@ -2,11 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One button of an inline keyboard: its label and its callback data (at most 64 bytes).
+/// One button of an inline keyboard: its label and its callback data (at most 64 bytes), or the
+/// address it opens (`url`, then `data` is empty).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     pub text: String,
     pub data: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// What a message is to the person who gets it, which decides what may happen to it when a
@@ -137,7 +140,7 @@ mod tests {
                 chat_id: 7,
                 message_id: 3,
                 html: "<b>x</b>".into(),
-                buttons: vec![vec![Button { text: "A".into(), data: "v1:a".into() }]],
+                buttons: vec![vec![Button { text: "A".into(), data: "v1:a".into(), url: None }]],
                 class: Class::Screen,
             },
             Action::Send {

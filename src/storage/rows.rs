@@ -5,7 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::error::corrupt;
 use crate::amount::Amount;
-use crate::challenge::{Challenge, ChallengeId, ChallengeName, DeletedChallenge, Description, Unit};
+use crate::challenge::{
+    Challenge, ChallengeId, ChallengeName, DeletedChallenge, Description, Listing, Unit, Visibility,
+};
 use crate::goal::{GoalKind, Participant, Standing};
 use crate::progress::{IdempotencyKey, ProgressDate, ProgressEntry, Streak, Tally};
 use crate::repository::RepositoryError;
@@ -33,6 +35,7 @@ pub(crate) struct ChallengeRow {
     pub(crate) goal_kind: String,
     pub(crate) default_goal_hundredths: i64,
     pub(crate) first_finisher_id: Option<i64>,
+    pub(crate) visibility: String,
 }
 
 impl TryFrom<ChallengeRow> for Challenge {
@@ -50,7 +53,27 @@ impl TryFrom<ChallengeRow> for Challenge {
             goal_kind: goal_kind(&row.goal_kind)?,
             default_goal: Amount::from_hundredths(row.default_goal_hundredths),
             first_finisher: row.first_finisher_id.map(UserId),
+            visibility: Visibility::parse(&row.visibility)
+                .ok_or_else(|| corrupt("visibility", &row.visibility))?,
         })
+    }
+}
+
+/// A public challenge in the list, with its participant count and its creator's name.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ListingRow {
+    #[sqlx(flatten)]
+    pub(crate) challenge: ChallengeRow,
+    pub(crate) participants: i64,
+    pub(crate) creator_name: Option<String>,
+}
+
+impl TryFrom<ListingRow> for Listing {
+    type Error = RepositoryError;
+    fn try_from(row: ListingRow) -> Result<Listing, RepositoryError> {
+        let challenge: Challenge = row.challenge.try_into()?;
+        let creator_name = row.creator_name.map(|name| DisplayName::sanitize(&name, challenge.creator));
+        Ok(Listing { challenge, participants: u64::try_from(row.participants).unwrap_or(0), creator_name })
     }
 }
 

@@ -178,6 +178,7 @@ pub fn challenge_spec(
         deadline: Deadline::parse(d(deadline), d(start).pred_opt().unwrap()).unwrap(),
         unit: None,
         goal: Goal::new(kind, amount(goal)).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
     }
 }
 

@@ -103,6 +103,7 @@ impl Harness {
             deadline: day("2026-04-10"),
             unit: unit.map(|u| Unit::parse(u).unwrap()),
             goal: Goal::new(kind, Amount::parse_positive(goal).unwrap()).unwrap(),
+            visibility: challenge_bot::challenge::Visibility::Public,
         };
         self.app().create_challenge(UserId(creator), draft).await.unwrap().id
     }

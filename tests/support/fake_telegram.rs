@@ -2399,13 +2399,21 @@ fn validate_inline_button(button: &Value) -> Result<Value, ApiErr> {
                 return Err(bad("BUTTON_DATA_INVALID"));
             }
         }
-        if *action == "url" && value.as_str().unwrap_or_default().trim().is_empty() {
-            return Err(bad("BUTTON_URL_INVALID"));
+        if *action == "url" {
+            // Telegram opens http(s) and tg: addresses only.
+            let opens = url::Url::parse(value.as_str().unwrap_or_default())
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "tg") && u.has_host());
+            if !opens {
+                return Err(bad("BUTTON_URL_INVALID"));
+            }
         }
         normalized.insert(action.to_string(), value.clone());
     }
     if normalized.len() == 1 {
         return Err(bad(&format!("{prefix}: Text buttons are unallowed in the inline keyboard")));
+    }
+    if normalized.len() > 2 {
+        return Err(bad(&format!("{prefix}: a button must have exactly one of its optional fields")));
     }
     Ok(Value::Object(normalized))
 }

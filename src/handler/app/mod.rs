@@ -7,10 +7,12 @@
 
 mod chart;
 mod entries;
+mod invite;
 mod manage;
 
 pub use chart::CHART_LINES;
 pub use entries::EntryChanged;
+pub use invite::Invite;
 pub use manage::{ChallengeEdit, DELETION_NOTICE_DAYS};
 
 use std::sync::Arc;
@@ -20,7 +22,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::amount::{Amount, AmountError};
 use crate::challenge::{
     Challenge, ChallengeError, ChallengeFilter, ChallengeId, ChallengeName, Deadline, Description,
-    NewChallenge, Unit,
+    NewChallenge, Unit, Visibility,
 };
 use crate::clock::{Clock, DateError};
 use crate::goal::{
@@ -63,6 +65,14 @@ pub enum AppError {
         "Only the creator of challenge #{0} can manage it (change it, export everyone's entries or delete it)."
     )]
     NotCreator(ChallengeId),
+    #[error("Challenge #{0} is private: only people with its invite link can see it.")]
+    Private(ChallengeId),
+    #[error("That invite link is not valid: check that it was copied whole.")]
+    InviteMalformed,
+    #[error("That invite link has expired: its challenge's creator made a new one. Ask for the new link.")]
+    InviteExpired,
+    #[error("That invite link does not lead to any challenge. Ask for a new link.")]
+    InviteUnknown,
     #[error("You created challenge #{0}, so you cannot leave it; you can delete it instead.")]
     CreatorCannotLeave(ChallengeId),
     #[error("There is no entry #{0} of yours.")]
@@ -157,6 +167,7 @@ pub struct ChallengeDraft {
     pub deadline: NaiveDate,
     pub unit: Option<Unit>,
     pub goal: Goal,
+    pub visibility: Visibility,
 }
 
 /// A goal replaced, with the participant before and after.
@@ -272,6 +283,7 @@ impl App {
             deadline,
             unit: draft.unit,
             goal: draft.goal,
+            visibility: draft.visibility,
         };
         Ok(self.store.create_challenge(&new).await?)
     }

@@ -19,6 +19,10 @@ impl Conversation {
     pub(super) async fn chart(&self, ctx: &Ctx<'_>, id: ChallengeId, personal: bool) -> Turn {
         let challenge = self.app.challenge(id).await?;
         let position = self.app.position_in(&challenge, ctx.user).await?;
+        // A private challenge's chart is for the people in it.
+        if !challenge.visibility.is_public() && position.is_none() && challenge.creator != ctx.user {
+            return Err(AppError::Private(id));
+        }
         let unit = challenge.unit.as_ref();
         let mut text =
             Text::new().plain(if personal { "📊 " } else { "📈 " }).user_bold(challenge.name.as_str());

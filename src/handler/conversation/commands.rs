@@ -15,6 +15,12 @@ impl Conversation {
         arg: Option<&str>,
         state: Option<&State>,
     ) -> Turn {
+        // `/start <code>`: an invite link was opened.
+        if command == "start"
+            && let Some(code) = arg
+        {
+            return self.open_invite(ctx, code).await;
+        }
         let asked = state.and_then(State::question).map(|q| question(q, ctx.today));
         Ok(match command {
             "start" | "menu" => Outcome::one(screens::welcome(name), Next::Main).with_menu(),

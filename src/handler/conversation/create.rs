@@ -8,7 +8,7 @@ use super::payload::Action;
 use super::reply::{Expect, Reply, Text};
 use super::screens::{button, cancel_row, challenge_details, goal_phrase};
 use super::{Conversation, Ctx, Next, Outcome, Question, Turn, again};
-use crate::challenge::{ChallengeName, Deadline, Description};
+use crate::challenge::{ChallengeName, Deadline, Description, Visibility};
 use crate::clock::{DateSense, parse_date_as};
 use crate::goal::GoalKind;
 use crate::handler::app::{AppError, ChallengeDraft};
@@ -145,6 +145,8 @@ impl Conversation {
                     deadline: *deadline,
                     unit,
                     goal,
+                    // Made in a chat, a challenge starts private; its creator can list it.
+                    visibility: Visibility::Private,
                 };
                 self.create(ctx, draft, asked).await
             }
@@ -218,10 +220,19 @@ impl Conversation {
             .plain("\n\n")
             .append(challenge_details(&challenge, ctx.today));
         let text = goal_phrase(text.plain("\nGoal: "), goal, challenge.unit.as_ref())
-            .plain("\n\nYou have joined it with that goal. Others can find it under ")
-            .bold("Join challenge")
-            .plain(".");
-        let reply = Reply::new(text)
+            .plain("\n\nYou have joined it with that goal. It is ")
+            .bold("private")
+            .plain(": only people you send its invite link to can see and join it.");
+        let invite = self.app.invite(Some(ctx.user), challenge.id, None).await?;
+        let text = match &invite.link {
+            Some(link) => text.plain("\n\nInvite link: ").plain(link.clone()),
+            None => text,
+        };
+        let mut reply = Reply::new(text);
+        if let Some(share) = invite.share_url() {
+            reply = reply.link("📤 Share the invite link", share);
+        }
+        let reply = reply
             .row(vec![
                 button(
                     super::progress::progress_label(challenge.goal_kind),
@@ -229,7 +240,10 @@ impl Conversation {
                 ),
                 button("Open challenge", Action::Open { challenge: challenge.id, page: 0 }),
             ])
-            .row(vec![button("Main menu", Action::Menu)])
+            .row(vec![
+                button("👥 Invite & visibility", Action::Invite { challenge: challenge.id }),
+                button("Main menu", Action::Menu),
+            ])
             .effect(format!("Created {}", challenge.name));
         Ok(Outcome::one(reply, Next::Main))
     }

@@ -38,6 +38,7 @@ mod commands;
 mod create;
 mod goal;
 mod history;
+mod invite;
 mod join;
 mod manage;
 mod payload;
@@ -56,7 +57,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 pub use self::payload::{Action, DayChoice, MAX_PAYLOAD_BYTES, PayloadError};
-pub use self::reply::{Button, Expect, Reply, ReplyKind, ReplyMode, Span, Text};
+pub use self::reply::{Button, Expect, LinkButton, Reply, ReplyKind, ReplyMode, Span, Text};
 pub use self::screens::{LEADERBOARD_SIZE, PAGE_SIZE};
 use self::screens::{again, with_note};
 pub use self::state::{Question, Screen, State};
@@ -450,6 +451,8 @@ impl Conversation {
             State::Screen(Screen::MainInit) => {
                 return Ok(Outcome::main(Some(screens::not_understood_note())));
             }
+            // Words typed on the list of challenges to join: a search.
+            State::Screen(Screen::JoinChallengeAvailable { .. }) => return self.search(ctx, text).await,
             State::Screen(screen) => {
                 return Ok(self.show(ctx, screen).await?.note(screens::use_buttons_note()));
             }
@@ -484,7 +487,10 @@ impl Conversation {
     async fn show(&self, ctx: &Ctx<'_>, screen: &Screen) -> Turn {
         match screen {
             Screen::MainInit => Ok(Outcome::main(None)),
-            Screen::JoinChallengeAvailable { page } => self.browse(ctx, *page).await,
+            Screen::JoinChallengeAvailable { page, search: None } => self.browse(ctx, *page).await,
+            Screen::JoinChallengeAvailable { page, search: Some(_) } => {
+                self.search_page(ctx, *page, Some(&State::Screen(screen.clone()))).await
+            }
             Screen::ViewChallengeJoined { page } => self.mine(ctx, *page).await,
             Screen::ViewChallengeOptions { challenge, page } => self.open(ctx, *challenge, *page).await,
             Screen::ViewChallengeEnded { page } => self.ended(ctx, *page).await,
@@ -515,7 +521,7 @@ impl Conversation {
             }
             Action::Browse { page } => self.browse(ctx, page).await,
             Action::Pick { challenge, page } => self.pick(ctx, challenge, page).await,
-            Action::JoinDefault { challenge } => self.join(ctx, challenge, None, None).await,
+            Action::JoinDefault { challenge } => self.join_default(ctx, challenge, asked).await,
             Action::Mine { page } => self.mine(ctx, page).await,
             Action::Open { challenge, page } => self.open(ctx, challenge, page).await,
             Action::Progress { challenge } => self.start_progress(ctx, challenge).await,
@@ -548,6 +554,10 @@ impl Conversation {
             Action::UndoEntry { entry } => self.delete_entry(ctx, entry, history::EntryChange::Undone).await,
             Action::Chart { challenge, personal } => self.chart(ctx, challenge, personal).await,
             Action::ExportChallenge { challenge } => self.export_challenge(ctx, challenge).await,
+            Action::Invite { challenge } => self.invite(ctx, challenge).await,
+            Action::RevokeInvite { challenge } => self.revoke_invite(ctx, challenge).await,
+            Action::SetVisibility { challenge, public } => self.set_visibility(ctx, challenge, public).await,
+            Action::SearchPage { page } => self.search_page(ctx, page, state).await,
         }
     }
 }

@@ -185,6 +185,23 @@ pub enum Action {
     ExportChallenge {
         challenge: ChallengeId,
     },
+    /// A challenge's invite link, to pass on.
+    Invite {
+        challenge: ChallengeId,
+    },
+    /// Replace the invite link (the creator).
+    RevokeInvite {
+        challenge: ChallengeId,
+    },
+    /// Make a challenge public or private (the creator).
+    SetVisibility {
+        challenge: ChallengeId,
+        public: bool,
+    },
+    /// A page of the challenges found by the search the user typed (kept in their state).
+    SearchPage {
+        page: u32,
+    },
 }
 
 /// Why a payload was refused.
@@ -262,6 +279,11 @@ impl Action {
             Action::Chart { challenge, personal: false } => write!(s, "ch:{}", challenge.0),
             Action::Chart { challenge, personal: true } => write!(s, "cp:{}", challenge.0),
             Action::ExportChallenge { challenge } => write!(s, "xc:{}", challenge.0),
+            Action::Invite { challenge } => write!(s, "iv:{}", challenge.0),
+            Action::RevokeInvite { challenge } => write!(s, "ivr:{}", challenge.0),
+            Action::SetVisibility { challenge, public: true } => write!(s, "vp:{}", challenge.0),
+            Action::SetVisibility { challenge, public: false } => write!(s, "vq:{}", challenge.0),
+            Action::SearchPage { page } => write!(s, "sr:{page}"),
         };
         assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
         s
@@ -345,6 +367,11 @@ impl Action {
             ("ch", [id]) => Action::Chart { challenge: challenge_id(id)?, personal: false },
             ("cp", [id]) => Action::Chart { challenge: challenge_id(id)?, personal: true },
             ("xc", [id]) => Action::ExportChallenge { challenge: challenge_id(id)? },
+            ("iv", [id]) => Action::Invite { challenge: challenge_id(id)? },
+            ("ivr", [id]) => Action::RevokeInvite { challenge: challenge_id(id)? },
+            ("vp", [id]) => Action::SetVisibility { challenge: challenge_id(id)?, public: true },
+            ("vq", [id]) => Action::SetVisibility { challenge: challenge_id(id)?, public: false },
+            ("sr", [page]) => Action::SearchPage { page: page_number(page)? },
             _ => return Err(bad),
         };
         Ok(action)
@@ -421,6 +448,11 @@ mod tests {
             Action::Chart { challenge: id, personal: false },
             Action::Chart { challenge: id, personal: true },
             Action::ExportChallenge { challenge: id },
+            Action::Invite { challenge: id },
+            Action::RevokeInvite { challenge: id },
+            Action::SetVisibility { challenge: id, public: true },
+            Action::SetVisibility { challenge: id, public: false },
+            Action::SearchPage { page },
         ];
         all.extend(GoalKind::ALL.map(Action::Kind));
         all.extend(
@@ -482,6 +514,9 @@ mod tests {
             "v1:ch:1:p",
             "v1:cp:",
             "v1:xc:0",
+            "v1:iv:",
+            "v1:vp:1:1",
+            "v1:sr:01",
         ] {
             assert!(Action::decode(bad).is_err(), "{bad:?} was accepted");
         }

@@ -122,6 +122,14 @@ pub struct Button {
     pub payload: String,
 }
 
+/// A button that opens a web address instead of coming back (Telegram's share dialog). Shown
+/// above the other buttons; the terminal prints its address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkButton {
+    pub label: String,
+    pub url: String,
+}
+
 /// Where a reply goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReplyMode {
@@ -177,6 +185,8 @@ pub struct Reply {
     /// then its caption (at most 1024 characters on Telegram). Such a reply is always a new
     /// message: a picture cannot replace a text.
     pub attachment: Option<Attachment>,
+    /// A button that opens an address, above the others.
+    pub link: Option<LinkButton>,
 }
 
 impl Reply {
@@ -189,7 +199,14 @@ impl Reply {
             expects: Expect::Choice,
             kind: ReplyKind::Screen,
             attachment: None,
+            link: None,
         }
+    }
+
+    /// Adds a button that opens `url`.
+    pub fn link(mut self, label: impl Into<String>, url: impl Into<String>) -> Reply {
+        self.link = Some(LinkButton { label: label.into(), url: url.into() });
+        self
     }
 
     /// Sends `attachment` with the reply, whose text becomes its caption. A chart is a screen

@@ -29,8 +29,13 @@ pub enum State {
 pub enum Screen {
     /// The main menu (or no state at all).
     MainInit,
-    /// Browsing the active challenges the user has not joined.
-    JoinChallengeAvailable { page: u32 },
+    /// Browsing the active public challenges the user has not joined; with `search`, those whose
+    /// name contains what they typed.
+    JoinChallengeAvailable {
+        page: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        search: Option<String>,
+    },
     /// Browsing the user's challenges.
     ViewChallengeJoined { page: u32 },
     /// Looking at one of the user's challenges (its options, leaderboard or undo question).
@@ -60,8 +65,9 @@ pub enum Question {
         kind: GoalKind,
         unit: Option<Unit>,
         default_goal: Amount,
-        /// The page of the list it was picked from (for Back).
-        page: u32,
+        /// The page of the list it was picked from (for Back); none when it came by invite link
+        /// (Back is then the main menu).
+        page: Option<u32>,
     },
     /// Asked "How much?".
     AddProgress {

@@ -12,6 +12,7 @@ use super::screens::{
 use super::{Conversation, Ctx, Next, Outcome, Screen, Turn};
 use crate::challenge::ChallengeId;
 use crate::goal::{Goal, MembershipScope, Pace};
+use crate::handler::app::AppError;
 use crate::repository::Page;
 
 impl Conversation {
@@ -207,11 +208,16 @@ impl Conversation {
                     ])
                     .row(vec![button("📈 Chart", Action::Chart { challenge: id, personal: false })]);
         }
-        reply = reply.row(if is_creator {
+        let mut last = if is_creator {
             vec![button("Manage challenge", Action::Manage { challenge: id })]
         } else {
             vec![button("Leave challenge", Action::Leave { challenge: id })]
-        });
+        };
+        // Others can join until the deadline: anyone in it may pass the link on.
+        if c.is_active(ctx.today) {
+            last.insert(0, button("👥 Invite", Action::Invite { challenge: id }));
+        }
+        reply = reply.row(last);
         let back = if c.is_final(ctx.today) { Action::Ended { page: 0 } } else { Action::Mine { page } };
         let reply = reply.row(vec![button("Back", back)]);
         Ok(Outcome::one(reply, Next::Set(Screen::ViewChallengeOptions { challenge: id, page }.into())))
@@ -220,6 +226,10 @@ impl Conversation {
     pub(super) async fn leaderboard(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
         let board = self.app.board(id, ctx.user, LEADERBOARD_SIZE as u32).await?;
         let c = &board.challenge;
+        // A private challenge's standings are for the people in it.
+        if !c.visibility.is_public() && board.me.is_none() && c.creator != ctx.user {
+            return Err(AppError::Private(id));
+        }
         let unit = c.unit.as_ref();
         let title = if board.is_final { "🏆 Final standings: " } else { "🏆 Leaderboard: " };
         let mut text = Text::new().bold(title).user_bold(c.name.as_str()).plain("\n");

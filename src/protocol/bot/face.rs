@@ -347,6 +347,17 @@ fn html_within(reply: &Reply, budget: usize) -> String {
 }
 
 fn keyboard(reply: &Reply) -> Vec<Vec<Button>> {
+    let link = reply.link.as_ref().map(|link| {
+        vec![Button {
+            text: shorten(link.label.trim(), MAX_LABEL_CHARS),
+            data: String::new(),
+            url: Some(link.url.clone()),
+        }]
+    });
+    link.into_iter().chain(keyboard_rows(reply)).collect()
+}
+
+fn keyboard_rows(reply: &Reply) -> Vec<Vec<Button>> {
     reply
         .buttons
         .iter()
@@ -367,6 +378,7 @@ fn keyboard(reply: &Reply) -> Vec<Vec<Button>> {
                     Button {
                         text: if label.is_empty() { "…".into() } else { label },
                         data: b.payload.clone(),
+                        url: None,
                     }
                 })
                 .collect::<Vec<_>>()
@@ -405,7 +417,7 @@ mod tests {
                 chat_id: 7,
                 message_id: 42,
                 html: "Joined <b>&lt;b&gt;Tom &amp; Jerry</b> — <i>well done</i><code>[##  ]</code>".into(),
-                buttons: vec![vec![Button { text: "Open <it>".into(), data: "v1:o:1:0".into() }]],
+                buttons: vec![vec![Button { text: "Open <it>".into(), data: "v1:o:1:0".into(), url: None }]],
                 class: Class::Screen,
             }]
         );

@@ -86,6 +86,12 @@ pub async fn run(settings: BotSettings, config: &Config) -> Result<(), BotError>
     let limiter = Arc::new(limiter::RateLimiter::new(settings.rate_per_chat, settings.rate_global));
     let early_sender = sender::Sender::new(api.clone(), limiter, backoff);
     let username = me.username.clone().unwrap_or_default();
+    // Invite links name the bot; the CLI reads the name from the database.
+    if !username.is_empty()
+        && let Err(e) = services.app.remember_bot_username(&username).await
+    {
+        tracing::warn!(error = %e, "could not store the bot's username; invite links will show their code only");
+    }
     let states = conversation.clone();
     let face = face::TelegramFace::new(conversation, me.id, &username, Some(early_sender));
     let poller = poller::Poller::new(&settings, me.id, services.outbox.clone(), Arc::new(face))

@@ -288,9 +288,12 @@ fn attachment_of(file: &FileSpec) -> Attachment {
 /// An inline keyboard as teloxide models it (`InlineKeyboardMarkup` of callback buttons).
 fn keyboard(rows: &[Vec<Button>]) -> serde_json::Value {
     use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
-    let markup = InlineKeyboardMarkup::new(
-        rows.iter().map(|row| row.iter().map(|b| InlineKeyboardButton::callback(&b.text, &b.data))),
-    );
+    let markup = InlineKeyboardMarkup::new(rows.iter().map(|row| {
+        row.iter().map(|b| match b.url.as_deref().and_then(|u| reqwest::Url::parse(u).ok()) {
+            Some(url) => InlineKeyboardButton::url(&b.text, url),
+            None => InlineKeyboardButton::callback(&b.text, &b.data),
+        })
+    }));
     serde_json::to_value(markup).expect("a keyboard serializes")
 }
 
@@ -311,7 +314,7 @@ mod tests {
 
     #[test]
     fn keyboards_use_callback_data() {
-        let value = keyboard(&[vec![Button { text: "Go".into(), data: "v1:go".into() }]]);
+        let value = keyboard(&[vec![Button { text: "Go".into(), data: "v1:go".into(), url: None }]]);
         assert_eq!(value, json!({ "inline_keyboard": [[{ "text": "Go", "callback_data": "v1:go" }]] }));
     }
 }

@@ -16,6 +16,9 @@ pub mod name {
     pub const USER: &str = "--user";
     pub const USER_NAME: &str = "--user-name";
     pub const CHALLENGE_ID: &str = "CHALLENGE_ID";
+    pub const VISIBILITY: &str = "--visibility";
+    pub const INVITE: &str = "--invite";
+    pub const BOT_USERNAME: &str = "--bot-username";
     pub const ENTRY_ID: &str = "ENTRY_ID";
     pub const NAME: &str = "--name";
     pub const DESCRIPTION: &str = "--description";
@@ -50,6 +53,48 @@ pub fn user_id(text: &str) -> Result<UserId, CliError> {
 
 pub fn optional_user_id(text: Option<&str>) -> Result<Option<UserId>, CliError> {
     text.map(user_id).transpose()
+}
+
+/// `public` or `private`.
+pub fn visibility(text: &str) -> Result<crate::challenge::Visibility, CliError> {
+    crate::challenge::Visibility::parse(text).ok_or_else(|| {
+        CliError::input(name::VISIBILITY, format!("\"{}\" is not public or private.", shorten(text)))
+    })
+}
+
+/// An invite code, or a link that carries one (`https://t.me/<bot>?start=<code>`).
+pub fn invite_code(text: &str) -> Result<String, CliError> {
+    let text = text.trim();
+    let code = match url::Url::parse(text) {
+        Ok(link) => {
+            link.query_pairs().find(|(k, _)| k == "start").map(|(_, v)| v.into_owned()).unwrap_or_default()
+        }
+        Err(_) => text.to_owned(),
+    };
+    crate::challenge::InviteCode::parse(&code).map(|c| c.as_str().to_owned()).map_err(|_| {
+        CliError::input(
+            name::INVITE,
+            format!(
+                "\"{}\" is not an invite code: a code has {} letters, digits, - or _ (the part after start= in the link).",
+                shorten(text),
+                crate::challenge::InviteCode::LEN
+            ),
+        )
+    })
+}
+
+/// A Telegram bot username: 5 to 32 letters, digits or _, with or without the leading @.
+pub fn bot_username(text: &str) -> Result<String, CliError> {
+    let name = text.trim().trim_start_matches('@');
+    let valid =
+        (5..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !valid {
+        return Err(CliError::input(
+            name::BOT_USERNAME,
+            format!("\"{}\" is not a bot username: 5 to 32 letters, digits or _.", shorten(text)),
+        ));
+    }
+    Ok(name.to_owned())
 }
 
 pub fn challenge_id(text: &str) -> Result<ChallengeId, CliError> {

@@ -13,7 +13,9 @@ use super::output::{
 };
 use super::{CliError, Output, Session};
 use crate::amount::Amount;
-use crate::challenge::{ChallengeFilter, ChallengeId, ChallengeName, Deadline, Description, Unit};
+use crate::challenge::{
+    ChallengeFilter, ChallengeId, ChallengeName, Deadline, Description, Unit, Visibility,
+};
 use crate::config::Config;
 use crate::goal::{Goal, GoalKind};
 use crate::handler::{AppError, ChallengeDraft};
@@ -41,6 +43,10 @@ pub enum ChallengeCommand {
     Export(super::export::ChallengeExportArgs),
     /// A chart of the challenge as a PNG file: standings over time, or one person's entries
     Chart(super::chart::ChartArgs),
+    /// Print a challenge's invite link (with --revoke, replace it: the old link stops working)
+    Invite(super::invite::InviteArgs),
+    /// Make a challenge public (listed in the chat) or private (found through its invite link)
+    Visibility(super::invite::VisibilityArgs),
 }
 
 #[derive(Args, Debug)]
@@ -87,6 +93,10 @@ pub struct CreateArgs {
     /// What the numbers count, e.g. km (up to 16 characters)
     #[arg(long, value_name = "TEXT")]
     pub unit: Option<String>,
+    /// private: found only through its invite link (challenge invite ID); public: listed under
+    /// "Join challenge" in the chat
+    #[arg(long, value_name = "WHO", default_value = "private")]
+    pub visibility: String,
 }
 
 #[derive(Args, Debug)]
@@ -135,14 +145,21 @@ pub struct ShowArgs {
 #[command(
     allow_negative_numbers = true,
     after_help = "\
+The operator may join anyone to any challenge, private ones included; --invite joins the
+challenge an invite code (or link) leads to, as the chat does.
+
 Examples:
   challenge-bot challenge join 1 --user 2
-  challenge-bot challenge join 1 --user 2 --goal 80 --user-name Ann"
+  challenge-bot challenge join 1 --user 2 --goal 80 --user-name Ann
+  challenge-bot challenge join --invite Zq3x9Lk2Pw8sT1vB6nY0aE --user 3"
 )]
 pub struct JoinArgs {
     /// The challenge's id
-    #[arg(value_name = "CHALLENGE_ID")]
-    pub id: String,
+    #[arg(value_name = "CHALLENGE_ID", required_unless_present = "invite", conflicts_with = "invite")]
+    pub id: Option<String>,
+    /// An invite code, or the whole link (https://t.me/<bot>?start=<code>)
+    #[arg(long, value_name = "CODE")]
+    pub invite: Option<String>,
     /// Who joins (a positive whole number)
     #[arg(long, value_name = "ID")]
     pub user: String,
@@ -167,6 +184,8 @@ impl ChallengeCommand {
             ChallengeCommand::Leave(a) => super::manage::leave(a, config, json).await,
             ChallengeCommand::Export(a) => super::export::challenge(a, config).await,
             ChallengeCommand::Chart(a) => super::chart::chart(a, config).await,
+            ChallengeCommand::Invite(a) => super::invite::invite(a, config, json).await,
+            ChallengeCommand::Visibility(a) => super::invite::visibility(a, config, json).await,
         }
     }
 }
@@ -191,10 +210,11 @@ impl CreateArgs {
         let goal = Goal::parse(kind, &self.goal).map_err(|e| CliError::input(name::GOAL, e))?;
         let unit =
             self.unit.as_deref().map(Unit::parse).transpose().map_err(|e| CliError::input(name::UNIT, e))?;
+        let visibility = args::visibility(&self.visibility)?;
         Ok(ValidCreate {
             user,
             user_name,
-            draft: ChallengeDraft { name: challenge_name, description, deadline, unit, goal },
+            draft: ChallengeDraft { name: challenge_name, description, deadline, unit, goal, visibility },
         })
     }
 }
@@ -215,8 +235,15 @@ impl Render for Created {
             GoalKind::Total => format!("{} in total", c.goal_text(c.default_goal)),
             _ => c.goal_text(c.default_goal),
         };
+        let seen_by = match c.visibility {
+            Visibility::Public => "It is public: listed under \"Join challenge\" in the chat.".to_owned(),
+            Visibility::Private => format!(
+                "It is private: people join through its invite link (challenge-bot challenge invite {}).",
+                c.id
+            ),
+        };
         format!(
-            "Created challenge {}: {kind} by {} ({}).\n{} joined it with the goal {}.\n",
+            "Created challenge {}: {kind} by {} ({}).\n{} joined it with the goal {}.\n{seen_by}\n",
             c.title(),
             c.deadline,
             c.time_left(),
@@ -269,6 +296,7 @@ impl Render for Listed {
             ("GOAL", Align::Left),
             ("DEADLINE", Align::Left),
             ("STATUS", Align::Left),
+            ("VISIBILITY", Align::Left),
         ]);
         for c in &self.challenges {
             table.row(vec![
@@ -278,6 +306,7 @@ impl Render for Listed {
                 goal_text(c.kind, c.default_goal, c.unit()),
                 c.deadline.to_string(),
                 c.time_left(),
+                c.visibility.to_string(),
             ]);
         }
         table.render()
@@ -456,12 +485,18 @@ impl Render for Joined {
 }
 
 async fn join(a: JoinArgs, config: &Config, json: bool) -> Result<Output, CliError> {
-    let id: ChallengeId = args::challenge_id(&a.id)?;
+    let id: Option<ChallengeId> = a.id.as_deref().map(args::challenge_id).transpose()?;
+    let invite = a.invite.as_deref().map(args::invite_code).transpose()?;
     let user = args::user_id(&a.user)?;
     let user_name = args::display_name(a.user_name.as_deref(), user)?;
     let target: Option<Amount> = a.goal.as_deref().map(|g| args::amount(name::GOAL, g)).transpose()?;
     let session = Session::open(config, Access::Existing).await?;
     let refused = session.refused(Some(user));
+    let id = match (id, invite) {
+        (Some(id), _) => id,
+        (None, Some(code)) => session.app.open_invite(&code).await.map_err(&refused)?.id,
+        (None, None) => return Err(CliError::input("CHALLENGE_ID", "give a challenge id or --invite CODE")),
+    };
     let challenge = session.app.active_challenge(id).await.map_err(&refused)?;
     if let Some(target) = target {
         Goal::new(challenge.goal_kind, target).map_err(|e| CliError::input(name::GOAL, e))?;

@@ -429,6 +429,10 @@ fn print_replies(
         if let Some(Some(note)) = files.get(n) {
             writeln!(out, "{note}")?;
         }
+        // A button that opens an address cannot be pressed here: its address is shown.
+        if let Some(link) = &reply.link {
+            writeln!(out, "  {}: {}", link.label, link.url)?;
+        }
         for row in &reply.buttons {
             let cells: Vec<String> = row
                 .iter()

@@ -114,6 +114,10 @@ impl CliError {
             | AppError::ChallengeDeleted { .. }
             | AppError::KeyReused { .. }
             | AppError::AlreadyCheckedIn { .. }
+            | AppError::Private(_)
+            | AppError::InviteMalformed
+            | AppError::InviteExpired
+            | AppError::InviteUnknown
             | AppError::Refused(_)) => CliError::Refused(refused.to_string()),
         }
     }

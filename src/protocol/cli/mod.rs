@@ -18,6 +18,7 @@ pub mod entries;
 pub mod error;
 pub mod export;
 pub mod goal;
+pub mod invite;
 pub mod manage;
 pub mod migrate;
 pub mod output;

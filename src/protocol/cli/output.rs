@@ -41,7 +41,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::amount::Amount;
-use crate::challenge::{Challenge, Unit};
+use crate::challenge::{Challenge, Unit, Visibility};
 use crate::goal::{Goal, GoalKind, Participant, Ranked};
 use crate::progress::{ProgressEntry, Tally};
 use crate::user::{DisplayName, UserId};
@@ -86,6 +86,8 @@ pub struct ChallengeView {
     pub days_left: i64,
     /// Who first met the challenge's own goal.
     pub first_finisher_id: Option<i64>,
+    /// `public` (listed in the chat) or `private` (found through its invite link).
+    pub visibility: Visibility,
     #[serde(skip)]
     unit_value: Option<Unit>,
 }
@@ -107,6 +109,7 @@ impl ChallengeView {
             is_final: challenge.is_final(today),
             days_left: challenge.days_left(today),
             first_finisher_id: challenge.first_finisher.map(|u| u.0),
+            visibility: challenge.visibility,
             unit_value: challenge.unit.clone(),
         }
     }

@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::amount::Amount;
 use crate::challenge::{
     Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge,
-    NewChallenge,
+    InviteCode, InviteLookup, Listing, NameSearch, NewChallenge, Visibility,
 };
 use crate::goal::{
     Contender, Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant,
@@ -50,6 +50,10 @@ struct Inner {
     deletions: Vec<(DeletedChallenge, Vec<UserId>)>,
     last_challenge_id: i64,
     last_entry_id: i64,
+    /// Challenge → its invite code, and the codes revoked (code → challenge).
+    invites: HashMap<i64, InviteCode>,
+    revoked: HashMap<String, i64>,
+    bot_username: Option<String>,
 }
 
 struct Member {
@@ -196,6 +200,7 @@ impl ChallengeRepository for MemoryStore {
             goal_kind: new.goal.kind,
             default_goal: new.goal.target,
             first_finisher: None,
+            visibility: new.visibility,
         };
         inner.challenges.insert(id, challenge.clone());
         let participant = Participant {
@@ -226,9 +231,12 @@ impl ChallengeRepository for MemoryStore {
             ChallengeFilter::ActiveOn(day) => {
                 page_of(newest_first.filter(|c| c.deadline >= day).cloned(), page)
             }
-            ChallengeFilter::JoinableBy { user, today } => {
-                page_of(newest_first.filter(|c| c.deadline >= today && !joined(c, user)).cloned(), page)
-            }
+            ChallengeFilter::JoinableBy { user, today } => page_of(
+                newest_first
+                    .filter(|c| c.visibility.is_public() && c.deadline >= today && !joined(c, user))
+                    .cloned(),
+                page,
+            ),
             ChallengeFilter::JoinedBy { user, active_on } => page_of(
                 newest_first
                     .filter(|c| joined(c, user) && active_on.is_none_or(|day| c.deadline >= day))
@@ -261,6 +269,9 @@ impl ChallengeRepository for MemoryStore {
     async fn delete_challenge(&self, id: ChallengeId, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         let mut inner = self.lock()?;
         let challenge = inner.challenges.remove(&id.0).ok_or(RepositoryError::ChallengeNotFound(id.0))?;
+        if let Some(code) = inner.invites.remove(&id.0) {
+            inner.revoked.insert(code.as_str().to_owned(), id.0);
+        }
         let members: Vec<UserId> =
             inner.members.keys().filter(|(c, _)| *c == id.0).map(|(_, u)| UserId(*u)).collect();
         inner.members.retain(|(c, _), _| *c != id.0);
@@ -289,6 +300,89 @@ impl ChallengeRepository for MemoryStore {
             .collect();
         seen.sort_by(|a, b| b.deleted_at.cmp(&a.deleted_at).then(b.id.0.cmp(&a.id.0)));
         Ok(seen)
+    }
+
+    async fn set_visibility(
+        &self,
+        id: ChallengeId,
+        visibility: Visibility,
+    ) -> Result<Challenge, RepositoryError> {
+        let mut inner = self.lock()?;
+        let challenge = inner.challenges.get_mut(&id.0).ok_or(RepositoryError::ChallengeNotFound(id.0))?;
+        challenge.visibility = visibility;
+        Ok(challenge.clone())
+    }
+
+    async fn invite_code(&self, id: ChallengeId, fresh: &InviteCode) -> Result<InviteCode, RepositoryError> {
+        let mut inner = self.lock()?;
+        if !inner.challenges.contains_key(&id.0) {
+            return Err(RepositoryError::ChallengeNotFound(id.0));
+        }
+        Ok(inner.invites.entry(id.0).or_insert_with(|| fresh.clone()).clone())
+    }
+
+    async fn revoke_invite(
+        &self,
+        id: ChallengeId,
+        fresh: &InviteCode,
+        _at: DateTime<Utc>,
+    ) -> Result<InviteCode, RepositoryError> {
+        let mut inner = self.lock()?;
+        if !inner.challenges.contains_key(&id.0) {
+            return Err(RepositoryError::ChallengeNotFound(id.0));
+        }
+        if let Some(old) = inner.invites.insert(id.0, fresh.clone()) {
+            inner.revoked.insert(old.as_str().to_owned(), id.0);
+        }
+        Ok(fresh.clone())
+    }
+
+    async fn find_invite(&self, code: &InviteCode) -> Result<InviteLookup, RepositoryError> {
+        let inner = self.lock()?;
+        if let Some((id, _)) = inner.invites.iter().find(|(_, c)| *c == code)
+            && let Some(challenge) = inner.challenges.get(id)
+        {
+            return Ok(InviteLookup::Live(challenge.clone()));
+        }
+        Ok(match inner.revoked.get(code.as_str()) {
+            Some(id) => InviteLookup::Revoked(ChallengeId(*id)),
+            None => InviteLookup::Unknown,
+        })
+    }
+
+    async fn public_challenges(
+        &self,
+        user: UserId,
+        today: NaiveDate,
+        search: Option<&NameSearch>,
+        page: Page,
+    ) -> Result<Paged<Listing>, RepositoryError> {
+        let inner = self.lock()?;
+        let listed = inner
+            .challenges
+            .values()
+            .rev()
+            .filter(|c| {
+                c.visibility.is_public()
+                    && c.deadline >= today
+                    && !inner.members.contains_key(&(c.id.0, user.0))
+                    && search.is_none_or(|s| s.matches(c.name.as_str()))
+            })
+            .map(|c| Listing {
+                challenge: c.clone(),
+                participants: inner.members.keys().filter(|(id, _)| *id == c.id.0).count() as u64,
+                creator_name: inner.users.get(&c.creator.0).cloned(),
+            });
+        Ok(page_of(listed, page))
+    }
+
+    async fn bot_username(&self) -> Result<Option<String>, RepositoryError> {
+        Ok(self.lock()?.bot_username.clone())
+    }
+
+    async fn set_bot_username(&self, username: &str, _at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        self.lock()?.bot_username = Some(username.to_owned());
+        Ok(())
     }
 }
 
@@ -501,6 +595,7 @@ mod tests {
                 deadline: Deadline::parse(d("2026-04-01"), d("2026-03-01")).unwrap(),
                 unit: None,
                 goal: Goal::new(kind, Amount::from_whole(goal)).unwrap(),
+                visibility: crate::challenge::Visibility::Public,
             })
             .await
             .unwrap()

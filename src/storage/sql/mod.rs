@@ -39,7 +39,7 @@ macro_rules! p_tally_columns {
 macro_rules! challenge_columns {
     () => {
         "c.id, c.name, c.description, c.creator_id, c.created_at, c.start_date, c.deadline, c.unit, \
-         c.goal_kind, c.default_goal_hundredths, c.first_finisher_id"
+         c.goal_kind, c.default_goal_hundredths, c.first_finisher_id, c.visibility"
     };
 }
 
@@ -47,7 +47,7 @@ macro_rules! challenge_columns {
 macro_rules! challenge_columns_returned {
     () => {
         "id, name, description, creator_id, created_at, start_date, deadline, unit, goal_kind, \
-         default_goal_hundredths, first_finisher_id"
+         default_goal_hundredths, first_finisher_id, visibility"
     };
 }
 
@@ -107,8 +107,8 @@ use sqlx::{Executor, QueryBuilder, $conn, $db};
 use super::$store;
 use crate::amount::Amount;
 use crate::challenge::{
-    Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge, NewChallenge,
-    Unit,
+    Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge, InviteCode,
+    InviteLookup, Listing, NameSearch, NewChallenge, Unit, Visibility, fold,
 };
 use crate::goal::{
     Contender, Goal, GoalKind, GoalRepository, Leaders, Membership, MembershipScope, Memberships, Participant, Position, Ranked,
@@ -126,7 +126,7 @@ use crate::storage::sql::{
 };
 use crate::storage::error::{db_error, is_foreign_key_violation, is_unique_violation};
 use crate::storage::rows::{
-    ChallengeRow, DeletionRow, EntryRow, ExportRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, LeaderRow, goal_kind,
+    ChallengeRow, DeletionRow, EntryRow, ListingRow, ExportRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, LeaderRow, goal_kind,
     limit_offset,
 };
 use crate::user::{DisplayName, UserId, UserRepository};
@@ -141,7 +141,7 @@ fn push_filter(qb: &mut QueryBuilder<$db>, filter: ChallengeFilter) {
             qb.push(" WHERE c.deadline >= ").push_bind(date);
         }
         ChallengeFilter::JoinableBy { user, today } => {
-            qb.push(" WHERE c.deadline >= ").push_bind(today);
+            qb.push(" WHERE c.visibility = 'public' AND c.deadline >= ").push_bind(today);
             qb.push(
                 " AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ",
             );
@@ -157,6 +157,21 @@ fn push_filter(qb: &mut QueryBuilder<$db>, filter: ChallengeFilter) {
             }
         }
     }
+}
+
+/// Remembers a challenge's invite code (if it has one) as revoked at `at`: its link then says it
+/// expired, or that the challenge is gone, rather than that it never existed.
+async fn retire_invite(conn: &mut $conn, id: ChallengeId, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+    sqlx::query(
+        "INSERT INTO revoked_invites (invite_code, challenge_id, revoked_at) \
+         SELECT invite_code, id, $2 FROM challenges WHERE id = $1 AND invite_code IS NOT NULL",
+    )
+    .bind(id.0)
+    .bind(at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
 }
 
 /// Locks the participant's row for the rest of the write transaction (see `$lock_participant`)
@@ -235,8 +250,8 @@ impl ChallengeRepository for $store {
         let mut tx = self.write().await?;
         let row: ChallengeRow = sqlx::query_as(concat!(
             "INSERT INTO challenges (name, description, creator_id, created_at, start_date, deadline, \
-               unit, goal_kind, default_goal_hundredths) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
+               unit, goal_kind, default_goal_hundredths, visibility, name_folded) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
             challenge_columns_returned!()
         ))
         .bind(new.name.as_str())
@@ -248,6 +263,8 @@ impl ChallengeRepository for $store {
         .bind(new.unit.as_ref().map(Unit::as_str))
         .bind(new.goal.kind.as_str())
         .bind(new.goal.target.hundredths())
+        .bind(new.visibility.as_str())
+        .bind(fold(new.name.as_str()))
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -307,13 +324,14 @@ impl ChallengeRepository for $store {
         let mut tx = self.write().await?;
         let row: Option<ChallengeRow> = sqlx::query_as(concat!(
             "UPDATE challenges SET name = COALESCE($2, name), description = COALESCE($3, description), \
-               deadline = COALESCE($4, deadline) WHERE id = $1 RETURNING ",
+               deadline = COALESCE($4, deadline), name_folded = COALESCE($5, name_folded) WHERE id = $1 RETURNING ",
             challenge_columns_returned!()
         ))
         .bind(id.0)
         .bind(changes.name.as_ref().map(|n| n.as_str()))
         .bind(changes.description.as_ref().map(|d| d.as_str()))
         .bind(changes.deadline)
+        .bind(changes.name.as_ref().map(|n| fold(n.as_str())))
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -337,6 +355,8 @@ impl ChallengeRepository for $store {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        // Its invite link then says the challenge is gone, not that it never existed.
+        retire_invite(&mut tx, id, at).await?;
         let deleted = sqlx::query("DELETE FROM challenges WHERE id = $1")
             .bind(id.0)
             .execute(&mut *tx)
@@ -375,6 +395,137 @@ impl ChallengeRepository for $store {
         .await
         .map_err(db_error)?;
         rows.into_iter().map(DeletedChallenge::try_from).collect()
+    }
+    async fn set_visibility(&self, id: ChallengeId, visibility: Visibility) -> Result<Challenge, RepositoryError> {
+        let mut tx = self.write().await?;
+        let row: Option<ChallengeRow> = sqlx::query_as(concat!(
+            "UPDATE challenges SET visibility = $2 WHERE id = $1 RETURNING ",
+            challenge_columns_returned!()
+        ))
+        .bind(id.0)
+        .bind(visibility.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else { return Err(RepositoryError::ChallengeNotFound(id.0)) };
+        tx.commit().await?;
+        row.try_into()
+    }
+
+    async fn invite_code(&self, id: ChallengeId, fresh: &InviteCode) -> Result<InviteCode, RepositoryError> {
+        let mut tx = self.write().await?;
+        let code: Option<String> = sqlx::query_scalar(
+            "UPDATE challenges SET invite_code = COALESCE(invite_code, $2) WHERE id = $1 RETURNING invite_code",
+        )
+        .bind(id.0)
+        .bind(fresh.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let Some(code) = code else { return Err(RepositoryError::ChallengeNotFound(id.0)) };
+        tx.commit().await?;
+        InviteCode::parse(&code).map_err(|e| crate::storage::error::corrupt("invite code", e))
+    }
+
+    async fn revoke_invite(
+        &self,
+        id: ChallengeId,
+        fresh: &InviteCode,
+        at: DateTime<Utc>,
+    ) -> Result<InviteCode, RepositoryError> {
+        let mut tx = self.write().await?;
+        retire_invite(&mut tx, id, at).await?;
+        let updated = sqlx::query("UPDATE challenges SET invite_code = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(fresh.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if updated.rows_affected() == 0 {
+            return Err(RepositoryError::ChallengeNotFound(id.0));
+        }
+        tx.commit().await?;
+        Ok(fresh.clone())
+    }
+
+    async fn find_invite(&self, code: &InviteCode) -> Result<InviteLookup, RepositoryError> {
+        let mut conn = self.read().await?;
+        let row: Option<ChallengeRow> =
+            sqlx::query_as(concat!("SELECT ", challenge_columns!(), " FROM challenges c WHERE c.invite_code = $1"))
+                .bind(code.as_str())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error)?;
+        if let Some(row) = row {
+            return Ok(InviteLookup::Live(row.try_into()?));
+        }
+        let revoked: Option<i64> =
+            sqlx::query_scalar("SELECT challenge_id FROM revoked_invites WHERE invite_code = $1")
+                .bind(code.as_str())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error)?;
+        Ok(revoked.map_or(InviteLookup::Unknown, |id| InviteLookup::Revoked(ChallengeId(id))))
+    }
+
+    async fn public_challenges(
+        &self,
+        user: UserId,
+        today: NaiveDate,
+        search: Option<&NameSearch>,
+        page: Page,
+    ) -> Result<Paged<Listing>, RepositoryError> {
+        fn push_where(qb: &mut QueryBuilder<$db>, user: UserId, today: NaiveDate, pattern: &Option<String>) {
+            qb.push(" WHERE c.visibility = 'public' AND c.deadline >= ").push_bind(today);
+            qb.push(" AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ");
+            qb.push_bind(user.0).push(")");
+            if let Some(pattern) = pattern {
+                qb.push(" AND c.name_folded LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+            }
+        }
+        let pattern = search.map(NameSearch::like_pattern);
+        let mut tx = turn::snapshot(&self.pool, self.turn.as_ref(), $snapshot).await?;
+        let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM challenges c");
+        push_where(&mut count, user, today, &pattern);
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await.map_err(db_error)?;
+
+        let (limit, offset) = limit_offset(page);
+        let mut select = QueryBuilder::<$db>::new(concat!(
+            "SELECT ",
+            challenge_columns!(),
+            ", (SELECT COUNT(*) FROM participants n WHERE n.challenge_id = c.id) AS participants, \
+               u.display_name AS creator_name \
+             FROM challenges c LEFT JOIN users u ON u.id = c.creator_id"
+        ));
+        push_where(&mut select, user, today, &pattern);
+        select.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+        let rows: Vec<ListingRow> = select.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
+        tx.commit().await?;
+        Ok(Paged {
+            items: rows.into_iter().map(Listing::try_from).collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn bot_username(&self) -> Result<Option<String>, RepositoryError> {
+        sqlx::query_scalar("SELECT username FROM bot_profile WHERE id = 1")
+            .fetch_optional(&mut *self.read().await?)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn set_bot_username(&self, username: &str, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO bot_profile (id, username, updated_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET username = excluded.username, updated_at = excluded.updated_at",
+        )
+        .bind(username)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await
     }
 }
 
@@ -701,7 +852,40 @@ impl $store {
         if computed > 0 {
             tracing::info!(participants = computed, "computed the streaks of existing participants");
         }
+        let folded = self
+            .fold_missing_names()
+            .await
+            .map_err(|e| crate::storage::StorageError::migrate(url, sqlx::migrate::MigrateError::Execute(e)))?;
+        if folded > 0 {
+            tracing::info!(challenges = folded, "folded the names of existing challenges for search");
+        }
         Ok(())
+    }
+
+    /// Fills the folded names migration 0007 left to the program (`challenge::fold`), a few
+    /// hundred challenges a transaction. Returns how many it filled.
+    pub(crate) async fn fold_missing_names(&self) -> Result<u64, sqlx::Error> {
+        let mut folded = 0;
+        loop {
+            let mut tx = self.pool.begin_with(Self::BEGIN_WRITE).await?;
+            let pending: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, name FROM challenges WHERE name_folded IS NULL LIMIT 500")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            if pending.is_empty() {
+                tx.commit().await?;
+                return Ok(folded);
+            }
+            for (id, name) in pending {
+                sqlx::query("UPDATE challenges SET name_folded = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(crate::challenge::fold(&name))
+                    .execute(&mut *tx)
+                    .await?;
+                folded += 1;
+            }
+            tx.commit().await?;
+        }
     }
 
     /// Computes the streaks migration 0006 left to the program (of participants with entries and
