@@ -409,6 +409,8 @@ pub struct PlaceChange {
     pub passed: Vec<DisplayName>,
     /// How many were passed in all.
     pub passed_count: u32,
+    /// Everyone passed, best placed first: the i-th of them is now at place `to + 1 + i`.
+    pub passed_users: Vec<UserId>,
 }
 
 impl PlaceChange {
@@ -427,8 +429,7 @@ impl PlaceChange {
         let then = Contender { tally: before, ..me };
         let (now, then) = ((me, kind.standing(me.tally)), (then, kind.standing(before)));
         let (mut from, mut to, mut passed_count) = (1u32, 1u32, 0u32);
-        // The best placed of those passed, kept sorted, best first.
-        let mut best: Vec<(Contender<'a>, Amount)> = Vec::with_capacity(PASSED_NAMES + 1);
+        let mut passed_all: Vec<(Contender<'a>, Amount)> = Vec::new();
         for other in rivals {
             if other.participant.user == me.participant.user || other.tally.entries == 0 {
                 continue;
@@ -440,24 +441,22 @@ impl PlaceChange {
             to += u32::from(is_ahead);
             if was_ahead && !is_ahead {
                 passed_count += 1;
-                let at =
-                    best.partition_point(|b| leaderboard_order(b.0, b.1, other.0, other.1) == Ordering::Less);
-                if at < PASSED_NAMES {
-                    best.insert(at, other);
-                    best.truncate(PASSED_NAMES);
-                }
+                passed_all.push(other);
             }
         }
         if to >= from {
             return None;
         }
-        let passed = best
+        passed_all.sort_by(|a, b| leaderboard_order(a.0, a.1, b.0, b.1));
+        let passed_users = passed_all.iter().map(|(c, _)| c.participant.user).collect();
+        let passed = passed_all
             .into_iter()
+            .take(PASSED_NAMES)
             .map(|(c, _)| {
                 c.display_name.cloned().unwrap_or_else(|| DisplayName::fallback(c.participant.user))
             })
             .collect();
-        Some(PlaceChange { from, to, passed, passed_count })
+        Some(PlaceChange { from, to, passed, passed_count, passed_users })
     }
 }
 

@@ -172,4 +172,24 @@ pub trait GoalRepository: Send + Sync {
 
     /// The user leaves the challenge; their entries go with them. `NotParticipant`.
     async fn leave(&self, challenge: ChallengeId, user: UserId) -> Result<(), RepositoryError>;
+
+    /// Mutes (or unmutes) the news of a challenge for a participant. `NotParticipant`.
+    async fn set_news_muted(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        muted: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError>;
+
+    /// Whether the participant muted the challenge's news.
+    async fn news_muted(&self, challenge: ChallengeId, user: UserId) -> Result<bool, RepositoryError>;
+
+    /// Of `candidates`, those in the challenge who did not mute its news, in the order given;
+    /// `None`: every participant who did not, in joining order.
+    async fn news_recipients(
+        &self,
+        challenge: ChallengeId,
+        candidates: Option<&[UserId]>,
+    ) -> Result<Vec<UserId>, RepositoryError>;
 }

@@ -27,6 +27,9 @@ pub enum Class {
     Effect { summary: String },
     /// Anything else: sent as it is.
     Notice,
+    /// News for someone about the others (a join, a pass, a goal met): sent as it is, at the
+    /// bulk pace, never ahead of answers to people's own actions.
+    News,
 }
 
 /// One Bot API call. Texts are HTML, already escaped and cut to size.

@@ -337,9 +337,16 @@ impl<'a> Chat<'a> {
         self.messages().into_iter().map(|m| m.text).collect()
     }
 
-    /// The newest message's text.
+    /// The newest message's text, news from the others aside (it may arrive at any moment, and
+    /// carries a "🔕 Mute" button); `news()` has it.
     pub fn last(&self) -> String {
-        self.fake.last_message(self.id()).map(|m| m.text).unwrap_or_default()
+        let messages = self.messages();
+        messages.into_iter().rev().find(|m| !is_news(m)).map(|m| m.text).unwrap_or_default()
+    }
+
+    /// The news this chat received, oldest first.
+    pub fn news(&self) -> Vec<String> {
+        self.messages().into_iter().filter(is_news).map(|m| m.text).collect()
     }
 
     /// Every call the bot made about this chat, one line each, for failure messages.
@@ -379,6 +386,11 @@ impl<'a> Chat<'a> {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
+}
+
+/// Whether a message is news from the others (it carries the mute button).
+fn is_news(message: &SentMessage) -> bool {
+    message.button_texts().iter().any(|t| t == "🔕 Mute")
 }
 
 /// A TCP proxy in front of a database server, to take the database away from the bot (every

@@ -114,6 +114,7 @@ impl Harness {
             id: UserId(id),
             name: DisplayName::sanitize(name, UserId(id)),
             last: Vec::new(),
+            news: Vec::new(),
             key: None,
         }
     }
@@ -126,6 +127,8 @@ pub struct User<'a> {
     pub name: DisplayName,
     /// The replies to the last input.
     pub last: Vec<Reply>,
+    /// The news the last input made for other people.
+    pub news: Vec<Reply>,
     key: Option<IdempotencyKey>,
 }
 
@@ -140,8 +143,11 @@ impl User<'_> {
         let is_button = matches!(input, Input::Button(_));
         let mut request = Request::new(self.id, self.name.clone(), input);
         request.idempotency_key = self.key.take();
-        let replies = self.conv.handle(request).await?;
+        let mut replies = self.conv.handle(request).await?;
         check_replies(&replies, is_button);
+        // News for the others is kept apart: `last` is what this person sees.
+        self.news = replies.iter().filter(|r| r.news_recipient().is_some()).cloned().collect();
+        replies.retain(|r| r.news_recipient().is_none());
         self.last = replies;
         Ok(&self.last)
     }

@@ -142,3 +142,31 @@ impl App {
         Ok(self.store.set_bot_username(username, self.now()).await?)
     }
 }
+
+impl App {
+    /// Mutes (or unmutes) a challenge's news for a participant.
+    pub async fn set_news_muted(
+        &self,
+        user: UserId,
+        id: ChallengeId,
+        muted: bool,
+    ) -> Result<Challenge, AppError> {
+        let challenge = self.challenge(id).await?;
+        self.store.set_news_muted(id, user, muted, self.now()).await?;
+        Ok(challenge)
+    }
+
+    pub async fn news_muted(&self, user: UserId, id: ChallengeId) -> Result<bool, AppError> {
+        Ok(self.store.news_muted(id, user).await?)
+    }
+
+    /// Who hears a challenge's news: of `candidates` (or everyone in it), those who did not
+    /// mute it.
+    pub async fn news_recipients(
+        &self,
+        id: ChallengeId,
+        candidates: Option<&[UserId]>,
+    ) -> Result<Vec<UserId>, AppError> {
+        Ok(self.store.news_recipients(id, candidates).await?)
+    }
+}

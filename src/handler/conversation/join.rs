@@ -234,7 +234,9 @@ impl Conversation {
             ])
             .row(vec![button("Main menu", Action::Menu)])
             .effect(format!("Joined {}", challenge.name));
-        Ok(Outcome::one(reply, Next::Main))
+        let mut replies = vec![reply];
+        replies.extend(self.join_news(ctx, &challenge).await?);
+        Ok(Outcome::many(replies, Next::Main))
     }
 }
 

@@ -41,6 +41,7 @@ mod history;
 mod invite;
 mod join;
 mod manage;
+mod news;
 mod payload;
 mod progress;
 mod quick;
@@ -246,6 +247,8 @@ pub struct Conversation {
 /// Who is speaking and what they passed along, for the length of one input.
 struct Ctx<'a> {
     user: UserId,
+    /// The user's name as Telegram (or the terminal) gave it, for news to the others.
+    name: &'a DisplayName,
     key: Option<&'a IdempotencyKey>,
     today: NaiveDate,
     /// The user had a state that expired (rather than none at all).
@@ -316,7 +319,7 @@ impl Conversation {
             Lookup::Expired => (None, true),
             Lookup::Missing => (None, false),
         };
-        let ctx = Ctx { user, key: idempotency_key.as_ref(), today: self.app.today(), expired };
+        let ctx = Ctx { user, name: &name, key: idempotency_key.as_ref(), today: self.app.today(), expired };
         let is_button = matches!(input, Input::Button(_));
         let state = current.as_deref();
         let turn = match &input {
@@ -354,8 +357,9 @@ impl Conversation {
             let replaces = is_button && i == 0 && reply.attachment.is_none();
             reply.mode = if replaces { ReplyMode::EditOriginal } else { ReplyMode::New };
         }
+        // The person's own last reply (news for the others is not theirs to answer).
         if reads_progress
-            && let Some(last) = replies.last_mut()
+            && let Some(last) = replies.iter_mut().rev().find(|r| r.news_recipient().is_none())
             && last.expects == Expect::Choice
         {
             last.expects = Expect::Progress;
@@ -558,6 +562,7 @@ impl Conversation {
             Action::RevokeInvite { challenge } => self.revoke_invite(ctx, challenge).await,
             Action::SetVisibility { challenge, public } => self.set_visibility(ctx, challenge, public).await,
             Action::SearchPage { page } => self.search_page(ctx, page, state).await,
+            Action::MuteNews { challenge, muted } => self.mute_news(ctx, challenge, muted).await,
         }
     }
 }

@@ -202,6 +202,11 @@ pub enum Action {
     SearchPage {
         page: u32,
     },
+    /// Mute (or hear again) the news of a challenge.
+    MuteNews {
+        challenge: ChallengeId,
+        muted: bool,
+    },
 }
 
 /// Why a payload was refused.
@@ -284,6 +289,8 @@ impl Action {
             Action::SetVisibility { challenge, public: true } => write!(s, "vp:{}", challenge.0),
             Action::SetVisibility { challenge, public: false } => write!(s, "vq:{}", challenge.0),
             Action::SearchPage { page } => write!(s, "sr:{page}"),
+            Action::MuteNews { challenge, muted: true } => write!(s, "nm:{}", challenge.0),
+            Action::MuteNews { challenge, muted: false } => write!(s, "nu:{}", challenge.0),
         };
         assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
         s
@@ -372,6 +379,8 @@ impl Action {
             ("vp", [id]) => Action::SetVisibility { challenge: challenge_id(id)?, public: true },
             ("vq", [id]) => Action::SetVisibility { challenge: challenge_id(id)?, public: false },
             ("sr", [page]) => Action::SearchPage { page: page_number(page)? },
+            ("nm", [id]) => Action::MuteNews { challenge: challenge_id(id)?, muted: true },
+            ("nu", [id]) => Action::MuteNews { challenge: challenge_id(id)?, muted: false },
             _ => return Err(bad),
         };
         Ok(action)
@@ -453,6 +462,8 @@ mod tests {
             Action::SetVisibility { challenge: id, public: true },
             Action::SetVisibility { challenge: id, public: false },
             Action::SearchPage { page },
+            Action::MuteNews { challenge: id, muted: true },
+            Action::MuteNews { challenge: id, muted: false },
         ];
         all.extend(GoalKind::ALL.map(Action::Kind));
         all.extend(

@@ -177,7 +177,7 @@ impl Conversation {
             }
             Err(e) => return Err(e),
         };
-        Ok(Outcome::many(logged_replies(&logged, ctx.today), Next::Main))
+        self.logged_outcome(ctx, &logged).await
     }
 }
 

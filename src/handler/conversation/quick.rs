@@ -12,7 +12,6 @@ use chrono::NaiveDate;
 
 use super::answers::{TypedProgress, parse_progress, unit_fits};
 use super::payload::Action;
-use super::progress::logged_replies;
 use super::reply::{Button, Expect, Reply, Text};
 use super::screens::{self, button, cancel_row, name_label};
 use super::{Conversation, Ctx, Next, Outcome, Question, Screen, State, Turn};
@@ -240,7 +239,7 @@ impl Conversation {
     ) -> Turn {
         let (id, date) = (challenge.id, date.unwrap_or(ctx.today));
         match self.app.add_progress_to(challenge, ctx.user, value, date, ctx.key.cloned()).await {
-            Ok(logged) => Ok(Outcome::many(logged_replies(&logged, ctx.today), Next::Main)),
+            Ok(logged) => self.logged_outcome(ctx, &logged).await,
             Err(AppError::Invalid(message)) => match asked {
                 Some(asked) => self.ask_again(ctx, asked, &message),
                 None => Ok(self.open(ctx, id, 0).await?.note(Text::new().italic(format!("⚠️ {message}")))),

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::handler::media::Attachment;
+use crate::user::UserId;
 
 /// One run of text with one style.
 ///
@@ -170,6 +171,9 @@ pub enum ReplyKind {
     Effect(String),
     /// Anything else (an apology, a warning): delivered as it is.
     Notice,
+    /// News for someone else (`to`, in their private chat): sent at the bulk pace, never ahead
+    /// of answers to people's own actions.
+    News { to: UserId },
 }
 
 /// One message of an answer.
@@ -224,6 +228,20 @@ impl Reply {
     pub fn effect(mut self, summary: impl Into<String>) -> Reply {
         self.kind = ReplyKind::Effect(summary.into());
         self
+    }
+
+    /// Makes the reply news for `to`'s private chat.
+    pub fn news_for(mut self, to: UserId) -> Reply {
+        self.kind = ReplyKind::News { to };
+        self
+    }
+
+    /// The person a news reply is for (none: the reply answers the one who wrote).
+    pub fn news_recipient(&self) -> Option<UserId> {
+        match self.kind {
+            ReplyKind::News { to } => Some(to),
+            _ => None,
+        }
     }
 
     /// Marks the reply as a notice, never superseded.

@@ -218,6 +218,12 @@ impl Conversation {
             last.insert(0, button("👥 Invite", Action::Invite { challenge: id }));
         }
         reply = reply.row(last);
+        let muted = self.app.news_muted(ctx.user, id).await?;
+        reply = reply.row(vec![if muted {
+            button("🔔 Turn news on", Action::MuteNews { challenge: id, muted: false })
+        } else {
+            button("🔕 Mute news", Action::MuteNews { challenge: id, muted: true })
+        }]);
         let back = if c.is_final(ctx.today) { Action::Ended { page: 0 } } else { Action::Mine { page } };
         let reply = reply.row(vec![button("Back", back)]);
         Ok(Outcome::one(reply, Next::Set(Screen::ViewChallengeOptions { challenge: id, page }.into())))

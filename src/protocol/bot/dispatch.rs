@@ -33,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::html::HtmlBuilder;
+use super::limiter::RateLimiter;
 use super::sender::{Abandoned, Backoff, Perform, Sent, pause};
 use crate::outbox::{Action, Class, Outbox, Queued};
 
@@ -45,11 +46,18 @@ pub struct DispatchConfig {
     pub quiet: Duration,
     /// The longest a flooding chat waits for that, if it never stops.
     pub max_hold: Duration,
+    /// News per second (`TELEGRAM_RATE_BULK`; 0: as fast as the rate limits leave room).
+    pub bulk_rate: f64,
 }
 
 impl Default for DispatchConfig {
     fn default() -> Self {
-        DispatchConfig { backlog: 10, quiet: Duration::from_secs(1), max_hold: Duration::from_secs(15) }
+        DispatchConfig {
+            backlog: 10,
+            quiet: Duration::from_secs(1),
+            max_hold: Duration::from_secs(15),
+            bulk_rate: 25.0,
+        }
     }
 }
 
@@ -66,6 +74,8 @@ pub struct DispatchStats {
     pub flood_notices: AtomicU64,
     /// Messages Telegram refused for good (blocked bot, expired query…).
     pub refused: AtomicU64,
+    /// News messages sent (also counted in `sent`).
+    pub news_sent: AtomicU64,
 }
 
 /// What waits in a chat's queue.
@@ -124,6 +134,10 @@ struct Inner {
     /// Fires at shutdown: nothing new is sent; what is unsent stays in the outbox.
     stop: CancellationToken,
     stats: Arc<DispatchStats>,
+    /// News waiting, oldest first, and whether a task is sending it.
+    bulk: Mutex<(VecDeque<Queued>, bool)>,
+    /// Paces news at [`DispatchConfig::bulk_rate`].
+    bulk_pace: RateLimiter,
 }
 
 /// Delivers queued messages. Cheap to clone.
@@ -155,6 +169,8 @@ impl Dispatcher {
                 tasks: TaskTracker::new(),
                 stop,
                 stats,
+                bulk: Mutex::new((VecDeque::new(), false)),
+                bulk_pace: RateLimiter::new(0.0, config.bulk_rate),
             }),
             remover: Arc::new(Mutex::new(Some(remover))),
         }
@@ -165,6 +181,7 @@ impl Dispatcher {
         for message in queued {
             match message.action.chat() {
                 None => self.answer_now(message),
+                Some(_) if *message.action.class() == Class::News => self.enqueue_news(message),
                 Some(chat) => self.enqueue_in_chat(chat, message),
             }
         }
@@ -187,9 +204,14 @@ impl Dispatcher {
         }
     }
 
-    /// Messages waiting, over all chats (for logs and benchmarks).
+    /// Messages waiting, over all chats (for logs and benchmarks); news is counted apart.
     pub fn backlog(&self) -> usize {
         self.inner.chats.lock().expect("chats lock").values().map(|q| q.pending.len()).sum()
+    }
+
+    /// News waiting to be sent.
+    pub fn news_backlog(&self) -> usize {
+        self.inner.bulk.lock().expect("bulk lock").0.len()
     }
 
     /// How long the chat that has waited longest has had messages waiting, if any has.
@@ -230,6 +252,17 @@ impl Dispatcher {
         });
     }
 
+    /// News goes in one queue of its own, sent at the bulk pace in the order it came.
+    fn enqueue_news(&self, message: Queued) {
+        let mut bulk = self.inner.bulk.lock().expect("bulk lock");
+        bulk.0.push_back(message);
+        if !bulk.1 {
+            bulk.1 = true;
+            let inner = self.inner.clone();
+            self.inner.tasks.spawn(async move { inner.drain_news().await });
+        }
+    }
+
     fn enqueue_in_chat(&self, chat: i64, message: Queued) {
         let now = Instant::now();
         let mut chats = self.inner.chats.lock().expect("chats lock");
@@ -254,6 +287,46 @@ impl Dispatcher {
 const REMOVER_STOP: i64 = i64::MIN;
 
 impl Inner {
+    /// Sends the news queue, one message at the bulk pace, each only once the rate limits have
+    /// room for it now: news never takes a slot an answer is waiting for, so answers to people's
+    /// own actions never wait behind it (at most behind the one news message being sent).
+    async fn drain_news(self: Arc<Self>) {
+        loop {
+            let next = {
+                let mut bulk = self.bulk.lock().expect("bulk lock");
+                match bulk.0.pop_front() {
+                    Some(next) => next,
+                    None => {
+                        bulk.1 = false;
+                        return;
+                    }
+                }
+            };
+            let chat = next.action.chat().unwrap_or_default();
+            tokio::select! {
+                _ = self.bulk_pace.acquire(0) => {}
+                _ = self.stop.cancelled() => return,
+            }
+            loop {
+                let wait = self.sender.free_in(chat);
+                if wait.is_zero() {
+                    break;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = self.stop.cancelled() => return,
+                }
+            }
+            if let Ok(sent) = self.sender.perform(&next.action, &self.stop).await {
+                self.count(&sent);
+                if matches!(sent, Sent::Done) {
+                    self.stats.news_sent.fetch_add(1, Ordering::Relaxed);
+                }
+                let _ = self.removals.send(next.id);
+            }
+        }
+    }
+
     fn count(&self, sent: &Sent) {
         match sent {
             Sent::Done => self.stats.sent.fetch_add(1, Ordering::Relaxed),
@@ -285,7 +358,7 @@ impl Inner {
                     merged_ids.extend(ids);
                 }
                 Pending::Message(message) => match message.action.class().clone() {
-                    Class::Notice => kept.push_back(Pending::Message(message)),
+                    Class::Notice | Class::News => kept.push_back(Pending::Message(message)),
                     Class::Effect { summary } => {
                         self.stats.merged.fetch_add(1, Ordering::Relaxed);
                         add_line(&mut lines, summary, 1);
@@ -514,6 +587,8 @@ mod tests {
             tasks: TaskTracker::new(),
             stop: CancellationToken::new(),
             stats: Arc::default(),
+            bulk: Mutex::new((VecDeque::new(), false)),
+            bulk_pace: RateLimiter::new(0.0, 0.0),
         };
         (inner, received)
     }
@@ -593,6 +668,89 @@ mod tests {
             outbox.queued(1, 0, 1000).await.unwrap().is_empty(),
             "every row left the outbox once handled"
         );
+    }
+
+    /// Sends paced by a real rate limiter, recorded with when they went.
+    struct Limited {
+        limiter: RateLimiter,
+        sent: Mutex<Vec<(Action, Instant)>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Perform for Limited {
+        async fn perform(&self, action: &Action, _abandon: &CancellationToken) -> Result<Sent, Abandoned> {
+            self.limiter.acquire(action.chat().unwrap_or_default()).await;
+            self.sent.lock().unwrap().push((action.clone(), Instant::now()));
+            Ok(Sent::Done)
+        }
+
+        fn free_in(&self, chat: i64) -> Duration {
+            self.limiter.free_in(chat)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn news_goes_at_the_bulk_pace_and_never_ahead_of_answers() {
+        use crate::outbox::memory::MemoryOutbox;
+        use crate::outbox::{Outbox, UpdateRef};
+        let outbox = Arc::new(MemoryOutbox::new());
+        // Telegram's overall 30 a second; news at 25.
+        let sender = Arc::new(Limited { limiter: RateLimiter::new(0.0, 30.0), sent: Mutex::default() });
+        let stats = Arc::new(DispatchStats::default());
+        let config = DispatchConfig { bulk_rate: 25.0, ..DispatchConfig::default() };
+        let dispatcher = Dispatcher::start(
+            sender.clone(),
+            outbox.clone(),
+            1,
+            Backoff::new(Duration::from_millis(10)),
+            config,
+            stats.clone(),
+        );
+        let news: Vec<Action> = (0..200)
+            .map(|i| Action::Send {
+                chat_id: 1000 + i,
+                html: format!("news {i}"),
+                buttons: vec![],
+                class: Class::News,
+            })
+            .collect();
+        dispatcher.enqueue(outbox.turn(1, UpdateRef::fetched(1)).finish(&news).await.unwrap().queued());
+        assert!(dispatcher.news_backlog() >= 199, "the news waits in its queue");
+        // Answers keep coming to people's own actions while the news drains.
+        let mut asked = Vec::new();
+        for i in 0..40 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let answer = Action::Send {
+                chat_id: 7 + i,
+                html: format!("answer {i}"),
+                buttons: vec![],
+                class: Class::Screen,
+            };
+            asked.push((format!("answer {i}"), Instant::now()));
+            dispatcher.enqueue(
+                outbox.turn(1, UpdateRef::fetched(10 + i)).finish(&[answer]).await.unwrap().queued(),
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let sent = sender.sent.lock().unwrap().clone();
+        for (answer, at) in &asked {
+            let went = sent.iter().find(|(a, _)| text(a) == *answer).map(|(_, t)| *t).expect("answered");
+            // At most the one news message in flight: a slot of the overall rate.
+            assert!(
+                went.duration_since(*at) <= Duration::from_millis(34),
+                "{answer} waited {:?}",
+                went.duration_since(*at)
+            );
+        }
+        let news_times: Vec<Instant> =
+            sent.iter().filter(|(a, _)| text(a).starts_with("news")).map(|(_, t)| *t).collect();
+        assert_eq!(news_times.len(), 200, "all news sent");
+        let span = news_times[199].duration_since(news_times[0]);
+        // 200 at 25 a second (a burst of 25 first): about 7 seconds, never faster.
+        assert!(span >= Duration::from_millis(6900) && span <= Duration::from_millis(9000), "{span:?}");
+        assert_eq!(stats.news_sent.load(Ordering::Relaxed), 200);
+        dispatcher.shutdown(Duration::from_secs(1)).await;
+        assert!(outbox.queued(1, 0, 1000).await.unwrap().is_empty());
     }
 
     #[tokio::test(start_paused = true)]

@@ -297,6 +297,11 @@ pub fn render(chat_id: i64, pressed: Option<(i64, i32)>, replies: &[Reply]) -> V
                 ReplyKind::Screen => Class::Screen,
                 ReplyKind::Effect(summary) => Class::Effect { summary: summary.clone() },
                 ReplyKind::Notice => Class::Notice,
+                // News goes to the other person's private chat (its id is theirs), as a new
+                // message.
+                ReplyKind::News { to } => {
+                    return Action::Send { chat_id: to.0, html: html_of(reply), buttons, class: Class::News };
+                }
             };
             if let Some(attachment) = &reply.attachment {
                 let caption = html_within(reply, MAX_CAPTION_UNITS);

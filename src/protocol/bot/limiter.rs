@@ -85,6 +85,24 @@ impl RateLimiter {
     }
 
     /// Waits until a message to `chat` may be sent.
+    /// How long until a message to `chat` could go without waiting, reserving nothing: news asks
+    /// this first and takes only slots answers leave free.
+    pub fn free_in(&self, chat: i64) -> Duration {
+        let now = Instant::now();
+        let state = self.state.lock().expect("limiter lock");
+        let mut free = now;
+        if let Some(limit) = self.per_chat
+            && let Some(tat) = state.chats.get(&chat)
+        {
+            free = free.max(tat.checked_sub(limit.tolerance).unwrap_or(*tat));
+        }
+        if let Some(limit) = self.global {
+            let tat = state.global_tat;
+            free = free.max(tat.checked_sub(limit.tolerance).unwrap_or(tat));
+        }
+        free.saturating_duration_since(now)
+    }
+
     pub async fn acquire(&self, chat: i64) {
         let wait = self.reserve(chat, Instant::now());
         if !wait.is_zero() {

@@ -75,12 +75,22 @@ pub enum Sent {
 pub trait Perform: Send + Sync {
     /// Performs one action until it is done, refused for good, or `abandon` fires.
     async fn perform(&self, action: &Action, abandon: &CancellationToken) -> Result<Sent, Abandoned>;
+
+    /// How long until a message to `chat` could be sent without waiting for the rate limits
+    /// (reserving nothing).
+    fn free_in(&self, _chat: i64) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 #[async_trait::async_trait]
 impl Perform for Sender {
     async fn perform(&self, action: &Action, abandon: &CancellationToken) -> Result<Sent, Abandoned> {
         Sender::perform(self, action, abandon).await
+    }
+
+    fn free_in(&self, chat: i64) -> std::time::Duration {
+        self.limiter.free_in(chat)
     }
 }
 

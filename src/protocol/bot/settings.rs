@@ -94,6 +94,9 @@ pub struct BotSettings {
     pub rate_per_chat: f64,
     /// Messages per second overall (`TELEGRAM_RATE_GLOBAL`, default 30; 0 = unlimited).
     pub rate_global: f64,
+    /// News (bulk messages) per second (`TELEGRAM_RATE_BULK`, default 25; 0 = unlimited), within
+    /// the overall rate: news takes only what answers leave free.
+    pub rate_bulk: f64,
     /// Updates handled at once, across users (`TELEGRAM_WORKERS`, default 64).
     pub workers: usize,
     /// Longest wait between retries of a failed request (`TELEGRAM_MAX_BACKOFF_MS`, default 30000).
@@ -141,6 +144,7 @@ impl BotSettings {
             poll_timeout: Duration::from_secs(25),
             rate_per_chat: 1.0,
             rate_global: 30.0,
+            rate_bulk: 25.0,
             workers: 64,
             max_backoff: Duration::from_secs(30),
             request_timeout: Duration::from_secs(15),
@@ -176,6 +180,9 @@ impl BotSettings {
         }
         if let Some(rate) = rate(&get, "TELEGRAM_RATE_GLOBAL")? {
             settings.rate_global = rate;
+        }
+        if let Some(rate) = rate(&get, "TELEGRAM_RATE_BULK")? {
+            settings.rate_bulk = rate;
         }
         if let Some(workers) = number(&get, "TELEGRAM_WORKERS", 1.0, 10_000.0)? {
             settings.workers = workers as usize;
@@ -266,12 +273,13 @@ fn parse_api_url(raw: &str) -> Result<Url, SettingsError> {
 }
 
 /// Every variable the bot reads.
-pub const VARIABLES: [&str; 11] = [
+pub const VARIABLES: [&str; 12] = [
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_URL",
     "TELEGRAM_POLL_TIMEOUT",
     "TELEGRAM_RATE_PER_CHAT",
     "TELEGRAM_RATE_GLOBAL",
+    "TELEGRAM_RATE_BULK",
     "TELEGRAM_WORKERS",
     "TELEGRAM_MAX_BACKOFF_MS",
     "TELEGRAM_REQUEST_TIMEOUT_MS",

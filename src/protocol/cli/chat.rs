@@ -321,7 +321,11 @@ async fn chat<W: Write>(
     loop {
         let request = Request::new(user, name.clone(), input);
         let replies = match conversation.handle(request).await {
-            Ok(replies) => replies,
+            // News for the others reaches them in Telegram; the terminal has no chat of theirs.
+            Ok(mut replies) => {
+                replies.retain(|r| r.news_recipient().is_none());
+                replies
+            }
             Err(failure) => {
                 tracing::warn!(error = %failure, "conversation input failed");
                 vec![failure.reply()]

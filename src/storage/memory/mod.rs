@@ -54,6 +54,8 @@ struct Inner {
     invites: HashMap<i64, InviteCode>,
     revoked: HashMap<String, i64>,
     bot_username: Option<String>,
+    /// (challenge, user) of those who muted a challenge's news.
+    muted: std::collections::HashSet<(i64, i64)>,
 }
 
 struct Member {
@@ -275,6 +277,7 @@ impl ChallengeRepository for MemoryStore {
         let members: Vec<UserId> =
             inner.members.keys().filter(|(c, _)| *c == id.0).map(|(_, u)| UserId(*u)).collect();
         inner.members.retain(|(c, _), _| *c != id.0);
+        inner.muted.retain(|(c, _)| *c != id.0);
         inner.keys.retain(|(c, _, _), _| *c != id.0);
         let deleted =
             DeletedChallenge { id, name: challenge.name, creator: challenge.creator, deleted_at: at };
@@ -543,8 +546,53 @@ impl GoalRepository for MemoryStore {
         let mut inner = self.lock()?;
         inner.member_mut(challenge, user)?;
         inner.members.remove(&(challenge.0, user.0));
+        inner.muted.remove(&(challenge.0, user.0));
         inner.keys.retain(|(c, u, _), _| !(*c == challenge.0 && *u == user.0));
         Ok(())
+    }
+
+    async fn set_news_muted(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        muted: bool,
+        _at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        let mut inner = self.lock()?;
+        if !inner.members.contains_key(&(challenge.0, user.0)) {
+            return Err(RepositoryError::NotParticipant { challenge: challenge.0, user: user.0 });
+        }
+        if muted {
+            inner.muted.insert((challenge.0, user.0));
+        } else {
+            inner.muted.remove(&(challenge.0, user.0));
+        }
+        Ok(())
+    }
+
+    async fn news_muted(&self, challenge: ChallengeId, user: UserId) -> Result<bool, RepositoryError> {
+        let inner = self.lock()?;
+        Ok(inner.members.contains_key(&(challenge.0, user.0)) && inner.muted.contains(&(challenge.0, user.0)))
+    }
+
+    async fn news_recipients(
+        &self,
+        challenge: ChallengeId,
+        candidates: Option<&[UserId]>,
+    ) -> Result<Vec<UserId>, RepositoryError> {
+        let inner = self.lock()?;
+        let listening = |u: &UserId| {
+            inner.members.contains_key(&(challenge.0, u.0)) && !inner.muted.contains(&(challenge.0, u.0))
+        };
+        Ok(match candidates {
+            Some(candidates) => candidates.iter().copied().filter(listening).collect(),
+            None => {
+                let mut members: Vec<&Member> =
+                    inner.members.iter().filter(|((c, _), _)| *c == challenge.0).map(|(_, m)| m).collect();
+                members.sort_by_key(|m| (m.participant.joined_at, m.participant.user.0));
+                members.into_iter().map(|m| m.participant.user).filter(listening).collect()
+            }
+        })
     }
 }
 

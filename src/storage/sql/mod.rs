@@ -57,6 +57,10 @@ use crate::goal::GoalKind;
 
 pub(crate) mod progress;
 
+/// Whether there is such a participant: `$1` challenge, `$2` user.
+pub(super) const TALLY_EXISTS: &str =
+    "SELECT user_id FROM participants WHERE challenge_id = $1 AND user_id = $2";
+
 /// A participant's tally: `$1` challenge, `$2` user.
 pub(super) const TALLY_OF: &str =
     concat!("SELECT ", tally_columns!(), " FROM participants WHERE challenge_id = $1 AND user_id = $2");
@@ -121,7 +125,7 @@ use crate::progress::{
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::storage::turn;
 use crate::storage::sql::{
-    MEMBERSHIP_COLUMNS, STANDINGS, TALLY_OF, standing_sql, challenge_columns, challenge_columns_returned,
+    MEMBERSHIP_COLUMNS, STANDINGS, TALLY_EXISTS, TALLY_OF, standing_sql, challenge_columns, challenge_columns_returned,
     p_tally_columns,
 };
 use crate::storage::error::{db_error, is_foreign_key_violation, is_unique_violation};
@@ -811,6 +815,75 @@ impl GoalRepository for $store {
             return Err(error);
         }
         tx.commit().await
+    }
+
+    async fn set_news_muted(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        muted: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        let mut tx = self.write().await?;
+        let exists: Option<i64> = sqlx::query_scalar(TALLY_EXISTS)
+            .bind(challenge.0)
+            .bind(user.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if exists.is_none() {
+            return Err(RepositoryError::NotParticipant { challenge: challenge.0, user: user.0 });
+        }
+        let written = if muted {
+            sqlx::query(
+                "INSERT INTO news_mutes (challenge_id, user_id, muted_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (challenge_id, user_id) DO NOTHING",
+            )
+            .bind(challenge.0)
+            .bind(user.0)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+        } else {
+            sqlx::query("DELETE FROM news_mutes WHERE challenge_id = $1 AND user_id = $2")
+                .bind(challenge.0)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await
+        };
+        written.map_err(db_error)?;
+        tx.commit().await
+    }
+
+    async fn news_muted(&self, challenge: ChallengeId, user: UserId) -> Result<bool, RepositoryError> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT user_id FROM news_mutes WHERE challenge_id = $1 AND user_id = $2")
+                .bind(challenge.0)
+                .bind(user.0)
+                .fetch_optional(&mut *self.read().await?)
+                .await
+                .map_err(db_error)?;
+        Ok(found.is_some())
+    }
+
+    async fn news_recipients(
+        &self,
+        challenge: ChallengeId,
+        candidates: Option<&[UserId]>,
+    ) -> Result<Vec<UserId>, RepositoryError> {
+        let listening: Vec<i64> = sqlx::query_scalar(
+            "SELECT p.user_id FROM participants p WHERE p.challenge_id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM news_mutes m WHERE m.challenge_id = p.challenge_id AND m.user_id = p.user_id) \
+             ORDER BY p.joined_at, p.user_id",
+        )
+        .bind(challenge.0)
+        .fetch_all(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        Ok(match candidates {
+            None => listening.into_iter().map(UserId).collect(),
+            Some(candidates) => candidates.iter().copied().filter(|u| listening.contains(&u.0)).collect(),
+        })
     }
 }
 

@@ -217,7 +217,7 @@ impl Poller {
             poll_timeout: settings.poll_timeout,
             backoff,
             grace: settings.shutdown_grace,
-            dispatch: DispatchConfig::default(),
+            dispatch: DispatchConfig { bulk_rate: settings.rate_bulk, ..DispatchConfig::default() },
             stats: Arc::new(Stats::default()),
         }
     }
@@ -565,6 +565,7 @@ async fn sample_gauges(shared: Arc<Shared>, stop: CancellationToken) {
         let in_flight = shared.watermark.lock().expect("watermark lock").in_flight();
         metrics::gauge!("updates_in_flight").set(in_flight as f64);
         metrics::gauge!("outbox_backlog").set(shared.dispatcher.backlog() as f64);
+        metrics::gauge!("news_backlog").set(shared.dispatcher.news_backlog() as f64);
         let oldest = shared.dispatcher.oldest_waiting().map_or(0.0, |age| age.as_secs_f64());
         metrics::gauge!("outbox_oldest_seconds").set(oldest);
         tokio::select! {
