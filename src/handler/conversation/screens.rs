@@ -234,6 +234,8 @@ pub fn help() -> Text {
         .plain(": pick a public challenge, or type a word of its name to find it, and set your own goal. A friend's invite link opens their private challenge.\n")
         .bold("My challenges")
         .plain(": log progress, change your goal, see the leaderboard or a chart of everyone's standings over time, look through your entries to change or delete one, or leave. The creator can also rename the challenge, move its deadline, export everyone's entries or delete it.\n\n")
+        .bold("News")
+        .plain(": I tell you when someone joins your challenge, passes you, or reaches a goal; 🔕 on such a message (or on the challenge's screen) mutes that challenge.\n\n")
         .bold("How people rank")
         .plain(": by their standing in the challenge (the total, the days checked in, the best value, or for \"at most\" how far they came down from their first value), never by the share of a goal they set themselves. Entries for the last day can still be logged the day after the deadline.\n\n")
         .plain("Dates can be typed as 2026-11-28, 28.11 or 28 Nov; \"today\", \"yesterday\" and weekdays (\"mon\") work too.\n\n")
