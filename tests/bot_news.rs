@@ -1,7 +1,8 @@
 //! News from the others end to end (issue 12): the real binary against the fake Bot API, on
 //! SQLite and PostgreSQL. A join reaches the creator's chat, a pass reaches the one passed, a
-//! muted challenge tells nothing, and news committed before a kill -9 reaches each person once
-//! after the restart (news is written to the outbox with the event that makes it).
+//! muted challenge tells nothing, news committed before a kill -9 reaches each person once after
+//! the restart (news is written to the outbox with the event that makes it), and someone who
+//! blocked the bot gets no news until they write again.
 
 mod bot_support;
 mod storage_support;
@@ -101,6 +102,38 @@ async fn news_end_to_end(workspace: Workspace) {
         })
         .count();
     assert_eq!(sent_passes, 1, "muted: no second news");
+
+    // Ann blocks the bot: the first news to her meets the 403, the next is not even tried; once
+    // she writes again, news reaches her again.
+    let refused_to_ann = || {
+        fake.calls()
+            .iter()
+            .filter(|c| c.method == "sendmessage" && c.param_i64("chat_id") == Some(ANN) && !c.is_ok())
+            .count()
+    };
+    fake.set_user_blocked(ANN, true);
+    for (id, name, refused) in [(4, "Dan", 1), (5, "Eve", 1)] {
+        let joiner = Chat::new(&fake, id, name);
+        joiner.say("/start").await;
+        joiner.press("Join challenge").await;
+        joiner.press("Run").await;
+        joiner.press("Use 50 km").await;
+        joiner.expect(&["You joined"]).await;
+        workspace.wait_until_outbox_empty().await;
+        // Dan's news met the 403; Eve's was not even tried.
+        assert_eq!(refused_to_ann(), refused, "after {name} joined:\n{}", ann.call_trace());
+    }
+    assert_eq!(count(&ann, "Dan joined") + count(&ann, "Eve joined"), 0);
+    fake.set_user_blocked(ANN, false);
+    ann.say("/start").await;
+    ann.expect(&["What would you like to do?"]).await;
+    let fay = Chat::new(&fake, 6, "Fay");
+    fay.say("/start").await;
+    fay.press("Join challenge").await;
+    fay.press("Run").await;
+    fay.press("Use 50 km").await;
+    fay.expect(&["You joined"]).await;
+    fake.wait_until("Ann's news of Fay", WAIT, |_| count(&ann, "Fay joined your challenge Run") == 1).await;
     bot.stop().await;
 }
 

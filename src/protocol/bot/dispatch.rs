@@ -76,6 +76,8 @@ pub struct DispatchStats {
     pub refused: AtomicU64,
     /// News messages sent (also counted in `sent`).
     pub news_sent: AtomicU64,
+    /// News not sent because its reader blocked the bot.
+    pub news_skipped: AtomicU64,
 }
 
 /// What waits in a chat's queue.
@@ -138,6 +140,9 @@ struct Inner {
     bulk: Mutex<(VecDeque<Queued>, bool)>,
     /// Paces news at [`DispatchConfig::bulk_rate`].
     bulk_pace: RateLimiter,
+    /// Chats whose person blocked the bot (a 403) and has not written since: no news for them.
+    /// Kept in memory: after a restart the first news to such a chat meets the 403 again.
+    blocked: Mutex<std::collections::HashSet<i64>>,
 }
 
 /// Delivers queued messages. Cheap to clone.
@@ -171,6 +176,7 @@ impl Dispatcher {
                 stats,
                 bulk: Mutex::new((VecDeque::new(), false)),
                 bulk_pace: RateLimiter::new(0.0, config.bulk_rate),
+                blocked: Mutex::default(),
             }),
             remover: Arc::new(Mutex::new(Some(remover))),
         }
@@ -207,6 +213,14 @@ impl Dispatcher {
     /// Messages waiting, over all chats (for logs and benchmarks); news is counted apart.
     pub fn backlog(&self) -> usize {
         self.inner.chats.lock().expect("chats lock").values().map(|q| q.pending.len()).sum()
+    }
+
+    /// The person of `chat` wrote: if they had blocked the bot, they get news again.
+    pub fn heard_from(&self, chat: i64) {
+        let mut blocked = self.inner.blocked.lock().expect("blocked lock");
+        if !blocked.is_empty() {
+            blocked.remove(&chat);
+        }
     }
 
     /// News waiting to be sent.
@@ -303,6 +317,11 @@ impl Inner {
                 }
             };
             let chat = next.action.chat().unwrap_or_default();
+            if self.blocked.lock().expect("blocked lock").contains(&chat) {
+                self.stats.news_skipped.fetch_add(1, Ordering::Relaxed);
+                let _ = self.removals.send(next.id);
+                continue;
+            }
             tokio::select! {
                 _ = self.bulk_pace.acquire(0) => {}
                 _ = self.stop.cancelled() => return,
@@ -318,7 +337,7 @@ impl Inner {
                 }
             }
             if let Ok(sent) = self.sender.perform(&next.action, &self.stop).await {
-                self.count(&sent);
+                self.note(Some(chat), &sent);
                 if matches!(sent, Sent::Done) {
                     self.stats.news_sent.fetch_add(1, Ordering::Relaxed);
                 }
@@ -331,7 +350,16 @@ impl Inner {
         match sent {
             Sent::Done => self.stats.sent.fetch_add(1, Ordering::Relaxed),
             Sent::Dropped => self.stats.refused.fetch_add(1, Ordering::Relaxed),
+            Sent::Blocked => self.stats.refused.fetch_add(1, Ordering::Relaxed),
         };
+    }
+
+    /// What a send says of its chat: a 403 means its person blocked the bot.
+    fn note(&self, chat: Option<i64>, sent: &Sent) {
+        self.count(sent);
+        if let (Sent::Blocked, Some(chat)) = (sent, chat) {
+            self.blocked.lock().expect("blocked lock").insert(chat);
+        }
     }
 
     /// A chat's queue overflowed: notice, drop superseded screens, merge confirmations.
@@ -439,7 +467,7 @@ impl Inner {
         match pending {
             Pending::Message(message) => {
                 let sent = self.sender.perform(&message.action, &self.stop).await?;
-                self.count(&sent);
+                self.note(Some(chat), &sent);
                 let _ = self.removals.send(message.id);
             }
             Pending::Summary { lines, ids } => {
@@ -589,6 +617,7 @@ mod tests {
             stats: Arc::default(),
             bulk: Mutex::new((VecDeque::new(), false)),
             bulk_pace: RateLimiter::new(0.0, 0.0),
+            blocked: Mutex::default(),
         };
         (inner, received)
     }
@@ -751,6 +780,66 @@ mod tests {
         assert_eq!(stats.news_sent.load(Ordering::Relaxed), 200);
         dispatcher.shutdown(Duration::from_secs(1)).await;
         assert!(outbox.queued(1, 0, 1000).await.unwrap().is_empty());
+    }
+
+    /// Sends that meet a 403 in the chats of `blocking`.
+    struct Blocking {
+        blocking: Vec<i64>,
+        sent: Mutex<Vec<Action>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Perform for Blocking {
+        async fn perform(&self, action: &Action, _abandon: &CancellationToken) -> Result<Sent, Abandoned> {
+            if action.chat().is_some_and(|c| self.blocking.contains(&c)) {
+                return Ok(Sent::Blocked);
+            }
+            self.sent.lock().unwrap().push(action.clone());
+            Ok(Sent::Done)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn who_blocked_the_bot_gets_no_news_until_they_write_again() {
+        use crate::outbox::memory::MemoryOutbox;
+        use crate::outbox::{Outbox, UpdateRef};
+        let outbox = Arc::new(MemoryOutbox::new());
+        let sender = Arc::new(Blocking { blocking: vec![9], sent: Mutex::default() });
+        let stats = Arc::new(DispatchStats::default());
+        let dispatcher = Dispatcher::start(
+            sender.clone(),
+            outbox.clone(),
+            1,
+            Backoff::new(Duration::from_millis(10)),
+            DispatchConfig::default(),
+            stats.clone(),
+        );
+        let news = |i: i64, chat: i64| Action::Send {
+            chat_id: chat,
+            html: format!("news {i}"),
+            buttons: vec![],
+            class: Class::News,
+        };
+        let mut update = 0;
+        let mut enqueue = async |actions: Vec<Action>| {
+            update += 1;
+            dispatcher
+                .enqueue(outbox.turn(1, UpdateRef::fetched(update)).finish(&actions).await.unwrap().queued());
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        };
+        // The first news to chat 9 meets the 403; the next ones are not even tried.
+        enqueue(vec![news(1, 9), news(2, 8)]).await;
+        enqueue(vec![news(3, 9), news(4, 9), news(5, 8)]).await;
+        assert_eq!(stats.refused.load(Ordering::Relaxed), 1, "one 403");
+        assert_eq!(stats.news_skipped.load(Ordering::Relaxed), 2);
+        // Chat 9 writes again (and unblocked the bot): news is tried again.
+        dispatcher.heard_from(9);
+        enqueue(vec![news(6, 9)]).await;
+        assert_eq!(stats.refused.load(Ordering::Relaxed), 2, "tried again, still blocked");
+        let sent: Vec<String> = sender.sent.lock().unwrap().iter().map(text).collect();
+        assert_eq!(sent, ["news 2", "news 5"]);
+        dispatcher.shutdown(Duration::from_secs(1)).await;
+        assert!(outbox.queued(1, 0, 100).await.unwrap().is_empty(), "skipped news left the outbox too");
     }
 
     #[tokio::test(start_paused = true)]

@@ -66,8 +66,11 @@ pub async fn pause(wait: Duration, abandon: &CancellationToken) -> Result<(), Ab
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {
     Done,
-    /// Telegram refused it for good (blocked bot, expired query…); it will not be repeated.
+    /// Telegram refused it for good (expired query, a chat that is gone…); it will not be
+    /// repeated.
     Dropped,
+    /// The person blocked the bot (403): not delivered, not repeated.
+    Blocked,
 }
 
 /// Something that performs actions: the [`Sender`], or a stand-in in tests.
@@ -225,7 +228,10 @@ impl Sender {
                 Retry::Never => {
                     match &action {
                         Action::Answer { .. } => tracing::info!("callback query not answered: {error}"),
-                        _ if error.is_forbidden() => tracing::warn!("not delivered (not retried): {error}"),
+                        _ if error.is_forbidden() => {
+                            tracing::warn!("not delivered (not retried): {error}");
+                            return Ok(Sent::Blocked);
+                        }
                         _ => tracing::error!("not delivered (not retried): {error}"),
                     }
                     return Ok(Sent::Dropped);

@@ -471,6 +471,9 @@ async fn admit(
             shared.complete(id);
             continue;
         };
+        // Whoever writes gets news again, if they had blocked the bot (a private chat's id is
+        // its person's).
+        shared.dispatcher.heard_from(user);
         let mut queues = shared.queues.lock().expect("queues lock");
         let queue = queues.entry(user).or_default();
         let backlogged = queue.parked > 0
