@@ -44,13 +44,6 @@ impl App {
         }
     }
 
-    /// A challenge the user may see.
-    pub async fn visible_challenge(&self, id: ChallengeId, user: UserId) -> Result<Challenge, AppError> {
-        let challenge = self.challenge(id).await?;
-        self.ensure_visible(&challenge, user).await?;
-        Ok(challenge)
-    }
-
     /// The challenge's invite, for a participant (`by`) or the operator (`None`); the code is
     /// made the first time it is asked for. `bot_username` overrides the stored one.
     pub async fn invite(

@@ -54,10 +54,6 @@ impl Conversation {
         let c = &logged.challenge;
         // (recipient, lines), in the order people are first told something.
         let mut lines: Vec<(UserId, Vec<Text>)> = Vec::new();
-        let mut tell = |to: UserId, line: Text| match lines.iter_mut().find(|(u, _)| *u == to) {
-            Some((_, said)) => said.push(line),
-            None => lines.push((to, vec![line])),
-        };
         let goal_line = if logged.first_among_others {
             Some(
                 Text::new()
@@ -83,6 +79,7 @@ impl Conversation {
             for (i, passed) in moved.passed_users.iter().enumerate() {
                 let place = moved.to + 1 + i as u32;
                 tell(
+                    &mut lines,
                     *passed,
                     Text::new()
                         .plain("🏃 ")
@@ -93,18 +90,18 @@ impl Conversation {
                 );
             }
         }
+        if goal_line.is_none() && lines.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Everyone who hears this challenge's news, in one read.
+        let listening = self.app.news_recipients(c.id, None).await?;
         if let Some(line) = goal_line {
-            for to in self.app.news_recipients(c.id, None).await? {
-                if to != ctx.user {
-                    tell(to, line.clone());
+            for to in &listening {
+                if *to != ctx.user {
+                    tell(&mut lines, *to, line.clone());
                 }
             }
         }
-        if lines.is_empty() {
-            return Ok(Vec::new());
-        }
-        let candidates: Vec<UserId> = lines.iter().map(|(u, _)| *u).filter(|u| *u != ctx.user).collect();
-        let listening = self.app.news_recipients(c.id, Some(&candidates)).await?;
         Ok(lines
             .into_iter()
             .filter(|(to, _)| listening.contains(to))
@@ -151,6 +148,14 @@ impl Conversation {
                 button("Main menu", Action::Menu),
             ]);
         Ok(Outcome::one(reply, super::Next::Keep))
+    }
+}
+
+/// Adds a line for `to`: one message per person, however many things there are to tell.
+fn tell(lines: &mut Vec<(UserId, Vec<Text>)>, to: UserId, line: Text) {
+    match lines.iter_mut().find(|(u, _)| *u == to) {
+        Some((_, said)) => said.push(line),
+        None => lines.push((to, vec![line])),
     }
 }
 

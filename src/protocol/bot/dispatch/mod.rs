@@ -36,6 +36,7 @@ use super::html::HtmlBuilder;
 use super::limiter::RateLimiter;
 use super::sender::{Abandoned, Backoff, Perform, Sent, pause};
 use crate::outbox::{Action, Class, Outbox, Queued};
+use news::NewsQueue;
 
 /// How a flooding chat is treated.
 #[derive(Clone, Copy, Debug)]
@@ -136,8 +137,8 @@ struct Inner {
     /// Fires at shutdown: nothing new is sent; what is unsent stays in the outbox.
     stop: CancellationToken,
     stats: Arc<DispatchStats>,
-    /// News waiting, oldest first, and whether a task is sending it.
-    bulk: Mutex<(VecDeque<Queued>, bool)>,
+    /// News waiting, and whether a task is sending it (`news.rs`).
+    bulk: Mutex<NewsQueue>,
     /// Paces news at [`DispatchConfig::bulk_rate`].
     bulk_pace: RateLimiter,
     /// Chats whose person blocked the bot (a 403) and has not written since: no news for them.
@@ -174,7 +175,7 @@ impl Dispatcher {
                 tasks: TaskTracker::new(),
                 stop,
                 stats,
-                bulk: Mutex::new((VecDeque::new(), false)),
+                bulk: Mutex::default(),
                 bulk_pace: RateLimiter::new(0.0, config.bulk_rate),
                 blocked: Mutex::default(),
             }),
@@ -215,19 +216,6 @@ impl Dispatcher {
         self.inner.chats.lock().expect("chats lock").values().map(|q| q.pending.len()).sum()
     }
 
-    /// The person of `chat` wrote: if they had blocked the bot, they get news again.
-    pub fn heard_from(&self, chat: i64) {
-        let mut blocked = self.inner.blocked.lock().expect("blocked lock");
-        if !blocked.is_empty() {
-            blocked.remove(&chat);
-        }
-    }
-
-    /// News waiting to be sent.
-    pub fn news_backlog(&self) -> usize {
-        self.inner.bulk.lock().expect("bulk lock").0.len()
-    }
-
     /// How long the chat that has waited longest has had messages waiting, if any has.
     pub fn oldest_waiting(&self) -> Option<Duration> {
         let chats = self.inner.chats.lock().expect("chats lock");
@@ -266,17 +254,6 @@ impl Dispatcher {
         });
     }
 
-    /// News goes in one queue of its own, sent at the bulk pace in the order it came.
-    fn enqueue_news(&self, message: Queued) {
-        let mut bulk = self.inner.bulk.lock().expect("bulk lock");
-        bulk.0.push_back(message);
-        if !bulk.1 {
-            bulk.1 = true;
-            let inner = self.inner.clone();
-            self.inner.tasks.spawn(async move { inner.drain_news().await });
-        }
-    }
-
     fn enqueue_in_chat(&self, chat: i64, message: Queued) {
         let now = Instant::now();
         let mut chats = self.inner.chats.lock().expect("chats lock");
@@ -301,65 +278,11 @@ impl Dispatcher {
 const REMOVER_STOP: i64 = i64::MIN;
 
 impl Inner {
-    /// Sends the news queue, one message at the bulk pace, each only once the rate limits have
-    /// room for it now: news never takes a slot an answer is waiting for, so answers to people's
-    /// own actions never wait behind it (at most behind the one news message being sent).
-    async fn drain_news(self: Arc<Self>) {
-        loop {
-            let next = {
-                let mut bulk = self.bulk.lock().expect("bulk lock");
-                match bulk.0.pop_front() {
-                    Some(next) => next,
-                    None => {
-                        bulk.1 = false;
-                        return;
-                    }
-                }
-            };
-            let chat = next.action.chat().unwrap_or_default();
-            if self.blocked.lock().expect("blocked lock").contains(&chat) {
-                self.stats.news_skipped.fetch_add(1, Ordering::Relaxed);
-                let _ = self.removals.send(next.id);
-                continue;
-            }
-            tokio::select! {
-                _ = self.bulk_pace.acquire(0) => {}
-                _ = self.stop.cancelled() => return,
-            }
-            loop {
-                let wait = self.sender.free_in(chat);
-                if wait.is_zero() {
-                    break;
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = self.stop.cancelled() => return,
-                }
-            }
-            if let Ok(sent) = self.sender.perform(&next.action, &self.stop).await {
-                self.note(Some(chat), &sent);
-                if matches!(sent, Sent::Done) {
-                    self.stats.news_sent.fetch_add(1, Ordering::Relaxed);
-                }
-                let _ = self.removals.send(next.id);
-            }
-        }
-    }
-
     fn count(&self, sent: &Sent) {
         match sent {
             Sent::Done => self.stats.sent.fetch_add(1, Ordering::Relaxed),
-            Sent::Dropped => self.stats.refused.fetch_add(1, Ordering::Relaxed),
-            Sent::Blocked => self.stats.refused.fetch_add(1, Ordering::Relaxed),
+            Sent::Dropped | Sent::Blocked => self.stats.refused.fetch_add(1, Ordering::Relaxed),
         };
-    }
-
-    /// What a send says of its chat: a 403 means its person blocked the bot.
-    fn note(&self, chat: Option<i64>, sent: &Sent) {
-        self.count(sent);
-        if let (Sent::Blocked, Some(chat)) = (sent, chat) {
-            self.blocked.lock().expect("blocked lock").insert(chat);
-        }
     }
 
     /// A chat's queue overflowed: notice, drop superseded screens, merge confirmations.
@@ -467,7 +390,7 @@ impl Inner {
         match pending {
             Pending::Message(message) => {
                 let sent = self.sender.perform(&message.action, &self.stop).await?;
-                self.note(Some(chat), &sent);
+                self.note(chat, &sent);
                 let _ = self.removals.send(message.id);
             }
             Pending::Summary { lines, ids } => {
@@ -575,354 +498,6 @@ async fn remove_sent(
     }
 }
 
+mod news;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn message(id: i64, class: Class) -> Pending {
-        Pending::Message(Queued {
-            id,
-            action: Action::Send { chat_id: 1, html: format!("m{id}"), buttons: vec![], class },
-        })
-    }
-
-    /// Sends take `pace` each (Telegram's one a second for a chat), and are recorded.
-    #[derive(Default)]
-    struct Recorder {
-        pace: Duration,
-        sent: Mutex<Vec<Action>>,
-        /// Never completes a send (a request that hangs).
-        hang: bool,
-    }
-
-    #[async_trait::async_trait]
-    impl Perform for Recorder {
-        async fn perform(&self, action: &Action, abandon: &CancellationToken) -> Result<Sent, Abandoned> {
-            let wait = if self.hang { Duration::from_secs(86_400) } else { self.pace };
-            pause(wait, abandon).await?;
-            self.sent.lock().unwrap().push(action.clone());
-            Ok(Sent::Done)
-        }
-    }
-
-    fn inner() -> (Inner, mpsc::UnboundedReceiver<i64>) {
-        let (removals, received) = mpsc::unbounded_channel();
-        let inner = Inner {
-            sender: Arc::new(Recorder::default()),
-            config: DispatchConfig::default(),
-            chats: Mutex::new(HashMap::new()),
-            removals,
-            tasks: TaskTracker::new(),
-            stop: CancellationToken::new(),
-            stats: Arc::default(),
-            bulk: Mutex::new((VecDeque::new(), false)),
-            bulk_pace: RateLimiter::new(0.0, 0.0),
-            blocked: Mutex::default(),
-        };
-        (inner, received)
-    }
-
-    fn text(action: &Action) -> String {
-        match action {
-            Action::Send { html, .. } | Action::Edit { html, .. } => html.clone(),
-            Action::Upload { caption, .. } => caption.clone(),
-            Action::Answer { query_id, .. } => format!("answer {query_id}"),
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_flood_of_300_costs_a_handful_of_messages_and_loses_no_confirmation() {
-        use crate::outbox::memory::MemoryOutbox;
-        use crate::outbox::{Outbox, UpdateRef};
-        let outbox = Arc::new(MemoryOutbox::new());
-        let recorder = Arc::new(Recorder { pace: Duration::from_secs(1), ..Recorder::default() });
-        let stats = Arc::new(DispatchStats::default());
-        let backoff = Backoff::new(Duration::from_millis(10));
-        let dispatcher = Dispatcher::start(
-            recorder.clone(),
-            outbox.clone(),
-            1,
-            backoff,
-            DispatchConfig::default(),
-            stats.clone(),
-        );
-        // 300 answers to one chat as fast as they are committed; every tenth confirms something.
-        for i in 0..300 {
-            let class =
-                if i % 10 == 0 { Class::Effect { summary: format!("Logged {i}") } } else { Class::Screen };
-            let action = Action::Send { chat_id: 7, html: format!("screen {i}"), buttons: vec![], class };
-            let queued = outbox.turn(1, UpdateRef::fetched(i)).finish(&[action]).await.unwrap().queued();
-            dispatcher.enqueue(queued);
-            tokio::time::advance(Duration::from_millis(5)).await;
-        }
-        // Another chat is not held up by it.
-        let other = Action::Send { chat_id: 8, html: "hello".into(), buttons: vec![], class: Class::Screen };
-        dispatcher.enqueue(outbox.turn(1, UpdateRef::fetched(1000)).finish(&[other]).await.unwrap().queued());
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-        assert!(
-            recorder.sent.lock().unwrap().iter().any(|a| text(a) == "hello"),
-            "the other chat within a second"
-        );
-        tokio::time::sleep(Duration::from_secs(30)).await;
-        let to_flooder: Vec<String> =
-            recorder.sent.lock().unwrap().iter().filter(|a| a.chat() == Some(7)).map(text).collect();
-        assert!(to_flooder.len() <= 10, "{} messages: {to_flooder:#?}", to_flooder.len());
-        assert_eq!(to_flooder.last().unwrap(), "screen 299", "the newest screen comes last");
-        assert_eq!(to_flooder.iter().filter(|t| t.contains("writing faster")).count(), 1);
-        // Every confirmation is accounted for: sent as it was, or counted in a summary.
-        let direct = to_flooder
-            .iter()
-            .filter(|t| {
-                t.strip_prefix("screen ").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n % 10 == 0)
-            })
-            .count() as u32;
-        let mut merged = 0;
-        for summary in to_flooder.iter().filter(|t| t.contains("Saved while you were writing")) {
-            for line in summary.lines().filter_map(|l| l.strip_prefix("• ")) {
-                merged += match (line.strip_prefix("…and "), line.rsplit_once(" (×")) {
-                    (Some(earlier), _) => earlier.trim_end_matches(" earlier").parse::<u32>().unwrap(),
-                    (None, Some((_, times))) => times.trim_end_matches(')').parse::<u32>().unwrap(),
-                    (None, None) => 1,
-                };
-            }
-        }
-        assert_eq!(
-            direct + merged,
-            30,
-            "each of the 30 confirmations reached the flooder once: {to_flooder:#?}"
-        );
-        assert!(stats.merged.load(Ordering::Relaxed) > 0 && stats.superseded.load(Ordering::Relaxed) > 0);
-        dispatcher.shutdown(Duration::from_secs(1)).await;
-        assert!(
-            outbox.queued(1, 0, 1000).await.unwrap().is_empty(),
-            "every row left the outbox once handled"
-        );
-    }
-
-    /// Sends paced by a real rate limiter, recorded with when they went.
-    struct Limited {
-        limiter: RateLimiter,
-        sent: Mutex<Vec<(Action, Instant)>>,
-    }
-
-    #[async_trait::async_trait]
-    impl Perform for Limited {
-        async fn perform(&self, action: &Action, _abandon: &CancellationToken) -> Result<Sent, Abandoned> {
-            self.limiter.acquire(action.chat().unwrap_or_default()).await;
-            self.sent.lock().unwrap().push((action.clone(), Instant::now()));
-            Ok(Sent::Done)
-        }
-
-        fn free_in(&self, chat: i64) -> Duration {
-            self.limiter.free_in(chat)
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn news_goes_at_the_bulk_pace_and_never_ahead_of_answers() {
-        use crate::outbox::memory::MemoryOutbox;
-        use crate::outbox::{Outbox, UpdateRef};
-        let outbox = Arc::new(MemoryOutbox::new());
-        // Telegram's overall 30 a second; news at 25.
-        let sender = Arc::new(Limited { limiter: RateLimiter::new(0.0, 30.0), sent: Mutex::default() });
-        let stats = Arc::new(DispatchStats::default());
-        let config = DispatchConfig { bulk_rate: 25.0, ..DispatchConfig::default() };
-        let dispatcher = Dispatcher::start(
-            sender.clone(),
-            outbox.clone(),
-            1,
-            Backoff::new(Duration::from_millis(10)),
-            config,
-            stats.clone(),
-        );
-        let news: Vec<Action> = (0..200)
-            .map(|i| Action::Send {
-                chat_id: 1000 + i,
-                html: format!("news {i}"),
-                buttons: vec![],
-                class: Class::News,
-            })
-            .collect();
-        dispatcher.enqueue(outbox.turn(1, UpdateRef::fetched(1)).finish(&news).await.unwrap().queued());
-        assert!(dispatcher.news_backlog() >= 199, "the news waits in its queue");
-        // Answers keep coming to people's own actions while the news drains.
-        let mut asked = Vec::new();
-        for i in 0..40 {
-            tokio::time::sleep(Duration::from_millis(150)).await;
-            let answer = Action::Send {
-                chat_id: 7 + i,
-                html: format!("answer {i}"),
-                buttons: vec![],
-                class: Class::Screen,
-            };
-            asked.push((format!("answer {i}"), Instant::now()));
-            dispatcher.enqueue(
-                outbox.turn(1, UpdateRef::fetched(10 + i)).finish(&[answer]).await.unwrap().queued(),
-            );
-        }
-        tokio::time::sleep(Duration::from_secs(10)).await;
-        let sent = sender.sent.lock().unwrap().clone();
-        for (answer, at) in &asked {
-            let went = sent.iter().find(|(a, _)| text(a) == *answer).map(|(_, t)| *t).expect("answered");
-            // At most the one news message in flight: a slot of the overall rate.
-            assert!(
-                went.duration_since(*at) <= Duration::from_millis(34),
-                "{answer} waited {:?}",
-                went.duration_since(*at)
-            );
-        }
-        let news_times: Vec<Instant> =
-            sent.iter().filter(|(a, _)| text(a).starts_with("news")).map(|(_, t)| *t).collect();
-        assert_eq!(news_times.len(), 200, "all news sent");
-        let span = news_times[199].duration_since(news_times[0]);
-        // 200 at 25 a second (a burst of 25 first): about 7 seconds, never faster.
-        assert!(span >= Duration::from_millis(6900) && span <= Duration::from_millis(9000), "{span:?}");
-        assert_eq!(stats.news_sent.load(Ordering::Relaxed), 200);
-        dispatcher.shutdown(Duration::from_secs(1)).await;
-        assert!(outbox.queued(1, 0, 1000).await.unwrap().is_empty());
-    }
-
-    /// Sends that meet a 403 in the chats of `blocking`.
-    struct Blocking {
-        blocking: Vec<i64>,
-        sent: Mutex<Vec<Action>>,
-    }
-
-    #[async_trait::async_trait]
-    impl Perform for Blocking {
-        async fn perform(&self, action: &Action, _abandon: &CancellationToken) -> Result<Sent, Abandoned> {
-            if action.chat().is_some_and(|c| self.blocking.contains(&c)) {
-                return Ok(Sent::Blocked);
-            }
-            self.sent.lock().unwrap().push(action.clone());
-            Ok(Sent::Done)
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn who_blocked_the_bot_gets_no_news_until_they_write_again() {
-        use crate::outbox::memory::MemoryOutbox;
-        use crate::outbox::{Outbox, UpdateRef};
-        let outbox = Arc::new(MemoryOutbox::new());
-        let sender = Arc::new(Blocking { blocking: vec![9], sent: Mutex::default() });
-        let stats = Arc::new(DispatchStats::default());
-        let dispatcher = Dispatcher::start(
-            sender.clone(),
-            outbox.clone(),
-            1,
-            Backoff::new(Duration::from_millis(10)),
-            DispatchConfig::default(),
-            stats.clone(),
-        );
-        let news = |i: i64, chat: i64| Action::Send {
-            chat_id: chat,
-            html: format!("news {i}"),
-            buttons: vec![],
-            class: Class::News,
-        };
-        let mut update = 0;
-        let mut enqueue = async |actions: Vec<Action>| {
-            update += 1;
-            dispatcher
-                .enqueue(outbox.turn(1, UpdateRef::fetched(update)).finish(&actions).await.unwrap().queued());
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        };
-        // The first news to chat 9 meets the 403; the next ones are not even tried.
-        enqueue(vec![news(1, 9), news(2, 8)]).await;
-        enqueue(vec![news(3, 9), news(4, 9), news(5, 8)]).await;
-        assert_eq!(stats.refused.load(Ordering::Relaxed), 1, "one 403");
-        assert_eq!(stats.news_skipped.load(Ordering::Relaxed), 2);
-        // Chat 9 writes again (and unblocked the bot): news is tried again.
-        dispatcher.heard_from(9);
-        enqueue(vec![news(6, 9)]).await;
-        assert_eq!(stats.refused.load(Ordering::Relaxed), 2, "tried again, still blocked");
-        let sent: Vec<String> = sender.sent.lock().unwrap().iter().map(text).collect();
-        assert_eq!(sent, ["news 2", "news 5"]);
-        dispatcher.shutdown(Duration::from_secs(1)).await;
-        assert!(outbox.queued(1, 0, 100).await.unwrap().is_empty(), "skipped news left the outbox too");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn shutdown_gives_hung_sends_their_grace_and_keeps_them_queued() {
-        use crate::outbox::memory::MemoryOutbox;
-        use crate::outbox::{Outbox, UpdateRef};
-        let outbox = Arc::new(MemoryOutbox::new());
-        let recorder = Arc::new(Recorder { hang: true, ..Recorder::default() });
-        let backoff = Backoff::new(Duration::from_millis(10));
-        let dispatcher = Dispatcher::start(
-            recorder.clone(),
-            outbox.clone(),
-            1,
-            backoff,
-            DispatchConfig::default(),
-            Arc::default(),
-        );
-        let action = Action::Send { chat_id: 7, html: "stuck".into(), buttons: vec![], class: Class::Screen };
-        dispatcher.enqueue(outbox.turn(1, UpdateRef::fetched(1)).finish(&[action]).await.unwrap().queued());
-        let started = Instant::now();
-        dispatcher.shutdown(Duration::from_secs(6)).await;
-        let took = started.elapsed();
-        assert!(took >= Duration::from_secs(6) && took < Duration::from_secs(8), "{took:?}");
-        assert_eq!(outbox.queued(1, 0, 10).await.unwrap().len(), 1, "unsent: left for the next start");
-    }
-
-    #[tokio::test]
-    async fn an_overflowing_chat_keeps_a_notice_a_summary_and_the_newest_screen() {
-        let (inner, mut removed) = inner();
-        let now = Instant::now();
-        let mut queue = ChatQueue::new(now);
-        for id in 1..=12 {
-            let class = if id % 3 == 0 {
-                Class::Effect { summary: "Logged 1 km in Run".into() }
-            } else if id == 7 {
-                Class::Notice
-            } else {
-                Class::Screen
-            };
-            queue.pending.push_back(message(id, class));
-        }
-        inner.compact(&mut queue, now);
-        let shape: Vec<String> = queue
-            .pending
-            .iter()
-            .map(|p| match p {
-                Pending::FloodNotice => "notice".to_owned(),
-                Pending::Message(m) => format!("m{}", m.id),
-                Pending::Summary { lines, ids } => format!("summary {lines:?} {ids:?}"),
-            })
-            .collect();
-        assert_eq!(
-            shape,
-            vec![
-                "notice".to_owned(),
-                "m7".to_owned(),
-                r#"summary [("Logged 1 km in Run", 4)] [3, 6, 9, 12]"#.to_owned(),
-                "m11".to_owned()
-            ]
-        );
-        let mut dropped = Vec::new();
-        while let Ok(id) = removed.try_recv() {
-            dropped.push(id);
-        }
-        assert_eq!(dropped, vec![1, 2, 4, 5, 8, 10], "superseded screens leave the outbox");
-        assert!(queue.flooding);
-        // Compacting again merges into the same summary and sends no second notice.
-        queue.pending.push_back(message(13, Class::Effect { summary: "Logged 1 km in Run".into() }));
-        inner.compact(&mut queue, now);
-        assert_eq!(queue.pending.iter().filter(|p| matches!(p, Pending::FloodNotice)).count(), 1);
-        assert!(
-            queue.pending.iter().any(|p| matches!(p, Pending::Summary { lines, .. } if lines[0].1 == 5)),
-            "{:?}",
-            queue.pending
-        );
-    }
-
-    #[test]
-    fn summaries_count_repeats_and_stay_short() {
-        let lines: Vec<(String, u32)> = (0..25).map(|i| (format!("line {i} <&>"), 2)).collect();
-        let Action::Send { html, .. } = summary(5, &lines) else { panic!() };
-        assert!(html.contains("line 24 &lt;&amp;&gt; (×2)"), "{html}");
-        assert!(html.contains("…and 10 earlier"), "{html}");
-        assert!(!html.contains("line 4 "), "{html}");
-    }
-}
+mod tests;
