@@ -79,6 +79,7 @@ fn main() {
                     description: Description::parse(&description).unwrap(),
                     deadline: start,
                     kind: None,
+                    group: None,
                 })
             }));
             report("CREATE_CHALLENGE_GOAL (40 + 200 chars typed)", kib, entries);

@@ -88,6 +88,7 @@ pub struct Paged<T> {
 /// repository (one database, so use cases that span domains can rely on one consistent view).
 pub trait Store:
     crate::challenge::ChallengeRepository
+    + crate::challenge::GroupRepository
     + crate::goal::GoalRepository
     + crate::progress::ProgressRepository
     + crate::user::UserRepository
@@ -96,6 +97,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: crate::challenge::ChallengeRepository
+        + crate::challenge::GroupRepository
         + crate::goal::GoalRepository
         + crate::progress::ProgressRepository
         + crate::user::UserRepository

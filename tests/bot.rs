@@ -119,6 +119,12 @@ async fn every_flow_with_two_users_at_once(workspace: &Workspace) {
     let commands: Vec<String> =
         fake.commands().iter().map(|c| c["command"].as_str().unwrap_or_default().to_owned()).collect();
     assert_eq!(commands, ["start", "log", "export", "help", "cancel"], "the commands in Telegram's menu");
+    let in_groups: Vec<String> = fake
+        .commands_for("all_group_chats")
+        .iter()
+        .map(|c| c["command"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(in_groups, ["challenge", "log", "standings", "help"], "the menu in groups");
     let ann = Chat::new(&fake, 1001, "Ann");
     let bob = Chat::new(&fake, 1002, "Bob");
 
@@ -220,8 +226,9 @@ async fn groups_media_and_other_updates_are_handled_safely() {
     let ann = Chat::new(&fake, 2001, "Ann");
     let group = -5001;
 
-    // In a group: only a command addressed to the bot is answered, with a pointer.
-    for text in ["/start", "hello everyone", "/start@some_other_bot"] {
+    // In a group: plain messages, other bots' commands and commands that are not ours without
+    // `@bot` are not for us; ours are (the group's challenges, none yet).
+    for text in ["hello everyone", "/start@some_other_bot", "/frobnicate", "/log@some_other_bot 5"] {
         let update = fake.send_group_text(&ann.user, group, text);
         fake.wait_for_confirmation(update, WAIT).await;
     }
@@ -229,8 +236,8 @@ async fn groups_media_and_other_updates_are_handled_safely() {
     let update = fake.send_group_text(&ann.user, group, &format!("/start@{}", fake.bot_username()));
     fake.wait_for_confirmation(update, WAIT).await;
     fake.wait_for_messages(group, 1, WAIT).await;
-    let pointer = fake.last_message(group).expect("a pointer to a private chat").text;
-    assert!(pointer.contains("private") && pointer.contains(&fake.bot_username()), "{pointer}");
+    let menu = fake.last_message(group).expect("the group's challenges").text;
+    assert!(menu.contains("Challenges of") && menu.contains("No running challenge"), "{menu}");
 
     // A sticker in private: a hint. Edited messages, channel posts, membership changes: nothing.
     let chat = json!({"id": ann.id(), "type": "private", "first_name": "Ann"});

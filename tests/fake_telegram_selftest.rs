@@ -1031,6 +1031,57 @@ async fn group_messages_and_raw_updates_make_chats_known() {
 }
 
 #[tokio::test]
+async fn groups_hold_the_bot_to_telegrams_rules() {
+    let fake = FakeTelegram::start(TOKEN).await;
+    let send = |chat: i64, text: String| {
+        let fake = &fake;
+        async move { call(fake, "sendMessage", json!({"chat_id": chat, "text": text})).await }
+    };
+    // Added: a my_chat_member update (left → member).
+    let added = fake.add_bot_to_group(&alice(), -600, "Runners");
+    let updates = call(&fake, "getUpdates", json!({})).await.json();
+    let update = &updates["result"][0];
+    assert_eq!(update["update_id"].as_i64(), Some(added));
+    let change = &update["my_chat_member"];
+    assert_eq!(change["old_chat_member"]["status"], "left");
+    assert_eq!(change["new_chat_member"]["status"], "member");
+    assert_eq!(change["chat"]["title"], "Runners");
+
+    // 20 messages a minute to a group, then 429 with retry_after.
+    for i in 0..20 {
+        assert_eq!(send(-600, format!("m{i}")).await.status, 200, "message {i}");
+    }
+    let refused = send(-600, "one too many".into()).await;
+    assert_eq!(refused.status, 429);
+    let retry = refused.json()["parameters"]["retry_after"].as_i64().expect("retry_after");
+    assert!((1..=61).contains(&retry), "{retry}");
+    assert_eq!(fake.group_rate_refusals(), 1);
+
+    // getChatMember: members and admins.
+    fake.set_group_admin(-600, 1001);
+    let admin = call(&fake, "getChatMember", json!({"chat_id": -600, "user_id": 1001})).await.json();
+    assert_eq!(admin["result"]["status"], "administrator");
+    let member = call(&fake, "getChatMember", json!({"chat_id": -600, "user_id": 1002})).await.json();
+    assert_eq!(member["result"]["status"], "member");
+
+    // Migrated: the old id is refused with the new one; the new one works.
+    let (to, from) = fake.migrate_group(&alice(), -600, -1_000_000_000_600);
+    assert!(to > 0 && from > to);
+    let moved = send(-600, "hello".into()).await;
+    assert_eq!(moved.status, 400);
+    assert_eq!(moved.json()["parameters"]["migrate_to_chat_id"].as_i64(), Some(-1_000_000_000_600));
+    assert_eq!(send(-1_000_000_000_600, "hello".into()).await.status, 200);
+
+    // Removed: a my_chat_member update (member → kicked), then 403, and no updates from it.
+    let removed = fake.remove_bot_from_group(&alice(), -1_000_000_000_600);
+    assert!(removed > from);
+    let kicked = send(-1_000_000_000_600, "still there?".into()).await;
+    assert_eq!(kicked.status, 403);
+    assert!(kicked.json()["description"].as_str().unwrap().contains("kicked"));
+    assert_eq!(fake.send_group_text(&alice(), -1_000_000_000_600, "/log 5"), 0);
+}
+
+#[tokio::test]
 async fn waiting_helpers_see_later_messages() {
     let fake = FakeTelegram::start(TOKEN).await;
     let bot = bot_for(&fake);

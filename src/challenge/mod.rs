@@ -3,10 +3,12 @@
 //! The value types parse on construction ([`ChallengeName::parse`] and friends), so a
 //! [`NewChallenge`] that exists is one that may be stored.
 
+mod group;
 mod invite;
 mod model;
 mod repository;
 
+pub use group::*;
 pub use invite::*;
 pub use model::*;
 pub use repository::*;

@@ -30,6 +30,10 @@ pub enum Class {
     /// News for someone about the others (a join, a pass, a goal met): sent as it is, at the
     /// bulk pace, never ahead of answers to people's own actions.
     News,
+    /// A line of a group's news, in HTML parts: the group's lines waiting together are sent as
+    /// one message, those of the same `key` merged into one line (`prefix`, the subjects
+    /// joined, `predicate`: "👋 Ann and Bob joined Run."). Bulk, like news.
+    Announcement { key: String, prefix: String, subject: String, predicate: String },
 }
 
 /// One Bot API call. Texts are HTML, already escaped and cut to size.
@@ -101,6 +105,16 @@ impl Action {
             Action::Answer { .. } => None,
             Action::Send { chat_id, .. } | Action::Edit { chat_id, .. } | Action::Upload { chat_id, .. } => {
                 Some(*chat_id)
+            }
+        }
+    }
+
+    /// Sends the message to another chat (a group's new id once it became a supergroup).
+    pub fn retarget(&mut self, to: i64) {
+        match self {
+            Action::Answer { .. } => {}
+            Action::Send { chat_id, .. } | Action::Edit { chat_id, .. } | Action::Upload { chat_id, .. } => {
+                *chat_id = to;
             }
         }
     }

@@ -115,6 +115,7 @@ impl Harness {
             name: DisplayName::sanitize(name, UserId(id)),
             last: Vec::new(),
             news: Vec::new(),
+            to_groups: Vec::new(),
             key: None,
         }
     }
@@ -129,6 +130,8 @@ pub struct User<'a> {
     pub last: Vec<Reply>,
     /// The news the last input made for other people.
     pub news: Vec<Reply>,
+    /// What the last input made for groups (a new challenge's message, news lines).
+    pub to_groups: Vec<Reply>,
     key: Option<IdempotencyKey>,
 }
 
@@ -147,7 +150,9 @@ impl User<'_> {
         check_replies(&replies, is_button);
         // News for the others is kept apart: `last` is what this person sees.
         self.news = replies.iter().filter(|r| r.news_recipient().is_some()).cloned().collect();
-        replies.retain(|r| r.news_recipient().is_none());
+        self.to_groups =
+            replies.iter().filter(|r| r.is_for_others() && r.news_recipient().is_none()).cloned().collect();
+        replies.retain(|r| !r.is_for_others());
         self.last = replies;
         Ok(&self.last)
     }

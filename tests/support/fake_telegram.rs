@@ -16,7 +16,9 @@
 //! 1–4096 UTF-16 code unit text limit (after HTML parsing and trimming), HTML entity parsing
 //! (tags, nesting, escaping), inline keyboards (1–64 byte `callback_data`, at most 100
 //! buttons), "message is not modified", callback queries answered once and in time, the
-//! getUpdates offset/confirmation protocol, long polling and its 409 conflicts, webhooks.
+//! getUpdates offset/confirmation protocol, long polling and its 409 conflicts, webhooks, and in
+//! groups: 20 messages a minute (429 beyond), 403 once the bot was removed, 400 with
+//! `migrate_to_chat_id` for a group that became a supergroup.
 //! Error descriptions are the real server's, so teloxide maps them to the same `ApiError`s.
 //!
 //! Include it from an integration test with either
@@ -401,8 +403,10 @@ pub struct CallbackAnswer {
 /// - Updates never expire from the queue; the getUpdates quirk that raises a short `timeout`
 ///   to 3 s when the same offset is repeated within 3 s is not reproduced, nor is the delay
 ///   of repeated 409 answers.
-/// - Only private chats, basic groups made by [`FakeTelegram::send_group_text`] and chats
-///   that arrive in raw updates exist; `@username` chat ids resolve to nothing.
+/// - Only private chats, groups made by [`FakeTelegram::send_group_text`],
+///   [`FakeTelegram::add_bot_to_group`] and [`FakeTelegram::migrate_group`], and chats that
+///   arrive in raw updates exist; `@username` chat ids resolve to nothing. A group's members are
+///   whoever writes in it; `getChatMember` says "member" for anyone not made an admin.
 /// - Methods outside the implemented set answer 501 with a description naming the method
 ///   (unknown method names answer 404 `Not Found`, like Telegram).
 pub struct FakeTelegram {
@@ -477,15 +481,106 @@ impl FakeTelegram {
     pub fn send_group_text(&self, user: &FakeUser, chat_id: i64, text: &str) -> i64 {
         assert!(chat_id < 0, "group chat ids are negative, got {chat_id}");
         let mut st = self.lock();
-        st.chats.entry(chat_id).or_insert_with(|| {
+        let chat = st.chats.entry(chat_id).or_insert_with(|| {
             ChatState::new(
                 json!({"id": chat_id, "type": "group", "title": format!("Test group {chat_id}")}),
                 None,
             )
         });
+        assert!(chat.migrated_to.is_none(), "group {chat_id} became a supergroup: write there");
+        if !chat.bot_member {
+            // The message is in the group, but the bot is not there to get it.
+            let message_id = chat.next_message_id;
+            chat.next_message_id += 1;
+            let _ = message_id;
+            return 0;
+        }
         let update_id = st.user_message(user, chat_id, text);
         self.shared.bump();
         update_id
+    }
+
+    /// `by` adds the bot to the group `chat_id` (a basic group titled `title`, made now if
+    /// new): the bot gets a `my_chat_member` update (left → member), as Telegram sends. Returns
+    /// its `update_id`.
+    pub fn add_bot_to_group(&self, by: &FakeUser, chat_id: i64, title: &str) -> i64 {
+        assert!(chat_id < 0, "group chat ids are negative, got {chat_id}");
+        let mut st = self.lock();
+        let chat_json = json!({"id": chat_id, "type": "group", "title": title});
+        let known = st.chats.contains_key(&chat_id);
+        let chat = st.chats.entry(chat_id).or_insert_with(|| ChatState::new(chat_json.clone(), None));
+        chat.json = chat_json.clone();
+        let was = if known && !chat.bot_member { "kicked" } else { "left" };
+        chat.bot_member = true;
+        let update_id = st.membership_update(by, chat_json, was, "member");
+        self.shared.bump();
+        update_id
+    }
+
+    /// `by` removes the bot from the group: a `my_chat_member` update (member → kicked); the
+    /// bot's messages to it are then refused with 403 and it gets no updates from it.
+    pub fn remove_bot_from_group(&self, by: &FakeUser, chat_id: i64) -> i64 {
+        let mut st = self.lock();
+        let chat = st.chats.get_mut(&chat_id).expect("remove_bot_from_group: unknown group");
+        chat.bot_member = false;
+        let chat_json = chat.json.clone();
+        let update_id = st.membership_update(by, chat_json, "member", "kicked");
+        self.shared.bump();
+        update_id
+    }
+
+    /// The basic group `chat_id` becomes the supergroup `new_id` (as when an admin turns on a
+    /// supergroup feature), by `by`: the bot gets the service message with `migrate_to_chat_id`
+    /// in the old group and the one with `migrate_from_chat_id` in the new; messages to the old
+    /// id are refused with 400 and `parameters.migrate_to_chat_id`. Returns the two update ids.
+    pub fn migrate_group(&self, by: &FakeUser, chat_id: i64, new_id: i64) -> (i64, i64) {
+        assert!(new_id < -1_000_000_000_000, "supergroup ids look like -100…, got {new_id}");
+        let mut st = self.lock();
+        let old = st.chats.get_mut(&chat_id).expect("migrate_group: unknown group");
+        old.migrated_to = Some(new_id);
+        let title = old.json["title"].clone();
+        let admins = old.admins.clone();
+        let old_json = old.json.clone();
+        let new_json = json!({"id": new_id, "type": "supergroup", "title": title});
+        let mut new_chat = ChatState::new(new_json.clone(), None);
+        new_chat.admins = admins;
+        st.chats.insert(new_id, new_chat);
+        let mut ids = [0; 2];
+        for (i, (chat, json, field, other)) in [
+            (chat_id, old_json, "migrate_to_chat_id", new_id),
+            (new_id, new_json, "migrate_from_chat_id", chat_id),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let message_id = st.allocate_message_id(chat);
+            let message = json!({
+                "message_id": message_id,
+                "from": by.to_json(),
+                "chat": json,
+                "date": unix_now(),
+                field: other,
+            });
+            st.chats
+                .get_mut(&chat)
+                .expect("chat")
+                .messages
+                .insert(message_id, StoredMessage { json: message.clone(), sent: None });
+            ids[i] = st.push_update("message", message);
+        }
+        self.shared.bump();
+        (ids[0], ids[1])
+    }
+
+    /// Makes `user_id` an administrator of the group (`getChatMember` says so).
+    pub fn set_group_admin(&self, chat_id: i64, user_id: i64) {
+        let mut st = self.lock();
+        st.chats.get_mut(&chat_id).expect("set_group_admin: unknown group").admins.insert(user_id);
+    }
+
+    /// How many messages to groups were refused for going over Telegram's 20 a minute.
+    pub fn group_rate_refusals(&self) -> usize {
+        self.lock().group_refusals
     }
 
     /// `user` presses the inline button carrying `data` under the bot's message
@@ -784,7 +879,12 @@ impl FakeTelegram {
     /// The commands last set by `setMyCommands` (scope and language are recorded in the call
     /// only).
     pub fn commands(&self) -> Vec<Value> {
-        self.lock().commands.clone()
+        self.commands_for("default")
+    }
+
+    /// The command menu set for a scope (`"default"`, `"all_group_chats"`, …).
+    pub fn commands_for(&self, scope: &str) -> Vec<Value> {
+        self.lock().commands.get(scope).cloned().unwrap_or_default()
     }
 
     /// The update types the bot currently receives (sorted).
@@ -956,13 +1056,34 @@ struct ChatState {
     user: Option<FakeUser>,
     next_message_id: i64,
     messages: BTreeMap<i64, StoredMessage>,
+    /// A group: whether the bot is in it (sending there otherwise is refused with 403).
+    bot_member: bool,
+    /// A group that became this supergroup (sending there is refused with 400 and the new id).
+    migrated_to: Option<i64>,
+    /// A group's administrators (`getChatMember` says "administrator").
+    admins: HashSet<i64>,
+    /// When the bot's last messages to this group were sent, for Telegram's per-group limit.
+    group_sends: VecDeque<Instant>,
 }
 
 impl ChatState {
     fn new(json: Value, user: Option<FakeUser>) -> ChatState {
-        ChatState { json, user, next_message_id: 1, messages: BTreeMap::new() }
+        ChatState {
+            json,
+            user,
+            next_message_id: 1,
+            messages: BTreeMap::new(),
+            bot_member: true,
+            migrated_to: None,
+            admins: HashSet::new(),
+            group_sends: VecDeque::new(),
+        }
     }
 }
+
+/// Telegram lets a bot send about 20 messages a minute to one group.
+const GROUP_MESSAGES_PER_MINUTE: usize = 20;
+const GROUP_WINDOW: Duration = Duration::from_secs(60);
 
 const ALL_UPDATE_TYPES: &[&str] = &[
     "message",
@@ -1024,9 +1145,12 @@ struct State {
     callback_by_update: HashMap<i64, String>,
     callback_answers: Vec<CallbackAnswer>,
     next_callback_seq: u64,
-    commands: Vec<Value>,
+    /// The command menus by scope type.
+    commands: HashMap<String, Vec<Value>>,
     rate_log: HashMap<i64, VecDeque<Instant>>,
     next_file_seq: u64,
+    /// Messages to groups refused for going over 20 a minute.
+    group_refusals: usize,
 }
 
 impl State {
@@ -1054,9 +1178,10 @@ impl State {
             callback_by_update: HashMap::new(),
             callback_answers: Vec::new(),
             next_callback_seq: 0,
-            commands: Vec::new(),
+            commands: HashMap::new(),
             rate_log: HashMap::new(),
             next_file_seq: 0,
+            group_refusals: 0,
         }
     }
 
@@ -1080,6 +1205,25 @@ impl State {
         object.insert(kind.to_string(), payload);
         self.queue.push_back(QueuedUpdate { id, json: Value::Object(object) });
         id
+    }
+
+    /// Queues a `my_chat_member` update about the bot in `chat`, from status `was` to `is`.
+    fn membership_update(&mut self, by: &FakeUser, chat: Value, was: &str, is: &str) -> i64 {
+        let member = |status: &str| {
+            let mut m = json!({"user": self.bot_json(), "status": status});
+            if status == "kicked" {
+                m["until_date"] = json!(0);
+            }
+            m
+        };
+        let payload = json!({
+            "chat": chat,
+            "from": by.to_json(),
+            "date": unix_now(),
+            "old_chat_member": member(was),
+            "new_chat_member": member(is),
+        });
+        self.push_update("my_chat_member", payload)
     }
 
     fn ensure_private_chat(&mut self, user: &FakeUser) {
@@ -1228,6 +1372,27 @@ impl State {
             return Err(too_many_requests(limit.retry_after));
         }
         log.push_back(now);
+        Ok(())
+    }
+
+    /// Telegram's limit of 20 messages a minute to a group: a 21st within a minute is refused
+    /// with 429 (`retry_after` until the oldest of them is a minute old).
+    fn check_group_rate(&mut self, chat_id: i64) -> Result<(), ApiErr> {
+        if chat_id >= 0 {
+            return Ok(());
+        }
+        let Some(chat) = self.chats.get_mut(&chat_id) else { return Ok(()) };
+        let now = Instant::now();
+        while chat.group_sends.front().is_some_and(|t| now.duration_since(*t) >= GROUP_WINDOW) {
+            chat.group_sends.pop_front();
+        }
+        if chat.group_sends.len() >= GROUP_MESSAGES_PER_MINUTE {
+            let oldest = *chat.group_sends.front().expect("full");
+            let wait = GROUP_WINDOW.saturating_sub(now.duration_since(oldest)).as_secs() as u32 + 1;
+            self.group_refusals += 1;
+            return Err(too_many_requests(wait));
+        }
+        chat.group_sends.push_back(now);
         Ok(())
     }
 
@@ -1583,16 +1748,18 @@ struct ApiErr {
     code: u16,
     description: String,
     retry_after: Option<u32>,
+    /// `parameters.migrate_to_chat_id`: the group became this supergroup.
+    migrate_to: Option<i64>,
 }
 
 type ApiResult = Result<(Value, Option<String>), ApiErr>;
 
 fn bad(message: &str) -> ApiErr {
-    ApiErr { code: 400, description: format!("Bad Request: {message}"), retry_after: None }
+    ApiErr { code: 400, description: format!("Bad Request: {message}"), retry_after: None, migrate_to: None }
 }
 
 fn api_err(code: u16, description: &str) -> ApiErr {
-    ApiErr { code, description: description.to_string(), retry_after: None }
+    ApiErr { code, description: description.to_string(), retry_after: None, migrate_to: None }
 }
 
 fn too_many_requests(retry_after: u32) -> ApiErr {
@@ -1600,6 +1767,7 @@ fn too_many_requests(retry_after: u32) -> ApiErr {
         code: 429,
         description: format!("Too Many Requests: retry after {retry_after}"),
         retry_after: Some(retry_after),
+        migrate_to: None,
     }
 }
 
@@ -1631,6 +1799,9 @@ fn err_outcome(err: ApiErr) -> Outcome {
     let mut body = json!({"ok": false, "error_code": err.code, "description": err.description});
     if let Some(retry_after) = err.retry_after {
         body["parameters"] = json!({"retry_after": retry_after});
+    }
+    if let Some(to) = err.migrate_to {
+        body["parameters"] = json!({"migrate_to_chat_id": to});
     }
     json_outcome(err.code, body)
 }
@@ -2075,11 +2246,12 @@ fn dispatch(st: &mut State, method: &str, p: &Params) -> Option<ApiResult> {
             Ok((info, None))
         }
         "setmycommands" => set_my_commands(st, p),
-        "getmycommands" => Ok((Value::Array(st.commands.clone()), None)),
-        "deletemycommands" => {
-            st.commands.clear();
-            Ok((json!(true), None))
-        }
+        "getmycommands" => command_scope(p)
+            .map(|scope| (Value::Array(st.commands.get(&scope).cloned().unwrap_or_default()), None)),
+        "deletemycommands" => command_scope(p).map(|scope| {
+            st.commands.remove(&scope);
+            (json!(true), None)
+        }),
         "setmydescription" | "setmyshortdescription" | "setmyname" | "setchatmenubutton" => {
             Ok((json!(true), None))
         }
@@ -2094,6 +2266,7 @@ fn dispatch(st: &mut State, method: &str, p: &Params) -> Option<ApiResult> {
         "deletemessages" => delete_messages(st, p),
         "answercallbackquery" => answer_callback_query(st, p),
         "getchat" => get_chat(st, p),
+        "getchatmember" => get_chat_member(st, p),
         _ => return None,
     })
 }
@@ -2177,8 +2350,27 @@ fn set_my_commands(st: &mut State, p: &Params) -> ApiResult {
         }
         normalized.push(json!({"command": name, "description": description}));
     }
-    st.commands = normalized;
+    let scope = command_scope(p)?;
+    st.commands.insert(scope, normalized);
     Ok((json!(true), None))
+}
+
+/// The `scope` of a command menu call: its type (`default` when there is none). Scopes of one
+/// chat or member are not implemented.
+fn command_scope(p: &Params) -> Result<String, ApiErr> {
+    let scope = match p.json("scope") {
+        Err(()) => return Err(bad("can't parse BotCommandScope JSON object")),
+        Ok(None) => return Ok("default".into()),
+        Ok(Some(scope)) => scope,
+    };
+    let kind = scope.get("type").and_then(Value::as_str).unwrap_or_default();
+    match kind {
+        "default" | "all_private_chats" | "all_group_chats" | "all_chat_administrators" => Ok(kind.into()),
+        "chat" | "chat_administrators" | "chat_member" => {
+            Err(api_err(501, "Not Implemented: the fake does not keep command menus of single chats"))
+        }
+        _ => Err(bad("unsupported scope type")),
+    }
 }
 
 /// Resolves `chat_id` to a chat the fake knows.
@@ -2195,7 +2387,22 @@ fn resolve_chat(st: &State, p: &Params) -> Result<i64, ApiErr> {
 }
 
 fn check_blocked(st: &State, chat_id: i64) -> Result<(), ApiErr> {
-    if chat_id > 0 && st.blocked_users.contains(&chat_id) { Err(blocked()) } else { Ok(()) }
+    if chat_id > 0 && st.blocked_users.contains(&chat_id) {
+        return Err(blocked());
+    }
+    if let Some(chat) = st.chats.get(&chat_id)
+        && chat_id < 0
+    {
+        if let Some(to) = chat.migrated_to {
+            let mut err = bad("group chat was upgraded to a supergroup chat");
+            err.migrate_to = Some(to);
+            return Err(err);
+        }
+        if !chat.bot_member {
+            return Err(api_err(403, "Forbidden: bot was kicked from the group chat"));
+        }
+    }
+    Ok(())
 }
 
 fn check_reply_target(st: &State, chat_id: i64, p: &Params) -> Result<(), ApiErr> {
@@ -2439,6 +2646,7 @@ fn send_message(st: &mut State, p: &Params) -> ApiResult {
         return Err(bad("message is too long"));
     }
     st.check_rate(chat_id)?;
+    st.check_group_rate(chat_id)?;
     let message_id = st.allocate_message_id(chat_id);
     let sent = SentMessage {
         chat_id,
@@ -2505,6 +2713,7 @@ fn send_media(st: &mut State, p: &Params, kind: &str) -> ApiResult {
         return Err(bad("message caption is too long"));
     }
     st.check_rate(chat_id)?;
+    st.check_group_rate(chat_id)?;
     st.next_file_seq += 1;
     let message_id = st.allocate_message_id(chat_id);
     let sent = SentMessage {
@@ -2769,6 +2978,43 @@ fn answer_callback_query(st: &mut State, p: &Params) -> ApiResult {
         url: p.string("url"),
     });
     Ok((json!(true), None))
+}
+
+fn get_chat_member(st: &mut State, p: &Params) -> ApiResult {
+    let chat_id = resolve_chat(st, p)?;
+    let user_id = p.int("user_id").ok_or_else(|| bad("user not found"))?;
+    let chat = &st.chats[&chat_id];
+    let status = if chat_id > 0 {
+        if user_id == chat_id { "member" } else { return Err(bad("user not found")) }
+    } else if chat.admins.contains(&user_id) {
+        "administrator"
+    } else {
+        "member"
+    };
+    let mut user = json!({"id": user_id, "is_bot": false, "first_name": "User"});
+    if user_id == st.bot_id {
+        user = st.bot_json();
+    }
+    let mut member = json!({"status": status, "user": user});
+    if status == "administrator" {
+        for right in [
+            "can_be_edited",
+            "is_anonymous",
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+        ] {
+            member[right] = json!(right != "can_be_edited" && right != "is_anonymous");
+        }
+    }
+    Ok((member, None))
 }
 
 fn get_chat(st: &mut State, p: &Params) -> ApiResult {

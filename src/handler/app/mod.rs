@@ -7,11 +7,13 @@
 
 mod chart;
 mod entries;
+mod group;
 mod invite;
 mod manage;
 
 pub use chart::CHART_LINES;
 pub use entries::EntryChanged;
+pub use group::GROUP_LIST;
 pub use invite::Invite;
 pub use manage::{ChallengeEdit, DELETION_NOTICE_DAYS};
 
@@ -73,6 +75,14 @@ pub enum AppError {
     InviteExpired,
     #[error("That invite link does not lead to any challenge. Ask for a new link.")]
     InviteUnknown,
+    #[error(
+        "That link to create a challenge for a group is no longer valid: send /challenge in the group for a new one."
+    )]
+    GroupLinkUnknown,
+    #[error("Challenge #{0} is not one of this group's challenges.")]
+    NotThisGroup(ChallengeId),
+    #[error("Only the creator of challenge #{0} and the group's admins can delete it.")]
+    NotGroupManager(ChallengeId),
     #[error("You created challenge #{0}, so you cannot leave it; you can delete it instead.")]
     CreatorCannotLeave(ChallengeId),
     #[error("There is no entry #{0} of yours.")]

@@ -15,11 +15,15 @@ impl Conversation {
         arg: Option<&str>,
         state: Option<&State>,
     ) -> Turn {
-        // `/start <code>`: an invite link was opened.
+        // `/start <payload>`: a deep link was opened (a group's "create" or "change my goal"
+        // link, else an invite link, whose errors explain a malformed payload best).
         if command == "start"
-            && let Some(code) = arg
+            && let Some(payload) = arg
         {
-            return self.open_invite(ctx, code).await;
+            if let Some(turn) = self.start_payload(ctx, payload).await {
+                return turn;
+            }
+            return self.open_invite(ctx, payload).await;
         }
         let asked = state.and_then(State::question).map(|q| question(q, ctx.today));
         Ok(match command {

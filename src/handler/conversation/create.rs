@@ -8,7 +8,7 @@ use super::payload::Action;
 use super::reply::{Expect, Reply, Text};
 use super::screens::{button, cancel_row, challenge_details, goal_phrase};
 use super::{Conversation, Ctx, Next, Outcome, Question, Turn, again};
-use crate::challenge::{ChallengeName, Deadline, Description, Visibility};
+use crate::challenge::{ChallengeName, Deadline, Description, GroupChatId, Visibility};
 use crate::clock::{DateSense, parse_date_as};
 use crate::goal::GoalKind;
 use crate::handler::app::{AppError, ChallengeDraft};
@@ -16,12 +16,14 @@ use crate::handler::app::{AppError, ChallengeDraft};
 /// The questions of this flow.
 pub(super) fn question(asked: &Question, today: NaiveDate) -> Reply {
     match asked {
-        Question::CreateChallengeName => {
-            Reply::new(Text::new().plain("What is the challenge called? Type a name (up to 100 characters)."))
-                .row(cancel_row())
-                .expecting(Expect::Text)
+        Question::CreateChallengeName { group } => {
+            let ask = match group {
+                Some(_) => "What is the group's challenge called? Type a name (up to 100 characters).",
+                None => "What is the challenge called? Type a name (up to 100 characters).",
+            };
+            Reply::new(Text::new().plain(ask)).row(cancel_row()).expecting(Expect::Text)
         }
-        Question::CreateChallengeDetail { name } => Reply::new(
+        Question::CreateChallengeDetail { name, .. } => Reply::new(
             Text::new()
                 .plain("Describe ")
                 .user_bold(name.as_str())
@@ -91,17 +93,18 @@ impl Conversation {
     /// A typed answer to one of this flow's questions.
     pub(super) async fn answer_create(&self, ctx: &Ctx<'_>, asked: &Question, text: &str) -> Turn {
         match asked {
-            Question::CreateChallengeName => match ChallengeName::parse(text) {
-                Ok(name) => Ok(self.ask(ctx, Question::CreateChallengeDetail { name })),
+            Question::CreateChallengeName { group } => match ChallengeName::parse(text) {
+                Ok(name) => Ok(self.ask(ctx, Question::CreateChallengeDetail { name, group: *group })),
                 Err(e) => self.ask_again(ctx, asked, &e.to_string()),
             },
-            Question::CreateChallengeDetail { name } => match Description::parse(text) {
-                Ok(description) => {
-                    Ok(self.ask(ctx, Question::CreateChallengeDate { name: name.clone(), description }))
-                }
+            Question::CreateChallengeDetail { name, group } => match Description::parse(text) {
+                Ok(description) => Ok(self.ask(
+                    ctx,
+                    Question::CreateChallengeDate { name: name.clone(), description, group: *group },
+                )),
                 Err(e) => self.ask_again(ctx, asked, &e.to_string()),
             },
-            Question::CreateChallengeDate { name, description } => {
+            Question::CreateChallengeDate { name, description, group } => {
                 let deadline = parse_date_as(text, ctx.today, DateSense::Future)
                     .map_err(|e| e.to_string())
                     .and_then(|d| Deadline::parse(d, ctx.today).map_err(|e| e.to_string()));
@@ -113,28 +116,21 @@ impl Conversation {
                             description: description.clone(),
                             deadline: deadline.date(),
                             kind: None,
+                            group: *group,
                         },
                     )),
                     Err(message) => self.ask_again(ctx, asked, &message),
                 }
             }
-            Question::CreateChallengeGoal { name, description, deadline, kind: None } => {
+            Question::CreateChallengeGoal { kind: None, .. } => {
                 match text.trim().replace(' ', "-").parse::<GoalKind>() {
-                    Ok(kind) => Ok(self.ask(
-                        ctx,
-                        Question::CreateChallengeGoal {
-                            name: name.clone(),
-                            description: description.clone(),
-                            deadline: *deadline,
-                            kind: Some(kind),
-                        },
-                    )),
+                    Ok(kind) => Ok(self.ask(ctx, kind_chosen(asked, kind))),
                     Err(_) => {
                         self.ask_again(ctx, asked, "Choose how progress counts with one of the buttons.")
                     }
                 }
             }
-            Question::CreateChallengeGoal { name, description, deadline, kind: Some(kind) } => {
+            Question::CreateChallengeGoal { name, description, deadline, kind: Some(kind), group } => {
                 let (goal, unit) = match parse_goal_with_unit(*kind, text) {
                     Ok(parsed) => parsed,
                     Err(message) => return self.ask_again(ctx, asked, &message),
@@ -148,7 +144,7 @@ impl Conversation {
                     // Made in a chat, a challenge starts private; its creator can list it.
                     visibility: Visibility::Private,
                 };
-                self.create(ctx, draft, asked).await
+                self.create(ctx, draft, *group, asked).await
             }
             _ => self.ask_again(ctx, asked, "Please answer the question."),
         }
@@ -157,14 +153,18 @@ impl Conversation {
     /// A button of this flow: start it, skip the description, a deadline shortcut, a goal kind.
     pub(super) async fn press_create(&self, ctx: &Ctx<'_>, action: Action, asked: Option<&Question>) -> Turn {
         match (action, asked) {
-            (Action::Create, _) => Ok(self.ask(ctx, Question::CreateChallengeName)),
-            (Action::SkipDescription, Some(Question::CreateChallengeDetail { name })) => Ok(self.ask(
+            (Action::Create, _) => Ok(self.ask(ctx, Question::CreateChallengeName { group: None })),
+            (Action::SkipDescription, Some(Question::CreateChallengeDetail { name, group })) => Ok(self.ask(
                 ctx,
-                Question::CreateChallengeDate { name: name.clone(), description: Description::default() },
+                Question::CreateChallengeDate {
+                    name: name.clone(),
+                    description: Description::default(),
+                    group: *group,
+                },
             )),
             (
                 Action::DeadlineIn { days },
-                Some(asked @ Question::CreateChallengeDate { name, description }),
+                Some(asked @ Question::CreateChallengeDate { name, description, group }),
             ) => {
                 let date =
                     ctx.today.checked_add_days(chrono::Days::new(u64::from(days))).unwrap_or(ctx.today);
@@ -176,45 +176,56 @@ impl Conversation {
                             description: description.clone(),
                             deadline: deadline.date(),
                             kind: None,
+                            group: *group,
                         },
                     )),
                     // Beyond five years (a forged payload) or past the last date we store.
                     Err(e) => self.ask_again(ctx, asked, &e.to_string()),
                 }
             }
-            (Action::Kind(kind), Some(Question::CreateChallengeGoal { name, description, deadline, .. })) => {
-                Ok(self.ask(
-                    ctx,
-                    Question::CreateChallengeGoal {
-                        name: name.clone(),
-                        description: description.clone(),
-                        deadline: *deadline,
-                        kind: Some(kind),
-                    },
-                ))
+            (Action::Kind(kind), Some(asked @ Question::CreateChallengeGoal { .. })) => {
+                Ok(self.ask(ctx, kind_chosen(asked, kind)))
             }
             _ => self.stale(ctx),
         }
     }
 
-    async fn create(&self, ctx: &Ctx<'_>, draft: ChallengeDraft, asked: &Question) -> Turn {
+    async fn create(
+        &self,
+        ctx: &Ctx<'_>,
+        draft: ChallengeDraft,
+        group: Option<GroupChatId>,
+        asked: &Question,
+    ) -> Turn {
         let goal = draft.goal;
-        let challenge = match self.app.create_challenge(ctx.user, draft).await {
-            Ok(c) => c,
+        let made = match group {
+            Some(group) => {
+                self.app.create_group_challenge(ctx.user, draft, group).await.map(|(c, g)| (c, Some(g)))
+            }
+            None => self.app.create_challenge(ctx.user, draft).await.map(|c| (c, None)),
+        };
+        let (challenge, group) = match made {
+            Ok(made) => made,
             // The goal cannot be reached by the deadline: ask for another goal.
             Err(AppError::Unreachable(message)) => return self.ask_again(ctx, asked, &message),
             // The deadline was checked when typed, but the day may have turned since: ask again.
             Err(AppError::Invalid(message)) => {
-                let Question::CreateChallengeGoal { name, description, .. } = asked else {
+                let Question::CreateChallengeGoal { name, description, group, .. } = asked else {
                     return Err(AppError::Invalid(message));
                 };
-                let back =
-                    Question::CreateChallengeDate { name: name.clone(), description: description.clone() };
+                let back = Question::CreateChallengeDate {
+                    name: name.clone(),
+                    description: description.clone(),
+                    group: *group,
+                };
                 let reply = again(&message, question(&back, ctx.today));
                 return Ok(Outcome::one(reply, Next::Set(back.into())));
             }
             Err(e) => return Err(e),
         };
+        if let Some(group) = group {
+            return self.created_for_group(ctx, &challenge, goal, &group).await;
+        }
         let text = Text::new()
             .bold("🏁 Challenge created!")
             .plain("\n\n")
@@ -247,4 +258,13 @@ impl Conversation {
             .effect(format!("Created {}", challenge.name));
         Ok(Outcome::one(reply, Next::Main))
     }
+}
+
+/// The goal question once its kind is chosen (by a button or typed).
+fn kind_chosen(asked: &Question, kind: GoalKind) -> Question {
+    let mut next = asked.clone();
+    if let Question::CreateChallengeGoal { kind: chosen, .. } = &mut next {
+        *chosen = Some(kind);
+    }
+    next
 }

@@ -12,8 +12,8 @@
 //! the way each command of a server is (a new flow is a new file): [`commands`] (`/start`,
 //! `/help`, `/cancel`), [`create`], [`join`], [`view`] (the user's challenges, one challenge,
 //! its leaderboard, ended challenges), [`progress`], [`goal`], [`undo`], [`history`] (one's
-//! entries, changed or deleted) and [`manage`] (the creator's changes, leaving). [`screens`]
-//! holds the copy they share.
+//! entries, changed or deleted) and [`manage`] (the creator's changes, leaving). [`group`] is the
+//! conversation in group chats, which has no state. [`screens`] holds the copy they share.
 //!
 //! # Calling it from a protocol
 //!
@@ -37,6 +37,7 @@ mod chart;
 mod commands;
 mod create;
 mod goal;
+mod group;
 mod history;
 mod invite;
 mod join;
@@ -57,8 +58,9 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
+pub use self::group::{GroupAnswer, GroupInput, GroupRequest};
 pub use self::payload::{Action, DayChoice, MAX_PAYLOAD_BYTES, PayloadError};
-pub use self::reply::{Button, Expect, LinkButton, Reply, ReplyKind, ReplyMode, Span, Text};
+pub use self::reply::{Announcement, Button, Expect, LinkButton, Reply, ReplyKind, ReplyMode, Span, Text};
 pub use self::screens::{LEADERBOARD_SIZE, PAGE_SIZE};
 use self::screens::{again, with_note};
 pub use self::state::{Question, Screen, State};
@@ -359,7 +361,7 @@ impl Conversation {
         }
         // The person's own last reply (news for the others is not theirs to answer).
         if reads_progress
-            && let Some(last) = replies.iter_mut().rev().find(|r| r.news_recipient().is_none())
+            && let Some(last) = replies.iter_mut().rev().find(|r| !r.is_for_others())
             && last.expects == Expect::Choice
         {
             last.expects = Expect::Progress;
@@ -463,7 +465,7 @@ impl Conversation {
             State::Question(question) => question,
         };
         match question {
-            Question::CreateChallengeName
+            Question::CreateChallengeName { .. }
             | Question::CreateChallengeDetail { .. }
             | Question::CreateChallengeDate { .. }
             | Question::CreateChallengeGoal { .. } => self.answer_create(ctx, question, text).await,
@@ -563,6 +565,14 @@ impl Conversation {
             Action::SetVisibility { challenge, public } => self.set_visibility(ctx, challenge, public).await,
             Action::SearchPage { page } => self.search_page(ctx, page, state).await,
             Action::MuteNews { challenge, muted } => self.mute_news(ctx, challenge, muted).await,
+            // A group's buttons, pressed somewhere else (a forwarded message).
+            Action::GroupJoin { .. }
+            | Action::GroupBoard { .. }
+            | Action::GroupList
+            | Action::GroupDelete { .. }
+            | Action::GroupDeleteConfirm { .. } => {
+                Ok(Outcome::main(Some(Text::new().italic("That button works in its group."))))
+            }
         }
     }
 }
@@ -570,7 +580,7 @@ impl Conversation {
 /// The question asked again (after /help, or a bad answer).
 fn question(asked: &Question, today: NaiveDate) -> Reply {
     match asked {
-        Question::CreateChallengeName
+        Question::CreateChallengeName { .. }
         | Question::CreateChallengeDetail { .. }
         | Question::CreateChallengeDate { .. }
         | Question::CreateChallengeGoal { .. } => create::question(asked, today),

@@ -7,7 +7,8 @@
 //! was rolled back. One event makes at most one message per person (a first finisher who also
 //! passed you is one message of two lines). Muted challenges tell nothing; the news message and
 //! the challenge's screen carry the mute button. News is delivered at the bulk pace, behind no
-//! answer to anyone's own action (`protocol::bot::dispatch`).
+//! answer to anyone's own action (`protocol::bot::dispatch`). A group's challenge also tells its
+//! group of joins and goals met ([`Conversation::group_line`]).
 
 use super::payload::Action;
 use super::reply::{Reply, Text};
@@ -28,6 +29,15 @@ impl Conversation {
             return Ok(Vec::new());
         }
         let to = self.app.news_recipients(challenge.id, Some(&[challenge.creator])).await?;
+        let in_group = self
+            .group_line(
+                challenge,
+                "join",
+                "👋 ",
+                ctx.name,
+                Text::new().plain(" joined ").user_bold(challenge.name.as_str()).plain("."),
+            )
+            .await?;
         Ok(to
             .into_iter()
             .map(|to| {
@@ -39,6 +49,7 @@ impl Conversation {
                     .plain(".");
                 news(to, challenge, text)
             })
+            .chain(in_group)
             .collect())
     }
 
@@ -93,6 +104,18 @@ impl Conversation {
         if goal_line.is_none() && lines.is_empty() {
             return Ok(Vec::new());
         }
+        // The challenge's group hears goals met (merged when several come together).
+        let in_group = if logged.first_among_others {
+            let predicate =
+                Text::new().plain(" is the first to meet the goal of ").user_bold(c.name.as_str()).plain("!");
+            self.group_line(c, "first", "🥇 ", ctx.name, predicate).await?
+        } else if logged.recorded.completed_now {
+            let predicate =
+                Text::new().plain(" reached their goal in ").user_bold(c.name.as_str()).plain("!");
+            self.group_line(c, "goal", "🎯 ", ctx.name, predicate).await?
+        } else {
+            None
+        };
         // Everyone who hears this challenge's news, in one read.
         let listening = self.app.news_recipients(c.id, None).await?;
         if let Some(line) = goal_line {
@@ -115,6 +138,7 @@ impl Conversation {
                 }
                 news(to, c, text)
             })
+            .chain(in_group)
             .collect())
     }
 

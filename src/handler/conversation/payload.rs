@@ -207,6 +207,39 @@ pub enum Action {
         challenge: ChallengeId,
         muted: bool,
     },
+    /// In a group: join its challenge with the default goal (whoever pressed).
+    GroupJoin {
+        challenge: ChallengeId,
+    },
+    /// In a group: its challenge's standings, as a message in the group.
+    GroupBoard {
+        challenge: ChallengeId,
+    },
+    /// In a group: the group's challenges.
+    GroupList,
+    /// In a group: ask whether to delete its challenge (the creator or an admin).
+    GroupDelete {
+        challenge: ChallengeId,
+    },
+    /// In a group: delete it.
+    GroupDeleteConfirm {
+        challenge: ChallengeId,
+    },
+}
+
+impl Action {
+    /// Whether the action is one of a group's buttons (pressed in the group, about the group's
+    /// challenges); the others belong to a private chat.
+    pub fn is_group(&self) -> bool {
+        matches!(
+            self,
+            Action::GroupJoin { .. }
+                | Action::GroupBoard { .. }
+                | Action::GroupList
+                | Action::GroupDelete { .. }
+                | Action::GroupDeleteConfirm { .. }
+        )
+    }
 }
 
 /// Why a payload was refused.
@@ -291,6 +324,11 @@ impl Action {
             Action::SearchPage { page } => write!(s, "sr:{page}"),
             Action::MuteNews { challenge, muted: true } => write!(s, "nm:{}", challenge.0),
             Action::MuteNews { challenge, muted: false } => write!(s, "nu:{}", challenge.0),
+            Action::GroupJoin { challenge } => write!(s, "gj:{}", challenge.0),
+            Action::GroupBoard { challenge } => write!(s, "gb:{}", challenge.0),
+            Action::GroupList => write!(s, "gl"),
+            Action::GroupDelete { challenge } => write!(s, "gd:{}", challenge.0),
+            Action::GroupDeleteConfirm { challenge } => write!(s, "gdy:{}", challenge.0),
         };
         assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
         s
@@ -381,6 +419,11 @@ impl Action {
             ("sr", [page]) => Action::SearchPage { page: page_number(page)? },
             ("nm", [id]) => Action::MuteNews { challenge: challenge_id(id)?, muted: true },
             ("nu", [id]) => Action::MuteNews { challenge: challenge_id(id)?, muted: false },
+            ("gj", [id]) => Action::GroupJoin { challenge: challenge_id(id)? },
+            ("gb", [id]) => Action::GroupBoard { challenge: challenge_id(id)? },
+            ("gl", []) => Action::GroupList,
+            ("gd", [id]) => Action::GroupDelete { challenge: challenge_id(id)? },
+            ("gdy", [id]) => Action::GroupDeleteConfirm { challenge: challenge_id(id)? },
             _ => return Err(bad),
         };
         Ok(action)
@@ -464,6 +507,11 @@ mod tests {
             Action::SearchPage { page },
             Action::MuteNews { challenge: id, muted: true },
             Action::MuteNews { challenge: id, muted: false },
+            Action::GroupJoin { challenge: id },
+            Action::GroupBoard { challenge: id },
+            Action::GroupList,
+            Action::GroupDelete { challenge: id },
+            Action::GroupDeleteConfirm { challenge: id },
         ];
         all.extend(GoalKind::ALL.map(Action::Kind));
         all.extend(
@@ -528,6 +576,9 @@ mod tests {
             "v1:iv:",
             "v1:vp:1:1",
             "v1:sr:01",
+            "v1:gl:1",
+            "v1:gj:",
+            "v1:gdy:0",
         ] {
             assert!(Action::decode(bad).is_err(), "{bad:?} was accepted");
         }

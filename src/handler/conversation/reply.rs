@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::challenge::GroupChatId;
 use crate::handler::media::Attachment;
 use crate::user::UserId;
 
@@ -174,6 +175,25 @@ pub enum ReplyKind {
     /// News for someone else (`to`, in their private chat): sent at the bulk pace, never ahead
     /// of answers to people's own actions.
     News { to: UserId },
+    /// A message in a group that someone's action in their private chat made (a new group
+    /// challenge's message with its Join button): delivered as it is.
+    GroupPost { group: GroupChatId },
+    /// One line of news for a group ("Ann joined Run"): bulk, and batched with the group's other
+    /// lines waiting, to stay within Telegram's messages per minute per group.
+    Announcement(Announcement),
+}
+
+/// A line of a group's news, in parts, so that lines of the same kind merge when they are sent
+/// together: `prefix` + subjects + `predicate`, as in "👋 " + "Ann and Bob" + " joined Run.".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Announcement {
+    pub group: GroupChatId,
+    /// Lines with the same key merge (e.g. `join:12`: joins of challenge 12).
+    pub key: String,
+    pub prefix: Text,
+    /// Who it is about (a display name).
+    pub subject: Text,
+    pub predicate: Text,
 }
 
 /// One message of an answer.
@@ -242,6 +262,30 @@ impl Reply {
             ReplyKind::News { to } => Some(to),
             _ => None,
         }
+    }
+
+    /// Whether the reply is for someone other than the person who acted (news, a group's
+    /// message): it answers nothing of theirs.
+    pub fn is_for_others(&self) -> bool {
+        matches!(self.kind, ReplyKind::News { .. } | ReplyKind::GroupPost { .. } | ReplyKind::Announcement(_))
+    }
+
+    /// A line of news for a group.
+    pub fn announcement(announcement: Announcement) -> Reply {
+        let text = announcement
+            .prefix
+            .clone()
+            .append(announcement.subject.clone())
+            .append(announcement.predicate.clone());
+        let mut reply = Reply::new(text);
+        reply.kind = ReplyKind::Announcement(announcement);
+        reply
+    }
+
+    /// Makes the reply a message in `group`.
+    pub fn in_group(mut self, group: GroupChatId) -> Reply {
+        self.kind = ReplyKind::GroupPost { group };
+        self
     }
 
     /// Marks the reply as a notice, never superseded.

@@ -236,6 +236,8 @@ pub fn help() -> Text {
         .plain(": log progress, change your goal, see the leaderboard or a chart of everyone's standings over time, look through your entries to change or delete one, or leave. The creator can also rename the challenge, move its deadline, export everyone's entries or delete it.\n\n")
         .bold("News")
         .plain(": I tell you when someone joins your challenge, passes you, or reaches a goal; 🔕 on such a message (or on the challenge's screen) mutes that challenge.\n\n")
+        .bold("Groups")
+        .plain(": add me to a group and send /challenge there: anyone can create a challenge for the group, members join with one tap, log with /log 5 and see who leads with /standings.\n\n")
         .bold("How people rank")
         .plain(": by their standing in the challenge (the total, the days checked in, the best value, or for \"at most\" how far they came down from their first value), never by the share of a goal they set themselves. Entries for the last day can still be logged the day after the deadline.\n\n")
         .plain("Dates can be typed as 2026-11-28, 28.11 or 28 Nov; \"today\", \"yesterday\" and weekdays (\"mon\") work too.\n\n")
@@ -364,21 +366,24 @@ pub fn page_heading(text: Text, page: u32, total: u64) -> Text {
 }
 
 /// One line of a leaderboard: place, name, standing, then the person's own goal, their share of
-/// it and ✅ when it is met.
+/// it and ✅ when it is met. The viewer's own line (`me`; none in a group) is marked.
 pub fn leaderboard_line(
     text: Text,
     r: &Ranked,
     goal_kind: GoalKind,
     unit: Option<&Unit>,
-    me: UserId,
+    me: Option<UserId>,
     today: NaiveDate,
 ) -> Text {
     let p = &r.standing.participant;
     let name = r.standing.display_name.clone().unwrap_or_else(|| DisplayName::fallback(p.user));
     let goal = Goal::from_stored(goal_kind, p.goal);
     let text = text.plain(format!("{}. ", r.rank));
-    let text =
-        if p.user == me { text.user_bold(name.as_str()).bold(" (you)") } else { text.user(name.as_str()) };
+    let text = if Some(p.user) == me {
+        text.user_bold(name.as_str()).bold(" (you)")
+    } else {
+        text.user(name.as_str())
+    };
     let text = standing_phrase(text.plain(": "), goal_kind, unit, &r.standing.tally).plain(" · goal ");
     let mut text = goal_short(text, goal, unit).plain(format!(" · {}", r.share));
     let run = r.standing.tally.streak.current_on(today);

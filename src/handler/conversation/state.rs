@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::amount::Amount;
-use crate::challenge::{ChallengeId, ChallengeName, Description, Unit};
+use crate::challenge::{ChallengeId, ChallengeName, Description, GroupChatId, Unit};
 use crate::goal::GoalKind;
 
 /// A user's conversation state, as kept in the state cache under `"<user_id>_state"`.
@@ -142,18 +142,33 @@ pub enum Question {
     },
     /// A typed number waits for the challenge it is for.
     LogWhich { value: Amount, unit: Option<String>, date: Option<NaiveDate> },
-    /// Asked for the new challenge's name.
-    CreateChallengeName,
+    /// Asked for the new challenge's name. Each question of the create flow carries the group
+    /// the challenge is for, when it was started from a group's link.
+    CreateChallengeName {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group: Option<GroupChatId>,
+    },
     /// Asked for its description.
-    CreateChallengeDetail { name: ChallengeName },
+    CreateChallengeDetail {
+        name: ChallengeName,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group: Option<GroupChatId>,
+    },
     /// Asked for its deadline.
-    CreateChallengeDate { name: ChallengeName, description: Description },
+    CreateChallengeDate {
+        name: ChallengeName,
+        description: Description,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group: Option<GroupChatId>,
+    },
     /// Asked for its goal: the kind first (`None` until chosen), then the number and unit.
     CreateChallengeGoal {
         name: ChallengeName,
         description: Description,
         deadline: NaiveDate,
         kind: Option<GoalKind>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group: Option<GroupChatId>,
     },
 }
 
@@ -202,7 +217,7 @@ impl Question {
             Question::EditChallengeName { .. } => "EDIT_CHALLENGE_NAME",
             Question::EditChallengeDescription { .. } => "EDIT_CHALLENGE_DESCRIPTION",
             Question::EditChallengeDeadline { .. } => "EDIT_CHALLENGE_DEADLINE",
-            Question::CreateChallengeName => "CREATE_CHALLENGE_NAME",
+            Question::CreateChallengeName { .. } => "CREATE_CHALLENGE_NAME",
             Question::CreateChallengeDetail { .. } => "CREATE_CHALLENGE_DETAIL",
             Question::CreateChallengeDate { .. } => "CREATE_CHALLENGE_DATE",
             Question::CreateChallengeGoal { .. } => "CREATE_CHALLENGE_GOAL",

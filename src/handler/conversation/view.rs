@@ -243,7 +243,7 @@ impl Conversation {
             text = text.plain("\nNobody has joined yet.");
         }
         for r in &board.top {
-            text = leaderboard_line(text.plain("\n"), r, c.goal_kind, unit, ctx.user, ctx.today);
+            text = leaderboard_line(text.plain("\n"), r, c.goal_kind, unit, Some(ctx.user), ctx.today);
         }
         if let Some(me) = &board.me
             && me.rank as usize > LEADERBOARD_SIZE
@@ -251,7 +251,7 @@ impl Conversation {
             if me.rank as usize > LEADERBOARD_SIZE + 1 {
                 text = text.plain("\n…");
             }
-            text = leaderboard_line(text.plain("\n"), me, c.goal_kind, unit, ctx.user, ctx.today);
+            text = leaderboard_line(text.plain("\n"), me, c.goal_kind, unit, Some(ctx.user), ctx.today);
         }
         if let Some(first) = &board.first_finisher {
             text = first_finisher_line(text.plain("\n\n"), first, c.first_finisher == Some(ctx.user));

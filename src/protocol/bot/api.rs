@@ -33,7 +33,14 @@ pub enum Retry {
 pub enum ApiError {
     /// Telegram answered `ok: false`.
     #[error("{method}: Telegram refused the request ({code}: {description})")]
-    Telegram { method: String, code: u16, description: String, retry_after: Option<Duration> },
+    Telegram {
+        method: String,
+        code: u16,
+        description: String,
+        retry_after: Option<Duration>,
+        /// The group became a supergroup with this id: the same call to it may work.
+        migrate_to: Option<i64>,
+    },
     /// The request did not get a usable answer: connection refused or dropped, timeout, a 5xx page
     /// that is not a Bot API answer.
     #[error("{method}: {problem}")]
@@ -68,6 +75,14 @@ impl ApiError {
         match self {
             ApiError::Telegram { description, .. } => description,
             _ => "",
+        }
+    }
+
+    /// The chat is a group that became a supergroup: its new id.
+    pub fn migrated_to(&self) -> Option<i64> {
+        match self {
+            ApiError::Telegram { migrate_to, .. } => *migrate_to,
+            _ => None,
         }
     }
 
@@ -136,6 +151,8 @@ struct Envelope {
 struct Parameters {
     #[serde(default)]
     retry_after: Option<f64>,
+    #[serde(default)]
+    migrate_to_chat_id: Option<i64>,
 }
 
 /// Who the bot is, from `getMe` (only the fields we use, so an answer missing the others still
@@ -275,14 +292,17 @@ impl Api {
             let code = envelope.error_code.unwrap_or(status.as_u16());
             let retry_after = envelope
                 .parameters
+                .as_ref()
                 .and_then(|p| p.retry_after)
                 .filter(|s| s.is_finite() && *s >= 0.0)
                 .map(|s| Duration::from_secs_f64(s.min(3600.0)));
+            let migrate_to = envelope.parameters.as_ref().and_then(|p| p.migrate_to_chat_id);
             return Err(ApiError::Telegram {
                 method: method.to_owned(),
                 code,
                 description: self.token.redact(envelope.description.as_deref().unwrap_or("no description")),
                 retry_after,
+                migrate_to,
             });
         }
         let result = envelope.result.as_deref().map_or("null", serde_json::value::RawValue::get);
@@ -361,6 +381,7 @@ mod tests {
             code,
             description: description.into(),
             retry_after: retry_after.map(Duration::from_secs),
+            migrate_to: None,
         }
     }
 

@@ -4,9 +4,10 @@
 //!   (stickers, photos…) get a short hint. A press of an inline button is a button input; its
 //!   callback query is **always** answered (forged, stale and failing presses too), and the first
 //!   reply replaces the pressed message (`editMessageText`) where the conversation says so.
-//! - In groups only commands addressed to this bot (`/start@name`) are answered, with a pointer
-//!   to a private chat. Edited messages, channel posts, membership changes and the rest are
-//!   ignored.
+//! - In groups (`handler::conversation::group`): the group's commands, with or without `@name`
+//!   (never those naming another bot), presses of its buttons (answered with a short text for
+//!   the presser), the bot added or removed (`my_chat_member`), and the group turned supergroup.
+//!   Edited messages, channel posts and the rest are ignored.
 //! - Texts are HTML with every span escaped and cut to Telegram's 4096 characters; callback data
 //!   longer than 64 bytes is never sent.
 //! - Display names come from the Telegram profile (first and last name, else the username).
@@ -24,8 +25,10 @@ use tokio_util::sync::CancellationToken;
 use super::html::{HtmlBuilder, MAX_CAPTION_UNITS, MAX_TEXT_UNITS, shorten};
 use super::poller::{AfterCommit, Responder, Response};
 use super::sender::Sender;
+use crate::challenge::GroupChatId;
 use crate::handler::conversation::{
-    Conversation, Input, MAX_PAYLOAD_BYTES, Reply, ReplyKind, ReplyMode, Request, Settle, Span, apology,
+    Action as ConversationAction, Conversation, GroupInput, GroupRequest, Input, MAX_PAYLOAD_BYTES, Reply,
+    ReplyKind, ReplyMode, Request, Settle, Span, Text, apology,
 };
 use crate::handler::media::Attachment;
 use crate::outbox::{Action, Button, Class, FileSpec, Turn};
@@ -35,6 +38,11 @@ use crate::user::{DisplayName, UserId};
 
 /// How long a button press may take before its callback query is answered ahead of its handling.
 const EARLY_ANSWER_AFTER: Duration = Duration::from_millis(1500);
+
+/// The commands the bot answers in a group without `@bot` (with privacy mode on, Telegram shows
+/// it commands; those named after other bots' are theirs).
+const GROUP_COMMANDS: [&str; 7] =
+    ["start", "challenge", "challenges", "log", "standings", "leaderboard", "help"];
 
 /// Longest button label we send (Telegram shows about this much on a phone anyway).
 const MAX_LABEL_CHARS: usize = 64;
@@ -102,7 +110,7 @@ impl TelegramFace {
         match &message.chat.kind {
             ChatKind::Private(_) => {}
             ChatKind::Public(_) if message.chat.is_group() || message.chat.is_supergroup() => {
-                return Ok(self.in_group(message, user));
+                return self.in_group(turn, message, user).await;
             }
             ChatKind::Public(_) => return Ok(Response::Ignore),
         }
@@ -127,33 +135,133 @@ impl TelegramFace {
         Ok(Response::Answer(render(chat_id, None, &replies), Some(then)))
     }
 
-    /// In a group: a command addressed to this bot gets a pointer to a private chat.
-    fn in_group(&self, message: &Message, user: &User) -> Response {
-        let Some(text) = message.text() else { return Response::Ignore };
-        let Some(command) = text.trim().strip_prefix('/') else { return Response::Ignore };
-        let word = command.split(char::is_whitespace).next().unwrap_or("");
-        let addressed = word.split_once('@').is_some_and(|(_, bot)| bot.eq_ignore_ascii_case(&self.username));
-        if !addressed {
-            return Response::Ignore;
+    /// In a group: the group's commands (`/log 5`, `/log@bot 5`), and the group becoming a
+    /// supergroup. Commands for other bots (`/log@other_bot`) and plain messages are not ours.
+    async fn in_group(
+        &self,
+        turn: &dyn Turn,
+        message: &Message,
+        user: &User,
+    ) -> Result<Response, RepositoryError> {
+        let group = GroupChatId(message.chat.id.0);
+        if let Some(to) = message.migrate_to_chat_id() {
+            let input = GroupInput::Migrated { from: group };
+            return self.group_turn(turn, GroupChatId(to.0), message, user, input, None).await;
         }
-        let mut html = HtmlBuilder::default();
-        html.text("Hi ")
-            .text(display_name(user).as_str())
-            .text("! I work in private chats for now (group challenges come later): message me at @")
-            .text(&self.username)
-            .text(" and send /start.");
-        Response::answer(vec![Action::Send {
-            chat_id: message.chat.id.0,
-            html: html.finish(),
-            buttons: vec![],
-            class: Class::Screen,
-        }])
+        if let Some(from) = message.migrate_from_chat_id() {
+            let input = GroupInput::Migrated { from: GroupChatId(from.0) };
+            return self.group_turn(turn, group, message, user, input, None).await;
+        }
+        let Some(text) = message.text() else { return Ok(Response::Ignore) };
+        let Input::Command { name, arg } = Input::from_message(text) else { return Ok(Response::Ignore) };
+        let word = text.trim().split(char::is_whitespace).next().unwrap_or("");
+        let addressed = match word.split_once('@') {
+            Some((_, bot)) if bot.eq_ignore_ascii_case(&self.username) => true,
+            Some(_) => return Ok(Response::Ignore),
+            None => false,
+        };
+        // Without `@bot`, only our own command names: another bot in the group may own the rest.
+        if !addressed && !GROUP_COMMANDS.contains(&name.as_str()) {
+            return Ok(Response::Ignore);
+        }
+        let input = GroupInput::Command { name, arg };
+        self.group_turn(turn, group, message, user, input, self.message_key(message)).await
+    }
+
+    /// Runs one group input and renders its answer in the group.
+    async fn group_turn(
+        &self,
+        turn: &dyn Turn,
+        group: GroupChatId,
+        message: &Message,
+        user: &User,
+        input: GroupInput,
+        key: Option<IdempotencyKey>,
+    ) -> Result<Response, RepositoryError> {
+        let title = message.chat.title().unwrap_or_default().to_owned();
+        let request = GroupRequest {
+            group,
+            title,
+            user: UserId(user.id.0 as i64),
+            name: display_name(user),
+            input,
+            idempotency_key: key,
+        };
+        let answer = self.conversation.with_store(turn.store()).group(request).await.map_err(|f| f.0)?;
+        Ok(Response::answer(render(group.0, None, &answer.replies)))
+    }
+
+    /// A press of a button on one of the bot's messages in a group.
+    async fn group_press(
+        &self,
+        turn: &dyn Turn,
+        query: &CallbackQuery,
+        chat: &teloxide::types::Chat,
+        data: &str,
+    ) -> Result<Response, RepositoryError> {
+        let group = chat.id.0;
+        // Whether the presser administers the group is Telegram's to say: asked only for a
+        // deletion by someone who may not be its creator.
+        let deleting = matches!(
+            ConversationAction::decode(data),
+            Ok(ConversationAction::GroupDelete { .. } | ConversationAction::GroupDeleteConfirm { .. })
+        );
+        let admin = match (&self.sender, deleting) {
+            (Some(sender), true) => sender.administers(group, query.from.id.0 as i64).await,
+            _ => false,
+        };
+        let request = GroupRequest {
+            group: GroupChatId(group),
+            title: chat.title().unwrap_or_default().to_owned(),
+            user: UserId(query.from.id.0 as i64),
+            name: display_name(&query.from),
+            input: GroupInput::Button { payload: data.to_owned(), admin },
+            idempotency_key: self.query_key(query),
+        };
+        let answer = self.conversation.with_store(turn.store()).group(request).await.map_err(|f| f.0)?;
+        let mut actions = vec![Action::Answer { query_id: query.id.0.clone(), text: answer.toast }];
+        actions.extend(render(group, None, &answer.replies));
+        Ok(Response::answer(actions))
+    }
+
+    /// The bot's membership of a group changed: added (a greeting), removed, or another change
+    /// (made an admin) that says nothing.
+    async fn membership(
+        &self,
+        turn: &dyn Turn,
+        change: &teloxide::types::ChatMemberUpdated,
+    ) -> Result<Response, RepositoryError> {
+        if !(change.chat.is_group() || change.chat.is_supergroup()) {
+            return Ok(Response::Ignore);
+        }
+        let (was, is) = (change.old_chat_member.kind.is_present(), change.new_chat_member.kind.is_present());
+        let input = match (was, is) {
+            (false, true) => GroupInput::Added,
+            (true, false) => GroupInput::Removed,
+            _ => return Ok(Response::Ignore),
+        };
+        let group = GroupChatId(change.chat.id.0);
+        let request = GroupRequest {
+            group,
+            title: change.chat.title().unwrap_or_default().to_owned(),
+            user: UserId(change.from.id.0 as i64),
+            name: display_name(&change.from),
+            input,
+            idempotency_key: None,
+        };
+        let answer = self.conversation.with_store(turn.store()).group(request).await.map_err(|f| f.0)?;
+        Ok(Response::answer(render(group.0, None, &answer.replies)))
     }
 
     async fn on_press(&self, turn: &dyn Turn, query: &CallbackQuery) -> Result<Response, RepositoryError> {
         let query_id = query.id.0.clone();
         let answer =
             |text: Option<&str>| Action::Answer { query_id: query_id.clone(), text: text.map(str::to_owned) };
+        if let (Some(chat), Some(data)) = (query.message.as_ref().map(|m| m.chat()), query.data.as_deref())
+            && (chat.is_group() || chat.is_supergroup())
+        {
+            return self.group_press(turn, query, chat, data).await;
+        }
         let private_chat = query
             .message
             .as_ref()
@@ -238,7 +346,7 @@ impl Responder for TelegramFace {
                     status = ?change.new_chat_member.kind,
                     "the bot's membership changed"
                 );
-                Ok(Response::Ignore)
+                self.membership(turn, change).await
             }
             _ => {
                 tracing::debug!(update_id, "update ignored");
@@ -302,6 +410,24 @@ pub fn render(chat_id: i64, pressed: Option<(i64, i32)>, replies: &[Reply]) -> V
                 ReplyKind::News { to } => {
                     return Action::Send { chat_id: to.0, html: html_of(reply), buttons, class: Class::News };
                 }
+                // A new group challenge's message goes to its group, as a new message.
+                ReplyKind::GroupPost { group } => {
+                    return Action::Send {
+                        chat_id: group.0,
+                        html: html_of(reply),
+                        buttons,
+                        class: Class::Notice,
+                    };
+                }
+                ReplyKind::Announcement(a) => {
+                    let class = Class::Announcement {
+                        key: a.key.clone(),
+                        prefix: html_of_text(&a.prefix, MAX_TEXT_UNITS),
+                        subject: html_of_text(&a.subject, MAX_TEXT_UNITS),
+                        predicate: html_of_text(&a.predicate, MAX_TEXT_UNITS),
+                    };
+                    return Action::Send { chat_id: a.group.0, html: html_of(reply), buttons, class };
+                }
             };
             if let Some(attachment) = &reply.attachment {
                 let caption = html_within(reply, MAX_CAPTION_UNITS);
@@ -337,8 +463,13 @@ pub fn html_of(reply: &Reply) -> String {
 
 /// A reply's text as escaped HTML of at most `budget` visible UTF-16 code units.
 fn html_within(reply: &Reply, budget: usize) -> String {
+    html_of_text(&reply.text, budget)
+}
+
+/// A text as escaped HTML of at most `budget` visible UTF-16 code units.
+fn html_of_text(text: &Text, budget: usize) -> String {
     let mut html = HtmlBuilder::new(budget);
-    for span in &reply.text.spans {
+    for span in &text.spans {
         match span {
             Span::Plain(text) => html.text(text),
             Span::Bold(text) => html.tag("b", text),

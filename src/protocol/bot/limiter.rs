@@ -1,5 +1,5 @@
-//! Outgoing rate limits: about one message per second to a chat and 30 per second overall, as
-//! Telegram asks, each with a small burst allowance.
+//! Outgoing rate limits: about one message per second to a chat, 20 a minute to a group and 30 per
+//! second overall, as Telegram asks, each with a small burst allowance.
 //!
 //! Each limit is a GCRA (a token bucket kept as one "theoretical arrival time"): a caller reserves
 //! the next slot under a lock and then sleeps outside it until the slot comes, so waiting callers
@@ -39,9 +39,11 @@ impl Gcra {
     }
 }
 
-/// The per-chat and global limits together.
+/// The per-chat, per-group and global limits together.
 pub struct RateLimiter {
     per_chat: Option<Gcra>,
+    /// Also applies to group chats (negative ids), on top of the per-chat limit.
+    per_group: Option<Gcra>,
     global: Option<Gcra>,
     state: Mutex<State>,
 }
@@ -49,6 +51,7 @@ pub struct RateLimiter {
 struct State {
     global_tat: Instant,
     chats: HashMap<i64, Instant>,
+    groups: HashMap<i64, Instant>,
 }
 
 impl RateLimiter {
@@ -62,9 +65,31 @@ impl RateLimiter {
         let global_burst = global.clamp(1.0, 30.0) as u32;
         RateLimiter {
             per_chat: Gcra::new(per_chat, Self::CHAT_BURST),
+            per_group: None,
             global: Gcra::new(global, global_burst),
-            state: Mutex::new(State { global_tat: Instant::now(), chats: HashMap::new() }),
+            state: Mutex::new(State {
+                global_tat: Instant::now(),
+                chats: HashMap::new(),
+                groups: HashMap::new(),
+            }),
         }
+    }
+
+    /// Adds the limit of `per_minute` messages to each group chat (0: none): never more than
+    /// that many in any minute, at most [`Self::CHAT_BURST`] of them back to back. A burst of
+    /// `b` and then one per interval `T` fit `b + ⌈60 s / T⌉ − 1` messages in a minute, so the
+    /// interval is a minute over `per_minute − b + 1`.
+    pub fn with_groups(mut self, per_minute: f64) -> RateLimiter {
+        self.per_group = if per_minute <= 0.0 || !per_minute.is_finite() {
+            None
+        } else {
+            let burst = Self::CHAT_BURST.min(per_minute.floor().max(1.0) as u32);
+            let spaced = (per_minute - f64::from(burst) + 1.0).max(RateLimiter::MIN_RATE);
+            // Rounded up to the millisecond: an interval a hair short would fit one too many.
+            let interval = Duration::from_millis((60_000.0 / spaced).ceil().min(86_400_000.0) as u64);
+            Some(Gcra { interval, tolerance: interval * burst.saturating_sub(1) })
+        };
+        self
     }
 
     /// How long a message to `chat` must wait, with its slot reserved.
@@ -76,6 +101,15 @@ impl RateLimiter {
                 state.chats.retain(|_, tat| *tat > now);
             }
             let tat = state.chats.entry(chat).or_insert(now);
+            go = limit.reserve(tat, go);
+        }
+        if let Some(limit) = self.per_group
+            && chat < 0
+        {
+            if state.groups.len() > 50_000 {
+                state.groups.retain(|_, tat| *tat > now);
+            }
+            let tat = state.groups.entry(chat).or_insert(now);
             go = limit.reserve(tat, go);
         }
         if let Some(limit) = self.global {
@@ -93,6 +127,11 @@ impl RateLimiter {
         let mut free = now;
         if let Some(limit) = self.per_chat
             && let Some(tat) = state.chats.get(&chat)
+        {
+            free = free.max(tat.checked_sub(limit.tolerance).unwrap_or(*tat));
+        }
+        if let Some(limit) = self.per_group
+            && let Some(tat) = state.groups.get(&chat)
         {
             free = free.max(tat.checked_sub(limit.tolerance).unwrap_or(*tat));
         }
@@ -149,6 +188,29 @@ mod tests {
         let limiter = RateLimiter::new(0.0, 0.0);
         let now = Instant::now();
         assert!((0..1000).all(|_| limiter.reserve(1, now).is_zero()));
+    }
+
+    #[test]
+    fn a_group_never_gets_more_than_its_messages_per_minute() {
+        let limiter = RateLimiter::new(1.0, 0.0).with_groups(20.0);
+        let start = Instant::now();
+        // A hundred messages to one group, each sent when it may go.
+        let mut at = start;
+        let mut sent = Vec::new();
+        for _ in 0..100 {
+            at += limiter.reserve(-100, at);
+            sent.push(at);
+        }
+        for (i, first) in sent.iter().enumerate() {
+            let in_a_minute =
+                sent[i..].iter().take_while(|t| t.duration_since(*first) < Duration::from_secs(60)).count();
+            assert!(in_a_minute <= 20, "{in_a_minute} messages within a minute from message {i}");
+        }
+        // Not far below it either: the hundredth goes within five minutes.
+        assert!(sent[99].duration_since(start) < Duration::from_secs(5 * 60 + 30), "{:?}", sent[99] - start);
+        // Private chats are not groups.
+        assert!(limiter.reserve(5, start).is_zero());
+        assert!(limiter.reserve(5, start).is_zero());
     }
 
     #[test]

@@ -83,7 +83,10 @@ pub async fn run(settings: BotSettings, config: &Config) -> Result<(), BotError>
     tracing::info!(database = %config.database, "database ready");
 
     let conversation = Conversation::new(services.app.clone(), &CacheConfig::default());
-    let limiter = Arc::new(limiter::RateLimiter::new(settings.rate_per_chat, settings.rate_global));
+    let limiter = Arc::new(
+        limiter::RateLimiter::new(settings.rate_per_chat, settings.rate_global)
+            .with_groups(settings.rate_per_group),
+    );
     let early_sender = sender::Sender::new(api.clone(), limiter, backoff);
     let username = me.username.clone().unwrap_or_default();
     // Invite links name the bot; the CLI reads the name from the database.

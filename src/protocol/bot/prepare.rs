@@ -33,6 +33,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("cancel", "Stop what you are doing and go back to the menu"),
 ];
 
+/// The command menu in groups (where the bot answers only commands and its buttons).
+pub const GROUP_COMMANDS: &[(&str, &str)] = &[
+    ("challenge", "This group's challenges, and a link to create one"),
+    ("log", "Log your progress, as in /log 5"),
+    ("standings", "Who leads in this group's challenges"),
+    ("help", "What I do in this group"),
+];
+
 /// Calls `op` until it succeeds, retrying what can be retried; a 401 ends it at once.
 async fn with_retries<T, F, Fut>(
     what: &str,
@@ -122,20 +130,26 @@ pub async fn prepare(
     Ok(me)
 }
 
-/// `setMyCommands`: the command menu (a failure other than a refused token is only logged).
+/// `setMyCommands`: the command menus, of private chats and of groups (a failure other than a
+/// refused token is only logged).
 async fn set_commands(api: &Api, backoff: Backoff, stop: &CancellationToken) -> Result<(), StartError> {
-    let commands: Vec<_> = COMMANDS
-        .iter()
-        .map(|(command, description)| teloxide::types::BotCommand::new(*command, *description))
-        .collect();
-    let commands = json!({ "commands": commands });
-    let set: Result<serde_json::Value, StartError> =
-        with_retries("setMyCommands", backoff, stop, || api.call("setMyCommands", &commands, Duration::ZERO))
-            .await;
-    match set {
-        Ok(_) => {}
-        Err(StartError::Api(e)) => tracing::warn!("could not set the command menu (continuing): {e}"),
-        Err(other) => return Err(other),
+    for (list, scope) in [(COMMANDS, "default"), (GROUP_COMMANDS, "all_group_chats")] {
+        let commands: Vec<_> = list
+            .iter()
+            .map(|(command, description)| teloxide::types::BotCommand::new(*command, *description))
+            .collect();
+        let commands = json!({ "commands": commands, "scope": { "type": scope } });
+        let set: Result<serde_json::Value, StartError> = with_retries("setMyCommands", backoff, stop, || {
+            api.call("setMyCommands", &commands, Duration::ZERO)
+        })
+        .await;
+        match set {
+            Ok(_) => {}
+            Err(StartError::Api(e)) => {
+                tracing::warn!(scope, "could not set the command menu (continuing): {e}")
+            }
+            Err(other) => return Err(other),
+        }
     }
     Ok(())
 }

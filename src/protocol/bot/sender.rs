@@ -168,6 +168,20 @@ impl Sender {
         }
     }
 
+    /// Whether `user` administers the group `chat` (`getChatMember`): the creator or an admin.
+    /// `false` when Telegram cannot say (it is asked only to allow a deletion).
+    pub async fn administers(&self, chat: i64, user: i64) -> bool {
+        let payload = serde_json::json!({ "chat_id": chat, "user_id": user });
+        match self.api.call::<_, teloxide::types::ChatMember>("getChatMember", &payload, Duration::ZERO).await
+        {
+            Ok(member) => member.kind.is_privileged(),
+            Err(e) => {
+                tracing::warn!(chat, "could not ask whether someone administers a group: {e}");
+                false
+            }
+        }
+    }
+
     /// Performs one action, retrying as the module explains, until `abandon` fires.
     pub async fn perform(&self, action: &Action, abandon: &CancellationToken) -> Result<Sent, Abandoned> {
         let mut action = action.clone();
@@ -212,6 +226,15 @@ impl Sender {
                     buttons: buttons.clone(),
                     class: class.clone(),
                 };
+                continue;
+            }
+            // A group turned supergroup: the message goes to its new id (the update saying so may
+            // not have been handled yet).
+            if let Some(to) = error.migrated_to()
+                && action.chat().is_some_and(|chat| chat != to)
+            {
+                tracing::info!(to, "the group became a supergroup; sending there");
+                action.retarget(to);
                 continue;
             }
             match error.retry() {

@@ -97,6 +97,9 @@ pub struct BotSettings {
     /// News (bulk messages) per second (`TELEGRAM_RATE_BULK`, default 25; 0 = unlimited), within
     /// the overall rate: news takes only what answers leave free.
     pub rate_bulk: f64,
+    /// Messages per minute to one group (`TELEGRAM_RATE_PER_GROUP`, default 20; 0 = unlimited),
+    /// on top of the per-chat rate.
+    pub rate_per_group: f64,
     /// Updates handled at once, across users (`TELEGRAM_WORKERS`, default 64).
     pub workers: usize,
     /// Longest wait between retries of a failed request (`TELEGRAM_MAX_BACKOFF_MS`, default 30000).
@@ -145,6 +148,7 @@ impl BotSettings {
             rate_per_chat: 1.0,
             rate_global: 30.0,
             rate_bulk: 25.0,
+            rate_per_group: 20.0,
             workers: 64,
             max_backoff: Duration::from_secs(30),
             request_timeout: Duration::from_secs(15),
@@ -183,6 +187,9 @@ impl BotSettings {
         }
         if let Some(rate) = rate(&get, "TELEGRAM_RATE_BULK")? {
             settings.rate_bulk = rate;
+        }
+        if let Some(rate) = rate(&get, "TELEGRAM_RATE_PER_GROUP")? {
+            settings.rate_per_group = rate;
         }
         if let Some(workers) = number(&get, "TELEGRAM_WORKERS", 1.0, 10_000.0)? {
             settings.workers = workers as usize;
@@ -273,13 +280,14 @@ fn parse_api_url(raw: &str) -> Result<Url, SettingsError> {
 }
 
 /// Every variable the bot reads.
-pub const VARIABLES: [&str; 12] = [
+pub const VARIABLES: [&str; 13] = [
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_URL",
     "TELEGRAM_POLL_TIMEOUT",
     "TELEGRAM_RATE_PER_CHAT",
     "TELEGRAM_RATE_GLOBAL",
     "TELEGRAM_RATE_BULK",
+    "TELEGRAM_RATE_PER_GROUP",
     "TELEGRAM_WORKERS",
     "TELEGRAM_MAX_BACKOFF_MS",
     "TELEGRAM_REQUEST_TIMEOUT_MS",

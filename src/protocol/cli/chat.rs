@@ -321,9 +321,10 @@ async fn chat<W: Write>(
     loop {
         let request = Request::new(user, name.clone(), input);
         let replies = match conversation.handle(request).await {
-            // News for the others reaches them in Telegram; the terminal has no chat of theirs.
+            // News for the others and messages to groups reach them in Telegram; the terminal has
+            // no chat of theirs.
             Ok(mut replies) => {
-                replies.retain(|r| r.news_recipient().is_none());
+                replies.retain(|r| !r.is_for_others());
                 replies
             }
             Err(failure) => {

@@ -118,6 +118,9 @@ impl CliError {
             | AppError::InviteMalformed
             | AppError::InviteExpired
             | AppError::InviteUnknown
+            | AppError::GroupLinkUnknown
+            | AppError::NotThisGroup(_)
+            | AppError::NotGroupManager(_)
             | AppError::Refused(_)) => CliError::Refused(refused.to_string()),
         }
     }

@@ -28,6 +28,7 @@ use crate::goal::{
 use crate::progress::{ProgressEntry, Rejudged, Tally, TallyBuilder};
 use crate::repository::{Page, Paged, RepositoryError};
 
+mod group;
 mod progress;
 use crate::user::{DisplayName, UserId, UserRepository};
 
@@ -56,6 +57,9 @@ struct Inner {
     bot_username: Option<String>,
     /// (challenge, user) of those who muted a challenge's news.
     muted: std::collections::HashSet<(i64, i64)>,
+    /// The groups the bot is in, and challenge → its group's chat id.
+    groups: HashMap<i64, crate::challenge::GroupChat>,
+    group_of: HashMap<i64, i64>,
 }
 
 struct Member {
@@ -278,6 +282,7 @@ impl ChallengeRepository for MemoryStore {
             inner.members.keys().filter(|(c, _)| *c == id.0).map(|(_, u)| UserId(*u)).collect();
         inner.members.retain(|(c, _), _| *c != id.0);
         inner.muted.retain(|(c, _)| *c != id.0);
+        inner.group_of.remove(&id.0);
         inner.keys.retain(|(c, _, _), _| *c != id.0);
         let deleted =
             DeletedChallenge { id, name: challenge.name, creator: challenge.creator, deleted_at: at };

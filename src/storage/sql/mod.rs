@@ -56,6 +56,7 @@ pub(super) use {challenge_columns, challenge_columns_returned, p_tally_columns};
 use crate::goal::GoalKind;
 
 pub(crate) mod goal;
+pub(crate) mod group;
 pub(crate) mod progress;
 
 /// Whether there is such a participant: `$1` challenge, `$2` user.
@@ -112,8 +113,8 @@ use sqlx::{Executor, QueryBuilder, $conn, $db};
 use super::$store;
 use crate::amount::Amount;
 use crate::challenge::{
-    Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge, InviteCode,
-    InviteLookup, Listing, NameSearch, NewChallenge, Unit, Visibility, fold,
+    Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge, GroupChat,
+    GroupChatId, GroupRepository, InviteCode, InviteLookup, Listing, NameSearch, NewChallenge, Unit, Visibility, fold,
 };
 use crate::goal::{
     Contender, Goal, GoalKind, GoalRepository, Leaders, Membership, MembershipScope, Memberships, Participant, Position, Ranked,
@@ -129,7 +130,7 @@ use crate::storage::sql::{
     MEMBERSHIP_COLUMNS, STANDINGS, TALLY_EXISTS, TALLY_OF, standing_sql, challenge_columns, challenge_columns_returned,
     p_tally_columns,
 };
-use crate::storage::error::{db_error, is_foreign_key_violation, is_unique_violation};
+use crate::storage::error::{corrupt, db_error, is_foreign_key_violation, is_unique_violation};
 use crate::storage::rows::{
     ChallengeRow, DeletionRow, EntryRow, ListingRow, ExportRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, LeaderRow, goal_kind,
     limit_offset,
@@ -536,6 +537,9 @@ impl ChallengeRepository for $store {
 
 // Goals and participants: `GoalRepository`, in `sql/goal.rs`.
 $crate::storage::sql::goal::sql_goal_repository!($store, $db, $conn, $snapshot);
+
+// Groups and their challenges: `GroupRepository`, in `sql/group.rs`.
+$crate::storage::sql::group::sql_group_repository!($store);
 
 #[async_trait]
 impl UserRepository for $store {

@@ -20,7 +20,9 @@
 //! - a message sent (or dropped on purpose, or refused for good by Telegram) leaves the outbox;
 //!   the removals are batched by a task of their own. A crash before a removal repeats that
 //!   message at the next start: Telegram cannot say whether it arrived, so the other choice
-//!   would be to risk losing it.
+//!   would be to risk losing it;
+//! - news for other people (`news.rs`) and lines of groups' news (`groups.rs`, batched per group)
+//!   go at the bulk pace in slots that answers leave free.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +38,7 @@ use super::html::HtmlBuilder;
 use super::limiter::RateLimiter;
 use super::sender::{Abandoned, Backoff, Perform, Sent, pause};
 use crate::outbox::{Action, Class, Outbox, Queued};
+use groups::GroupLanes;
 use news::NewsQueue;
 
 /// How a flooding chat is treated.
@@ -79,6 +82,9 @@ pub struct DispatchStats {
     pub news_sent: AtomicU64,
     /// News not sent because its reader blocked the bot.
     pub news_skipped: AtomicU64,
+    /// Messages of groups' news sent (also counted in `sent`), and the lines they carried.
+    pub announcements_sent: AtomicU64,
+    pub announcement_lines: AtomicU64,
 }
 
 /// What waits in a chat's queue.
@@ -144,6 +150,8 @@ struct Inner {
     /// Chats whose person blocked the bot (a 403) and has not written since: no news for them.
     /// Kept in memory: after a restart the first news to such a chat meets the 403 again.
     blocked: Mutex<std::collections::HashSet<i64>>,
+    /// Groups' news waiting, per group (`groups.rs`).
+    groups: Mutex<GroupLanes>,
 }
 
 /// Delivers queued messages. Cheap to clone.
@@ -178,6 +186,7 @@ impl Dispatcher {
                 bulk: Mutex::default(),
                 bulk_pace: RateLimiter::new(0.0, config.bulk_rate),
                 blocked: Mutex::default(),
+                groups: Mutex::default(),
             }),
             remover: Arc::new(Mutex::new(Some(remover))),
         }
@@ -189,6 +198,9 @@ impl Dispatcher {
             match message.action.chat() {
                 None => self.answer_now(message),
                 Some(_) if *message.action.class() == Class::News => self.enqueue_news(message),
+                Some(chat) if matches!(message.action.class(), Class::Announcement { .. }) => {
+                    self.enqueue_announcement(chat, message)
+                }
                 Some(chat) => self.enqueue_in_chat(chat, message),
             }
         }
@@ -309,7 +321,9 @@ impl Inner {
                     merged_ids.extend(ids);
                 }
                 Pending::Message(message) => match message.action.class().clone() {
-                    Class::Notice | Class::News => kept.push_back(Pending::Message(message)),
+                    Class::Notice | Class::News | Class::Announcement { .. } => {
+                        kept.push_back(Pending::Message(message))
+                    }
                     Class::Effect { summary } => {
                         self.stats.merged.fetch_add(1, Ordering::Relaxed);
                         add_line(&mut lines, summary, 1);
@@ -498,6 +512,7 @@ async fn remove_sent(
     }
 }
 
+mod groups;
 mod news;
 #[cfg(test)]
 mod tests;

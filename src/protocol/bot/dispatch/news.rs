@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 
 use super::{Dispatcher, Inner};
 use crate::outbox::Queued;
-use crate::protocol::bot::sender::Sent;
+use crate::protocol::bot::sender::{Abandoned, Sent, pause};
 
 /// News waiting, oldest first, and whether a task is sending it.
 #[derive(Default)]
@@ -70,15 +70,8 @@ impl Inner {
                 _ = self.bulk_pace.acquire(0) => {}
                 _ = self.stop.cancelled() => return,
             }
-            loop {
-                let wait = self.sender.free_in(chat);
-                if wait.is_zero() {
-                    break;
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = self.stop.cancelled() => return,
-                }
+            if self.free_slot(chat).await.is_err() {
+                return;
             }
             if let Ok(sent) = self.sender.perform(&next.action, &self.stop).await {
                 self.note(chat, &sent);
@@ -87,6 +80,18 @@ impl Inner {
                 }
                 let _ = self.removals.send(next.id);
             }
+        }
+    }
+
+    /// Waits until a message to `chat` could go now without taking a slot an answer waits for
+    /// (`Err` at shutdown).
+    pub(super) async fn free_slot(&self, chat: i64) -> Result<(), Abandoned> {
+        loop {
+            let wait = self.sender.free_in(chat);
+            if wait.is_zero() {
+                return Ok(());
+            }
+            pause(wait, &self.stop).await?;
         }
     }
 

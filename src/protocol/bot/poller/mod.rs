@@ -205,7 +205,10 @@ impl Poller {
     ) -> Poller {
         let api = Api::new(settings.api_url.clone(), settings.token.clone(), settings.request_timeout);
         let backoff = Backoff::new(settings.max_backoff);
-        let limiter = Arc::new(RateLimiter::new(settings.rate_per_chat, settings.rate_global));
+        let limiter = Arc::new(
+            RateLimiter::new(settings.rate_per_chat, settings.rate_global)
+                .with_groups(settings.rate_per_group),
+        );
         Poller {
             sender: Sender::new(api.clone(), limiter, backoff),
             api,
@@ -569,6 +572,7 @@ async fn sample_gauges(shared: Arc<Shared>, stop: CancellationToken) {
         metrics::gauge!("updates_in_flight").set(in_flight as f64);
         metrics::gauge!("outbox_backlog").set(shared.dispatcher.backlog() as f64);
         metrics::gauge!("news_backlog").set(shared.dispatcher.news_backlog() as f64);
+        metrics::gauge!("group_news_backlog").set(shared.dispatcher.announcement_backlog() as f64);
         let oldest = shared.dispatcher.oldest_waiting().map_or(0.0, |age| age.as_secs_f64());
         metrics::gauge!("outbox_oldest_seconds").set(oldest);
         tokio::select! {
