@@ -5,7 +5,15 @@
 //! cargo bench --bench bot_load -- [--users 200] [--seconds 20] [--rate 1500] [--db both|sqlite|postgres]
 //! cargo bench --bench bot_load -- --flood 1000 --rate 100 [--per-chat 1]   # issue 9
 //! cargo bench --bench bot_load -- --webhook [--db postgres]                   # issue 15
+//! cargo bench --bench bot_load -- --news 10 [--bulk 25] [--rate 600]           # issue 12
 //! ```
+//!
+//! With `--news N`, users are in teams of N + 1, each team a challenge ranked by the best value
+//! (joined before the run), and every number typed is higher than any before: each entry puts its
+//! person first in their team, passing those who logged since their own last entry (N when the
+//! team takes turns), and each person passed gets news. News goes at `--bulk` per second
+//! (`TELEGRAM_RATE_BULK`). Reported: the answers' latency, news sent per second, news waiting at
+//! the end (the backlog), and news per entry.
 //!
 //! With `--webhook` the bot runs in webhook mode: the fake posts each update to the bot's
 //! listener (up to 40 at once, as Telegram does) instead of the bot polling for it; the latency
@@ -93,6 +101,8 @@ struct Figures {
 struct User {
     id: i64,
     fake: Arc<Fake>,
+    /// Entries confirmed ("Logged …"), over all users.
+    logged: Arc<AtomicU64>,
     replies: mpsc::UnboundedReceiver<Reply>,
     /// Buttons of the newest reply and the message they are on.
     buttons: Vec<(String, String)>,
@@ -114,6 +124,9 @@ impl User {
         ));
         self.on = reply.message_id;
         self.buttons = reply.buttons;
+        if reply.text.contains("Logged") {
+            self.logged.fetch_add(1, Ordering::Relaxed);
+        }
         if reply.text.is_empty() {
             return Err("an empty answer".into());
         }
@@ -139,18 +152,31 @@ impl User {
 
 /// Runs `users` users against the fake until `stop`; returns the latency of every update after
 /// the joins.
-async fn drive(fake: Arc<Fake>, users: i64, rate: f64, stop: Arc<AtomicBool>) -> Result<Figures, String> {
+async fn drive(
+    fake: Arc<Fake>,
+    load: Load,
+    stop: Arc<AtomicBool>,
+    logged: Arc<AtomicU64>,
+) -> Result<Figures, String> {
+    let Load { users, rate, news, .. } = load;
+    // With news: every number typed is higher than any before (see the module documentation).
+    let rising = Arc::new(AtomicU64::new(1));
     let mut tasks = Vec::new();
     for n in 0..users {
         let replies = fake.register(1_000 + n);
         let fake = fake.clone();
         let stop = stop.clone();
+        let logged = logged.clone();
+        let rising = rising.clone();
         tasks.push(tokio::spawn(async move {
-            let mut user = User { id: 1_000 + n, fake, replies, buttons: vec![], on: 0, latencies: vec![] };
+            let mut user =
+                User { id: 1_000 + n, fake, logged, replies, buttons: vec![], on: 0, latencies: vec![] };
             user.say("/start").await?;
-            user.press("Join challenge").await?;
-            user.press(CHALLENGE).await?;
-            user.press("Use ").await?;
+            if news == 0 {
+                user.press("Join challenge").await?;
+                user.press(CHALLENGE).await?;
+                user.press("Use ").await?;
+            }
             user.latencies.clear();
             // Think times are random (exponential, mean users/rate), so users do not fall into step
             // with each other: arrivals look like many independent people, not a metronome.
@@ -173,7 +199,13 @@ async fn drive(fake: Arc<Fake>, users: i64, rate: f64, stop: Arc<AtomicBool>) ->
                         due = due.max(now - Duration::from_secs(1)) + think();
                         tokio::time::sleep_until(due).await;
                     }
-                    if typed { user.say(what).await? } else { user.press(what).await? }
+                    let number =
+                        (news > 0 && what == "1").then(|| rising.fetch_add(1, Ordering::Relaxed).to_string());
+                    match (typed, number) {
+                        (true, Some(number)) => user.say(&number).await?,
+                        (true, None) => user.say(what).await?,
+                        (false, _) => user.press(what).await?,
+                    }
                 }
             }
             Ok::<Vec<Sample>, String>(user.latencies)
@@ -226,6 +258,28 @@ async fn fresh_database(db: Db) -> Database {
 
 fn today() -> chrono::NaiveDate {
     TODAY.parse().unwrap()
+}
+
+/// With `--news N`: one challenge per team of N + 1 users, ranked by the best value, its goal out
+/// of reach (no one completes), every user joined.
+async fn create_teams(store: Arc<dyn Store>, users: i64, news: usize) {
+    let app = App::new(store, Clock::Fixed(today()));
+    let team = news as i64 + 1;
+    let mut challenge = None;
+    for n in 0..users {
+        if n % team == 0 {
+            let draft = ChallengeDraft {
+                name: ChallengeName::parse(&format!("{CHALLENGE} team {}", n / team + 1)).unwrap(),
+                description: Description::parse("").unwrap(),
+                deadline: today() + chrono::Days::new(300),
+                unit: None,
+                goal: Goal::new(GoalKind::AtLeast, Amount::parse_positive("1000000000").unwrap()).unwrap(),
+                visibility: challenge_bot::challenge::Visibility::Public,
+            };
+            challenge = Some(app.create_challenge(UserId(1), draft).await.unwrap().id);
+        }
+        app.join(challenge.unwrap(), UserId(1_000 + n), None).await.unwrap();
+    }
 }
 
 async fn create_challenge(store: Arc<dyn Store>) {
@@ -328,6 +382,9 @@ struct BotRun {
     own: Duration,
     /// With a flood: the messages the flooder got, and how long until its last one.
     flooder: Option<(usize, Duration)>,
+    /// With news: news sent in the window, news waiting at its end, and news made per entry
+    /// (sent and waiting over entries confirmed, since the start).
+    news: Option<(u64, usize, f64)>,
 }
 
 /// The load: users, measured seconds, offered rate, and an optional flood.
@@ -340,21 +397,31 @@ struct Load {
     per_chat: f64,
     /// The bot in webhook mode.
     webhook: bool,
+    /// News to this many others per entry (teams of `news + 1`); 0: none.
+    news: usize,
+    /// News per second (`TELEGRAM_RATE_BULK`).
+    bulk: f64,
 }
 
 /// One run of the bot with `users` users for `seconds`.
 async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) -> BotRun {
-    let Load { users, seconds, rate, flood, per_chat, .. } = load;
+    let Load { users, seconds, flood, per_chat, .. } = load;
     let database = fresh_database(db).await;
-    create_challenge(database.store.clone()).await;
+    if load.news > 0 {
+        create_teams(database.store.clone(), users, load.news).await;
+    } else {
+        create_challenge(database.store.clone()).await;
+    }
     let (fake, api_url) = start_fake().await;
-    let (extra, hook) = if load.webhook { webhook_settings() } else { (Vec::new(), String::new()) };
+    let (mut extra, hook) = if load.webhook { webhook_settings() } else { (Vec::new(), String::new()) };
+    extra.push(("TELEGRAM_RATE_BULK", load.bulk.to_string()));
     let mut bot = spawn_bot(&api_url, &database.url, statement_log, per_chat, &extra);
     if load.webhook {
         fake.deliver_to(hook);
     }
     let stop = Arc::new(AtomicBool::new(false));
-    let driver = tokio::spawn(drive(fake.clone(), users, rate, stop.clone()));
+    let logged = Arc::new(AtomicU64::new(0));
+    let driver = tokio::spawn(drive(fake.clone(), load, stop.clone(), logged.clone()));
     const FLOODER: i64 = 999_999;
     let mut flooder_replies = (flood > 0).then(|| fake.register(FLOODER));
     // Let everyone join and the rate settle, then measure a window.
@@ -365,6 +432,7 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
     }
     let first = fake.inner.lock().unwrap().next_update;
     let (calls0, polls0) = (fake.calls.load(Ordering::Relaxed), fake.polls.load(Ordering::Relaxed));
+    let news0 = fake.news.load(Ordering::Relaxed);
     let cpu0 = cpu_time(bot.id());
     let own0 = cpu_time(std::process::id());
     let log_size =
@@ -373,6 +441,7 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
     tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
     let log1 = log_size(statement_log);
     let last = fake.inner.lock().unwrap().next_update;
+    let news_sent = fake.news.load(Ordering::Relaxed);
     let calls = fake.calls.load(Ordering::Relaxed) - calls0;
     let polls = fake.polls.load(Ordering::Relaxed) - polls0;
     let cpu = cpu_time(bot.id()).saturating_sub(cpu0);
@@ -392,6 +461,21 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
     }
     let rss_kib = peak_rss_kib(bot.id());
     terminate(&mut bot);
+    let news = if load.news > 0 {
+        // What the bot left unsent is in the outbox once it stopped.
+        let waiting = database
+            .log
+            .queued(555_000_111, 0, u32::MAX)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|q| *q.action.class() == challenge_bot::outbox::Class::News)
+            .count();
+        let per_entry = (news_sent as f64 + waiting as f64) / logged.load(Ordering::Relaxed).max(1) as f64;
+        Some((news_sent - news0, waiting, per_entry))
+    } else {
+        None
+    };
     let window: Vec<&Sample> =
         figures.latencies.iter().filter(|(at, ..)| *at >= started && *at < ended).collect();
     let mut latencies: Vec<Duration> = window.iter().map(|s| s.1).collect();
@@ -410,6 +494,7 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
         cpu,
         own,
         flooder,
+        news,
     }
 }
 
@@ -546,7 +631,9 @@ async fn main() {
     let per_chat: f64 =
         arg("--per-chat").and_then(|v| v.parse().ok()).unwrap_or(if flood > 0 { 1.0 } else { 0.0 });
     let webhook = std::env::args().any(|a| a == "--webhook");
-    let load = Load { users, seconds, rate, flood, per_chat, webhook };
+    let news: usize = arg("--news").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let bulk: f64 = arg("--bulk").and_then(|v| v.parse().ok()).unwrap_or(25.0);
+    let load = Load { users, seconds, rate, flood, per_chat, webhook, news, bulk };
     let dbs = match arg("--db").as_deref() {
         Some("sqlite") => vec![Db::Sqlite],
         Some("postgres") => vec![Db::Postgres],
@@ -559,6 +646,27 @@ async fn main() {
     );
     for db in dbs {
         let run = run_bot(db, load, None).await;
+        if let Some((sent, waiting, per_entry)) = run.news {
+            let latencies = &run.latencies;
+            println!("\n== {db:?}, news to about {news} others per entry, TELEGRAM_RATE_BULK={bulk}");
+            println!(
+                "answers' latency:       p50 {} ms, p99 {} ms, max {} ms ({} updates in {:.1} s = {:.0} updates/s)",
+                ms(percentile(latencies, 50.0)),
+                ms(percentile(latencies, 99.0)),
+                ms(latencies.last().copied().unwrap_or_default()),
+                latencies.len(),
+                run.seconds,
+                run.updates as f64 / run.seconds
+            );
+            println!(
+                "news sent:              {sent} in the window = {:.1} per second",
+                sent as f64 / run.seconds
+            );
+            println!("news waiting at the end: {waiting} (the backlog, in the outbox)");
+            println!("news per entry:         {per_entry:.1}");
+            println!("bot peak RSS:           {:.1} MiB", run.rss_kib as f64 / 1024.0);
+            continue;
+        }
         if flood > 0 || per_chat > 0.0 {
             // A paced run (Telegram's limit per chat), with or without a flood: its own summary.
             let latencies = &run.latencies;

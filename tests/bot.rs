@@ -118,7 +118,11 @@ async fn every_flow_with_two_users_at_once(workspace: &Workspace) {
     wait_until_polling(&fake).await;
     let commands: Vec<String> =
         fake.commands().iter().map(|c| c["command"].as_str().unwrap_or_default().to_owned()).collect();
-    assert_eq!(commands, ["start", "log", "export", "help", "cancel"], "the commands in Telegram's menu");
+    assert_eq!(
+        commands,
+        ["start", "log", "export", "privacy", "help", "cancel"],
+        "the commands in Telegram's menu"
+    );
     let in_groups: Vec<String> = fake
         .commands_for("all_group_chats")
         .iter()

@@ -98,6 +98,12 @@ fn invite_links_revoke_and_join() {
         "--bot-username: \"a b\" is not a bot username: 5 to 32 letters, digits or _.",
     );
 
+    // A code may start with "-": it is still the value of --invite, not an option.
+    bot.fails(
+        &["challenge", "join", "--invite", "-AAAAAAAAAAAAAAAAAAAAA", "--user", "2"],
+        "That invite link does not lead to any challenge. Ask for a new link.",
+    );
+
     // Join by code, and by the whole link.
     let joined = bot.json(&["challenge", "join", "--invite", &code, "--user", "2"]);
     assert_eq!(joined["participant"]["user_id"], 2);

@@ -47,6 +47,9 @@ pub struct Fake {
     updates: Notify,
     pub calls: AtomicU64,
     pub polls: AtomicU64,
+    /// News messages received (those with a "🔕 Mute" button), counted and not passed to the
+    /// users: they answer nobody's step.
+    pub news: AtomicU64,
     /// The secret the bot gave `setWebhook`.
     webhook_secret: std::sync::Mutex<Option<String>>,
     /// How many webhook requests may be open at once (`max_connections`, default 40).
@@ -60,6 +63,7 @@ impl Fake {
             updates: Notify::new(),
             calls: AtomicU64::new(0),
             polls: AtomicU64::new(0),
+            news: AtomicU64::new(0),
             webhook_secret: std::sync::Mutex::new(None),
             webhook_connections: AtomicU64::new(40),
         })
@@ -215,7 +219,7 @@ impl Fake {
     fn deliver(&self, body: &Value, edit: bool) -> Value {
         let chat_id = body["chat_id"].as_i64().unwrap_or(0);
         let text = body["text"].as_str().unwrap_or("").to_owned();
-        let buttons = body["reply_markup"]["inline_keyboard"]
+        let buttons: Vec<(String, String)> = body["reply_markup"]["inline_keyboard"]
             .as_array()
             .into_iter()
             .flatten()
@@ -227,6 +231,8 @@ impl Fake {
                 )
             })
             .collect();
+        let is_news =
+            !edit && buttons.iter().any(|(label, data)| label == "🔕 Mute" && data.starts_with("v1:nm:"));
         let mut inner = self.inner.lock().unwrap();
         let Some(chat) = inner.chats.get_mut(&chat_id) else {
             return json!({"ok": false, "error_code": 400, "description": "Bad Request: chat not found"});
@@ -237,7 +243,11 @@ impl Fake {
             chat.next_message += 1;
             chat.next_message - 1
         };
-        let _ = chat.replies.send(Reply { message_id, text: text.clone(), buttons, at: Instant::now() });
+        if is_news {
+            self.news.fetch_add(1, Ordering::Relaxed);
+        } else {
+            let _ = chat.replies.send(Reply { message_id, text: text.clone(), buttons, at: Instant::now() });
+        }
         json!({"ok": true, "result": {"message_id": message_id, "date": 1_772_323_200,
             "chat": Fake::chat_json(chat_id), "text": text}})
     }

@@ -192,4 +192,25 @@ pub trait GoalRepository: Send + Sync {
         challenge: ChallengeId,
         candidates: Option<&[UserId]>,
     ) -> Result<Vec<UserId>, RepositoryError>;
+
+    /// Removes everything kept about a person, in one transaction (see [`PersonDeleted`]): their
+    /// participations with their entries and mutes, their name, their notices of deleted
+    /// challenges, their mark as a challenge's first finisher, and what the bot keeps for their
+    /// chat (unsent messages to them, parked updates from them, records of their failed
+    /// updates). Challenges they created go to the participant who joined first after them, or
+    /// are deleted when nobody else is in them.
+    async fn delete_person(&self, user: UserId, at: DateTime<Utc>) -> Result<PersonDeleted, RepositoryError>;
+}
+
+/// What deleting a person removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PersonDeleted {
+    /// Challenges they created that others are in, each with who manages it now (the
+    /// longest-standing other participant).
+    pub handed_over: Vec<(ChallengeId, UserId)>,
+    /// Challenges they created and were alone in: deleted.
+    pub deleted: Vec<ChallengeId>,
+    /// Challenges they were in (those deleted included), and their entries there.
+    pub participations: u64,
+    pub entries: u64,
 }

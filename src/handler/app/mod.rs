@@ -10,12 +10,14 @@ mod entries;
 mod group;
 mod invite;
 mod manage;
+mod privacy;
 
 pub use chart::CHART_LINES;
 pub use entries::EntryChanged;
 pub use group::GROUP_LIST;
 pub use invite::Invite;
 pub use manage::{ChallengeEdit, DELETION_NOTICE_DAYS};
+pub use privacy::{PersonData, PersonGone};
 
 use std::sync::Arc;
 

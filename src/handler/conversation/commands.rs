@@ -1,5 +1,6 @@
 //! Typed commands: `/start` (and `/menu`), `/log` (in [`super::quick`]), `/export` (in
-//! [`super::chart`]), `/help`, `/cancel`, and the ones we do not know.
+//! [`super::chart`]), `/privacy` and `/deleteme` (in [`super::privacy`]), `/help`, `/cancel`, and
+//! the ones we do not know.
 
 use super::reply::{Reply, Text};
 use super::screens::{self, with_note};
@@ -30,6 +31,8 @@ impl Conversation {
             "start" | "menu" => Outcome::one(screens::welcome(name), Next::Main).with_menu(),
             "log" => return self.log_command(ctx, arg, state).await,
             "export" => return self.export_mine(ctx).await,
+            "privacy" => Outcome::one(super::privacy::privacy(), Next::Main),
+            "deleteme" => return self.ask_delete_me(ctx).await,
             "help" => match asked {
                 // Mid-question: explain, then ask again.
                 Some(q) => Outcome::many(vec![Reply::new(screens::help()), q], Next::Keep),
@@ -50,7 +53,7 @@ impl Conversation {
             other => {
                 let note = Text::new()
                     .italic(format!("I do not know the command /{}. ", crate::text::shown(other, 32)))
-                    .italic("The commands are /start, /log, /export, /help and /cancel.");
+                    .italic("The commands are /start, /log, /export, /privacy, /help and /cancel.");
                 match asked {
                     Some(q) => Outcome::one(with_note(q, note), Next::Keep),
                     None => Outcome::main(Some(note)),

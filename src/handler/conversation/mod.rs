@@ -13,7 +13,8 @@
 //! `/help`, `/cancel`), [`create`], [`join`], [`view`] (the user's challenges, one challenge,
 //! its leaderboard, ended challenges), [`progress`], [`goal`], [`undo`], [`history`] (one's
 //! entries, changed or deleted) and [`manage`] (the creator's changes, leaving). [`group`] is the
-//! conversation in group chats, which has no state. [`screens`] holds the copy they share.
+//! conversation in group chats, which has no state; [`privacy`] is `/privacy` and `/deleteme`.
+//! [`screens`] holds the copy they share.
 //!
 //! # Calling it from a protocol
 //!
@@ -44,6 +45,7 @@ mod join;
 mod manage;
 mod news;
 mod payload;
+mod privacy;
 mod progress;
 mod quick;
 mod reply;
@@ -565,6 +567,7 @@ impl Conversation {
             Action::SetVisibility { challenge, public } => self.set_visibility(ctx, challenge, public).await,
             Action::SearchPage { page } => self.search_page(ctx, page, state).await,
             Action::MuteNews { challenge, muted } => self.mute_news(ctx, challenge, muted).await,
+            Action::DeleteMeConfirm => self.delete_me(ctx).await,
             // A group's buttons, pressed somewhere else (a forwarded message).
             Action::GroupJoin { .. }
             | Action::GroupBoard { .. }

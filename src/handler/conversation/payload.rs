@@ -225,6 +225,8 @@ pub enum Action {
     GroupDeleteConfirm {
         challenge: ChallengeId,
     },
+    /// Delete everything kept about the person (after `/deleteme` asked).
+    DeleteMeConfirm,
 }
 
 impl Action {
@@ -329,6 +331,7 @@ impl Action {
             Action::GroupList => write!(s, "gl"),
             Action::GroupDelete { challenge } => write!(s, "gd:{}", challenge.0),
             Action::GroupDeleteConfirm { challenge } => write!(s, "gdy:{}", challenge.0),
+            Action::DeleteMeConfirm => write!(s, "dmy"),
         };
         assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
         s
@@ -424,6 +427,7 @@ impl Action {
             ("gl", []) => Action::GroupList,
             ("gd", [id]) => Action::GroupDelete { challenge: challenge_id(id)? },
             ("gdy", [id]) => Action::GroupDeleteConfirm { challenge: challenge_id(id)? },
+            ("dmy", []) => Action::DeleteMeConfirm,
             _ => return Err(bad),
         };
         Ok(action)
@@ -512,6 +516,7 @@ mod tests {
             Action::GroupList,
             Action::GroupDelete { challenge: id },
             Action::GroupDeleteConfirm { challenge: id },
+            Action::DeleteMeConfirm,
         ];
         all.extend(GoalKind::ALL.map(Action::Kind));
         all.extend(
@@ -579,6 +584,7 @@ mod tests {
             "v1:gl:1",
             "v1:gj:",
             "v1:gdy:0",
+            "v1:dmy:1",
         ] {
             assert!(Action::decode(bad).is_err(), "{bad:?} was accepted");
         }

@@ -244,7 +244,7 @@ pub fn help() -> Text {
         .bold("The quick way")
         .plain(": tap a challenge on the main menu to log today's number (or check in), or just type the number, as in \"5\", \"5 km\" or \"5 yesterday\"; /log does the same from anywhere.\n\n")
         .bold("Commands")
-        .plain("\n/start: the main menu\n/log: log progress\n/export: your entries as a CSV file\n/cancel: stop what you are doing\n/help: this message")
+        .plain("\n/start: the main menu\n/log: log progress\n/export: your entries as a CSV file\n/privacy: what I keep about you, and /deleteme to delete it\n/cancel: stop what you are doing\n/help: this message")
 }
 
 /// "an hour", "2 hours", "15 minutes", "a moment".

@@ -29,6 +29,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("start", "Main menu: create, join or view challenges"),
     ("log", "Log today's progress (as in /log 5)"),
     ("export", "Your entries as a CSV file"),
+    ("privacy", "What I keep about you, and how to delete it"),
     ("help", "What this bot does and how to use it"),
     ("cancel", "Stop what you are doing and go back to the menu"),
 ];

@@ -158,7 +158,8 @@ pub struct JoinArgs {
     #[arg(value_name = "CHALLENGE_ID", required_unless_present = "invite", conflicts_with = "invite")]
     pub id: Option<String>,
     /// An invite code, or the whole link (https://t.me/<bot>?start=<code>)
-    #[arg(long, value_name = "CODE")]
+    // A code may start with "-" (it is one of the deep-link characters): still the value.
+    #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
     pub invite: Option<String>,
     /// Who joins (a positive whole number)
     #[arg(long, value_name = "ID")]

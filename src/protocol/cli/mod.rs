@@ -23,6 +23,7 @@ pub mod manage;
 pub mod migrate;
 pub mod output;
 pub mod progress;
+pub mod user;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -83,6 +84,9 @@ pub enum Command {
     /// Log progress and list what was logged
     #[command(subcommand)]
     Progress(progress::ProgressCommand),
+    /// Delete everything kept about a person
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Apply the database migrations that are missing, and say which
     Migrate(migrate::MigrateArgs),
     /// Copy the SQLite database consistently, even while the bot runs
@@ -163,6 +167,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<Output, CliError> {
         Command::Challenge(command) => command.run(&config, json).await,
         Command::Goal(command) => command.run(&config, json).await,
         Command::Progress(command) => command.run(&config, json).await,
+        Command::User(command) => command.run(&config, json).await,
         Command::Migrate(command) => command.run(&config, json).await,
         Command::Backup(command) => command.run(&config, json).await,
         Command::Restore(command) => command.run(json).await,

@@ -23,7 +23,7 @@ use crate::challenge::{
 };
 use crate::goal::{
     Contender, Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant,
-    PlaceChange, Standing, StandingBand,
+    PersonDeleted, PlaceChange, Standing, StandingBand,
 };
 use crate::progress::{ProgressEntry, Rejudged, Tally, TallyBuilder};
 use crate::repository::{Page, Paged, RepositoryError};
@@ -580,6 +580,14 @@ impl GoalRepository for MemoryStore {
         Ok(inner.members.contains_key(&(challenge.0, user.0)) && inner.muted.contains(&(challenge.0, user.0)))
     }
 
+    async fn delete_person(
+        &self,
+        user: UserId,
+        _at: DateTime<Utc>,
+    ) -> Result<PersonDeleted, RepositoryError> {
+        self.delete_person_now(user)
+    }
+
     async fn news_recipients(
         &self,
         challenge: ChallengeId,
@@ -598,6 +606,62 @@ impl GoalRepository for MemoryStore {
                 members.into_iter().map(|m| m.participant.user).filter(listening).collect()
             }
         })
+    }
+}
+
+impl MemoryStore {
+    /// [`GoalRepository::delete_person`] on the maps.
+    fn delete_person_now(&self, user: UserId) -> Result<PersonDeleted, RepositoryError> {
+        let mut inner = self.lock()?;
+        let mut done = PersonDeleted::default();
+        for member in inner.members.iter().filter(|((_, u), _)| *u == user.0).map(|(_, m)| m) {
+            done.participations += 1;
+            done.entries += member.entries.len() as u64;
+        }
+        let created: Vec<i64> =
+            inner.challenges.values().filter(|c| c.creator == user).map(|c| c.id.0).collect();
+        for id in created {
+            let heir = inner
+                .members
+                .iter()
+                .filter(|((c, u), _)| *c == id && *u != user.0)
+                .map(|(_, m)| (m.participant.joined_at, m.participant.user))
+                .min()
+                .map(|(_, u)| u);
+            match heir {
+                Some(heir) => {
+                    inner.challenges.get_mut(&id).expect("listed").creator = heir;
+                    done.handed_over.push((ChallengeId(id), heir));
+                }
+                None => {
+                    inner.challenges.remove(&id);
+                    if let Some(code) = inner.invites.remove(&id) {
+                        inner.revoked.insert(code.as_str().to_owned(), id);
+                    }
+                    inner.members.retain(|(c, _), _| *c != id);
+                    inner.muted.retain(|(c, _)| *c != id);
+                    inner.keys.retain(|(c, _, _), _| *c != id);
+                    inner.group_of.remove(&id);
+                    done.deleted.push(ChallengeId(id));
+                }
+            }
+        }
+        for challenge in inner.challenges.values_mut() {
+            if challenge.first_finisher == Some(user) {
+                challenge.first_finisher = None;
+            }
+        }
+        inner.members.retain(|(_, u), _| *u != user.0);
+        inner.muted.retain(|(_, u)| *u != user.0);
+        inner.keys.retain(|(_, u, _), _| *u != user.0);
+        inner.users.remove(&user.0);
+        for (deleted, members) in &mut inner.deletions {
+            members.retain(|m| *m != user);
+            if deleted.creator == user {
+                deleted.creator = UserId(0);
+            }
+        }
+        Ok(done)
     }
 }
 

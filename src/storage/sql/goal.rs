@@ -360,6 +360,72 @@ impl GoalRepository for $store {
             Some(candidates) => candidates.iter().copied().filter(|u| listening.contains(&u.0)).collect(),
         })
     }
+
+    async fn delete_person(&self, user: UserId, at: DateTime<Utc>) -> Result<PersonDeleted, RepositoryError> {
+        let mut tx = self.write().await?;
+        let mut done = PersonDeleted::default();
+        let (participations, entries): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(entries), 0) AS BIGINT) FROM participants WHERE user_id = $1",
+        )
+        .bind(user.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        done.participations = u64::try_from(participations).unwrap_or(0);
+        done.entries = u64::try_from(entries).unwrap_or(0);
+        let created: Vec<i64> = sqlx::query_scalar("SELECT id FROM challenges WHERE creator_id = $1 ORDER BY id")
+            .bind(user.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        for id in created {
+            let heir: Option<i64> = sqlx::query_scalar(
+                "SELECT user_id FROM participants WHERE challenge_id = $1 AND user_id <> $2 \
+                 ORDER BY joined_at, user_id LIMIT 1",
+            )
+            .bind(id)
+            .bind(user.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            match heir {
+                Some(heir) => {
+                    sqlx::query("UPDATE challenges SET creator_id = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(heir)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                    done.handed_over.push((ChallengeId(id), UserId(heir)));
+                }
+                None => {
+                    // Nobody else to tell: no notice of the deletion, only the link retired.
+                    retire_invite(&mut tx, ChallengeId(id), at).await?;
+                    sqlx::query("DELETE FROM challenges WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?;
+                    done.deleted.push(ChallengeId(id));
+                }
+            }
+        }
+        // Entries and mutes go with the participations (cascades); the rest names them directly.
+        for statement in [
+            "UPDATE challenges SET first_finisher_id = NULL, first_finished_at = NULL WHERE first_finisher_id = $1",
+            "DELETE FROM participants WHERE user_id = $1",
+            "DELETE FROM challenge_deletions WHERE user_id = $1",
+            "UPDATE challenge_deletions SET creator_id = 0 WHERE creator_id = $1",
+            "DELETE FROM users WHERE id = $1",
+            "DELETE FROM bot_outbox WHERE chat_id = $1",
+            "DELETE FROM bot_inbox WHERE user_id = $1",
+            "DELETE FROM bot_failures WHERE user_id = $1",
+        ] {
+            sqlx::query(statement).bind(user.0).execute(&mut *tx).await.map_err(db_error)?;
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
 }
 
     };

@@ -117,8 +117,8 @@ use crate::challenge::{
     GroupChatId, GroupRepository, InviteCode, InviteLookup, Listing, NameSearch, NewChallenge, Unit, Visibility, fold,
 };
 use crate::goal::{
-    Contender, Goal, GoalKind, GoalRepository, Leaders, Membership, MembershipScope, Memberships, Participant, Position, Ranked,
-    Standing, StandingBand, place_among,
+    Contender, Goal, GoalKind, GoalRepository, Leaders, Membership, MembershipScope, Memberships, Participant, PersonDeleted,
+    Position, Ranked, Standing, StandingBand, place_among,
 };
 use crate::progress::{
     EntryEdit, ExportScope, ExportedEntry, IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded,

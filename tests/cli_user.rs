@@ -1,0 +1,45 @@
+//! `challenge-bot user delete` from a shell (issue 17): the operator deletes everything kept
+//! about a person, with what `/deleteme` does; the real binary on a SQLite file of its own.
+
+mod cli_support;
+mod storage_support;
+
+use cli_support::Bot;
+
+#[test]
+fn user_delete_hands_over_deletes_and_reports() {
+    let bot = Bot::sqlite("2026-11-01");
+    let create = |name: &str| {
+        bot.ok(&[
+            "challenge",
+            "create",
+            "--user",
+            "1",
+            "--name",
+            name,
+            "--deadline",
+            "2026-11-30",
+            "--goal",
+            "10",
+        ])
+    };
+    create("Run");
+    create("Solo");
+    bot.ok(&["challenge", "join", "1", "--user", "2"]);
+    bot.ok(&["progress", "add", "1", "--user", "1", "3"]);
+    bot.ok(&["progress", "add", "2", "--user", "1", "4"]);
+
+    let out = bot.ok(&["user", "delete", "1"]);
+    assert!(out.contains("Deleted everything kept about user 1: 2 entries in 2 challenges"), "{out}");
+    assert!(out.contains("Challenge #1 now belongs to user 2."), "{out}");
+    assert!(out.contains("Challenge #2 (only they were in it) was deleted."), "{out}");
+    let shown = bot.json(&["challenge", "show", "1"]);
+    assert_eq!(shown["challenge"]["creator_id"], 2, "{shown}");
+    // Again: nothing left to delete.
+    let again = bot.json(&["user", "delete", "1"]);
+    assert_eq!(again["participations"], 0);
+    assert_eq!(again["handed_over"].as_array().unwrap().len(), 0);
+    // Not an id.
+    let refused = bot.fails_with(&["user", "delete", "ann"]);
+    assert!(refused.contains("user"), "{refused}");
+}

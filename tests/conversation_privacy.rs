@@ -1,0 +1,72 @@
+//! `/privacy` and `/deleteme` in the conversation (issue 17), on the in-memory store, SQLite and
+//! PostgreSQL: the confirmation names what goes; confirmed, everything of the person goes in one
+//! step, the new manager of a shared challenge hears it, and the person starts afresh.
+
+mod conversation_support;
+mod storage_support;
+
+use challenge_bot::goal::GoalKind;
+use challenge_bot::user::UserId;
+use conversation_support::{Backend, Harness};
+
+async fn privacy_says_what_is_kept(backend: Backend) {
+    let h = Harness::new(backend).await;
+    let mut ann = h.user(1, "Ann");
+    ann.send("/privacy").await;
+    ann.sees("What I keep about you");
+    ann.sees("Telegram id");
+    ann.sees("/export");
+    ann.sees("/deleteme");
+    ann.send("/help").await;
+    ann.sees("/privacy");
+}
+
+async fn deleteme_asks_then_deletes_everything(backend: Backend) {
+    let h = Harness::new(backend).await;
+    let run = h.seed(1, "Run", GoalKind::Total, "100", Some("km")).await;
+    let solo = h.seed(1, "Solo", GoalKind::Total, "10", None).await;
+    let swim = h.seed(2, "Swim", GoalKind::Total, "10", None).await;
+    h.app().join(run, UserId(3), None).await.unwrap();
+    h.app().join(run, UserId(2), None).await.unwrap();
+    h.app().join(swim, UserId(1), None).await.unwrap();
+    let mut ann = h.user(1, "Ann");
+    ann.send("/start").await;
+    ann.send("/log 5 km").await;
+    ann.sees("Logged 5 km");
+
+    ann.send("/deleteme").await;
+    ann.sees("Delete everything I keep about you?");
+    ann.sees("your 1 entry in 3 challenges");
+    ann.sees("you as the creator of Run");
+    ann.sees("Solo, which only you are in: deleted");
+    // Cancel keeps everything.
+    ann.press("Cancel").await;
+    assert!(h.app().participant(run, UserId(1)).await.is_ok());
+
+    ann.send("/deleteme").await;
+    ann.press("🗑 Yes, delete everything").await;
+    ann.sees("Done.");
+    ann.sees("I deleted your 1 entry in 3 challenges");
+    ann.sees("The challenge you created has a new manager");
+    assert_eq!(ann.state().await, "MAIN_INIT");
+    // Cat joined Run first after Ann: Cat manages it now, and is told.
+    assert_eq!(ann.news.len(), 1, "{:?}", ann.news);
+    assert_eq!(ann.news[0].news_recipient(), Some(UserId(3)));
+    assert!(ann.news[0].text.to_plain().contains("You now manage Run"));
+    assert_eq!(h.app().challenge(run).await.unwrap().creator, UserId(3));
+    assert!(h.app().challenge(solo).await.is_err());
+    assert!(h.app().participant(swim, UserId(1)).await.is_err());
+    assert_eq!(h.app().display_name(UserId(1)).await.unwrap(), None);
+    let board = h.app().board(run, UserId(3), 10).await.unwrap();
+    assert_eq!(board.participants, 2);
+
+    // A stranger now: /start begins afresh, and her name is stored again.
+    ann.send("/start").await;
+    ann.sees("What would you like to do?");
+    assert_eq!(h.app().display_name(UserId(1)).await.unwrap().map(|n| n.to_string()), Some("Ann".into()));
+    // An old confirmation pressed again deletes what there is (nothing much) and says so.
+    ann.press_payload("v1:dmy").await;
+    ann.sees("I deleted your 0 entries in 0 challenges");
+}
+
+on_every_store!(privacy_says_what_is_kept, deleteme_asks_then_deletes_everything);
