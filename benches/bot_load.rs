@@ -5,13 +5,14 @@
 //! cargo bench --bench bot_load -- [--users 200] [--seconds 20] [--rate 1500] [--db both|sqlite|postgres]
 //! cargo bench --bench bot_load -- --flood 1000 --rate 100 [--per-chat 1]   # issue 9
 //! cargo bench --bench bot_load -- --webhook [--db postgres]                   # issue 15
-//! cargo bench --bench bot_load -- --news 10 [--bulk 25] [--rate 600]           # issue 12
+//! cargo bench --bench bot_load -- --news-team 17 [--bulk 25] [--rate 600]      # issue 12
 //! ```
 //!
-//! With `--news N`, users are in teams of N + 1, each team a challenge ranked by the best value
+//! With `--news-team K`, users are in teams of K, each team a challenge ranked by the best value
 //! (joined before the run), and every number typed is higher than any before: each entry puts its
-//! person first in their team, passing those who logged since their own last entry (N when the
-//! team takes turns), and each person passed gets news. News goes at `--bulk` per second
+//! person first in their team, passing those who logged since their own last entry, and each
+//! person passed gets news ("Ann passed you"). With random think times that is about 0.6 (K − 1)
+//! people per entry; the figure is measured and reported. News goes at `--bulk` per second
 //! (`TELEGRAM_RATE_BULK`). Reported: the answers' latency, news sent per second, news waiting at
 //! the end (the backlog), and news per entry.
 //!
@@ -260,11 +261,11 @@ fn today() -> chrono::NaiveDate {
     TODAY.parse().unwrap()
 }
 
-/// With `--news N`: one challenge per team of N + 1 users, ranked by the best value, its goal out
+/// With `--news-team K`: one challenge per team of K users, ranked by the best value, its goal out
 /// of reach (no one completes), every user joined.
-async fn create_teams(store: Arc<dyn Store>, users: i64, news: usize) {
+async fn create_teams(store: Arc<dyn Store>, users: i64, team: usize) {
     let app = App::new(store, Clock::Fixed(today()));
-    let team = news as i64 + 1;
+    let team = team.max(1) as i64;
     let mut challenge = None;
     for n in 0..users {
         if n % team == 0 {
@@ -397,7 +398,7 @@ struct Load {
     per_chat: f64,
     /// The bot in webhook mode.
     webhook: bool,
-    /// News to this many others per entry (teams of `news + 1`); 0: none.
+    /// Teams of this many people, whose entries make news for each other; 0: none.
     news: usize,
     /// News per second (`TELEGRAM_RATE_BULK`).
     bulk: f64,
@@ -631,7 +632,7 @@ async fn main() {
     let per_chat: f64 =
         arg("--per-chat").and_then(|v| v.parse().ok()).unwrap_or(if flood > 0 { 1.0 } else { 0.0 });
     let webhook = std::env::args().any(|a| a == "--webhook");
-    let news: usize = arg("--news").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let news: usize = arg("--news-team").and_then(|v| v.parse().ok()).unwrap_or(0);
     let bulk: f64 = arg("--bulk").and_then(|v| v.parse().ok()).unwrap_or(25.0);
     let load = Load { users, seconds, rate, flood, per_chat, webhook, news, bulk };
     let dbs = match arg("--db").as_deref() {
@@ -648,7 +649,7 @@ async fn main() {
         let run = run_bot(db, load, None).await;
         if let Some((sent, waiting, per_entry)) = run.news {
             let latencies = &run.latencies;
-            println!("\n== {db:?}, news to about {news} others per entry, TELEGRAM_RATE_BULK={bulk}");
+            println!("\n== {db:?}, teams of {news} making news for each other, TELEGRAM_RATE_BULK={bulk}");
             println!(
                 "answers' latency:       p50 {} ms, p99 {} ms, max {} ms ({} updates in {:.1} s = {:.0} updates/s)",
                 ms(percentile(latencies, 50.0)),
