@@ -43,3 +43,24 @@ fn user_delete_hands_over_deletes_and_reports() {
     let refused = bot.fails_with(&["user", "delete", "ann"]);
     assert!(refused.contains("user"), "{refused}");
 }
+
+#[test]
+fn the_operator_is_not_held_to_the_daily_creation_limit() {
+    let bot = Bot::sqlite("2026-11-01");
+    for n in 0..=10 {
+        let name = format!("Run {n}");
+        bot.ok(&[
+            "challenge",
+            "create",
+            "--user",
+            "1",
+            "--name",
+            &name,
+            "--deadline",
+            "2026-11-30",
+            "--goal",
+            "10",
+        ]);
+    }
+    assert_eq!(bot.json(&["challenge", "list", "--all"])["challenges"].as_array().unwrap().len(), 11);
+}

@@ -1,6 +1,7 @@
 //! `/privacy` and `/deleteme` in the conversation (issue 17), on the in-memory store, SQLite and
 //! PostgreSQL: the confirmation names what goes; confirmed, everything of the person goes in one
-//! step, the new manager of a shared challenge hears it, and the person starts afresh.
+//! step, the new manager of a shared challenge hears it, and the person starts afresh. And the
+//! limit of challenges one person creates in a day.
 
 mod conversation_support;
 mod storage_support;
@@ -69,4 +70,40 @@ async fn deleteme_asks_then_deletes_everything(backend: Backend) {
     ann.sees("I deleted your 0 entries in 0 challenges");
 }
 
-on_every_store!(privacy_says_what_is_kept, deleteme_asks_then_deletes_everything);
+async fn creating_is_limited_to_ten_a_day(backend: Backend) {
+    let h = Harness::new(backend).await;
+    for n in 0..challenge_bot::handler::app::CREATIONS_PER_DAY {
+        h.seed(1, &format!("Run {n}"), GoalKind::Total, "10", None).await;
+    }
+    let mut ann = h.user(1, "Ann");
+    ann.send("/start").await;
+    ann.press("Create challenge").await;
+    ann.sees("You have created 10 challenges in the last 24 hours");
+    ann.sees("You can create the next one from");
+    assert_eq!(ann.state().await, "MAIN_INIT");
+    // From a group's link too.
+    let group = h.app().group_joined(challenge_bot::challenge::GroupChatId(-5), "Runners").await.unwrap();
+    ann.send(&format!("/start g_{}", group.code.as_str())).await;
+    ann.sees("You have created 10 challenges");
+    // Someone else may.
+    let mut bob = h.user(2, "Bob");
+    bob.send("/start").await;
+    bob.press("Create challenge").await;
+    bob.sees("What is the challenge called?");
+    // Deleting one frees a place.
+    let first = h
+        .app()
+        .list(challenge_bot::challenge::ChallengeFilter::All, challenge_bot::repository::Page::ALL)
+        .await
+        .unwrap();
+    let oldest = first.items.iter().filter(|c| c.creator == UserId(1)).map(|c| c.id).min().unwrap();
+    h.app().delete_challenge(UserId(1), oldest).await.unwrap();
+    ann.press_payload("v1:c").await;
+    ann.sees("What is the challenge called?");
+}
+
+on_every_store!(
+    privacy_says_what_is_kept,
+    deleteme_asks_then_deletes_everything,
+    creating_is_limited_to_ten_a_day
+);

@@ -88,6 +88,14 @@ pub trait ChallengeRepository: Send + Sync {
         page: Page,
     ) -> Result<Paged<Listing>, RepositoryError>;
 
+    /// When the user created the challenges they created at or after `since` (those not
+    /// deleted), oldest first.
+    async fn creations_since(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, RepositoryError>;
+
     /// The bot's username as last stored (by the bot at start), for invite links.
     async fn bot_username(&self) -> Result<Option<String>, RepositoryError>;
 

@@ -9,6 +9,7 @@ mod chart;
 mod entries;
 mod group;
 mod invite;
+mod limits;
 mod manage;
 mod privacy;
 
@@ -16,6 +17,7 @@ pub use chart::CHART_LINES;
 pub use entries::EntryChanged;
 pub use group::GROUP_LIST;
 pub use invite::Invite;
+pub use limits::CREATIONS_PER_DAY;
 pub use manage::{ChallengeEdit, DELETION_NOTICE_DAYS};
 pub use privacy::{PersonData, PersonGone};
 
@@ -77,6 +79,12 @@ pub enum AppError {
     InviteExpired,
     #[error("That invite link does not lead to any challenge. Ask for a new link.")]
     InviteUnknown,
+    #[error(
+        "You have created {} challenges in the last 24 hours, the most I allow, so that I cannot be used to spam. You can create the next one from {} UTC.",
+        limits::CREATIONS_PER_DAY,
+        next.format("%Y-%m-%d %H:%M")
+    )]
+    CreationLimit { next: DateTime<Utc> },
     #[error(
         "That link to create a challenge for a group is no longer valid: send /challenge in the group for a new one."
     )]

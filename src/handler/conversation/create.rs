@@ -153,7 +153,10 @@ impl Conversation {
     /// A button of this flow: start it, skip the description, a deadline shortcut, a goal kind.
     pub(super) async fn press_create(&self, ctx: &Ctx<'_>, action: Action, asked: Option<&Question>) -> Turn {
         match (action, asked) {
-            (Action::Create, _) => Ok(self.ask(ctx, Question::CreateChallengeName { group: None })),
+            (Action::Create, _) => {
+                self.app.creation_allowed(ctx.user).await?;
+                Ok(self.ask(ctx, Question::CreateChallengeName { group: None }))
+            }
             (Action::SkipDescription, Some(Question::CreateChallengeDetail { name, group })) => Ok(self.ask(
                 ctx,
                 Question::CreateChallengeDate {
@@ -198,6 +201,8 @@ impl Conversation {
         asked: &Question,
     ) -> Turn {
         let goal = draft.goal;
+        // Checked when the flow began too; checked again here, where it counts.
+        self.app.creation_allowed(ctx.user).await?;
         let made = match group {
             Some(group) => {
                 self.app.create_group_challenge(ctx.user, draft, group).await.map(|(c, g)| (c, Some(g)))

@@ -408,6 +408,7 @@ impl Conversation {
         if !group.active {
             return Err(AppError::GroupLinkUnknown);
         }
+        self.app.creation_allowed(ctx.user).await?;
         let intro = Text::new()
             .plain("🏁 A new challenge for ")
             .user_bold(group.title.as_str())

@@ -119,6 +119,7 @@ impl CliError {
             | AppError::InviteExpired
             | AppError::InviteUnknown
             | AppError::GroupLinkUnknown
+            | AppError::CreationLimit { .. }
             | AppError::NotThisGroup(_)
             | AppError::NotGroupManager(_)
             | AppError::Refused(_)) => CliError::Refused(refused.to_string()),

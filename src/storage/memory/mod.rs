@@ -190,6 +190,22 @@ fn page_of<T: Clone>(items: impl Iterator<Item = T>, page: Page) -> Paged<T> {
 
 #[async_trait]
 impl ChallengeRepository for MemoryStore {
+    async fn creations_since(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut times: Vec<DateTime<Utc>> = inner
+            .challenges
+            .values()
+            .filter(|c| c.creator == user && c.created_at >= since)
+            .map(|c| c.created_at)
+            .collect();
+        times.sort();
+        Ok(times)
+    }
+
     async fn create_challenge(&self, new: &NewChallenge) -> Result<Challenge, RepositoryError> {
         let mut inner = self.lock()?;
         inner.last_challenge_id += 1;

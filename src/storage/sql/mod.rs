@@ -513,6 +513,21 @@ impl ChallengeRepository for $store {
         })
     }
 
+    async fn creations_since(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, RepositoryError> {
+        sqlx::query_scalar(
+            "SELECT created_at FROM challenges WHERE creator_id = $1 AND created_at >= $2 ORDER BY created_at",
+        )
+        .bind(user.0)
+        .bind(since)
+        .fetch_all(&mut *self.read().await?)
+        .await
+        .map_err(db_error)
+    }
+
     async fn bot_username(&self) -> Result<Option<String>, RepositoryError> {
         sqlx::query_scalar("SELECT username FROM bot_profile WHERE id = 1")
             .fetch_optional(&mut *self.read().await?)
