@@ -89,6 +89,7 @@ pub struct Paged<T> {
 pub trait Store:
     crate::challenge::ChallengeRepository
     + crate::challenge::GroupRepository
+    + crate::challenge::ReportRepository
     + crate::goal::GoalRepository
     + crate::progress::ProgressRepository
     + crate::user::UserRepository
@@ -98,6 +99,7 @@ pub trait Store:
 impl<T> Store for T where
     T: crate::challenge::ChallengeRepository
         + crate::challenge::GroupRepository
+        + crate::challenge::ReportRepository
         + crate::goal::GoalRepository
         + crate::progress::ProgressRepository
         + crate::user::UserRepository

@@ -64,3 +64,46 @@ fn the_operator_is_not_held_to_the_daily_creation_limit() {
     }
     assert_eq!(bot.json(&["challenge", "list", "--all"])["challenges"].as_array().unwrap().len(), 11);
 }
+
+#[test]
+fn the_operator_reviews_reports_and_relists() {
+    let bot = Bot::sqlite("2026-11-01");
+    bot.ok(&[
+        "challenge",
+        "create",
+        "--user",
+        "1",
+        "--name",
+        "Buy my course",
+        "--deadline",
+        "2026-11-30",
+        "--goal",
+        "10",
+        "--visibility",
+        "public",
+    ]);
+    assert_eq!(bot.ok(&["challenge", "reports"]), "No challenge is reported.\n");
+    // Reports come from the chat: three people report it through the same database.
+    let url: challenge_bot::storage::DatabaseUrl = bot.url().parse().unwrap();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = challenge_bot::storage::connect(&url).await.unwrap();
+        let id = challenge_bot::challenge::ChallengeId(1);
+        for (user, reason) in [(2, "spam"), (3, "spam"), (4, "offensive")] {
+            let reason = challenge_bot::challenge::ReportReason::parse(reason).unwrap();
+            store.report(id, challenge_bot::user::UserId(user), reason, chrono::Utc::now()).await.unwrap();
+        }
+    });
+    let text = bot.ok(&["challenge", "reports"]);
+    assert!(
+        text.contains("#1 \"Buy my course\" (public): reported by 3 people (2 spam, 1 offensive); unlisted"),
+        "{text}"
+    );
+    let json = bot.json(&["challenge", "reports"]);
+    assert_eq!(json["reported"][0]["reporters"], 3);
+    assert_eq!(json["reported"][0]["unlisted"], true);
+    let relisted = bot.ok(&["challenge", "relist", "1"]);
+    assert!(relisted.contains("its reports are cleared and it is listed again"), "{relisted}");
+    assert_eq!(bot.ok(&["challenge", "reports"]), "No challenge is reported.\n");
+    let missing = bot.fails_with(&["challenge", "relist", "9"]);
+    assert!(missing.contains("#9"), "{missing}");
+}

@@ -102,7 +102,33 @@ async fn creating_is_limited_to_ten_a_day(backend: Backend) {
     ann.sees("What is the challenge called?");
 }
 
+async fn reporting_a_public_challenge(backend: Backend) {
+    let h = Harness::new(backend).await;
+    h.seed(1, "Buy my course", GoalKind::Total, "10", None).await;
+    for (id, name) in [(2, "Bob"), (3, "Cat"), (4, "Dan")] {
+        let mut user = h.user(id, name);
+        user.send("/start").await;
+        user.press("Join challenge").await;
+        user.press("Buy my course").await;
+        user.press("🚩 Report").await;
+        user.sees("Why are you reporting Buy my course?");
+        user.sees("Its creator is not told who reported it");
+        user.press("Spam or advertising").await;
+        user.sees("Thanks: Buy my course is reported");
+    }
+    // Three people reported it: it left the public list.
+    let mut eve = h.user(5, "Eve");
+    eve.send("/start").await;
+    eve.press("Join challenge").await;
+    eve.does_not_see("Buy my course");
+    // Its creator gets no report button on her own challenge, and sees nothing of who reported.
+    let reported = h.app().reported_challenges().await.unwrap();
+    assert_eq!(reported[0].reporters, 3);
+    assert!(reported[0].unlisted_at.is_some());
+}
+
 on_every_store!(
+    reporting_a_public_challenge,
     privacy_says_what_is_kept,
     deleteme_asks_then_deletes_everything,
     creating_is_limited_to_ten_a_day

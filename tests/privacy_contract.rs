@@ -135,9 +135,11 @@ async fn no_row_names_the_person_afterwards(db: Db) {
     db.store.join(old.id, CAT, amount("10"), at(4)).await.unwrap();
     db.store.delete_challenge(old.id, at(5)).await.unwrap();
 
+    let swim = db.store.challenge(ChallengeId(3)).await.unwrap().unwrap();
+    db.store.report(swim.id, ANN, challenge_bot::challenge::ReportReason::Spam, at(19)).await.unwrap();
     db.store.delete_person(ANN, at(20)).await.unwrap();
     let ann = ANN.0;
-    let checks: [(&str, &'static str); 11] = [
+    let checks: [(&str, &'static str); 12] = [
         ("users", "SELECT COUNT(*) FROM users WHERE id = 101"),
         ("participants", "SELECT COUNT(*) FROM participants WHERE user_id = 101"),
         ("progress_entries", "SELECT COUNT(*) FROM progress_entries WHERE user_id = 101"),
@@ -152,6 +154,7 @@ async fn no_row_names_the_person_afterwards(db: Db) {
         ("bot_inbox", "SELECT COUNT(*) FROM bot_inbox WHERE user_id = 101"),
         ("bot_failures", "SELECT COUNT(*) FROM bot_failures WHERE user_id = 101"),
         ("display names", "SELECT COUNT(*) FROM users WHERE display_name = 'User 101'"),
+        ("challenge_reports", "SELECT COUNT(*) FROM challenge_reports WHERE reporter_id = 101"),
     ];
     assert_eq!(ann, 101, "the queries name Ann by her id");
     for (table, sql) in checks {

@@ -6,9 +6,11 @@
 mod group;
 mod invite;
 mod model;
+mod report;
 mod repository;
 
 pub use group::*;
 pub use invite::*;
 pub use model::*;
+pub use report::*;
 pub use repository::*;

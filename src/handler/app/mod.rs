@@ -11,6 +11,7 @@ mod group;
 mod invite;
 mod limits;
 mod manage;
+mod moderation;
 mod privacy;
 
 pub use chart::CHART_LINES;

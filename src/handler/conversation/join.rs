@@ -160,7 +160,11 @@ impl Conversation {
             default_goal: challenge.default_goal,
             page,
         };
-        let reply = with_note(super::question(&next, ctx.today), challenge_details(&challenge, ctx.today));
+        let mut reply =
+            with_note(super::question(&next, ctx.today), challenge_details(&challenge, ctx.today));
+        if challenge.visibility.is_public() && challenge.creator != ctx.user {
+            reply = reply.row(vec![button("🚩 Report", Action::Report { challenge: id })]);
+        }
         Ok(Outcome::one(reply, Next::Set(next.into())))
     }
 

@@ -568,6 +568,8 @@ impl Conversation {
             Action::SearchPage { page } => self.search_page(ctx, page, state).await,
             Action::MuteNews { challenge, muted } => self.mute_news(ctx, challenge, muted).await,
             Action::DeleteMeConfirm => self.delete_me(ctx).await,
+            Action::Report { challenge } => self.report_reasons(ctx, challenge).await,
+            Action::ReportFor { challenge, reason } => self.report(ctx, challenge, reason).await,
             // A group's buttons, pressed somewhere else (a forwarded message).
             Action::GroupJoin { .. }
             | Action::GroupBoard { .. }

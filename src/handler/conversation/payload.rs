@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use crate::challenge::ChallengeId;
+use crate::challenge::{ChallengeId, ReportReason};
 use crate::goal::GoalKind;
 
 /// Telegram's limit on callback data.
@@ -227,6 +227,15 @@ pub enum Action {
     },
     /// Delete everything kept about the person (after `/deleteme` asked).
     DeleteMeConfirm,
+    /// Report a challenge: the reasons to choose from.
+    Report {
+        challenge: ChallengeId,
+    },
+    /// Report it for this reason.
+    ReportFor {
+        challenge: ChallengeId,
+        reason: ReportReason,
+    },
 }
 
 impl Action {
@@ -332,6 +341,8 @@ impl Action {
             Action::GroupDelete { challenge } => write!(s, "gd:{}", challenge.0),
             Action::GroupDeleteConfirm { challenge } => write!(s, "gdy:{}", challenge.0),
             Action::DeleteMeConfirm => write!(s, "dmy"),
+            Action::Report { challenge } => write!(s, "rp:{}", challenge.0),
+            Action::ReportFor { challenge, reason } => write!(s, "rr:{}:{}", challenge.0, reason.as_str()),
         };
         assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
         s
@@ -428,6 +439,11 @@ impl Action {
             ("gd", [id]) => Action::GroupDelete { challenge: challenge_id(id)? },
             ("gdy", [id]) => Action::GroupDeleteConfirm { challenge: challenge_id(id)? },
             ("dmy", []) => Action::DeleteMeConfirm,
+            ("rp", [id]) => Action::Report { challenge: challenge_id(id)? },
+            ("rr", [id, reason]) => Action::ReportFor {
+                challenge: challenge_id(id)?,
+                reason: ReportReason::parse(reason).ok_or(PayloadError::Malformed)?,
+            },
             _ => return Err(bad),
         };
         Ok(action)
@@ -517,7 +533,9 @@ mod tests {
             Action::GroupDelete { challenge: id },
             Action::GroupDeleteConfirm { challenge: id },
             Action::DeleteMeConfirm,
+            Action::Report { challenge: id },
         ];
+        all.extend(ReportReason::ALL.map(|reason| Action::ReportFor { challenge: id, reason }));
         all.extend(GoalKind::ALL.map(Action::Kind));
         all.extend(
             [DayChoice::Today, DayChoice::Yesterday, DayChoice::Other]
@@ -585,6 +603,8 @@ mod tests {
             "v1:gj:",
             "v1:gdy:0",
             "v1:dmy:1",
+            "v1:rr:1:rude",
+            "v1:rr:1",
         ] {
             assert!(Action::decode(bad).is_err(), "{bad:?} was accepted");
         }

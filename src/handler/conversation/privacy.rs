@@ -1,11 +1,12 @@
 //! `/privacy`: what the bot keeps about a person and why; `/deleteme`: deleting all of it, after
-//! a confirmation that names what goes.
+//! a confirmation that names what goes. And reporting a challenge (its reporters are never shown
+//! to its creator).
 
 use super::payload::Action;
 use super::reply::{Reply, Text};
 use super::screens::{button, name_label};
 use super::{Conversation, Ctx, Next, Outcome, Turn};
-use crate::challenge::Challenge;
+use crate::challenge::{Challenge, ChallengeId, ReportReason};
 
 /// What `/privacy` says (the README's "Privacy" section says the same).
 pub(super) fn privacy() -> Reply {
@@ -16,6 +17,7 @@ pub(super) fn privacy() -> Reply {
                 "\n• your Telegram id, and the name your profile shows (for leaderboards)\
                  \n• the challenges you create or join, your goals and every entry you log\
                  \n• your settings: the challenges whose news you muted\
+                 \n• the challenges you reported, and why (never shown to their creators)\
                  \n• for delivery only: messages waiting to be sent to you, and messages of yours waiting to be handled\
                  \n\nWhy: to run your challenges and show them to the people in them; nothing is shared with anyone else. \
                  My logs hold ids, never what you write or your name.\
@@ -106,5 +108,35 @@ impl Conversation {
             replies.push(news);
         }
         Ok(Outcome::many(replies, Next::Main))
+    }
+
+    /// "🚩 Report": the reasons to choose from.
+    pub(super) async fn report_reasons(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
+        let challenge = self.app.challenge(id).await?;
+        self.app.ensure_visible(&challenge, ctx.user).await?;
+        let mut reply = Reply::new(
+            Text::new()
+                .plain("🚩 Why are you reporting ")
+                .user_bold(challenge.name.as_str())
+                .plain("? Its creator is not told who reported it."),
+        );
+        for reason in ReportReason::ALL {
+            reply = reply.row(vec![button(reason.label(), Action::ReportFor { challenge: id, reason })]);
+        }
+        let reply = reply.row(vec![
+            button("Back", Action::Pick { challenge: id, page: 0 }),
+            button("Main menu", Action::Menu),
+        ]);
+        Ok(Outcome::one(reply, Next::Main))
+    }
+
+    /// A reason chosen: the report is recorded (once per person; a second one replaces it).
+    pub(super) async fn report(&self, ctx: &Ctx<'_>, id: ChallengeId, reason: ReportReason) -> Turn {
+        let (challenge, _) = self.app.report(ctx.user, id, reason).await?;
+        let note = Text::new()
+            .plain("🚩 Thanks: ")
+            .user_bold(challenge.name.as_str())
+            .plain(" is reported. I do not tell its creator who reported it; when several people do, it leaves the public list until an operator has looked at it.");
+        Ok(Outcome::main(Some(note)))
     }
 }

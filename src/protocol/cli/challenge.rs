@@ -47,6 +47,10 @@ pub enum ChallengeCommand {
     Invite(super::invite::InviteArgs),
     /// Make a challenge public (listed in the chat) or private (found through its invite link)
     Visibility(super::invite::VisibilityArgs),
+    /// Challenges people reported: how many people, and why (three unlist a public one)
+    Reports(super::reports::ReportsArgs),
+    /// Clear a challenge's reports and list it again (after looking at it)
+    Relist(super::reports::RelistArgs),
 }
 
 #[derive(Args, Debug)]
@@ -187,6 +191,8 @@ impl ChallengeCommand {
             ChallengeCommand::Chart(a) => super::chart::chart(a, config).await,
             ChallengeCommand::Invite(a) => super::invite::invite(a, config, json).await,
             ChallengeCommand::Visibility(a) => super::invite::visibility(a, config, json).await,
+            ChallengeCommand::Reports(a) => super::reports::reports(a, config, json).await,
+            ChallengeCommand::Relist(a) => super::reports::relist(a, config, json).await,
         }
     }
 }

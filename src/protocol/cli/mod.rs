@@ -23,6 +23,7 @@ pub mod manage;
 pub mod migrate;
 pub mod output;
 pub mod progress;
+pub mod reports;
 pub mod user;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};

@@ -30,6 +30,7 @@ use crate::repository::{Page, Paged, RepositoryError};
 
 mod group;
 mod progress;
+mod report;
 use crate::user::{DisplayName, UserId, UserRepository};
 
 /// Every repository in memory. Cheap to create; share it behind an `Arc`.
@@ -60,6 +61,9 @@ struct Inner {
     /// The groups the bot is in, and challenge → its group's chat id.
     groups: HashMap<i64, crate::challenge::GroupChat>,
     group_of: HashMap<i64, i64>,
+    /// (challenge, reporter) → reason, and challenge → when it was unlisted by reports.
+    reports: HashMap<(i64, i64), crate::challenge::ReportReason>,
+    unlisted: HashMap<i64, DateTime<Utc>>,
 }
 
 struct Member {
@@ -255,7 +259,12 @@ impl ChallengeRepository for MemoryStore {
             }
             ChallengeFilter::JoinableBy { user, today } => page_of(
                 newest_first
-                    .filter(|c| c.visibility.is_public() && c.deadline >= today && !joined(c, user))
+                    .filter(|c| {
+                        c.visibility.is_public()
+                            && !inner.unlisted.contains_key(&c.id.0)
+                            && c.deadline >= today
+                            && !joined(c, user)
+                    })
                     .cloned(),
                 page,
             ),
@@ -299,6 +308,8 @@ impl ChallengeRepository for MemoryStore {
         inner.members.retain(|(c, _), _| *c != id.0);
         inner.muted.retain(|(c, _)| *c != id.0);
         inner.group_of.remove(&id.0);
+        inner.reports.retain(|(c, _), _| *c != id.0);
+        inner.unlisted.remove(&id.0);
         inner.keys.retain(|(c, _, _), _| *c != id.0);
         let deleted =
             DeletedChallenge { id, name: challenge.name, creator: challenge.creator, deleted_at: at };
@@ -388,6 +399,7 @@ impl ChallengeRepository for MemoryStore {
             .rev()
             .filter(|c| {
                 c.visibility.is_public()
+                    && !inner.unlisted.contains_key(&c.id.0)
                     && c.deadline >= today
                     && !inner.members.contains_key(&(c.id.0, user.0))
                     && search.is_none_or(|s| s.matches(c.name.as_str()))
@@ -658,6 +670,8 @@ impl MemoryStore {
                     inner.muted.retain(|(c, _)| *c != id);
                     inner.keys.retain(|(c, _, _), _| *c != id);
                     inner.group_of.remove(&id);
+                    inner.reports.retain(|(c, _), _| *c != id);
+                    inner.unlisted.remove(&id);
                     done.deleted.push(ChallengeId(id));
                 }
             }
@@ -671,6 +685,7 @@ impl MemoryStore {
         inner.muted.retain(|(_, u)| *u != user.0);
         inner.keys.retain(|(_, u, _), _| *u != user.0);
         inner.users.remove(&user.0);
+        inner.reports.retain(|(_, reporter), _| *reporter != user.0);
         for (deleted, members) in &mut inner.deletions {
             members.retain(|m| *m != user);
             if deleted.creator == user {

@@ -1,0 +1,13 @@
+-- Reports of public challenges (issue 17): one per person and challenge, with a reason. Three
+-- different people reporting a challenge unlist it (unlisted_at) until an operator relists it,
+-- which also clears its reports.
+CREATE TABLE challenge_reports (
+    challenge_id INTEGER NOT NULL REFERENCES challenges (id) ON DELETE CASCADE,
+    reporter_id  INTEGER NOT NULL,
+    reason       TEXT    NOT NULL CHECK (reason IN ('spam', 'offensive', 'other')),
+    reported_at  TEXT    NOT NULL,
+    PRIMARY KEY (challenge_id, reporter_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX challenge_reports_reporter_idx ON challenge_reports (reporter_id);
+
+ALTER TABLE challenges ADD COLUMN unlisted_at TEXT;

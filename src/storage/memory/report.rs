@@ -1,0 +1,75 @@
+//! The in-memory store's reports (see `storage::sql::report` for the SQL one).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::MemoryStore;
+use crate::challenge::{
+    ChallengeId, REPORTS_TO_UNLIST, ReportReason, ReportRepository, Reported, ReportedChallenge,
+};
+use crate::repository::RepositoryError;
+use crate::user::UserId;
+
+#[async_trait]
+impl ReportRepository for MemoryStore {
+    async fn report(
+        &self,
+        challenge: ChallengeId,
+        reporter: UserId,
+        reason: ReportReason,
+        at: DateTime<Utc>,
+    ) -> Result<Reported, RepositoryError> {
+        let mut inner = self.lock()?;
+        if !inner.challenges.contains_key(&challenge.0) {
+            return Err(RepositoryError::ChallengeNotFound(challenge.0));
+        }
+        inner.reports.insert((challenge.0, reporter.0), reason);
+        let reporters = inner.reports.keys().filter(|(c, _)| *c == challenge.0).count() as u32;
+        let mut unlisted_now = false;
+        if reporters >= REPORTS_TO_UNLIST && !inner.unlisted.contains_key(&challenge.0) {
+            inner.unlisted.insert(challenge.0, at);
+            unlisted_now = true;
+        }
+        Ok(Reported { reporters, unlisted_now })
+    }
+
+    async fn reported_challenges(&self) -> Result<Vec<ReportedChallenge>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut reported: Vec<ReportedChallenge> = Vec::new();
+        for challenge in inner.challenges.values() {
+            let reasons: Vec<(ReportReason, u32)> = ReportReason::ALL
+                .into_iter()
+                .map(|reason| {
+                    let n = inner
+                        .reports
+                        .iter()
+                        .filter(|((c, _), r)| *c == challenge.id.0 && **r == reason)
+                        .count();
+                    (reason, n as u32)
+                })
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            if reasons.is_empty() {
+                continue;
+            }
+            reported.push(ReportedChallenge {
+                challenge: challenge.clone(),
+                reporters: reasons.iter().map(|(_, n)| n).sum(),
+                reasons,
+                unlisted_at: inner.unlisted.get(&challenge.id.0).copied(),
+            });
+        }
+        reported.sort_by(|a, b| b.reporters.cmp(&a.reporters).then(a.challenge.id.0.cmp(&b.challenge.id.0)));
+        Ok(reported)
+    }
+
+    async fn relist(&self, challenge: ChallengeId) -> Result<(), RepositoryError> {
+        let mut inner = self.lock()?;
+        if !inner.challenges.contains_key(&challenge.0) {
+            return Err(RepositoryError::ChallengeNotFound(challenge.0));
+        }
+        inner.unlisted.remove(&challenge.0);
+        inner.reports.retain(|(c, _), _| *c != challenge.0);
+        Ok(())
+    }
+}

@@ -1,0 +1,88 @@
+//! Reports of challenges (issue 17), on the in-memory store, SQLite and PostgreSQL: three
+//! different people unlist a public challenge, three reports from one person do not; an unlisted
+//! challenge leaves the public list and "Join challenge" but keeps working for its people; the
+//! operator's relist clears the reports; deleting a reporter deletes their reports.
+
+mod contract_support;
+mod storage_support;
+
+use challenge_bot::challenge::{ChallengeFilter, ReportReason};
+use challenge_bot::goal::GoalKind;
+use challenge_bot::repository::Page;
+use challenge_bot::user::UserId;
+
+use contract_support::*;
+
+contract_tests!(
+    all: [
+        three_people_unlist_a_challenge_one_person_cannot,
+        relisting_clears_the_reports,
+        a_deleted_reporters_reports_go,
+    ],
+    sql: []
+);
+
+async fn listed(db: &Db) -> usize {
+    let public = db.store.public_challenges(UserId(999), d("2026-03-05"), None, Page::ALL).await.unwrap();
+    let joinable = ChallengeFilter::JoinableBy { user: UserId(999), today: d("2026-03-05") };
+    let list = db.store.list_challenges(joinable, Page::ALL).await.unwrap();
+    assert_eq!(public.items.len(), list.items.len(), "both lists agree");
+    public.items.len()
+}
+
+async fn three_people_unlist_a_challenge_one_person_cannot(db: Db) {
+    let run = create(&db, ANN, GoalKind::Total, "10").await;
+    assert_eq!(listed(&db).await, 1);
+    // One person, three times: one report (the last reason counts).
+    for reason in ReportReason::ALL {
+        let r = db.store.report(run.id, BOB, reason, at(1)).await.unwrap();
+        assert_eq!((r.reporters, r.unlisted_now), (1, false));
+    }
+    assert_eq!(listed(&db).await, 1);
+    let second = db.store.report(run.id, CAT, ReportReason::Spam, at(2)).await.unwrap();
+    assert_eq!((second.reporters, second.unlisted_now), (2, false));
+    let third = db.store.report(run.id, UserId(404), ReportReason::Offensive, at(3)).await.unwrap();
+    assert_eq!((third.reporters, third.unlisted_now), (3, true));
+    assert_eq!(listed(&db).await, 0, "unlisted");
+    let fourth = db.store.report(run.id, UserId(405), ReportReason::Spam, at(4)).await.unwrap();
+    assert_eq!((fourth.reporters, fourth.unlisted_now), (4, false), "unlisted once");
+    // Still there for its people and its link.
+    assert!(db.store.challenge(run.id).await.unwrap().is_some());
+    db.store.join(run.id, UserId(406), amount("10"), at(5)).await.unwrap();
+    let reported = db.store.reported_challenges().await.unwrap();
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0].reporters, 4);
+    assert_eq!(
+        reported[0].reasons,
+        vec![(ReportReason::Spam, 2), (ReportReason::Offensive, 1), (ReportReason::Other, 1)]
+    );
+    assert!(reported[0].unlisted_at.is_some());
+    let missing = challenge_bot::challenge::ChallengeId(999_999);
+    assert!(db.store.report(missing, BOB, ReportReason::Spam, at(6)).await.is_err());
+}
+
+async fn relisting_clears_the_reports(db: Db) {
+    let run = create(&db, ANN, GoalKind::Total, "10").await;
+    for (n, user) in [BOB, CAT, UserId(404)].into_iter().enumerate() {
+        db.store.report(run.id, user, ReportReason::Spam, at(n as i64)).await.unwrap();
+    }
+    assert_eq!(listed(&db).await, 0);
+    db.store.relist(run.id).await.unwrap();
+    assert_eq!(listed(&db).await, 1);
+    assert!(db.store.reported_challenges().await.unwrap().is_empty());
+    // Counting starts afresh.
+    let again = db.store.report(run.id, BOB, ReportReason::Spam, at(10)).await.unwrap();
+    assert_eq!(again.reporters, 1);
+    assert!(db.store.relist(challenge_bot::challenge::ChallengeId(999_999)).await.is_err());
+}
+
+async fn a_deleted_reporters_reports_go(db: Db) {
+    let run = create(&db, ANN, GoalKind::Total, "10").await;
+    db.store.report(run.id, BOB, ReportReason::Spam, at(1)).await.unwrap();
+    db.store.report(run.id, CAT, ReportReason::Spam, at(2)).await.unwrap();
+    db.store.delete_person(BOB, at(3)).await.unwrap();
+    assert_eq!(db.store.reported_challenges().await.unwrap()[0].reporters, 1);
+    // A deleted challenge takes its reports along.
+    db.store.delete_challenge(run.id, at(4)).await.unwrap();
+    assert!(db.store.reported_challenges().await.unwrap().is_empty());
+}
