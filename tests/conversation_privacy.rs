@@ -127,7 +127,54 @@ async fn reporting_a_public_challenge(backend: Backend) {
     assert!(reported[0].unlisted_at.is_some());
 }
 
+async fn a_creator_removes_someone_and_closes_the_challenge(backend: Backend) {
+    let h = Harness::new(backend).await;
+    h.store.set_bot_username("run_bot", chrono::Utc::now()).await.unwrap();
+    let run = h.seed(1, "Run", GoalKind::Total, "100", Some("km")).await;
+    h.app().join(run, UserId(2), None).await.unwrap();
+    h.app().join(run, UserId(3), None).await.unwrap();
+    h.store
+        .upsert_user(UserId(2), &challenge_bot::user::DisplayName::sanitize("Troll", UserId(2)))
+        .await
+        .unwrap();
+    let mut ann = h.user(1, "Ann");
+    ann.press_payload(&format!("v1:mg:{}", run.0)).await;
+    ann.press("👥 People").await;
+    ann.sees("People in Run");
+    ann.press("Remove Troll").await;
+    ann.sees("Remove Troll from Run?");
+    ann.press("Yes, remove").await;
+    ann.sees("Removed Troll.");
+    assert_eq!(ann.news.len(), 1);
+    assert_eq!(ann.news[0].news_recipient(), Some(UserId(2)));
+    assert!(ann.news[0].text.to_plain().contains("You were removed from Run by its creator."));
+    assert!(h.app().participant(run, UserId(2)).await.is_err());
+    // The invite link no longer lets them in.
+    let code = h.app().invite(Some(UserId(1)), run, None).await.unwrap().code;
+    let mut troll = h.user(2, "Troll");
+    troll.send(&format!("/start {}", code.as_str())).await;
+    troll.sees("You were removed from challenge #1 by its creator");
+    // Closed: nobody new, by the link either; open again: the link works.
+    ann.press_payload(&format!("v1:mg:{}", run.0)).await;
+    ann.press("🚪 Close to new people").await;
+    ann.sees("Closed: nobody new can join");
+    assert!(ann.has_button("🔓 Open to new people"));
+    let mut dan = h.user(4, "Dan");
+    dan.send(&format!("/start {}", code.as_str())).await;
+    dan.sees("closed to new participants");
+    ann.press("🔓 Open to new people").await;
+    dan.send(&format!("/start {}", code.as_str())).await;
+    dan.press("Use 100 km").await;
+    dan.sees("You joined");
+    // Someone else cannot moderate.
+    let mut cat = h.user(3, "Cat");
+    cat.press_payload(&format!("v1:rmy:{}:4", run.0)).await;
+    cat.sees("Only the creator");
+    assert!(h.app().participant(run, UserId(4)).await.is_ok());
+}
+
 on_every_store!(
+    a_creator_removes_someone_and_closes_the_challenge,
     reporting_a_public_challenge,
     privacy_says_what_is_kept,
     deleteme_asks_then_deletes_everything,

@@ -137,9 +137,11 @@ async fn no_row_names_the_person_afterwards(db: Db) {
 
     let swim = db.store.challenge(ChallengeId(3)).await.unwrap().unwrap();
     db.store.report(swim.id, ANN, challenge_bot::challenge::ReportReason::Spam, at(19)).await.unwrap();
+    // Bob removes Ann from his challenge: the removal names her too.
+    db.store.remove_participant(swim.id, ANN, at(19)).await.unwrap();
     db.store.delete_person(ANN, at(20)).await.unwrap();
     let ann = ANN.0;
-    let checks: [(&str, &'static str); 12] = [
+    let checks: [(&str, &'static str); 13] = [
         ("users", "SELECT COUNT(*) FROM users WHERE id = 101"),
         ("participants", "SELECT COUNT(*) FROM participants WHERE user_id = 101"),
         ("progress_entries", "SELECT COUNT(*) FROM progress_entries WHERE user_id = 101"),
@@ -155,6 +157,7 @@ async fn no_row_names_the_person_afterwards(db: Db) {
         ("bot_failures", "SELECT COUNT(*) FROM bot_failures WHERE user_id = 101"),
         ("display names", "SELECT COUNT(*) FROM users WHERE display_name = 'User 101'"),
         ("challenge_reports", "SELECT COUNT(*) FROM challenge_reports WHERE reporter_id = 101"),
+        ("removed_participants", "SELECT COUNT(*) FROM removed_participants WHERE user_id = 101"),
     ];
     assert_eq!(ann, 101, "the queries name Ann by her id");
     for (table, sql) in checks {

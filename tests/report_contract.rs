@@ -1,12 +1,13 @@
 //! Reports of challenges (issue 17), on the in-memory store, SQLite and PostgreSQL: three
 //! different people unlist a public challenge, three reports from one person do not; an unlisted
 //! challenge leaves the public list and "Join challenge" but keeps working for its people; the
-//! operator's relist clears the reports; deleting a reporter deletes their reports.
+//! operator's relist clears the reports; deleting a reporter deletes their reports. A creator
+//! removes a participant (who cannot join again) and closes a challenge to new joins.
 
 mod contract_support;
 mod storage_support;
 
-use challenge_bot::challenge::{ChallengeFilter, ReportReason};
+use challenge_bot::challenge::{ChallengeFilter, JoinBarrier, ReportReason};
 use challenge_bot::goal::GoalKind;
 use challenge_bot::repository::Page;
 use challenge_bot::user::UserId;
@@ -18,6 +19,8 @@ contract_tests!(
         three_people_unlist_a_challenge_one_person_cannot,
         relisting_clears_the_reports,
         a_deleted_reporters_reports_go,
+        a_removed_participant_cannot_join_again,
+        a_closed_challenge_takes_nobody_new,
     ],
     sql: []
 );
@@ -85,4 +88,44 @@ async fn a_deleted_reporters_reports_go(db: Db) {
     // A deleted challenge takes its reports along.
     db.store.delete_challenge(run.id, at(4)).await.unwrap();
     assert!(db.store.reported_challenges().await.unwrap().is_empty());
+}
+
+async fn a_removed_participant_cannot_join_again(db: Db) {
+    let run = create(&db, ANN, GoalKind::Total, "10").await;
+    db.store.join(run.id, BOB, amount("10"), at(1)).await.unwrap();
+    db.store.join(run.id, CAT, amount("10"), at(1)).await.unwrap();
+    add(&db, progress(&run, BOB, Some("12"), "2026-03-02", 2)).await;
+    assert_eq!(db.store.challenge(run.id).await.unwrap().unwrap().first_finisher, Some(BOB));
+    assert_eq!(db.store.join_barrier(run.id, BOB).await.unwrap(), None);
+    db.store.remove_participant(run.id, BOB, at(3)).await.unwrap();
+    assert!(db.store.participant(run.id, BOB).await.unwrap().is_none());
+    assert_eq!(db.store.standings(run.id).await.unwrap().len(), 2);
+    assert_eq!(db.store.challenge(run.id).await.unwrap().unwrap().first_finisher, None);
+    assert_eq!(db.store.join_barrier(run.id, BOB).await.unwrap(), Some(JoinBarrier::Removed));
+    assert_eq!(db.store.join_barrier(run.id, CAT).await.unwrap(), None, "only Bob");
+    // Removing twice, or someone not in it: refused.
+    assert!(matches!(
+        db.store.remove_participant(run.id, BOB, at(4)).await,
+        Err(challenge_bot::repository::RepositoryError::NotParticipant { .. })
+    ));
+    let missing = challenge_bot::challenge::ChallengeId(999_999);
+    assert!(matches!(
+        db.store.remove_participant(missing, BOB, at(4)).await,
+        Err(challenge_bot::repository::RepositoryError::ChallengeNotFound(_))
+    ));
+    // Their data deleted: the removal goes too (nothing names them).
+    db.store.delete_person(BOB, at(5)).await.unwrap();
+    assert_eq!(db.store.join_barrier(run.id, BOB).await.unwrap(), None);
+}
+
+async fn a_closed_challenge_takes_nobody_new(db: Db) {
+    let run = create(&db, ANN, GoalKind::Total, "10").await;
+    assert_eq!(listed(&db).await, 1);
+    db.store.set_closed(run.id, true, at(1)).await.unwrap();
+    assert_eq!(db.store.join_barrier(run.id, BOB).await.unwrap(), Some(JoinBarrier::Closed));
+    assert_eq!(listed(&db).await, 0, "a closed challenge is not offered");
+    db.store.set_closed(run.id, false, at(2)).await.unwrap();
+    assert_eq!(db.store.join_barrier(run.id, BOB).await.unwrap(), None);
+    assert_eq!(listed(&db).await, 1);
+    assert!(db.store.set_closed(challenge_bot::challenge::ChallengeId(999_999), true, at(3)).await.is_err());
 }

@@ -1,6 +1,9 @@
-//! Reports of public challenges: anyone may report one (once, with a reason); three different
-//! people reporting it unlist it until an operator looks (`challenge reports`, `challenge
-//! relist`). Who reported is never shown to the creator.
+//! Moderation: reports of public challenges, and what a creator does to keep theirs clean.
+//!
+//! Anyone may report a public challenge (once, with a reason); three different people reporting
+//! it unlist it until an operator looks (`challenge reports`, `challenge relist`). Who reported
+//! is never shown to the creator. A creator may remove a participant (who cannot join again, by
+//! any link) and close their challenge to new participants.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -67,8 +70,41 @@ pub struct ReportedChallenge {
     pub unlisted_at: Option<DateTime<Utc>>,
 }
 
+/// Why someone may not join a challenge, though they may see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinBarrier {
+    /// Its creator closed it to new participants.
+    Closed,
+    /// Its creator removed this person from it.
+    Removed,
+}
+
 #[async_trait]
 pub trait ReportRepository: Send + Sync {
+    /// Removes a participant (their entries go with them) and remembers it, so they cannot join
+    /// again. `ChallengeNotFound`, `NotParticipant`.
+    async fn remove_participant(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError>;
+
+    /// Closes a challenge to new participants, or opens it again. `ChallengeNotFound`.
+    async fn set_closed(
+        &self,
+        challenge: ChallengeId,
+        closed: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError>;
+
+    /// What keeps `user` from joining, if anything (removed wins over closed).
+    async fn join_barrier(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Option<JoinBarrier>, RepositoryError>;
+
     /// Records `reporter`'s report (a second one from them replaces their reason) and unlists
     /// the challenge at [`REPORTS_TO_UNLIST`] different reporters. `ChallengeNotFound`.
     async fn report(

@@ -86,6 +86,10 @@ pub enum AppError {
         next.format("%Y-%m-%d %H:%M")
     )]
     CreationLimit { next: DateTime<Utc> },
+    #[error("Challenge #{0} is closed to new participants.")]
+    JoinClosed(ChallengeId),
+    #[error("You were removed from challenge #{0} by its creator, so you cannot join it again.")]
+    RemovedFrom(ChallengeId),
     #[error(
         "That link to create a challenge for a group is no longer valid: send /challenge in the group for a new one."
     )]
@@ -365,6 +369,7 @@ impl App {
         let goal = Goal::new(challenge.goal_kind, target.unwrap_or(challenge.default_goal))?;
         let today = self.today();
         check_days_reachable(goal, today.max(challenge.start_date), challenge.deadline, 0)?;
+        self.ensure_may_join(id, user).await?;
         let participant = self.store.join(id, user, goal.target, self.now()).await?;
         Ok((challenge, participant))
     }

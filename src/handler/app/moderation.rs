@@ -1,7 +1,8 @@
-//! Reports of challenges, and the operator's review of them.
+//! Moderation: reports of challenges and the operator's review of them; a creator removing a
+//! participant and closing their challenge to new participants.
 
 use super::{App, AppError};
-use crate::challenge::{Challenge, ChallengeId, ReportReason, Reported, ReportedChallenge};
+use crate::challenge::{Challenge, ChallengeId, JoinBarrier, ReportReason, Reported, ReportedChallenge};
 use crate::user::UserId;
 
 impl App {
@@ -38,5 +39,43 @@ impl App {
         let challenge = self.challenge(id).await?;
         self.store.relist(id).await?;
         Ok(challenge)
+    }
+
+    /// The creator removes a participant: their entries go, and they cannot join again.
+    pub async fn remove_participant(
+        &self,
+        by: UserId,
+        id: ChallengeId,
+        user: UserId,
+    ) -> Result<Challenge, AppError> {
+        let challenge = self.own_challenge(by, id).await?;
+        if user == challenge.creator {
+            return Err(AppError::Invalid(
+                "You cannot remove yourself: you can delete the challenge instead.".into(),
+            ));
+        }
+        self.store.remove_participant(id, user, self.now()).await?;
+        Ok(challenge)
+    }
+
+    /// The creator closes their challenge to new participants (or opens it again).
+    pub async fn set_closed(&self, by: UserId, id: ChallengeId, closed: bool) -> Result<Challenge, AppError> {
+        let challenge = self.own_challenge(by, id).await?;
+        self.store.set_closed(id, closed, self.now()).await?;
+        Ok(challenge)
+    }
+
+    /// Whether the challenge is closed to new participants.
+    pub async fn is_closed(&self, id: ChallengeId, creator: UserId) -> Result<bool, AppError> {
+        Ok(self.store.join_barrier(id, creator).await? == Some(JoinBarrier::Closed))
+    }
+
+    /// Refuses someone the creator removed, or anyone once the challenge is closed.
+    pub async fn ensure_may_join(&self, id: ChallengeId, user: UserId) -> Result<(), AppError> {
+        match self.store.join_barrier(id, user).await? {
+            Some(JoinBarrier::Removed) => Err(AppError::RemovedFrom(id)),
+            Some(JoinBarrier::Closed) => Err(AppError::JoinClosed(id)),
+            None => Ok(()),
+        }
     }
 }

@@ -153,6 +153,8 @@ impl Conversation {
             Err(AppError::NotParticipant(_)) => {}
             Err(e) => return Err(e),
         }
+        // Removed, or closed: said before any goal is asked.
+        self.app.ensure_may_join(id, ctx.user).await?;
         let next = Question::JoinChallengeGoal {
             challenge: id,
             kind: challenge.goal_kind,

@@ -1,6 +1,7 @@
 //! What a creator does with their challenge: rename it (`EDIT_CHALLENGE_NAME`), describe it
 //! (`EDIT_CHALLENGE_DESCRIPTION`), move its deadline (`EDIT_CHALLENGE_DEADLINE`) or delete it
-//! after a confirmation; and how a participant leaves one, also after a confirmation.
+//! after a confirmation; and how a participant leaves one, also after a confirmation. Removing
+//! people and closing the challenge to new ones are in [`super::moderate`].
 //!
 //! Each button is checked again: the person must still be the creator (or a participant, to
 //! leave), and the challenge must still exist.
@@ -60,6 +61,14 @@ impl Conversation {
             .row(vec![
                 button("Move deadline", Action::MoveDeadline { challenge: id }),
                 button("Delete challenge", Action::DeleteChallenge { challenge: id }),
+            ])
+            .row(vec![
+                button("👥 People", Action::Members { challenge: id, page: 0 }),
+                if self.app.is_closed(id, ctx.user).await? {
+                    button("🔓 Open to new people", Action::SetClosed { challenge: id, closed: false })
+                } else {
+                    button("🚪 Close to new people", Action::SetClosed { challenge: id, closed: true })
+                },
             ])
             .row(vec![button("📄 Export everyone's entries", Action::ExportChallenge { challenge: id })])
             .row(vec![button("Back to challenge", Action::Open { challenge: id, page: 0 })]);

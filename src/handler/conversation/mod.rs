@@ -43,6 +43,7 @@ mod history;
 mod invite;
 mod join;
 mod manage;
+mod moderate;
 mod news;
 mod payload;
 mod privacy;
@@ -570,6 +571,12 @@ impl Conversation {
             Action::DeleteMeConfirm => self.delete_me(ctx).await,
             Action::Report { challenge } => self.report_reasons(ctx, challenge).await,
             Action::ReportFor { challenge, reason } => self.report(ctx, challenge, reason).await,
+            Action::Members { challenge, page } => self.members(ctx, challenge, page).await,
+            Action::RemoveMember { challenge, user } => self.remove_member(ctx, challenge, user).await,
+            Action::RemoveMemberConfirm { challenge, user } => {
+                self.remove_member_confirm(ctx, challenge, user).await
+            }
+            Action::SetClosed { challenge, closed } => self.set_closed(ctx, challenge, closed).await,
             // A group's buttons, pressed somewhere else (a forwarded message).
             Action::GroupJoin { .. }
             | Action::GroupBoard { .. }

@@ -236,6 +236,26 @@ pub enum Action {
         challenge: ChallengeId,
         reason: ReportReason,
     },
+    /// The creator: the participants, one page of them, each with a remove button.
+    Members {
+        challenge: ChallengeId,
+        page: u32,
+    },
+    /// The creator: ask whether to remove a participant.
+    RemoveMember {
+        challenge: ChallengeId,
+        user: i64,
+    },
+    /// The creator: remove them.
+    RemoveMemberConfirm {
+        challenge: ChallengeId,
+        user: i64,
+    },
+    /// The creator: close the challenge to new participants, or open it again.
+    SetClosed {
+        challenge: ChallengeId,
+        closed: bool,
+    },
 }
 
 impl Action {
@@ -343,6 +363,11 @@ impl Action {
             Action::DeleteMeConfirm => write!(s, "dmy"),
             Action::Report { challenge } => write!(s, "rp:{}", challenge.0),
             Action::ReportFor { challenge, reason } => write!(s, "rr:{}:{}", challenge.0, reason.as_str()),
+            Action::Members { challenge, page } => write!(s, "mb:{}:{page}", challenge.0),
+            Action::RemoveMember { challenge, user } => write!(s, "rmv:{}:{user}", challenge.0),
+            Action::RemoveMemberConfirm { challenge, user } => write!(s, "rmy:{}:{user}", challenge.0),
+            Action::SetClosed { challenge, closed: true } => write!(s, "jc:{}", challenge.0),
+            Action::SetClosed { challenge, closed: false } => write!(s, "jo:{}", challenge.0),
         };
         assert!(s.len() <= MAX_PAYLOAD_BYTES, "payload {s:?} exceeds {MAX_PAYLOAD_BYTES} bytes");
         s
@@ -440,6 +465,15 @@ impl Action {
             ("gdy", [id]) => Action::GroupDeleteConfirm { challenge: challenge_id(id)? },
             ("dmy", []) => Action::DeleteMeConfirm,
             ("rp", [id]) => Action::Report { challenge: challenge_id(id)? },
+            ("mb", [id, page]) => Action::Members { challenge: challenge_id(id)?, page: page_number(page)? },
+            ("rmv", [id, user]) => {
+                Action::RemoveMember { challenge: challenge_id(id)?, user: entry_id(user)? }
+            }
+            ("rmy", [id, user]) => {
+                Action::RemoveMemberConfirm { challenge: challenge_id(id)?, user: entry_id(user)? }
+            }
+            ("jc", [id]) => Action::SetClosed { challenge: challenge_id(id)?, closed: true },
+            ("jo", [id]) => Action::SetClosed { challenge: challenge_id(id)?, closed: false },
             ("rr", [id, reason]) => Action::ReportFor {
                 challenge: challenge_id(id)?,
                 reason: ReportReason::parse(reason).ok_or(PayloadError::Malformed)?,
@@ -534,6 +568,11 @@ mod tests {
             Action::GroupDeleteConfirm { challenge: id },
             Action::DeleteMeConfirm,
             Action::Report { challenge: id },
+            Action::Members { challenge: id, page },
+            Action::RemoveMember { challenge: id, user: i64::MAX },
+            Action::RemoveMemberConfirm { challenge: id, user: i64::MAX },
+            Action::SetClosed { challenge: id, closed: true },
+            Action::SetClosed { challenge: id, closed: false },
         ];
         all.extend(ReportReason::ALL.map(|reason| Action::ReportFor { challenge: id, reason }));
         all.extend(GoalKind::ALL.map(Action::Kind));
@@ -605,6 +644,9 @@ mod tests {
             "v1:dmy:1",
             "v1:rr:1:rude",
             "v1:rr:1",
+            "v1:rmv:1:0",
+            "v1:mb:1",
+            "v1:jc:1:1",
         ] {
             assert!(Action::decode(bad).is_err(), "{bad:?} was accepted");
         }

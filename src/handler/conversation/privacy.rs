@@ -18,6 +18,7 @@ pub(super) fn privacy() -> Reply {
                  \n• the challenges you create or join, your goals and every entry you log\
                  \n• your settings: the challenges whose news you muted\
                  \n• the challenges you reported, and why (never shown to their creators)\
+                 \n• the challenges whose creator removed you (so that you cannot join them again)\
                  \n• for delivery only: messages waiting to be sent to you, and messages of yours waiting to be handled\
                  \n\nWhy: to run your challenges and show them to the people in them; nothing is shared with anyone else. \
                  My logs hold ids, never what you write or your name.\

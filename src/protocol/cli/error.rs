@@ -120,6 +120,8 @@ impl CliError {
             | AppError::InviteUnknown
             | AppError::GroupLinkUnknown
             | AppError::CreationLimit { .. }
+            | AppError::JoinClosed(_)
+            | AppError::RemovedFrom(_)
             | AppError::NotThisGroup(_)
             | AppError::NotGroupManager(_)
             | AppError::Refused(_)) => CliError::Refused(refused.to_string()),

@@ -64,6 +64,9 @@ struct Inner {
     /// (challenge, reporter) → reason, and challenge → when it was unlisted by reports.
     reports: HashMap<(i64, i64), crate::challenge::ReportReason>,
     unlisted: HashMap<i64, DateTime<Utc>>,
+    /// (challenge, user) of those its creator removed, and challenges closed to new joins.
+    removed: std::collections::HashSet<(i64, i64)>,
+    closed: HashMap<i64, DateTime<Utc>>,
 }
 
 struct Member {
@@ -262,6 +265,7 @@ impl ChallengeRepository for MemoryStore {
                     .filter(|c| {
                         c.visibility.is_public()
                             && !inner.unlisted.contains_key(&c.id.0)
+                            && !inner.closed.contains_key(&c.id.0)
                             && c.deadline >= today
                             && !joined(c, user)
                     })
@@ -310,6 +314,8 @@ impl ChallengeRepository for MemoryStore {
         inner.group_of.remove(&id.0);
         inner.reports.retain(|(c, _), _| *c != id.0);
         inner.unlisted.remove(&id.0);
+        inner.removed.retain(|(c, _)| *c != id.0);
+        inner.closed.remove(&id.0);
         inner.keys.retain(|(c, _, _), _| *c != id.0);
         let deleted =
             DeletedChallenge { id, name: challenge.name, creator: challenge.creator, deleted_at: at };
@@ -400,6 +406,7 @@ impl ChallengeRepository for MemoryStore {
             .filter(|c| {
                 c.visibility.is_public()
                     && !inner.unlisted.contains_key(&c.id.0)
+                    && !inner.closed.contains_key(&c.id.0)
                     && c.deadline >= today
                     && !inner.members.contains_key(&(c.id.0, user.0))
                     && search.is_none_or(|s| s.matches(c.name.as_str()))
@@ -672,6 +679,8 @@ impl MemoryStore {
                     inner.group_of.remove(&id);
                     inner.reports.retain(|(c, _), _| *c != id);
                     inner.unlisted.remove(&id);
+                    inner.removed.retain(|(c, _)| *c != id);
+                    inner.closed.remove(&id);
                     done.deleted.push(ChallengeId(id));
                 }
             }
@@ -686,6 +695,7 @@ impl MemoryStore {
         inner.keys.retain(|(_, u, _), _| *u != user.0);
         inner.users.remove(&user.0);
         inner.reports.retain(|(_, reporter), _| *reporter != user.0);
+        inner.removed.retain(|(_, u)| *u != user.0);
         for (deleted, members) in &mut inner.deletions {
             members.retain(|m| *m != user);
             if deleted.creator == user {

@@ -5,13 +5,66 @@ use chrono::{DateTime, Utc};
 
 use super::MemoryStore;
 use crate::challenge::{
-    ChallengeId, REPORTS_TO_UNLIST, ReportReason, ReportRepository, Reported, ReportedChallenge,
+    ChallengeId, JoinBarrier, REPORTS_TO_UNLIST, ReportReason, ReportRepository, Reported, ReportedChallenge,
 };
 use crate::repository::RepositoryError;
 use crate::user::UserId;
 
 #[async_trait]
 impl ReportRepository for MemoryStore {
+    async fn remove_participant(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        _at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        let mut inner = self.lock()?;
+        inner.member_mut(challenge, user)?;
+        inner.members.remove(&(challenge.0, user.0));
+        inner.muted.remove(&(challenge.0, user.0));
+        inner.keys.retain(|(c, u, _), _| !(*c == challenge.0 && *u == user.0));
+        if let Some(c) = inner.challenges.get_mut(&challenge.0)
+            && c.first_finisher == Some(user)
+        {
+            c.first_finisher = None;
+        }
+        inner.removed.insert((challenge.0, user.0));
+        Ok(())
+    }
+
+    async fn set_closed(
+        &self,
+        challenge: ChallengeId,
+        closed: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        let mut inner = self.lock()?;
+        if !inner.challenges.contains_key(&challenge.0) {
+            return Err(RepositoryError::ChallengeNotFound(challenge.0));
+        }
+        if closed {
+            inner.closed.insert(challenge.0, at);
+        } else {
+            inner.closed.remove(&challenge.0);
+        }
+        Ok(())
+    }
+
+    async fn join_barrier(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Option<JoinBarrier>, RepositoryError> {
+        let inner = self.lock()?;
+        Ok(if inner.removed.contains(&(challenge.0, user.0)) {
+            Some(JoinBarrier::Removed)
+        } else if inner.closed.contains_key(&challenge.0) {
+            Some(JoinBarrier::Closed)
+        } else {
+            None
+        })
+    }
+
     async fn report(
         &self,
         challenge: ChallengeId,

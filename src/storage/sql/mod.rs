@@ -115,8 +115,8 @@ use super::$store;
 use crate::amount::Amount;
 use crate::challenge::{
     Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge, GroupChat,
-    GroupChatId, GroupRepository, InviteCode, InviteLookup, Listing, NameSearch, NewChallenge, REPORTS_TO_UNLIST,
-    ReportReason, ReportRepository, Reported, ReportedChallenge, Unit, Visibility, fold,
+    GroupChatId, GroupRepository, InviteCode, InviteLookup, JoinBarrier, Listing, NameSearch, NewChallenge,
+    REPORTS_TO_UNLIST, ReportReason, ReportRepository, Reported, ReportedChallenge, Unit, Visibility, fold,
 };
 use crate::goal::{
     Contender, Goal, GoalKind, GoalRepository, Leaders, Membership, MembershipScope, Memberships, Participant, PersonDeleted,
@@ -149,7 +149,7 @@ fn push_filter(qb: &mut QueryBuilder<$db>, filter: ChallengeFilter) {
             qb.push(" WHERE c.deadline >= ").push_bind(date);
         }
         ChallengeFilter::JoinableBy { user, today } => {
-            qb.push(" WHERE c.visibility = 'public' AND c.unlisted_at IS NULL AND c.deadline >= ").push_bind(today);
+            qb.push(" WHERE c.visibility = 'public' AND c.unlisted_at IS NULL AND c.closed_at IS NULL AND c.deadline >= ").push_bind(today);
             qb.push(
                 " AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ",
             );
@@ -484,7 +484,7 @@ impl ChallengeRepository for $store {
         page: Page,
     ) -> Result<Paged<Listing>, RepositoryError> {
         fn push_where(qb: &mut QueryBuilder<$db>, user: UserId, today: NaiveDate, pattern: &Option<String>) {
-            qb.push(" WHERE c.visibility = 'public' AND c.unlisted_at IS NULL AND c.deadline >= ").push_bind(today);
+            qb.push(" WHERE c.visibility = 'public' AND c.unlisted_at IS NULL AND c.closed_at IS NULL AND c.deadline >= ").push_bind(today);
             qb.push(" AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ");
             qb.push_bind(user.0).push(")");
             if let Some(pattern) = pattern {

@@ -8,6 +8,82 @@ macro_rules! sql_report_repository {
 
 #[async_trait]
 impl ReportRepository for $store {
+    async fn remove_participant(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        let mut tx = self.write().await?;
+        // Entries and mutes go with the participant (cascades).
+        let removed = sqlx::query("DELETE FROM participants WHERE challenge_id = $1 AND user_id = $2")
+            .bind(challenge.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if removed.rows_affected() == 0 {
+            let error = missing_participant(&mut tx, challenge, user).await;
+            tx.commit().await?;
+            return Err(error);
+        }
+        sqlx::query(
+            "UPDATE challenges SET first_finisher_id = NULL, first_finished_at = NULL \
+             WHERE id = $1 AND first_finisher_id = $2",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO removed_participants (challenge_id, user_id, removed_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (challenge_id, user_id) DO NOTHING",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await
+    }
+
+    async fn set_closed(&self, challenge: ChallengeId, closed: bool, at: DateTime<Utc>) -> Result<(), RepositoryError> {
+        let mut tx = self.write().await?;
+        let found = sqlx::query("UPDATE challenges SET closed_at = $2 WHERE id = $1")
+            .bind(challenge.0)
+            .bind(closed.then_some(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if found.rows_affected() == 0 {
+            return Err(RepositoryError::ChallengeNotFound(challenge.0));
+        }
+        tx.commit().await
+    }
+
+    async fn join_barrier(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+    ) -> Result<Option<JoinBarrier>, RepositoryError> {
+        let row: Option<(bool, bool)> = sqlx::query_as(
+            "SELECT c.closed_at IS NOT NULL, EXISTS (SELECT 1 FROM removed_participants r \
+             WHERE r.challenge_id = c.id AND r.user_id = $2) FROM challenges c WHERE c.id = $1",
+        )
+        .bind(challenge.0)
+        .bind(user.0)
+        .fetch_optional(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        Ok(match row {
+            Some((_, true)) => Some(JoinBarrier::Removed),
+            Some((true, false)) => Some(JoinBarrier::Closed),
+            _ => None,
+        })
+    }
+
     async fn report(
         &self,
         challenge: ChallengeId,
