@@ -173,7 +173,28 @@ async fn a_creator_removes_someone_and_closes_the_challenge(backend: Backend) {
     assert!(h.app().participant(run, UserId(4)).await.is_ok());
 }
 
+async fn new_invite_links_are_limited_to_ten_a_day(backend: Backend) {
+    let h = Harness::new(backend).await;
+    h.store.set_bot_username("run_bot", chrono::Utc::now()).await.unwrap();
+    let run = h.seed(1, "Run", GoalKind::Total, "100", Some("km")).await;
+    let mut ann = h.user(1, "Ann");
+    ann.press_payload(&format!("v1:iv:{}", run.0)).await;
+    let mut codes = std::collections::HashSet::new();
+    for _ in 0..challenge_bot::handler::app::RENEWALS_PER_DAY {
+        ann.press("🔄 New link").await;
+        ann.does_not_see("You have made");
+        codes.insert(h.app().invite(Some(UserId(1)), run, None).await.unwrap().code);
+    }
+    assert_eq!(codes.len(), 10, "each press made a new link");
+    let before = h.app().invite(Some(UserId(1)), run, None).await.unwrap().code;
+    ann.press_payload(&format!("v1:ivr:{}", run.0)).await;
+    ann.sees("You have made 10 new invite links in the last 24 hours");
+    ann.sees("the current link keeps working");
+    assert_eq!(h.app().invite(Some(UserId(1)), run, None).await.unwrap().code, before, "unchanged");
+}
+
 on_every_store!(
+    new_invite_links_are_limited_to_ten_a_day,
     a_creator_removes_someone_and_closes_the_challenge,
     reporting_a_public_challenge,
     privacy_says_what_is_kept,

@@ -96,6 +96,14 @@ pub trait ChallengeRepository: Send + Sync {
         since: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>, RepositoryError>;
 
+    /// When invite links of the user's challenges were replaced (`revoke_invite`) at or after
+    /// `since`, oldest first.
+    async fn renewals_since(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, RepositoryError>;
+
     /// The bot's username as last stored (by the bot at start), for invite links.
     async fn bot_username(&self) -> Result<Option<String>, RepositoryError>;
 

@@ -69,7 +69,11 @@ impl App {
         bot_username: Option<&str>,
     ) -> Result<Invite, AppError> {
         let challenge = match by {
-            Some(user) => self.own_challenge(user, id).await?,
+            Some(user) => {
+                let challenge = self.own_challenge(user, id).await?;
+                self.renewal_allowed(user).await?;
+                challenge
+            }
             None => self.challenge(id).await?,
         };
         let code = self.store.revoke_invite(id, &InviteCode::generate(), self.now()).await?;

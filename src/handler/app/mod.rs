@@ -18,7 +18,7 @@ pub use chart::CHART_LINES;
 pub use entries::EntryChanged;
 pub use group::GROUP_LIST;
 pub use invite::Invite;
-pub use limits::CREATIONS_PER_DAY;
+pub use limits::{CREATIONS_PER_DAY, RENEWALS_PER_DAY};
 pub use manage::{ChallengeEdit, DELETION_NOTICE_DAYS};
 pub use privacy::{PersonData, PersonGone};
 
@@ -86,6 +86,12 @@ pub enum AppError {
         next.format("%Y-%m-%d %H:%M")
     )]
     CreationLimit { next: DateTime<Utc> },
+    #[error(
+        "You have made {} new invite links in the last 24 hours, the most I allow. You can make the next one from {} UTC; the current link keeps working.",
+        limits::RENEWALS_PER_DAY,
+        next.format("%Y-%m-%d %H:%M")
+    )]
+    RenewalLimit { next: DateTime<Utc> },
     #[error("Challenge #{0} is closed to new participants.")]
     JoinClosed(ChallengeId),
     #[error("You were removed from challenge #{0} by its creator, so you cannot join it again.")]

@@ -120,6 +120,7 @@ impl CliError {
             | AppError::InviteUnknown
             | AppError::GroupLinkUnknown
             | AppError::CreationLimit { .. }
+            | AppError::RenewalLimit { .. }
             | AppError::JoinClosed(_)
             | AppError::RemovedFrom(_)
             | AppError::NotThisGroup(_)

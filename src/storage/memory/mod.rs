@@ -55,6 +55,8 @@ struct Inner {
     /// Challenge → its invite code, and the codes revoked (code → challenge).
     invites: HashMap<i64, InviteCode>,
     revoked: HashMap<String, i64>,
+    /// (challenge, when) of each invite link replaced by `revoke_invite`.
+    renewals: Vec<(i64, DateTime<Utc>)>,
     bot_username: Option<String>,
     /// (challenge, user) of those who muted a challenge's news.
     muted: std::collections::HashSet<(i64, i64)>,
@@ -197,6 +199,22 @@ fn page_of<T: Clone>(items: impl Iterator<Item = T>, page: Page) -> Paged<T> {
 
 #[async_trait]
 impl ChallengeRepository for MemoryStore {
+    async fn renewals_since(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut times: Vec<DateTime<Utc>> = inner
+            .renewals
+            .iter()
+            .filter(|(c, at)| *at >= since && inner.challenges.get(c).is_some_and(|c| c.creator == user))
+            .map(|(_, at)| *at)
+            .collect();
+        times.sort();
+        Ok(times)
+    }
+
     async fn creations_since(
         &self,
         user: UserId,
@@ -366,7 +384,7 @@ impl ChallengeRepository for MemoryStore {
         &self,
         id: ChallengeId,
         fresh: &InviteCode,
-        _at: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> Result<InviteCode, RepositoryError> {
         let mut inner = self.lock()?;
         if !inner.challenges.contains_key(&id.0) {
@@ -374,6 +392,7 @@ impl ChallengeRepository for MemoryStore {
         }
         if let Some(old) = inner.invites.insert(id.0, fresh.clone()) {
             inner.revoked.insert(old.as_str().to_owned(), id.0);
+            inner.renewals.push((id.0, at));
         }
         Ok(fresh.clone())
     }

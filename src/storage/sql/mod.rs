@@ -530,6 +530,23 @@ impl ChallengeRepository for $store {
         .map_err(db_error)
     }
 
+    async fn renewals_since(
+        &self,
+        user: UserId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, RepositoryError> {
+        // A deleted challenge's retired code has no challenge row any more: not a renewal.
+        sqlx::query_scalar(
+            "SELECT r.revoked_at FROM revoked_invites r JOIN challenges c ON c.id = r.challenge_id \
+             WHERE c.creator_id = $1 AND r.revoked_at >= $2 ORDER BY r.revoked_at",
+        )
+        .bind(user.0)
+        .bind(since)
+        .fetch_all(&mut *self.read().await?)
+        .await
+        .map_err(db_error)
+    }
+
     async fn bot_username(&self) -> Result<Option<String>, RepositoryError> {
         sqlx::query_scalar("SELECT username FROM bot_profile WHERE id = 1")
             .fetch_optional(&mut *self.read().await?)
