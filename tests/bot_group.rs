@@ -4,14 +4,15 @@
 //! posted in the group; eight members join with one tap and the group hears it batched; `/log`
 //! and `/log@bot` are answered in the group; `/standings`; the group turned supergroup keeps its
 //! challenge; removed, the bot sends the group nothing more and the challenge goes on in private
-//! chats. On SQLite and PostgreSQL.
+//! chats. On SQLite and PostgreSQL. And a message to a group Telegram moved to a supergroup
+//! before the bot heard of it goes to the supergroup.
 
 mod bot_support;
 mod storage_support;
 mod support;
 
 use bot_support::{Chat, TOKEN, WAIT, Workspace, wait_until_polling};
-use support::fake_telegram::{FakeTelegram, FakeUser, SentMessage};
+use support::fake_telegram::{FakeTelegram, FakeUser, Fault, SentMessage};
 
 const GROUP: i64 = -7001;
 const SUPERGROUP: i64 = -1_000_000_007_001;
@@ -156,4 +157,29 @@ async fn groups_on_sqlite() {
 async fn groups_on_postgres() {
     let guard = storage_support::PgDatabaseGuard::create().await;
     group_end_to_end(Workspace::with_database(guard.url().to_owned())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_to_a_group_that_became_a_supergroup_follows_it() {
+    let workspace = Workspace::sqlite();
+    let fake = FakeTelegram::start(TOKEN).await;
+    let bot = workspace.start(&fake, &[]);
+    wait_until_polling(&fake).await;
+    let ann = FakeUser::new(1, "Ann");
+    // The supergroup exists (the bot is in it) and Telegram has moved the group there, but the
+    // bot has not heard of the move yet: its answer to the old id is refused with the new one.
+    for (chat, title) in [(GROUP, "Runners"), (SUPERGROUP, "Runners")] {
+        let added = fake.add_bot_to_group(&ann, chat, title);
+        fake.wait_for_confirmation(added, WAIT).await;
+        message_with(&fake, chat, "I run challenges for this group").await;
+    }
+    fake.fail_next("sendMessage", Fault::Migrated { to: SUPERGROUP }, 1);
+    in_group(&fake, &ann, GROUP, "/challenge").await;
+    message_with(&fake, SUPERGROUP, "Challenges of Runners").await;
+    assert_eq!(fake.sent_messages(GROUP).len(), 1, "only the greeting in the old group");
+    let refused: Vec<_> =
+        fake.calls_to("sendMessage").into_iter().filter(|c| c.error_code() == Some(400)).collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].param_i64("chat_id"), Some(GROUP), "tried the old id first");
+    bot.stop().await;
 }

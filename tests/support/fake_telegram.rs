@@ -133,6 +133,13 @@ pub enum Fault {
     LoseResponse,
     /// HTTP 403 `Forbidden: bot was blocked by the user`. The request is not processed.
     Forbidden,
+    /// HTTP 400 `Bad Request: group chat was upgraded to a supergroup chat` with
+    /// `parameters.migrate_to_chat_id`, as for a message to a group that Telegram moved before
+    /// the bot heard of it. The request is not processed.
+    Migrated {
+        /// The supergroup's id.
+        to: i64,
+    },
     /// Any other API error: HTTP `code` with `{"ok":false,"error_code":code,"description":..}`.
     /// The request is not processed.
     ApiError {
@@ -490,9 +497,7 @@ impl FakeTelegram {
         assert!(chat.migrated_to.is_none(), "group {chat_id} became a supergroup: write there");
         if !chat.bot_member {
             // The message is in the group, but the bot is not there to get it.
-            let message_id = chat.next_message_id;
             chat.next_message_id += 1;
-            let _ = message_id;
             return 0;
         }
         let update_id = st.user_message(user, chat_id, text);
@@ -2093,6 +2098,11 @@ async fn handle_request(
             Some(Fault::BadGateway) => bad_gateway_outcome(),
             Some(Fault::Forbidden) => err_outcome(blocked()),
             Some(Fault::ApiError { code, description }) => err_outcome(api_err(code, &description)),
+            Some(Fault::Migrated { to }) => {
+                let mut err = bad("group chat was upgraded to a supergroup chat");
+                err.migrate_to = Some(to);
+                err_outcome(err)
+            }
         }
     };
     call.params = Value::Object(params.map.clone());

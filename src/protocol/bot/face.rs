@@ -27,8 +27,8 @@ use super::poller::{AfterCommit, Responder, Response};
 use super::sender::Sender;
 use crate::challenge::GroupChatId;
 use crate::handler::conversation::{
-    Action as ConversationAction, Conversation, GroupInput, GroupRequest, Input, MAX_PAYLOAD_BYTES, Reply,
-    ReplyKind, ReplyMode, Request, Settle, Span, Text, apology,
+    Action as ConversationAction, Conversation, GroupAnswer, GroupInput, GroupRequest, Input,
+    MAX_PAYLOAD_BYTES, Reply, ReplyKind, ReplyMode, Request, Settle, Span, Text, apology,
 };
 use crate::handler::media::Attachment;
 use crate::outbox::{Action, Button, Class, FileSpec, Turn};
@@ -178,16 +178,7 @@ impl TelegramFace {
         input: GroupInput,
         key: Option<IdempotencyKey>,
     ) -> Result<Response, RepositoryError> {
-        let title = message.chat.title().unwrap_or_default().to_owned();
-        let request = GroupRequest {
-            group,
-            title,
-            user: UserId(user.id.0 as i64),
-            name: display_name(user),
-            input,
-            idempotency_key: key,
-        };
-        let answer = self.conversation.with_store(turn.store()).group(request).await.map_err(|f| f.0)?;
+        let answer = self.in_group_chat(turn, group, message.chat.title(), user, input, key).await?;
         Ok(Response::answer(render(group.0, None, &answer.replies)))
     }
 
@@ -210,15 +201,10 @@ impl TelegramFace {
             (Some(sender), true) => sender.administers(group, query.from.id.0 as i64).await,
             _ => false,
         };
-        let request = GroupRequest {
-            group: GroupChatId(group),
-            title: chat.title().unwrap_or_default().to_owned(),
-            user: UserId(query.from.id.0 as i64),
-            name: display_name(&query.from),
-            input: GroupInput::Button { payload: data.to_owned(), admin },
-            idempotency_key: self.query_key(query),
-        };
-        let answer = self.conversation.with_store(turn.store()).group(request).await.map_err(|f| f.0)?;
+        let input = GroupInput::Button { payload: data.to_owned(), admin };
+        let answer = self
+            .in_group_chat(turn, GroupChatId(group), chat.title(), &query.from, input, self.query_key(query))
+            .await?;
         let mut actions = vec![Action::Answer { query_id: query.id.0.clone(), text: answer.toast }];
         actions.extend(render(group, None, &answer.replies));
         Ok(Response::answer(actions))
@@ -241,16 +227,29 @@ impl TelegramFace {
             _ => return Ok(Response::Ignore),
         };
         let group = GroupChatId(change.chat.id.0);
+        let answer = self.in_group_chat(turn, group, change.chat.title(), &change.from, input, None).await?;
+        Ok(Response::answer(render(group.0, None, &answer.replies)))
+    }
+
+    /// Runs one group input through the conversation, on the update's store.
+    async fn in_group_chat(
+        &self,
+        turn: &dyn Turn,
+        group: GroupChatId,
+        title: Option<&str>,
+        user: &User,
+        input: GroupInput,
+        key: Option<IdempotencyKey>,
+    ) -> Result<GroupAnswer, RepositoryError> {
         let request = GroupRequest {
             group,
-            title: change.chat.title().unwrap_or_default().to_owned(),
-            user: UserId(change.from.id.0 as i64),
-            name: display_name(&change.from),
+            title: title.unwrap_or_default().to_owned(),
+            user: UserId(user.id.0 as i64),
+            name: display_name(user),
             input,
-            idempotency_key: None,
+            idempotency_key: key,
         };
-        let answer = self.conversation.with_store(turn.store()).group(request).await.map_err(|f| f.0)?;
-        Ok(Response::answer(render(group.0, None, &answer.replies)))
+        self.conversation.with_store(turn.store()).group(request).await.map_err(|f| f.0)
     }
 
     async fn on_press(&self, turn: &dyn Turn, query: &CallbackQuery) -> Result<Response, RepositoryError> {

@@ -21,13 +21,11 @@ use crate::challenge::{
     Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge,
     InviteCode, InviteLookup, Listing, NameSearch, NewChallenge, Visibility,
 };
-use crate::goal::{
-    Contender, Goal, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant,
-    PersonDeleted, PlaceChange, Standing, StandingBand,
-};
+use crate::goal::{Goal, GoalKind, Membership, Participant};
 use crate::progress::{ProgressEntry, Rejudged, Tally, TallyBuilder};
 use crate::repository::{Page, Paged, RepositoryError};
 
+mod goal;
 mod group;
 mod progress;
 mod report;
@@ -185,9 +183,35 @@ impl Inner {
             .filter_map(|((c, _), m)| Some((self.challenges.get(c)?, m)))
     }
 
+    /// Removes a challenge and everything that hangs on it (what the SQL stores' cascades do);
+    /// its invite code is kept as revoked, so its link says it is gone. Returns it, if it was
+    /// there.
+    fn forget_challenge(&mut self, id: i64) -> Option<Challenge> {
+        let challenge = self.challenges.remove(&id)?;
+        if let Some(code) = self.invites.remove(&id) {
+            self.revoked.insert(code.as_str().to_owned(), id);
+        }
+        self.members.retain(|(c, _), _| *c != id);
+        self.muted.retain(|(c, _)| *c != id);
+        self.keys.retain(|(c, _, _), _| *c != id);
+        self.group_of.remove(&id);
+        self.reports.retain(|(c, _), _| *c != id);
+        self.unlisted.remove(&id);
+        self.removed.retain(|(c, _)| *c != id);
+        self.closed.remove(&id);
+        Some(challenge)
+    }
+
     fn forget_keys_of(&mut self, challenge: ChallengeId, user: UserId, entry: i64) {
         self.keys.retain(|(c, u, _), (id, _)| !(*c == challenge.0 && *u == user.0 && *id == entry));
     }
+}
+
+/// The times at or after `since`, oldest first.
+fn sorted_since(times: impl Iterator<Item = DateTime<Utc>>, since: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let mut times: Vec<DateTime<Utc>> = times.filter(|at| *at >= since).collect();
+    times.sort();
+    times
 }
 
 fn page_of<T: Clone>(items: impl Iterator<Item = T>, page: Page) -> Paged<T> {
@@ -205,14 +229,8 @@ impl ChallengeRepository for MemoryStore {
         since: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>, RepositoryError> {
         let inner = self.lock()?;
-        let mut times: Vec<DateTime<Utc>> = inner
-            .renewals
-            .iter()
-            .filter(|(c, at)| *at >= since && inner.challenges.get(c).is_some_and(|c| c.creator == user))
-            .map(|(_, at)| *at)
-            .collect();
-        times.sort();
-        Ok(times)
+        let created_by = |c: &i64| inner.challenges.get(c).is_some_and(|c| c.creator == user);
+        Ok(sorted_since(inner.renewals.iter().filter(|(c, _)| created_by(c)).map(|(_, at)| *at), since))
     }
 
     async fn creations_since(
@@ -221,14 +239,7 @@ impl ChallengeRepository for MemoryStore {
         since: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>, RepositoryError> {
         let inner = self.lock()?;
-        let mut times: Vec<DateTime<Utc>> = inner
-            .challenges
-            .values()
-            .filter(|c| c.creator == user && c.created_at >= since)
-            .map(|c| c.created_at)
-            .collect();
-        times.sort();
-        Ok(times)
+        Ok(sorted_since(inner.challenges.values().filter(|c| c.creator == user).map(|c| c.created_at), since))
     }
 
     async fn create_challenge(&self, new: &NewChallenge) -> Result<Challenge, RepositoryError> {
@@ -321,20 +332,9 @@ impl ChallengeRepository for MemoryStore {
 
     async fn delete_challenge(&self, id: ChallengeId, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         let mut inner = self.lock()?;
-        let challenge = inner.challenges.remove(&id.0).ok_or(RepositoryError::ChallengeNotFound(id.0))?;
-        if let Some(code) = inner.invites.remove(&id.0) {
-            inner.revoked.insert(code.as_str().to_owned(), id.0);
-        }
         let members: Vec<UserId> =
             inner.members.keys().filter(|(c, _)| *c == id.0).map(|(_, u)| UserId(*u)).collect();
-        inner.members.retain(|(c, _), _| *c != id.0);
-        inner.muted.retain(|(c, _)| *c != id.0);
-        inner.group_of.remove(&id.0);
-        inner.reports.retain(|(c, _), _| *c != id.0);
-        inner.unlisted.remove(&id.0);
-        inner.removed.retain(|(c, _)| *c != id.0);
-        inner.closed.remove(&id.0);
-        inner.keys.retain(|(c, _, _), _| *c != id.0);
+        let challenge = inner.forget_challenge(id.0).ok_or(RepositoryError::ChallengeNotFound(id.0))?;
         let deleted =
             DeletedChallenge { id, name: challenge.name, creator: challenge.creator, deleted_at: at };
         inner.deletions.push((deleted, members));
@@ -449,283 +449,6 @@ impl ChallengeRepository for MemoryStore {
 }
 
 #[async_trait]
-impl GoalRepository for MemoryStore {
-    async fn join(
-        &self,
-        challenge: ChallengeId,
-        user: UserId,
-        goal: Amount,
-        at: DateTime<Utc>,
-    ) -> Result<Participant, RepositoryError> {
-        let mut inner = self.lock()?;
-        let Some(kind) = inner.challenges.get(&challenge.0).map(|c| c.goal_kind) else {
-            return Err(RepositoryError::ChallengeNotFound(challenge.0));
-        };
-        if inner.members.contains_key(&(challenge.0, user.0)) {
-            return Err(RepositoryError::AlreadyJoined { challenge: challenge.0, user: user.0 });
-        }
-        let participant = Participant { challenge, user, goal, joined_at: at, completed_at: None };
-        inner.members.insert((challenge.0, user.0), Member::new(participant.clone(), kind));
-        Ok(participant)
-    }
-
-    async fn participant(
-        &self,
-        challenge: ChallengeId,
-        user: UserId,
-    ) -> Result<Option<Participant>, RepositoryError> {
-        Ok(self.lock()?.members.get(&(challenge.0, user.0)).map(|m| m.participant.clone()))
-    }
-
-    async fn set_goal(
-        &self,
-        challenge: ChallengeId,
-        user: UserId,
-        goal: Amount,
-        at: DateTime<Utc>,
-    ) -> Result<Participant, RepositoryError> {
-        let mut inner = self.lock()?;
-        let member = inner.member_mut(challenge, user)?;
-        member.participant.goal = goal;
-        member.last_active_at = at;
-        member.judge(at);
-        Ok(member.participant.clone())
-    }
-
-    async fn standings(&self, challenge: ChallengeId) -> Result<Vec<Standing>, RepositoryError> {
-        let inner = self.lock()?;
-        Ok(inner
-            .members
-            .iter()
-            .filter(|((c, _), _)| *c == challenge.0)
-            .map(|((_, u), m)| Standing {
-                participant: m.participant.clone(),
-                display_name: inner.users.get(u).cloned(),
-                tally: m.tally(),
-            })
-            .collect())
-    }
-
-    async fn standing_band(
-        &self,
-        challenge: ChallengeId,
-        kind: GoalKind,
-        floor: Option<Amount>,
-        ceiling: Amount,
-    ) -> Result<StandingBand, RepositoryError> {
-        let inner = self.lock()?;
-        let mut band = StandingBand::default();
-        for ((c, u), m) in &inner.members {
-            let tally = m.tally.tally();
-            if *c != challenge.0 || tally.entries == 0 {
-                continue;
-            }
-            let standing = kind.standing(tally);
-            if standing > ceiling {
-                band.above += 1;
-            } else if floor.is_none_or(|f| standing >= f) {
-                band.standings.push(Standing {
-                    participant: m.participant.clone(),
-                    display_name: inner.users.get(u).cloned(),
-                    tally: *tally,
-                });
-            }
-        }
-        Ok(band)
-    }
-
-    async fn place_change(
-        &self,
-        challenge: ChallengeId,
-        kind: GoalKind,
-        user: UserId,
-        before: &Tally,
-        _after: &Tally,
-    ) -> Result<Option<PlaceChange>, RepositoryError> {
-        // The same rule over the members as they are kept (their tallies are current), without
-        // copying the leaderboard.
-        let inner = self.lock()?;
-        let Some(me) = inner.members.get(&(challenge.0, user.0)) else {
-            return Ok(None);
-        };
-        let me = Contender {
-            participant: &me.participant,
-            tally: me.tally.tally(),
-            display_name: inner.users.get(&user.0),
-        };
-        let rivals =
-            inner.members.iter().filter(|((c, _), _)| *c == challenge.0).map(|((_, u), m)| Contender {
-                participant: &m.participant,
-                tally: m.tally.tally(),
-                display_name: inner.users.get(u),
-            });
-        Ok(PlaceChange::of(kind, me, before, rivals))
-    }
-
-    async fn memberships(
-        &self,
-        user: UserId,
-        scope: MembershipScope,
-        page: Page,
-    ) -> Result<Memberships, RepositoryError> {
-        let inner = self.lock()?;
-        let (mut joined, outside): (Vec<(&Challenge, &Member)>, Vec<_>) =
-            inner.joined_by(user).partition(|(c, _)| match scope {
-                MembershipScope::All => true,
-                MembershipScope::Open(today) => c.accepts_entries(today),
-                MembershipScope::Closed(today) => c.is_final(today),
-            });
-        joined
-            .sort_by(|(a, ma), (b, mb)| mb.last_active_at.cmp(&ma.last_active_at).then(b.id.0.cmp(&a.id.0)));
-        let paged = page_of(joined.into_iter().map(|(c, m)| m.membership(c)), page);
-        Ok(Memberships { items: paged.items, total: paged.total, outside: outside.len() as u64 })
-    }
-
-    async fn membership(
-        &self,
-        challenge: ChallengeId,
-        user: UserId,
-    ) -> Result<Option<Membership>, RepositoryError> {
-        let inner = self.lock()?;
-        let member = inner.members.get(&(challenge.0, user.0));
-        Ok(inner.challenges.get(&challenge.0).zip(member).map(|(c, m)| m.membership(c)))
-    }
-
-    async fn recently_active(
-        &self,
-        user: UserId,
-        today: NaiveDate,
-        limit: u32,
-    ) -> Result<Vec<Membership>, RepositoryError> {
-        let page = self.memberships(user, MembershipScope::Open(today), Page::new(0, limit)).await?;
-        Ok(page.items)
-    }
-
-    async fn leave(&self, challenge: ChallengeId, user: UserId) -> Result<(), RepositoryError> {
-        let mut inner = self.lock()?;
-        inner.member_mut(challenge, user)?;
-        inner.members.remove(&(challenge.0, user.0));
-        inner.muted.remove(&(challenge.0, user.0));
-        inner.keys.retain(|(c, u, _), _| !(*c == challenge.0 && *u == user.0));
-        Ok(())
-    }
-
-    async fn set_news_muted(
-        &self,
-        challenge: ChallengeId,
-        user: UserId,
-        muted: bool,
-        _at: DateTime<Utc>,
-    ) -> Result<(), RepositoryError> {
-        let mut inner = self.lock()?;
-        if !inner.members.contains_key(&(challenge.0, user.0)) {
-            return Err(RepositoryError::NotParticipant { challenge: challenge.0, user: user.0 });
-        }
-        if muted {
-            inner.muted.insert((challenge.0, user.0));
-        } else {
-            inner.muted.remove(&(challenge.0, user.0));
-        }
-        Ok(())
-    }
-
-    async fn news_muted(&self, challenge: ChallengeId, user: UserId) -> Result<bool, RepositoryError> {
-        let inner = self.lock()?;
-        Ok(inner.members.contains_key(&(challenge.0, user.0)) && inner.muted.contains(&(challenge.0, user.0)))
-    }
-
-    async fn delete_person(
-        &self,
-        user: UserId,
-        _at: DateTime<Utc>,
-    ) -> Result<PersonDeleted, RepositoryError> {
-        self.delete_person_now(user)
-    }
-
-    async fn news_recipients(
-        &self,
-        challenge: ChallengeId,
-        candidates: Option<&[UserId]>,
-    ) -> Result<Vec<UserId>, RepositoryError> {
-        let inner = self.lock()?;
-        let listening = |u: &UserId| {
-            inner.members.contains_key(&(challenge.0, u.0)) && !inner.muted.contains(&(challenge.0, u.0))
-        };
-        Ok(match candidates {
-            Some(candidates) => candidates.iter().copied().filter(listening).collect(),
-            None => {
-                let mut members: Vec<&Member> =
-                    inner.members.iter().filter(|((c, _), _)| *c == challenge.0).map(|(_, m)| m).collect();
-                members.sort_by_key(|m| (m.participant.joined_at, m.participant.user.0));
-                members.into_iter().map(|m| m.participant.user).filter(listening).collect()
-            }
-        })
-    }
-}
-
-impl MemoryStore {
-    /// [`GoalRepository::delete_person`] on the maps.
-    fn delete_person_now(&self, user: UserId) -> Result<PersonDeleted, RepositoryError> {
-        let mut inner = self.lock()?;
-        let mut done = PersonDeleted::default();
-        for member in inner.members.iter().filter(|((_, u), _)| *u == user.0).map(|(_, m)| m) {
-            done.participations += 1;
-            done.entries += member.entries.len() as u64;
-        }
-        let created: Vec<i64> =
-            inner.challenges.values().filter(|c| c.creator == user).map(|c| c.id.0).collect();
-        for id in created {
-            let heir = inner
-                .members
-                .iter()
-                .filter(|((c, u), _)| *c == id && *u != user.0)
-                .map(|(_, m)| (m.participant.joined_at, m.participant.user))
-                .min()
-                .map(|(_, u)| u);
-            match heir {
-                Some(heir) => {
-                    inner.challenges.get_mut(&id).expect("listed").creator = heir;
-                    done.handed_over.push((ChallengeId(id), heir));
-                }
-                None => {
-                    inner.challenges.remove(&id);
-                    if let Some(code) = inner.invites.remove(&id) {
-                        inner.revoked.insert(code.as_str().to_owned(), id);
-                    }
-                    inner.members.retain(|(c, _), _| *c != id);
-                    inner.muted.retain(|(c, _)| *c != id);
-                    inner.keys.retain(|(c, _, _), _| *c != id);
-                    inner.group_of.remove(&id);
-                    inner.reports.retain(|(c, _), _| *c != id);
-                    inner.unlisted.remove(&id);
-                    inner.removed.retain(|(c, _)| *c != id);
-                    inner.closed.remove(&id);
-                    done.deleted.push(ChallengeId(id));
-                }
-            }
-        }
-        for challenge in inner.challenges.values_mut() {
-            if challenge.first_finisher == Some(user) {
-                challenge.first_finisher = None;
-            }
-        }
-        inner.members.retain(|(_, u), _| *u != user.0);
-        inner.muted.retain(|(_, u)| *u != user.0);
-        inner.keys.retain(|(_, u, _), _| *u != user.0);
-        inner.users.remove(&user.0);
-        inner.reports.retain(|(_, reporter), _| *reporter != user.0);
-        inner.removed.retain(|(_, u)| *u != user.0);
-        for (deleted, members) in &mut inner.deletions {
-            members.retain(|m| *m != user);
-            if deleted.creator == user {
-                deleted.creator = UserId(0);
-            }
-        }
-        Ok(done)
-    }
-}
-
-#[async_trait]
 impl UserRepository for MemoryStore {
     async fn upsert_user(&self, user: UserId, name: &DisplayName) -> Result<(), RepositoryError> {
         let mut inner = self.lock()?;
@@ -745,145 +468,4 @@ impl UserRepository for MemoryStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-    use crate::challenge::{ChallengeName, Deadline, Description};
-    use crate::goal::GoalKind;
-    use crate::progress::{IdempotencyKey, NewProgress, ProgressDate, ProgressRepository, ProgressValue};
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn at(minute: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 1, 10, minute, 0).unwrap()
-    }
-
-    async fn challenge(store: &MemoryStore, kind: GoalKind, goal: i64) -> Challenge {
-        store
-            .create_challenge(&NewChallenge {
-                name: ChallengeName::parse("Run").unwrap(),
-                description: Description::default(),
-                creator: UserId(1),
-                created_at: at(0),
-                start_date: d("2026-03-01"),
-                deadline: Deadline::parse(d("2026-04-01"), d("2026-03-01")).unwrap(),
-                unit: None,
-                goal: Goal::new(kind, Amount::from_whole(goal)).unwrap(),
-                visibility: crate::challenge::Visibility::Public,
-            })
-            .await
-            .unwrap()
-    }
-
-    fn entry(c: &Challenge, value: Option<i64>, date: &str, minute: u32, key: Option<&str>) -> NewProgress {
-        NewProgress {
-            challenge: c.id,
-            user: UserId(1),
-            value: value.map_or(ProgressValue::CheckIn, |v| ProgressValue::Amount(Amount::from_whole(v))),
-            date: ProgressDate::from_stored(d(date)),
-            recorded_at: at(minute),
-            idempotency_key: key.map(|k| IdempotencyKey::parse(k).unwrap()),
-        }
-    }
-
-    #[tokio::test]
-    async fn completion_idempotency_and_undo() {
-        let store = MemoryStore::new();
-        let c = challenge(&store, GoalKind::Total, 10).await;
-        let first = store.add_progress(&entry(&c, Some(6), "2026-03-01", 1, Some("k1"))).await.unwrap();
-        assert!(!first.completed_now && !first.duplicate);
-        let again = store.add_progress(&entry(&c, Some(6), "2026-03-01", 2, Some("k1"))).await.unwrap();
-        assert!(again.duplicate);
-        assert_eq!(again.entry.id, first.entry.id);
-        assert_eq!(again.tally.total, Amount::from_whole(6));
-        let second = store.add_progress(&entry(&c, Some(4), "2026-03-02", 3, None)).await.unwrap();
-        assert!(second.completed_now);
-        assert_eq!(second.completed_at, Some(at(3)));
-        let third = store.add_progress(&entry(&c, Some(1), "2026-03-02", 4, None)).await.unwrap();
-        assert!(!third.completed_now, "completes once");
-        assert_eq!(third.completed_at, Some(at(3)));
-        let (undone, tally) = store.undo_last_progress(c.id, UserId(1), at(9)).await.unwrap().unwrap();
-        assert_eq!(undone.id, third.entry.id);
-        assert_eq!(tally.total, Amount::from_whole(10));
-        assert!(store.participant(c.id, UserId(1)).await.unwrap().unwrap().completed_at.is_some());
-        store.undo_last_progress(c.id, UserId(1), at(9)).await.unwrap();
-        assert_eq!(store.participant(c.id, UserId(1)).await.unwrap().unwrap().completed_at, None);
-        assert_eq!(
-            store.tally(c.id, UserId(1)).await.unwrap(),
-            Tally::of(std::slice::from_ref(&first.entry), |t| GoalKind::Total.standing(t))
-        );
-    }
-
-    #[tokio::test]
-    async fn running_tally_matches_tally_of() {
-        let store = MemoryStore::new();
-        let c = challenge(&store, GoalKind::AtLeast, 10).await;
-        for (i, (v, date)) in [(3, "2026-03-05"), (9, "2026-03-02"), (4, "2026-03-05"), (1, "2026-03-04")]
-            .into_iter()
-            .enumerate()
-        {
-            store.add_progress(&entry(&c, Some(v), date, i as u32, None)).await.unwrap();
-            let listed = store.list_progress(c.id, UserId(1)).await.unwrap();
-            assert_eq!(
-                store.tally(c.id, UserId(1)).await.unwrap(),
-                Tally::of(&listed, |t| GoalKind::AtLeast.standing(t))
-            );
-        }
-        let listed = store.list_progress(c.id, UserId(1)).await.unwrap();
-        let dates: Vec<_> = listed.iter().map(|e| e.date.date()).collect();
-        assert!(dates.is_sorted());
-        assert_eq!(store.tally(c.id, UserId(1)).await.unwrap().latest, Some(Amount::from_whole(4)));
-    }
-
-    #[tokio::test]
-    async fn joins_goals_and_lists() {
-        let store = MemoryStore::new();
-        let a = challenge(&store, GoalKind::Total, 10).await;
-        let b = challenge(&store, GoalKind::Days, 5).await;
-        assert!(matches!(
-            store.join(a.id, UserId(1), Amount::from_whole(5), at(1)).await,
-            Err(RepositoryError::AlreadyJoined { .. })
-        ));
-        assert!(matches!(
-            store.join(ChallengeId(99), UserId(2), Amount::from_whole(5), at(1)).await,
-            Err(RepositoryError::ChallengeNotFound(99))
-        ));
-        assert!(matches!(
-            store.set_goal(a.id, UserId(2), Amount::from_whole(5), at(1)).await,
-            Err(RepositoryError::NotParticipant { .. })
-        ));
-        let joinable = ChallengeFilter::JoinableBy { user: UserId(2), today: d("2026-03-01") };
-        let list = store.list_challenges(joinable, Page::new(0, 1)).await.unwrap();
-        assert_eq!((list.total, list.items[0].id), (2, b.id), "newest first");
-        store.join(a.id, UserId(2), Amount::from_whole(5), at(2)).await.unwrap();
-        let list = store.list_challenges(joinable, Page::new(0, 10)).await.unwrap();
-        assert_eq!(list.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![b.id]);
-        let joined = ChallengeFilter::JoinedBy { user: UserId(2), active_on: None };
-        assert_eq!(store.list_challenges(joined, Page::ALL).await.unwrap().items[0].id, a.id);
-        let later = ChallengeFilter::ActiveOn(d("2026-04-02"));
-        assert_eq!(store.list_challenges(later, Page::ALL).await.unwrap().total, 0);
-
-        store.upsert_user(UserId(2), &DisplayName::sanitize("Bo", UserId(2))).await.unwrap();
-        let standings = store.standings(a.id).await.unwrap();
-        assert_eq!(standings.len(), 2);
-        let bo = standings.iter().find(|s| s.participant.user == UserId(2)).unwrap();
-        assert_eq!(bo.display_name.as_ref().map(DisplayName::as_str), Some("Bo"));
-
-        store.set_unavailable(true);
-        assert!(store.challenge(a.id).await.unwrap_err().is_unavailable());
-    }
-
-    #[tokio::test]
-    async fn set_goal_rejudges_completion() {
-        let store = MemoryStore::new();
-        let c = challenge(&store, GoalKind::Total, 10).await;
-        store.add_progress(&entry(&c, Some(6), "2026-03-01", 1, None)).await.unwrap();
-        let p = store.set_goal(c.id, UserId(1), Amount::from_whole(5), at(5)).await.unwrap();
-        assert_eq!(p.completed_at, Some(at(5)));
-        let p = store.set_goal(c.id, UserId(1), Amount::from_whole(50), at(6)).await.unwrap();
-        assert_eq!(p.completed_at, None);
-    }
-}
+mod tests;

@@ -277,17 +277,9 @@ impl GoalRepository for $store {
 
     async fn leave(&self, challenge: ChallengeId, user: UserId) -> Result<(), RepositoryError> {
         let mut tx = self.write().await?;
-        // The participant's entries go with them (a cascade).
-        let left = sqlx::query("DELETE FROM participants WHERE challenge_id = $1 AND user_id = $2")
-            .bind(challenge.0)
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if left.rows_affected() == 0 {
-            let error = missing_participant(&mut tx, challenge, user).await;
+        if let Err(missing) = delete_participant(&mut tx, challenge, user).await? {
             tx.commit().await?;
-            return Err(error);
+            return Err(missing);
         }
         tx.commit().await
     }

@@ -216,6 +216,25 @@ async fn lock_participant(
     }
 }
 
+/// Deletes a participant (their entries and mutes go with them, by cascades). The inner error
+/// says why there was none to delete; the outer one is the database's.
+async fn delete_participant(
+    conn: &mut $conn,
+    challenge: ChallengeId,
+    user: UserId,
+) -> Result<Result<(), RepositoryError>, RepositoryError> {
+    let deleted = sqlx::query("DELETE FROM participants WHERE challenge_id = $1 AND user_id = $2")
+        .bind(challenge.0)
+        .bind(user.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    if deleted.rows_affected() == 0 {
+        return Ok(Err(missing_participant(conn, challenge, user).await));
+    }
+    Ok(Ok(()))
+}
+
 /// Why there is no participant: the challenge does not exist, or the user has not joined it.
 async fn missing_participant(
     conn: &mut $conn,

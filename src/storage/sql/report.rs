@@ -15,17 +15,9 @@ impl ReportRepository for $store {
         at: DateTime<Utc>,
     ) -> Result<(), RepositoryError> {
         let mut tx = self.write().await?;
-        // Entries and mutes go with the participant (cascades).
-        let removed = sqlx::query("DELETE FROM participants WHERE challenge_id = $1 AND user_id = $2")
-            .bind(challenge.0)
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if removed.rows_affected() == 0 {
-            let error = missing_participant(&mut tx, challenge, user).await;
+        if let Err(missing) = delete_participant(&mut tx, challenge, user).await? {
             tx.commit().await?;
-            return Err(error);
+            return Err(missing);
         }
         sqlx::query(
             "UPDATE challenges SET first_finisher_id = NULL, first_finished_at = NULL \
