@@ -49,6 +49,12 @@ impl DisplayName {
         DisplayName(format!("User {}", user.0))
     }
 
+    /// The name shown in one challenge's leaderboard for a participant whose name its creator
+    /// hid: "Participant 2".
+    pub fn hidden(number: u32) -> DisplayName {
+        DisplayName(format!("Participant {number}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -193,7 +193,70 @@ async fn new_invite_links_are_limited_to_ten_a_day(backend: Backend) {
     assert_eq!(h.app().invite(Some(UserId(1)), run, None).await.unwrap().code, before, "unchanged");
 }
 
+async fn a_creator_hides_an_offensive_name(backend: Backend) {
+    let h = Harness::new(backend).await;
+    let run = h.seed(1, "Run", GoalKind::Total, "100", Some("km")).await;
+    h.app().join(run, UserId(2), None).await.unwrap();
+    h.app().join(run, UserId(3), None).await.unwrap();
+    let mut troll = h.user(2, "Troll");
+    troll.send("5").await;
+    troll.sees("Logged");
+    let mut cat = h.user(3, "Cat");
+    cat.send("9").await;
+    cat.press_payload(&format!("v1:l:{}", run.0)).await;
+    cat.sees("Troll");
+
+    let mut ann = h.user(1, "Ann");
+    ann.press_payload(&format!("v1:mg:{}", run.0)).await;
+    ann.press("👥 People").await;
+    ann.sees("Hide a name");
+    let hide = format!("v1:hn:{}:2:0", run.0);
+    assert!(ann.labels().iter().filter(|l| *l == "🙈 Hide name").count() == 2, "{:?}", ann.labels());
+    assert!(
+        ann.last.iter().flat_map(|r| r.all_buttons()).any(|b| b.payload == hide),
+        "a Hide button for Troll"
+    );
+    ann.press_payload(&hide).await;
+    ann.sees("Troll now shows as Participant 1 to everyone in this challenge but you.");
+    ann.sees("🙈 Troll shows as Participant 1.");
+    assert!(
+        ann.has_button("👁 Show name") && ann.has_button("Remove Troll"),
+        "the creator still sees who it is"
+    );
+    assert_eq!(ann.news.len(), 1);
+    assert_eq!(ann.news[0].news_recipient(), Some(UserId(2)));
+    assert!(ann.news[0].text.to_plain().contains("its leaderboard shows you as Participant 1"));
+    // An old Hide button pressed again: no second message to them.
+    ann.press_payload(&hide).await;
+    assert!(ann.news.is_empty());
+
+    cat.press_payload(&format!("v1:l:{}", run.0)).await;
+    cat.sees("Participant 1");
+    cat.does_not_see("Troll");
+    // They pass Cat: the news names them as the leaderboard does.
+    troll.send("10").await;
+    assert_eq!(troll.news.len(), 1);
+    let news = troll.news[0].text.to_plain();
+    assert!(news.contains("Participant 1 passed you in Run") && !news.contains("Troll"), "{news}");
+
+    // Only the creator hides names, and not their own.
+    cat.press_payload(&format!("v1:hn:{}:3:0", run.0)).await;
+    cat.sees("Only the creator");
+    ann.press_payload(&format!("v1:hn:{}:1:0", run.0)).await;
+    ann.sees("Your own name shows as it is");
+
+    ann.press_payload(&format!("v1:mg:{}", run.0)).await;
+    ann.press("👥 People").await;
+    ann.press("👁 Show name").await;
+    ann.sees("Troll’s name shows again.");
+    assert!(ann.news.is_empty(), "showing it again sends nothing");
+    cat.press_payload(&format!("v1:l:{}", run.0)).await;
+    cat.sees("Troll");
+    cat.does_not_see("Participant 1");
+}
+
 on_every_store!(
+    a_creator_hides_an_offensive_name,
     new_invite_links_are_limited_to_ten_a_day,
     a_creator_removes_someone_and_closes_the_challenge,
     reporting_a_public_challenge,

@@ -2,15 +2,20 @@
 //! different people unlist a public challenge, three reports from one person do not; an unlisted
 //! challenge leaves the public list and "Join challenge" but keeps working for its people; the
 //! operator's relist clears the reports; deleting a reporter deletes their reports. A creator
-//! removes a participant (who cannot join again) and closes a challenge to new joins.
+//! removes a participant (who cannot join again), hides a participant's name in their challenge
+//! (standings, leaders, positions, news bands and exports show "Participant N"; other challenges
+//! and the person's own export keep the name) and closes a challenge to new joins.
 
 mod contract_support;
 mod storage_support;
 
 use challenge_bot::challenge::{ChallengeFilter, JoinBarrier, ReportReason};
 use challenge_bot::goal::GoalKind;
+use challenge_bot::goal::HiddenName;
+use challenge_bot::progress::ExportScope;
 use challenge_bot::repository::Page;
-use challenge_bot::user::UserId;
+use challenge_bot::repository::RepositoryError;
+use challenge_bot::user::{DisplayName, UserId};
 
 use contract_support::*;
 
@@ -21,6 +26,7 @@ contract_tests!(
         a_deleted_reporters_reports_go,
         a_removed_participant_cannot_join_again,
         a_closed_challenge_takes_nobody_new,
+        a_hidden_name_shows_as_participant_n_wherever_the_challenge_names_them,
     ],
     sql: []
 );
@@ -106,12 +112,12 @@ async fn a_removed_participant_cannot_join_again(db: Db) {
     // Removing twice, or someone not in it: refused.
     assert!(matches!(
         db.store.remove_participant(run.id, BOB, at(4)).await,
-        Err(challenge_bot::repository::RepositoryError::NotParticipant { .. })
+        Err(RepositoryError::NotParticipant { .. })
     ));
     let missing = challenge_bot::challenge::ChallengeId(999_999);
     assert!(matches!(
         db.store.remove_participant(missing, BOB, at(4)).await,
-        Err(challenge_bot::repository::RepositoryError::ChallengeNotFound(_))
+        Err(RepositoryError::ChallengeNotFound(_))
     ));
     // Their data deleted: the removal goes too (nothing names them).
     db.store.delete_person(BOB, at(5)).await.unwrap();
@@ -128,4 +134,72 @@ async fn a_closed_challenge_takes_nobody_new(db: Db) {
     assert_eq!(db.store.join_barrier(run.id, BOB).await.unwrap(), None);
     assert_eq!(listed(&db).await, 1);
     assert!(db.store.set_closed(challenge_bot::challenge::ChallengeId(999_999), true, at(3)).await.is_err());
+}
+
+async fn a_hidden_name_shows_as_participant_n_wherever_the_challenge_names_them(db: Db) {
+    let run = create(&db, ANN, GoalKind::Total, "10").await;
+    let walk = create(&db, ANN, GoalKind::Total, "10").await;
+    for (user, name) in [(ANN, "Ann"), (BOB, "Bob Rude"), (CAT, "Cat")] {
+        db.store.upsert_user(user, &DisplayName::sanitize(name, user)).await.unwrap();
+        for challenge in [&run, &walk] {
+            if user != ANN {
+                db.store.join(challenge.id, user, amount("10"), at(1)).await.unwrap();
+            }
+        }
+    }
+    add(&db, progress(&run, BOB, Some("12"), "2026-03-02", 2)).await;
+    add(&db, progress(&walk, BOB, Some("3"), "2026-03-02", 2)).await;
+    add(&db, progress(&run, CAT, Some("4"), "2026-03-02", 3)).await;
+
+    let hid = db.store.hide_name(run.id, BOB, true).await.unwrap();
+    assert_eq!(hid, HiddenName { number: Some(1), changed: true });
+    assert_eq!(
+        db.store.hide_name(run.id, BOB, true).await.unwrap(),
+        HiddenName { number: Some(1), changed: false },
+        "hiding again keeps the number and changes nothing"
+    );
+    let name_in = |standings: &[challenge_bot::goal::Standing], user: UserId| {
+        let s = standings.iter().find(|s| s.participant.user == user).expect("in the standings");
+        (s.display_name.as_ref().map(|n| n.as_str().to_owned()), s.hidden_as)
+    };
+    let standings = db.store.standings(run.id).await.unwrap();
+    assert_eq!(name_in(&standings, BOB), (Some("Participant 1".into()), Some(1)));
+    assert_eq!(name_in(&standings, CAT), (Some("Cat".into()), None));
+    let leaders = db.store.leaders(run.id, GoalKind::Total, 3).await.unwrap();
+    let top: Vec<_> =
+        leaders.top.iter().map(|r| r.standing.display_name.as_ref().unwrap().as_str()).collect();
+    assert_eq!(top, ["Participant 1", "Cat", "Ann"]);
+    let band = db.store.standing_band(run.id, GoalKind::Total, None, amount("20")).await.unwrap();
+    assert_eq!(name_in(&band.standings, BOB), (Some("Participant 1".into()), Some(1)));
+    let bob = db.store.position(run.id, GoalKind::Total, BOB, Some(BOB)).await.unwrap().unwrap();
+    assert_eq!(bob.me.standing.display_name.as_ref().unwrap().as_str(), "Participant 1");
+    let cat = db.store.position(run.id, GoalKind::Total, CAT, Some(BOB)).await.unwrap().unwrap();
+    assert_eq!(cat.first_finisher.as_ref().unwrap().as_str(), "Participant 1", "the first finisher too");
+    let exported = db.store.export_entries(ExportScope::Challenge(run.id)).await.unwrap();
+    let names: Vec<_> = exported.iter().map(|e| e.display_name.as_deref().unwrap()).collect();
+    assert_eq!(names, ["Participant 1", "Cat"]);
+
+    // Not elsewhere: another challenge, and Bob's own export.
+    assert_eq!(name_in(&db.store.standings(walk.id).await.unwrap(), BOB), (Some("Bob Rude".into()), None));
+    let own = db.store.export_entries(ExportScope::User(BOB)).await.unwrap();
+    assert!(own.iter().all(|e| e.display_name.as_deref() == Some("Bob Rude")), "{own:?}");
+
+    // Numbers go on per challenge; showing again restores the name.
+    assert_eq!(db.store.hide_name(run.id, CAT, true).await.unwrap().number, Some(2));
+    assert_eq!(db.store.hide_name(walk.id, CAT, true).await.unwrap().number, Some(1));
+    assert_eq!(
+        db.store.hide_name(run.id, BOB, false).await.unwrap(),
+        HiddenName { number: None, changed: true }
+    );
+    assert!(!db.store.hide_name(run.id, BOB, false).await.unwrap().changed, "already shown");
+    let standings = db.store.standings(run.id).await.unwrap();
+    assert_eq!(name_in(&standings, BOB), (Some("Bob Rude".into()), None));
+    assert_eq!(name_in(&standings, CAT), (Some("Participant 2".into()), Some(2)));
+    assert_eq!(db.store.hide_name(run.id, BOB, true).await.unwrap().number, Some(3));
+
+    // Someone not in it.
+    assert!(matches!(
+        db.store.hide_name(run.id, UserId(404), true).await,
+        Err(RepositoryError::NotParticipant { .. })
+    ));
 }

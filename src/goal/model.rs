@@ -265,7 +265,11 @@ pub struct Participant {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Standing {
     pub participant: Participant,
+    /// The name shown for them in this challenge: "Participant N" when its creator hid theirs
+    /// (`hidden_as` is then N), so no leaderboard, news line or export can show the hidden one.
     pub display_name: Option<DisplayName>,
+    /// The number of "Participant N" while the creator hides their name here.
+    pub hidden_as: Option<u32>,
     pub tally: Tally,
 }
 
@@ -595,6 +599,7 @@ mod tests {
                 completed_at,
             },
             display_name: None,
+            hidden_as: None,
             tally,
         }
     }

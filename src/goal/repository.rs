@@ -173,6 +173,16 @@ pub trait GoalRepository: Send + Sync {
     /// The user leaves the challenge; their entries go with them. `NotParticipant`.
     async fn leave(&self, challenge: ChallengeId, user: UserId) -> Result<(), RepositoryError>;
 
+    /// Hides a participant's display name in the challenge (they show as "Participant N", N the
+    /// next number of the challenge) or shows it again. Hiding a hidden name keeps its number.
+    /// `NotParticipant`.
+    async fn hide_name(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        hidden: bool,
+    ) -> Result<HiddenName, RepositoryError>;
+
     /// Mutes (or unmutes) the news of a challenge for a participant. `NotParticipant`.
     async fn set_news_muted(
         &self,
@@ -200,6 +210,15 @@ pub trait GoalRepository: Send + Sync {
     /// updates). Challenges they created go to the participant who joined first after them, or
     /// are deleted when nobody else is in them.
     async fn delete_person(&self, user: UserId, at: DateTime<Utc>) -> Result<PersonDeleted, RepositoryError>;
+}
+
+/// A participant's name after [`GoalRepository::hide_name`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HiddenName {
+    /// N of "Participant N" while hidden.
+    pub number: Option<u32>,
+    /// Whether this call hid or showed it (false when it already was so).
+    pub changed: bool,
 }
 
 /// What deleting a person removed.

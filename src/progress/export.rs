@@ -4,9 +4,9 @@
 //! `challenge` when the export holds everyone in a challenge. A check-in counts 1; `logged_at` is
 //! when the entry was recorded, in UTC (ISO 8601). People are named by their display names,
 //! never by their (Telegram) ids: someone without a stored name is "Participant N", numbered
-//! in the order they first appear.
+//! in the order they first appear, past the numbers of names their creator hid.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -35,16 +35,28 @@ struct Row<'a> {
 
 /// Writes `entries` in `format`; with `names`, each row names its author.
 pub fn write(entries: &[ExportedEntry], format: ExportFormat, names: bool) -> Vec<u8> {
-    let mut anonymous: HashMap<UserId, usize> = HashMap::new();
+    // A number a hidden name already shows ("Participant 2", see `Standing::display_name`) is
+    // skipped, so two people never share one.
+    let taken: HashSet<&str> = entries.iter().filter_map(|e| e.display_name.as_deref()).collect();
+    let mut anonymous: HashMap<UserId, String> = HashMap::new();
+    let mut last = 0;
     let rows: Vec<Row<'_>> = entries
         .iter()
         .map(|e| {
             let name = names.then(|| match &e.display_name {
                 Some(name) => name.clone(),
-                None => {
-                    let next = anonymous.len() + 1;
-                    format!("Participant {}", anonymous.entry(e.user).or_insert(next))
-                }
+                None => anonymous
+                    .entry(e.user)
+                    .or_insert_with(|| {
+                        loop {
+                            last += 1;
+                            let name = format!("Participant {last}");
+                            if !taken.contains(name.as_str()) {
+                                break name;
+                            }
+                        }
+                    })
+                    .clone(),
             });
             let value = e.value.map_or_else(|| "1".to_owned(), |v| v.to_string());
             Row {
@@ -141,6 +153,16 @@ mod tests {
         assert_eq!(rows[3][2], "Participant 1", "the same person, the same number");
         let text = String::from_utf8(csv).unwrap();
         assert!(!text.contains("222") && !text.contains("333"), "no ids: {text}");
+    }
+
+    #[test]
+    fn nameless_people_skip_the_numbers_of_hidden_names() {
+        let entries = [entry(222, None, Some("1")), entry(333, Some("Participant 1"), Some("2"))];
+        let json: serde_json::Value =
+            serde_json::from_slice(&write(&entries, ExportFormat::Json, true)).unwrap();
+        let names: Vec<&str> =
+            json.as_array().unwrap().iter().map(|row| row["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Participant 2", "Participant 1"]);
     }
 
     #[test]

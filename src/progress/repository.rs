@@ -28,6 +28,9 @@ pub struct Recorded {
     /// not read the participant again).
     pub goal: Amount,
     pub joined_at: DateTime<Utc>,
+    /// N while the creator shows the participant as "Participant N" in the challenge: the news
+    /// of this entry names them so.
+    pub hidden_as: Option<u32>,
 }
 
 /// A change to one of a participant's entries: a new value, a new date, or both.

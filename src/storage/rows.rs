@@ -128,6 +128,7 @@ pub(crate) struct LockedParticipant {
     pub(crate) goal_kind: String,
     pub(crate) default_goal_hundredths: i64,
     pub(crate) first_finisher_id: Option<i64>,
+    pub(crate) name_hidden_as: Option<i64>,
     #[sqlx(flatten)]
     pub(crate) tally: TallyRow,
     /// The participant has an entry on the date the write asked about.
@@ -223,8 +224,23 @@ pub(crate) struct StandingRow {
     #[sqlx(flatten)]
     pub(crate) participant: ParticipantRow,
     pub(crate) display_name: Option<String>,
+    /// `participants.name_hidden_as`.
+    pub(crate) hidden_as: Option<i64>,
     #[sqlx(flatten)]
     pub(crate) tally: TallyRow,
+}
+
+/// The name shown for a participant in one challenge: "Participant N" while its creator hides
+/// theirs (`hidden_as`), else their display name if there is one.
+pub(crate) fn shown_name(
+    user: UserId,
+    display_name: Option<&str>,
+    hidden_as: Option<i64>,
+) -> Option<DisplayName> {
+    match hidden_as.and_then(|n| u32::try_from(n).ok()) {
+        Some(number) => Some(DisplayName::hidden(number)),
+        None => display_name.map(|name| DisplayName::sanitize(name, user)),
+    }
 }
 
 impl From<StandingRow> for Standing {
@@ -232,7 +248,8 @@ impl From<StandingRow> for Standing {
         let user = UserId(row.participant.user_id);
         Standing {
             participant: row.participant.into(),
-            display_name: row.display_name.map(|name| DisplayName::sanitize(&name, user)),
+            display_name: shown_name(user, row.display_name.as_deref(), row.hidden_as),
+            hidden_as: row.hidden_as.and_then(|n| u32::try_from(n).ok()),
             tally: row.tally.into(),
         }
     }
@@ -264,6 +281,7 @@ pub(crate) struct PositionRow {
     pub(crate) above: i64,
     pub(crate) first_finisher_in: i64,
     pub(crate) first_finisher_name: Option<String>,
+    pub(crate) first_finisher_hidden_as: Option<i64>,
 }
 
 /// One of a user's challenges with their own line in it (the "My challenges" list).
@@ -296,6 +314,8 @@ pub(crate) struct ExportRow {
     pub(crate) unit: Option<String>,
     pub(crate) user_id: i64,
     pub(crate) display_name: Option<String>,
+    /// `participants.name_hidden_as`: the export of a challenge shows what its leaderboard shows.
+    pub(crate) hidden_as: Option<i64>,
     pub(crate) progress_date: NaiveDate,
     pub(crate) value_hundredths: Option<i64>,
     pub(crate) recorded_at: DateTime<Utc>,
@@ -308,7 +328,8 @@ impl From<ExportRow> for crate::progress::ExportedEntry {
             challenge_name: row.challenge_name,
             unit: row.unit,
             user: UserId(row.user_id),
-            display_name: row.display_name,
+            display_name: shown_name(UserId(row.user_id), row.display_name.as_deref(), row.hidden_as)
+                .map(|name| name.as_str().to_owned()),
             date: row.progress_date,
             value: row.value_hundredths.map(Amount::from_hundredths),
             recorded_at: row.recorded_at,

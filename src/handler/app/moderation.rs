@@ -3,6 +3,7 @@
 
 use super::{App, AppError};
 use crate::challenge::{Challenge, ChallengeId, JoinBarrier, ReportReason, Reported, ReportedChallenge};
+use crate::goal::HiddenName;
 use crate::user::UserId;
 
 impl App {
@@ -56,6 +57,23 @@ impl App {
         }
         self.store.remove_participant(id, user, self.now()).await?;
         Ok(challenge)
+    }
+
+    /// The creator hides a participant's display name in their challenge (they show as
+    /// "Participant N" wherever the challenge names them) or shows it again; N while hidden.
+    pub async fn hide_name(
+        &self,
+        by: UserId,
+        id: ChallengeId,
+        user: UserId,
+        hidden: bool,
+    ) -> Result<(Challenge, HiddenName), AppError> {
+        let challenge = self.own_challenge(by, id).await?;
+        if user == challenge.creator {
+            return Err(AppError::Invalid("Your own name shows as it is in your challenge.".into()));
+        }
+        let name = self.store.hide_name(id, user, hidden).await?;
+        Ok((challenge, name))
     }
 
     /// The creator closes their challenge to new participants (or opens it again).

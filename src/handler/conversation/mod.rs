@@ -573,6 +573,9 @@ impl Conversation {
             Action::ReportFor { challenge, reason } => self.report(ctx, challenge, reason).await,
             Action::Members { challenge, page } => self.members(ctx, challenge, page).await,
             Action::RemoveMember { challenge, user } => self.remove_member(ctx, challenge, user).await,
+            Action::HideName { challenge, user, hidden, page } => {
+                self.hide_name(ctx, challenge, user, hidden, page).await
+            }
             Action::RemoveMemberConfirm { challenge, user } => {
                 self.remove_member_confirm(ctx, challenge, user).await
             }

@@ -16,7 +16,7 @@ use super::screens::{button, name_label, ordinal};
 use super::{Conversation, Ctx, Outcome, Turn};
 use crate::challenge::{Challenge, ChallengeId};
 use crate::handler::app::{AppError, ProgressLogged};
-use crate::user::UserId;
+use crate::user::{DisplayName, UserId};
 
 impl Conversation {
     /// "Bob joined your challenge" for its creator.
@@ -63,13 +63,16 @@ impl Conversation {
             return Ok(Vec::new());
         }
         let c = &logged.challenge;
+        // Named as the challenge's leaderboard names them.
+        let alias = logged.recorded.hidden_as.map(DisplayName::hidden);
+        let name = alias.as_ref().unwrap_or(ctx.name);
         // (recipient, lines), in the order people are first told something.
         let mut lines: Vec<(UserId, Vec<Text>)> = Vec::new();
         let goal_line = if logged.first_among_others {
             Some(
                 Text::new()
                     .plain("🥇 ")
-                    .user_bold(ctx.name.as_str())
+                    .user_bold(name.as_str())
                     .plain(" is the first to meet the goal of ")
                     .user_bold(c.name.as_str())
                     .plain("!"),
@@ -78,7 +81,7 @@ impl Conversation {
             Some(
                 Text::new()
                     .plain("🎯 ")
-                    .user_bold(ctx.name.as_str())
+                    .user_bold(name.as_str())
                     .plain(" reached their goal in ")
                     .user_bold(c.name.as_str())
                     .plain("."),
@@ -94,7 +97,7 @@ impl Conversation {
                     *passed,
                     Text::new()
                         .plain("🏃 ")
-                        .user_bold(ctx.name.as_str())
+                        .user_bold(name.as_str())
                         .plain(" passed you in ")
                         .user_bold(c.name.as_str())
                         .plain(format!(" — you are now {}.", ordinal(place))),
@@ -108,11 +111,11 @@ impl Conversation {
         let in_group = if logged.first_among_others {
             let predicate =
                 Text::new().plain(" is the first to meet the goal of ").user_bold(c.name.as_str()).plain("!");
-            self.group_line(c, "first", "🥇 ", ctx.name, predicate).await?
+            self.group_line(c, "first", "🥇 ", name, predicate).await?
         } else if logged.recorded.completed_now {
             let predicate =
                 Text::new().plain(" reached their goal in ").user_bold(c.name.as_str()).plain("!");
-            self.group_line(c, "goal", "🎯 ", ctx.name, predicate).await?
+            self.group_line(c, "goal", "🎯 ", name, predicate).await?
         } else {
             None
         };

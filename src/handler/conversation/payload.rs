@@ -251,6 +251,14 @@ pub enum Action {
         challenge: ChallengeId,
         user: i64,
     },
+    /// The creator: hide a participant's name in the challenge ("Participant N"), or show it
+    /// again; back to that page of the participants.
+    HideName {
+        challenge: ChallengeId,
+        user: i64,
+        hidden: bool,
+        page: u32,
+    },
     /// The creator: close the challenge to new participants, or open it again.
     SetClosed {
         challenge: ChallengeId,
@@ -366,6 +374,9 @@ impl Action {
             Action::Members { challenge, page } => write!(s, "mb:{}:{page}", challenge.0),
             Action::RemoveMember { challenge, user } => write!(s, "rmv:{}:{user}", challenge.0),
             Action::RemoveMemberConfirm { challenge, user } => write!(s, "rmy:{}:{user}", challenge.0),
+            Action::HideName { challenge, user, hidden, page } => {
+                write!(s, "{}:{}:{user}:{page}", if hidden { "hn" } else { "sn" }, challenge.0)
+            }
             Action::SetClosed { challenge, closed: true } => write!(s, "jc:{}", challenge.0),
             Action::SetClosed { challenge, closed: false } => write!(s, "jo:{}", challenge.0),
         };
@@ -472,6 +483,12 @@ impl Action {
             ("rmy", [id, user]) => {
                 Action::RemoveMemberConfirm { challenge: challenge_id(id)?, user: entry_id(user)? }
             }
+            (verb @ ("hn" | "sn"), [id, user, page]) => Action::HideName {
+                challenge: challenge_id(id)?,
+                user: entry_id(user)?,
+                hidden: verb == "hn",
+                page: page_number(page)?,
+            },
             ("jc", [id]) => Action::SetClosed { challenge: challenge_id(id)?, closed: true },
             ("jo", [id]) => Action::SetClosed { challenge: challenge_id(id)?, closed: false },
             ("rr", [id, reason]) => Action::ReportFor {
@@ -571,6 +588,8 @@ mod tests {
             Action::Members { challenge: id, page },
             Action::RemoveMember { challenge: id, user: i64::MAX },
             Action::RemoveMemberConfirm { challenge: id, user: i64::MAX },
+            Action::HideName { challenge: id, user: i64::MAX, hidden: true, page },
+            Action::HideName { challenge: id, user: i64::MAX, hidden: false, page },
             Action::SetClosed { challenge: id, closed: true },
             Action::SetClosed { challenge: id, closed: false },
         ];

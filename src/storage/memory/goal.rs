@@ -9,12 +9,12 @@ use super::{Member, MemoryStore, page_of};
 use crate::amount::Amount;
 use crate::challenge::{Challenge, ChallengeId};
 use crate::goal::{
-    Contender, GoalKind, GoalRepository, Membership, MembershipScope, Memberships, Participant,
+    Contender, GoalKind, GoalRepository, HiddenName, Membership, MembershipScope, Memberships, Participant,
     PersonDeleted, PlaceChange, Standing, StandingBand,
 };
 use crate::progress::Tally;
 use crate::repository::{Page, RepositoryError};
-use crate::user::UserId;
+use crate::user::{DisplayName, UserId};
 
 #[async_trait]
 impl GoalRepository for MemoryStore {
@@ -66,11 +66,7 @@ impl GoalRepository for MemoryStore {
             .members
             .iter()
             .filter(|((c, _), _)| *c == challenge.0)
-            .map(|((_, u), m)| Standing {
-                participant: m.participant.clone(),
-                display_name: inner.users.get(u).cloned(),
-                tally: m.tally(),
-            })
+            .map(|((_, u), m)| m.standing(inner.users.get(u)))
             .collect())
     }
 
@@ -92,11 +88,7 @@ impl GoalRepository for MemoryStore {
             if standing > ceiling {
                 band.above += 1;
             } else if floor.is_none_or(|f| standing >= f) {
-                band.standings.push(Standing {
-                    participant: m.participant.clone(),
-                    display_name: inner.users.get(u).cloned(),
-                    tally: *tally,
-                });
+                band.standings.push(m.standing(inner.users.get(u)));
             }
         }
         Ok(band)
@@ -119,13 +111,13 @@ impl GoalRepository for MemoryStore {
         let me = Contender {
             participant: &me.participant,
             tally: me.tally.tally(),
-            display_name: inner.users.get(&user.0),
+            display_name: me.shown_name(inner.users.get(&user.0)),
         };
         let rivals =
             inner.members.iter().filter(|((c, _), _)| *c == challenge.0).map(|((_, u), m)| Contender {
                 participant: &m.participant,
                 tally: m.tally.tally(),
-                display_name: inner.users.get(u),
+                display_name: m.shown_name(inner.users.get(u)),
             });
         Ok(PlaceChange::of(kind, me, before, rivals))
     }
@@ -176,6 +168,30 @@ impl GoalRepository for MemoryStore {
         inner.muted.remove(&(challenge.0, user.0));
         inner.keys.retain(|(c, u, _), _| !(*c == challenge.0 && *u == user.0));
         Ok(())
+    }
+
+    async fn hide_name(
+        &self,
+        challenge: ChallengeId,
+        user: UserId,
+        hidden: bool,
+    ) -> Result<HiddenName, RepositoryError> {
+        let mut inner = self.lock()?;
+        let next = 1 + inner
+            .members
+            .iter()
+            .filter(|((c, _), _)| *c == challenge.0)
+            .filter_map(|(_, m)| m.hidden.as_ref().map(|(n, _)| *n))
+            .max()
+            .unwrap_or(0);
+        let member = inner.member_mut(challenge, user)?;
+        let changed = member.hidden.is_some() != hidden;
+        if !hidden {
+            member.hidden = None;
+        } else if member.hidden.is_none() {
+            member.hidden = Some((next, DisplayName::hidden(next)));
+        }
+        Ok(HiddenName { number: member.hidden.as_ref().map(|(n, _)| *n), changed })
     }
 
     async fn set_news_muted(

@@ -21,7 +21,7 @@ use crate::challenge::{
     Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge,
     InviteCode, InviteLookup, Listing, NameSearch, NewChallenge, Visibility,
 };
-use crate::goal::{Goal, GoalKind, Membership, Participant};
+use crate::goal::{Goal, GoalKind, Membership, Participant, Standing};
 use crate::progress::{ProgressEntry, Rejudged, Tally, TallyBuilder};
 use crate::repository::{Page, Paged, RepositoryError};
 
@@ -78,12 +78,36 @@ struct Member {
     tally: TallyBuilder,
     /// The last entry, goal change or join: "My challenges" lists the most recent first.
     last_active_at: DateTime<Utc>,
+    /// While the creator hides their name: its number and "Participant N".
+    hidden: Option<(u32, DisplayName)>,
 }
 
 impl Member {
     fn new(participant: Participant, kind: GoalKind) -> Member {
         let last_active_at = participant.joined_at;
-        Member { participant, kind, entries: Vec::new(), tally: TallyBuilder::default(), last_active_at }
+        Member {
+            participant,
+            kind,
+            entries: Vec::new(),
+            tally: TallyBuilder::default(),
+            last_active_at,
+            hidden: None,
+        }
+    }
+
+    /// The name shown for them in their challenge (see `Standing::display_name`), given their
+    /// display name.
+    fn shown_name<'a>(&'a self, name: Option<&'a DisplayName>) -> Option<&'a DisplayName> {
+        self.hidden.as_ref().map(|(_, alias)| alias).or(name)
+    }
+
+    fn standing(&self, name: Option<&DisplayName>) -> Standing {
+        Standing {
+            participant: self.participant.clone(),
+            display_name: self.shown_name(name).cloned(),
+            hidden_as: self.hidden.as_ref().map(|(n, _)| *n),
+            tally: self.tally(),
+        }
     }
 
     fn tally(&self) -> Tally {

@@ -38,6 +38,7 @@ impl ProgressRepository for MemoryStore {
                     first_to_finish: false,
                     goal: member.participant.goal,
                     joined_at: member.participant.joined_at,
+                    hidden_as: member.hidden.as_ref().map(|(n, _)| *n),
                 });
             }
         }
@@ -62,6 +63,7 @@ impl ProgressRepository for MemoryStore {
         let completed_now = member.judge(new.recorded_at);
         let (tally, completed_at) = (member.tally(), member.participant.completed_at);
         let (goal, joined_at) = (member.participant.goal, member.participant.joined_at);
+        let hidden_as = member.hidden.as_ref().map(|(n, _)| *n);
         let challenge = inner
             .challenges
             .get_mut(&new.challenge.0)
@@ -85,6 +87,7 @@ impl ProgressRepository for MemoryStore {
             first_to_finish,
             goal,
             joined_at,
+            hidden_as,
         })
     }
 
@@ -105,7 +108,13 @@ impl ProgressRepository for MemoryStore {
                         challenge_name: challenge.name.as_str().to_owned(),
                         unit: challenge.unit.as_ref().map(|unit| unit.as_str().to_owned()),
                         user: UserId(*u),
-                        display_name: inner.users.get(u).map(|n| n.as_str().to_owned()),
+                        // As the challenge's leaderboard shows them; a person's own export has
+                        // their own name throughout.
+                        display_name: match scope {
+                            ExportScope::Challenge(_) => member.shown_name(inner.users.get(u)),
+                            ExportScope::User(_) => inner.users.get(u),
+                        }
+                        .map(|n| n.as_str().to_owned()),
                         date: e.date.date(),
                         value: e.value,
                         recorded_at: e.recorded_at,

@@ -108,7 +108,8 @@ impl GoalRepository for $store {
     ) -> Result<StandingBand, RepositoryError> {
         let (standing_p, standing_q) = (standing_sql(kind, "p"), standing_sql(kind, "q"));
         let mut query = QueryBuilder::<$db>::new(concat!(
-            "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, ",
+            "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, \
+             p.name_hidden_as AS hidden_as, ",
             p_tally_columns!(),
             ", (SELECT COUNT(*) FROM participants q WHERE q.entries > 0 AND q.challenge_id = "
         ));
@@ -129,7 +130,8 @@ impl GoalRepository for $store {
         // The order of `goal::rank`: people with entries first, by standing, then whoever
         // reached it first, then joining order and id. The count is taken before the limit.
         let mut query = QueryBuilder::<$db>::new(concat!(
-            "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, ",
+            "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, \
+             p.name_hidden_as AS hidden_as, ",
             p_tally_columns!(),
             ", COUNT(*) OVER () AS participants FROM participants p LEFT JOIN users u ON u.id = p.user_id \
              WHERE p.challenge_id = "
@@ -163,15 +165,17 @@ impl GoalRepository for $store {
         // above.
         let mut query = QueryBuilder::<$db>::new(
             "SELECT x.challenge_id, x.user_id, x.goal_hundredths, x.joined_at, x.completed_at, u.display_name, \
-             x.total, x.latest, x.best, x.first, x.days, x.entries, x.first_date, x.last_date, x.standing_at, \
+             x.name_hidden_as AS hidden_as, x.total, x.latest, x.best, x.first, x.days, x.entries, x.first_date, x.last_date, x.standing_at, \
              x.streak_run, x.streak_best, x.streak_freezes, x.participants, x.above, \
              (SELECT COUNT(*) FROM participants f WHERE f.challenge_id = x.challenge_id AND f.user_id = ",
         );
         query.push_bind(first_finisher.map(|u| u.0));
         query.push(") AS first_finisher_in, (SELECT fu.display_name FROM users fu WHERE fu.id = ");
         query.push_bind(first_finisher.map(|u| u.0));
+        query.push(") AS first_finisher_name, (SELECT fh.name_hidden_as FROM participants fh WHERE fh.challenge_id = x.challenge_id AND fh.user_id = ");
+        query.push_bind(first_finisher.map(|u| u.0));
         query.push(concat!(
-            ") AS first_finisher_name FROM (SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, ",
+            ") AS first_finisher_hidden_as FROM (SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, p.name_hidden_as, ",
             p_tally_columns!(),
             ", COUNT(*) OVER () AS participants, SUM(CASE WHEN p.entries > 0 AND (m.entries = 0 OR "
         ));
@@ -187,10 +191,10 @@ impl GoalRepository for $store {
         let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         let (participants, above) = (count(first.participants), count(first.above));
         let first_finisher = match (first_finisher, first.first_finisher_in > 0) {
-            (Some(id), true) => Some(match &first.first_finisher_name {
-                Some(name) => DisplayName::sanitize(name, id),
-                None => DisplayName::fallback(id),
-            }),
+            (Some(id), true) => Some(
+                shown_name(id, first.first_finisher_name.as_deref(), first.first_finisher_hidden_as)
+                    .unwrap_or_else(|| DisplayName::fallback(id)),
+            ),
             _ => None,
         };
         let level: Vec<Standing> = rows.into_iter().map(|row| Standing::from(row.standing)).collect();
@@ -282,6 +286,42 @@ impl GoalRepository for $store {
             return Err(missing);
         }
         tx.commit().await
+    }
+
+    async fn hide_name(&self, challenge: ChallengeId, user: UserId, hidden: bool) -> Result<HiddenName, RepositoryError> {
+        let mut tx = self.write().await?;
+        let written = if hidden {
+            // The next number of the challenge; its unique index refuses a number two hides
+            // computed at once (PostgreSQL: both read the same maximum), and the loser fails
+            // rather than showing two people as the same participant.
+            sqlx::query(
+                "UPDATE participants SET name_hidden_as = \
+                   (SELECT COALESCE(MAX(q.name_hidden_as), 0) + 1 FROM participants q WHERE q.challenge_id = $1) \
+                 WHERE challenge_id = $1 AND user_id = $2 AND name_hidden_as IS NULL",
+            )
+        } else {
+            sqlx::query(
+                "UPDATE participants SET name_hidden_as = NULL \
+                 WHERE challenge_id = $1 AND user_id = $2 AND name_hidden_as IS NOT NULL",
+            )
+        }
+        .bind(challenge.0)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT name_hidden_as FROM participants WHERE challenge_id = $1 AND user_id = $2")
+                .bind(challenge.0)
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        let Some((number,)) = row else {
+            return Err(RepositoryError::NotParticipant { challenge: challenge.0, user: user.0 });
+        };
+        tx.commit().await?;
+        Ok(HiddenName { number: number.and_then(|n| u32::try_from(n).ok()), changed: written.rows_affected() > 0 })
     }
 
     async fn set_news_muted(

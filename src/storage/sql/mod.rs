@@ -77,7 +77,8 @@ pub(super) const MEMBERSHIP_COLUMNS: &str = concat!(
 
 /// Everyone in challenge `$1` with their tally and display name, in joining order.
 pub(super) const STANDINGS: &str = concat!(
-    "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, ",
+    "SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, u.display_name, \
+     p.name_hidden_as AS hidden_as, ",
     p_tally_columns!(),
     " FROM participants p LEFT JOIN users u ON u.id = p.user_id \
      WHERE p.challenge_id = $1 ORDER BY p.joined_at, p.user_id"
@@ -119,7 +120,7 @@ use crate::challenge::{
     REPORTS_TO_UNLIST, ReportReason, ReportRepository, Reported, ReportedChallenge, Unit, Visibility, fold,
 };
 use crate::goal::{
-    Contender, Goal, GoalKind, GoalRepository, Leaders, Membership, MembershipScope, Memberships, Participant, PersonDeleted,
+    Contender, Goal, GoalKind, GoalRepository, HiddenName, Leaders, Membership, MembershipScope, Memberships, Participant, PersonDeleted,
     Position, Ranked, Standing, StandingBand, place_among,
 };
 use crate::progress::{
@@ -134,7 +135,7 @@ use crate::storage::sql::{
 };
 use crate::storage::error::{corrupt, db_error, is_foreign_key_violation, is_unique_violation};
 use crate::storage::rows::{
-    ChallengeRow, DeletionRow, EntryRow, ListingRow, ExportRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, LeaderRow, goal_kind,
+    ChallengeRow, DeletionRow, EntryRow, ListingRow, ExportRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, LeaderRow, goal_kind, shown_name,
     limit_offset,
 };
 use crate::user::{DisplayName, UserId, UserRepository};
@@ -194,7 +195,7 @@ async fn lock_participant(
 ) -> Result<LockedParticipant, RepositoryError> {
     let locked: Option<LockedParticipant> = sqlx::query_as(concat!(
         "SELECT p.goal_hundredths, p.joined_at, p.completed_at, c.goal_kind, c.default_goal_hundredths, \
-           c.first_finisher_id, ",
+           c.first_finisher_id, p.name_hidden_as, ",
         p_tally_columns!(),
         ", ($3 IS NOT NULL AND EXISTS (SELECT 1 FROM progress_entries e WHERE e.challenge_id = $1 \
              AND e.user_id = $2 AND e.progress_date = $3)) AS date_seen, \

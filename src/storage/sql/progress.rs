@@ -153,6 +153,7 @@ fn duplicate(
         first_to_finish: false,
         goal: Amount::from_hundredths(locked.goal_hundredths),
         joined_at: locked.joined_at,
+        hidden_as: locked.name_hidden_as.and_then(|n| u32::try_from(n).ok()),
     })
 }
 /// Deletes one of a (locked) participant's entries, `entry` or else the last one recorded, and
@@ -259,19 +260,23 @@ impl ProgressRepository for $store {
             first_to_finish,
             goal: Amount::from_hundredths(locked.goal_hundredths),
             joined_at: locked.joined_at,
+            hidden_as: locked.name_hidden_as.and_then(|n| u32::try_from(n).ok()),
         })
     }
 
     async fn export_entries(&self, scope: ExportScope) -> Result<Vec<ExportedEntry>, RepositoryError> {
-        let (column, id) = match scope {
-            ExportScope::Challenge(c) => ("e.challenge_id", c.0),
-            ExportScope::User(u) => ("e.user_id", u.0),
+        // A challenge's export names people as its leaderboard does; a person's own export
+        // has their own name throughout.
+        let (column, id, hidden_as) = match scope {
+            ExportScope::Challenge(c) => ("e.challenge_id", c.0, "p.name_hidden_as"),
+            ExportScope::User(u) => ("e.user_id", u.0, "NULL"),
         };
         let rows: Vec<ExportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT e.challenge_id, c.name AS challenge_name, c.unit, e.user_id, u.display_name, \
-             e.progress_date, e.value_hundredths, e.recorded_at \
+             {hidden_as} AS hidden_as, e.progress_date, e.value_hundredths, e.recorded_at \
              FROM progress_entries e JOIN challenges c ON c.id = e.challenge_id \
              LEFT JOIN users u ON u.id = e.user_id \
+             LEFT JOIN participants p ON p.challenge_id = e.challenge_id AND p.user_id = e.user_id \
              WHERE {column} = $1 ORDER BY e.challenge_id, e.progress_date, e.id"
         )))
         .bind(id)
