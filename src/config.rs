@@ -5,6 +5,7 @@
 //! | `DATABASE_URL` | `--database-url` | `sqlite://challenge-bot.db` in the working directory |
 //! | `CHALLENGE_BOT_TZ` | `--tz` | `UTC` |
 //! | `CHALLENGE_BOT_TODAY` | `--today` | unset (the system clock) |
+//! | `CHALLENGE_BOT_NOW` | `--now` | unset; an instant (`2026-12-01T08:59:30Z`) the clock starts at and runs on from; wins over `CHALLENGE_BOT_TODAY` |
 //!
 //! [`ConfigArgs`] is what clap reads (raw text, so that a bad value is reported by us, in one
 //! line naming the variable, and a database password never ends up in a clap error); [`Config`]
@@ -15,7 +16,7 @@
 use std::ffi::OsString;
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use clap::Args;
 use clap::parser::ValueSource;
@@ -26,6 +27,7 @@ use crate::storage::DatabaseUrl;
 pub const DATABASE_URL: &str = "DATABASE_URL";
 pub const TIME_ZONE: &str = "CHALLENGE_BOT_TZ";
 pub const TODAY: &str = "CHALLENGE_BOT_TODAY";
+pub const NOW: &str = "CHALLENGE_BOT_NOW";
 
 /// The common settings as given (environment variables or flags), not yet checked.
 #[derive(Args, Clone, Default)]
@@ -45,6 +47,12 @@ pub struct ConfigArgs {
     #[arg(long = "today", env = TODAY, value_name = "YYYY-MM-DD", global = true,
           value_parser = clap::value_parser!(OsString))]
     pub today: Option<OsString>,
+
+    /// Start the clock at an instant (RFC 3339, e.g. 2026-12-01T08:59:30Z) and let it run on,
+    /// for tests and demos of reminders; wins over --today
+    #[arg(long = "now", env = NOW, value_name = "INSTANT", global = true,
+          value_parser = clap::value_parser!(OsString))]
+    pub now: Option<OsString>,
 }
 
 /// Never shows the database URL as typed: it may hold a password.
@@ -54,6 +62,7 @@ impl fmt::Debug for ConfigArgs {
             .field("database_url", &self.database_url.as_ref().map(|_| "<redacted>"))
             .field("time_zone", &self.time_zone)
             .field("today", &self.today)
+            .field("now", &self.now)
             .finish()
     }
 }
@@ -120,9 +129,15 @@ impl ConfigArgs {
                 .map_err(|problem| ConfigError { name: label("time_zone", "--tz", TIME_ZONE), problem })?,
         };
 
-        let clock = match given(&self.today, "today", "--today", TODAY)? {
-            None => Clock::System(zone),
-            Some(text) => Clock::Fixed(
+        let today = given(&self.today, "today", "--today", TODAY)?;
+        let clock = match (given(&self.now, "now", "--now", NOW)?, today) {
+            (Some(text), _) => Clock::starting_at(
+                parse_instant(&text)
+                    .map_err(|problem| ConfigError { name: label("now", "--now", NOW), problem })?,
+                zone,
+            ),
+            (None, None) => Clock::System(zone),
+            (None, Some(text)) => Clock::Fixed(
                 parse_fixed_today(&text, &Clock::System(zone))
                     .map_err(|problem| ConfigError { name: label("today", "--today", TODAY), problem })?,
             ),
@@ -140,6 +155,16 @@ pub fn parse_time_zone(text: &str) -> Result<Tz, String> {
     })
 }
 
+/// The instant a clock starts at: RFC 3339 with an offset (`2026-12-01T08:59:30Z`).
+fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&Utc)).map_err(|_| {
+        let shown = crate::text::shown(text, 60);
+        format!(
+            "\"{shown}\" is not an instant: give one as 2026-12-01T08:59:30Z (RFC 3339, with its offset)."
+        )
+    })
+}
+
 /// A pinned "today": a calendar date typed as YYYY-MM-DD.
 fn parse_fixed_today(text: &str, system: &Clock) -> Result<NaiveDate, String> {
     clock::parse_date(text, system.today()).map_err(|e| e.to_string())
@@ -154,7 +179,23 @@ mod tests {
             database_url: db.map(OsString::from),
             time_zone: tz.map(OsString::from),
             today: today.map(OsString::from),
+            now: None,
         }
+    }
+
+    #[test]
+    fn now_starts_a_running_clock_and_wins_over_today() {
+        let mut given = args(None, Some("Europe/Berlin"), Some("2026-11-29"));
+        given.now = Some(OsString::from("2026-12-01T22:59:30Z"));
+        let config = given.resolve(&|_| None).unwrap();
+        let now = config.clock.now();
+        let start: DateTime<Utc> = "2026-12-01T22:59:30Z".parse().unwrap();
+        assert!(now >= start && now - start < chrono::TimeDelta::seconds(60), "{now}");
+        assert_eq!(config.clock.today(), NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), "23:59 in Berlin");
+        given.now = Some(OsString::from("tomorrow"));
+        let e = given.resolve(&|_| Some(ValueSource::CommandLine)).unwrap_err();
+        assert_eq!(e.name, "--now");
+        assert!(e.problem.contains("2026-12-01T08:59:30Z"), "{e}");
     }
 
     #[test]

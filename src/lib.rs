@@ -2,7 +2,7 @@
 //!
 //! The layers follow the design document: `protocol` (Telegram bot, terminal chat, scripted CLI)
 //! → `handler` (the conversation and the use cases that couple the domains) → repository traits
-//! → the domain contexts `challenge`, `goal` and `progress`. `storage` implements the repository
+//! → the domain contexts `challenge`, `goal`, `progress` and `reminder`. `storage` implements the repository
 //! traits and the bot's [`outbox`] for PostgreSQL and SQLite and keeps conversation state in a
 //! local cache. `config` (settings), `startup` (wiring) and `telemetry` (logs) serve every
 //! command; `text` holds the rules for text people see.
@@ -17,6 +17,7 @@ pub mod handler;
 pub mod outbox;
 pub mod progress;
 pub mod protocol;
+pub mod reminder;
 pub mod repository;
 pub mod startup;
 pub mod storage;

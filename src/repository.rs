@@ -92,6 +92,7 @@ pub trait Store:
     + crate::challenge::ReportRepository
     + crate::goal::GoalRepository
     + crate::progress::ProgressRepository
+    + crate::reminder::ReminderRepository
     + crate::user::UserRepository
 {
 }
@@ -102,6 +103,7 @@ impl<T> Store for T where
         + crate::challenge::ReportRepository
         + crate::goal::GoalRepository
         + crate::progress::ProgressRepository
+        + crate::reminder::ReminderRepository
         + crate::user::UserRepository
 {
 }

@@ -120,7 +120,7 @@ async fn every_flow_with_two_users_at_once(workspace: &Workspace) {
         fake.commands().iter().map(|c| c["command"].as_str().unwrap_or_default().to_owned()).collect();
     assert_eq!(
         commands,
-        ["start", "log", "export", "privacy", "help", "cancel"],
+        ["start", "log", "settings", "export", "privacy", "help", "cancel"],
         "the commands in Telegram's menu"
     );
     let in_groups: Vec<String> = fake

@@ -42,7 +42,7 @@ async fn in_process_buttons_are_numbered_and_lettered_for_numbers() {
     .await;
     has(&out, "challenge-bot chat: type a choice's number or letter to press it");
     has(&out, "Hi Ann!");
-    has(&out, "  [a] Create challenge   [b] Join challenge\n  [c] My challenges\n");
+    has(&out, "  [a] Create challenge   [b] Join challenge\n  [c] My challenges   [d] ⚙️ Settings\n");
     has(
         &out,
         "> 9\n\nThat looks like progress, but you are not in a running challenge: join or create one first.",

@@ -84,7 +84,7 @@ async fn start_shows_the_main_menu_and_remembers_the_name() {
     ann.send("/start").await;
     ann.sees("Hi Ann!");
     ann.sees("What would you like to do?");
-    assert_eq!(ann.labels(), ["Create challenge", "Join challenge", "My challenges"]);
+    assert_eq!(ann.labels(), ["Create challenge", "Join challenge", "My challenges", "⚙️ Settings"]);
     assert_eq!(ann.state().await, "MAIN_INIT");
     let id = seed(&h, 1, "Run", "2026-04-01", GoalKind::Total, 10).await;
     let board = h.app().overview(id, None).await.unwrap();

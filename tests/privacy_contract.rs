@@ -139,9 +139,21 @@ async fn no_row_names_the_person_afterwards(db: Db) {
     db.store.report(swim.id, ANN, challenge_bot::challenge::ReportReason::Spam, at(19)).await.unwrap();
     // Bob removes Ann from his challenge: the removal names her too.
     db.store.remove_participant(swim.id, ANN, at(19)).await.unwrap();
+    // Her settings: a time zone and a reminder (and Bob's, which stay).
+    for user in [ANN, BOB] {
+        let settings = challenge_bot::reminder::Settings {
+            zone: Some(chrono_tz::Europe::Berlin),
+            remind_at: challenge_bot::reminder::TimeOfDay::new(20, 0),
+            ..Default::default()
+        };
+        let schedule = settings.schedule_after(chrono_tz::Tz::UTC, at(19));
+        db.store.save_settings(user, &settings, schedule, at(19)).await.unwrap();
+    }
     db.store.delete_person(ANN, at(20)).await.unwrap();
     let ann = ANN.0;
-    let checks: [(&str, &'static str); 13] = [
+    assert!(db.store.settings(BOB).await.unwrap().remind_at.is_some(), "Bob's settings stay");
+    let checks: [(&str, &'static str); 14] = [
+        ("user_settings", "SELECT COUNT(*) FROM user_settings WHERE user_id = 101"),
         ("users", "SELECT COUNT(*) FROM users WHERE id = 101"),
         ("participants", "SELECT COUNT(*) FROM participants WHERE user_id = 101"),
         ("progress_entries", "SELECT COUNT(*) FROM progress_entries WHERE user_id = 101"),

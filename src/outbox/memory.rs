@@ -43,15 +43,18 @@ impl Inner {
         if !self.handled.entry(bot).or_default().insert(update.id) {
             return Finished::Earlier;
         }
-        let queued = actions
+        Finished::Recorded(self.queue(bot, actions))
+    }
+
+    fn queue(&mut self, bot: i64, actions: &[Action]) -> Vec<Queued> {
+        actions
             .iter()
             .map(|action| {
                 self.last_id += 1;
                 self.queued.insert(self.last_id, (bot, action.clone()));
                 Queued { id: self.last_id, action: action.clone() }
             })
-            .collect();
-        Finished::Recorded(queued)
+            .collect()
     }
 }
 
@@ -96,8 +99,30 @@ impl Turn for MemoryTurn {
     }
 }
 
+/// Work of the bot's own: its messages are queued, nothing is recorded.
+struct MemoryJob {
+    outbox: MemoryOutbox,
+    bot: i64,
+}
+
+#[async_trait]
+impl Turn for MemoryJob {
+    fn store(&self) -> Arc<dyn Store> {
+        self.outbox.store.clone()
+    }
+
+    async fn finish(&self, actions: &[Action]) -> Result<Finished, RepositoryError> {
+        self.outbox.with(|i| Finished::Recorded(i.queue(self.bot, actions)))
+    }
+}
+
 #[async_trait]
 impl Outbox for MemoryOutbox {
+    fn job(&self, bot: i64) -> Box<dyn Turn> {
+        let outbox = MemoryOutbox { inner: self.inner.clone(), store: self.store.clone() };
+        Box::new(MemoryJob { outbox, bot })
+    }
+
     fn turn(&self, bot: i64, update: UpdateRef) -> Box<dyn Turn> {
         let outbox = MemoryOutbox { inner: self.inner.clone(), store: self.store.clone() };
         Box::new(MemoryTurn { outbox, bot, update })

@@ -106,6 +106,12 @@ pub trait Outbox: Send + Sync {
     /// Begins handling an update (no database work until it is used).
     fn turn(&self, bot: i64, update: UpdateRef) -> Box<dyn Turn>;
 
+    /// Begins work the bot does on its own (reminders, summaries): a turn like an update's,
+    /// whose writes and messages commit together, but with no update to record. Its
+    /// [`Turn::finish`] fails (and queues nothing) if one of its writes gave up midway: the
+    /// messages were composed from effects that are rolled back.
+    fn job(&self, bot: i64) -> Box<dyn Turn>;
+
     /// The offset polling resumes from: every update below it was handled (or parked).
     async fn resume_offset(&self, bot: i64) -> Result<Option<i64>, RepositoryError>;
 

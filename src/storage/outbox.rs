@@ -86,24 +86,38 @@ async fn record(
     if actions.is_empty() {
         return Ok(Finished::Recorded(Vec::new()));
     }
-    let mut insert =
-        QueryBuilder::<$db>::new("INSERT INTO bot_outbox (bot_id, update_id, seq, chat_id, action, queued_at) ");
-    insert.push_values(actions.iter().enumerate(), |mut row, (seq, action)| {
-        row.push_bind(bot)
-            .push_bind(update.id)
-            .push_bind(seq as i32)
-            .push_bind(action.chat())
-            .push_bind(outbox::encode(action))
-            .push_bind(now);
-    });
-    insert.push(" RETURNING id, seq");
-    let mut rows: Vec<(i64, i32)> = insert.build_query_as().fetch_all(&mut *conn).await?;
-    rows.sort_by_key(|(_, seq)| *seq);
-    Ok(Finished::Recorded(
-        rows.into_iter()
-            .map(|(id, seq)| Queued { id, action: actions[seq as usize].clone() })
-            .collect(),
-    ))
+    Ok(Finished::Recorded(queue(conn, bot, Some(update.id), actions).await?))
+}
+
+/// Queues `actions` in `conn`'s transaction, as the answers of `update` (or of none: the bot's
+/// own work), in order.
+async fn queue(
+    conn: &mut $conn,
+    bot: i64,
+    update: Option<i64>,
+    actions: &[Action],
+) -> Result<Vec<Queued>, sqlx::Error> {
+    let now = Utc::now();
+    let mut queued = Vec::with_capacity(actions.len());
+    // Several statements for a large batch: each stays within the databases' parameter limits.
+    for (chunk_index, chunk) in actions.chunks(500).enumerate() {
+        let first = chunk_index * 500;
+        let mut insert =
+            QueryBuilder::<$db>::new("INSERT INTO bot_outbox (bot_id, update_id, seq, chat_id, action, queued_at) ");
+        insert.push_values(chunk.iter().enumerate(), |mut row, (i, action)| {
+            row.push_bind(bot)
+                .push_bind(update)
+                .push_bind((first + i) as i32)
+                .push_bind(action.chat())
+                .push_bind(outbox::encode(action))
+                .push_bind(now);
+        });
+        insert.push(" RETURNING id, seq");
+        let mut rows: Vec<(i64, i32)> = insert.build_query_as().fetch_all(&mut *conn).await?;
+        rows.sort_by_key(|(_, seq)| *seq);
+        queued.extend(rows.into_iter().map(|(id, seq)| Queued { id, action: actions[seq as usize].clone() }));
+    }
+    Ok(queued)
 }
 
 async fn forget_parked(conn: &mut $conn, bot: i64, update_id: i64) -> Result<(), sqlx::Error> {
@@ -322,10 +336,39 @@ impl Turn for SqlTurn {
     }
 }
 
+/// Work of the bot's own: writes and messages in one transaction, no update recorded.
+struct SqlJob {
+    store: $store,
+    bot: i64,
+}
+
+#[async_trait]
+impl Turn for SqlJob {
+    fn store(&self) -> Arc<dyn Store> {
+        Arc::new(self.store.clone())
+    }
+
+    async fn finish(&self, actions: &[Action]) -> Result<Finished, RepositoryError> {
+        let cell = self.store.turn.as_ref().expect("a job's store has a turn");
+        let mut tx = match turn::take_unfailed(cell).await? {
+            Some(tx) => tx,
+            None if actions.is_empty() => return Ok(Finished::Recorded(Vec::new())),
+            None => self.store.pool.begin_with($begin).await.map_err(db_error)?,
+        };
+        let queued = queue(&mut tx, self.bot, None, actions).await.map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(Finished::Recorded(queued))
+    }
+}
+
 #[async_trait]
 impl Outbox for $store {
     fn turn(&self, bot: i64, update: UpdateRef) -> Box<dyn Turn> {
         Box::new(SqlTurn { store: self.for_turn(), bot, update })
+    }
+
+    fn job(&self, bot: i64) -> Box<dyn Turn> {
+        Box::new(SqlJob { store: self.for_turn(), bot })
     }
 
     async fn resume_offset(&self, bot: i64) -> Result<Option<i64>, RepositoryError> {

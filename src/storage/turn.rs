@@ -158,6 +158,21 @@ pub(crate) async fn writer<'a, DB: Database>(
     Ok(Conn { held: Held::Turn(state), settled: false })
 }
 
+/// Takes a job's transaction (see [`crate::outbox::Outbox::job`]): `Some` if it wrote; an
+/// error if a write gave up midway (the transaction is rolled back).
+pub(crate) async fn take_unfailed<DB: Database>(
+    cell: &TurnCell<DB>,
+) -> Result<Option<Transaction<'static, DB>>, RepositoryError> {
+    let failed = cell.lock().await.failed;
+    let tx = take(cell).await?;
+    if failed {
+        return Err(RepositoryError::unavailable(
+            "a write of the bot's own work gave up midway; it was rolled back",
+        ));
+    }
+    Ok(tx)
+}
+
 /// Takes the turn's transaction for the record: `Some` if the turn wrote and nothing failed;
 /// a transaction after a failed write is rolled back here.
 pub(crate) async fn take<DB: Database>(

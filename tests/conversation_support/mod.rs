@@ -55,6 +55,16 @@ impl Harness {
     }
 
     pub async fn with_cache(backend: Backend, cache: CacheConfig) -> Harness {
+        Harness::with_clock(backend, cache, Clock::Fixed(day(TODAY))).await
+    }
+
+    /// An engine whose clock a test moves by hand, "today" in UTC unless the person set a zone.
+    pub async fn at_time(backend: Backend, time: &challenge_bot::clock::ManualTime) -> Harness {
+        let clock = Clock::Manual(time.clone(), chrono_tz::Tz::UTC);
+        Harness::with_clock(backend, CacheConfig::default(), clock).await
+    }
+
+    async fn with_clock(backend: Backend, cache: CacheConfig, clock: Clock) -> Harness {
         let (store, memory, keep): (Arc<dyn Store>, _, Arc<dyn Any + Send + Sync>) = match backend {
             Backend::Memory => {
                 let store = Arc::new(MemoryStore::new());
@@ -69,7 +79,7 @@ impl Harness {
                 (Arc::new(store), None, Arc::new(guard))
             }
         };
-        let app = App::new(store.clone(), Clock::Fixed(day(TODAY)));
+        let app = App::new(store.clone(), clock);
         Harness { conv: Conversation::new(app, &cache), store, memory, _keep: keep }
     }
 

@@ -13,6 +13,7 @@ mod limits;
 mod manage;
 mod moderation;
 mod privacy;
+mod reminders;
 
 pub use chart::CHART_LINES;
 pub use entries::EntryChanged;
@@ -21,6 +22,7 @@ pub use invite::Invite;
 pub use limits::{CREATIONS_PER_DAY, RENEWALS_PER_DAY};
 pub use manage::{ChallengeEdit, DELETION_NOTICE_DAYS};
 pub use privacy::{PersonData, PersonGone};
+pub use reminders::{DUE_BATCH, NextRound};
 
 use std::sync::Arc;
 
@@ -316,7 +318,10 @@ impl App {
             goal: draft.goal,
             visibility: draft.visibility,
         };
-        Ok(self.store.create_challenge(&new).await?)
+        let challenge = self.store.create_challenge(&new).await?;
+        // Its days end at midnight where its creator is (see `App::end_of`).
+        self.store.set_challenge_zone(challenge.id, self.clock.zone()).await?;
+        Ok(challenge)
     }
 
     /// A challenge; one that was deleted is reported as such (`ChallengeDeleted`).

@@ -1,4 +1,5 @@
-//! Typed commands: `/start` (and `/menu`), `/log` (in [`super::quick`]), `/export` (in
+//! Typed commands: `/start` (and `/menu`), `/log` (in [`super::quick`]), `/settings` (in
+//! [`super::settings`]), `/export` (in
 //! [`super::chart`]), `/privacy` and `/deleteme` (in [`super::privacy`]), `/help`, `/cancel`, and
 //! the ones we do not know.
 
@@ -32,6 +33,7 @@ impl Conversation {
             "log" => return self.log_command(ctx, arg, state).await,
             "export" => return self.export_mine(ctx).await,
             "privacy" => Outcome::one(super::privacy::privacy(), Next::Main),
+            "settings" => return self.settings(ctx).await,
             "deleteme" => return self.ask_delete_me(ctx).await,
             "help" => match asked {
                 // Mid-question: explain, then ask again.
@@ -53,7 +55,9 @@ impl Conversation {
             other => {
                 let note = Text::new()
                     .italic(format!("I do not know the command /{}. ", crate::text::shown(other, 32)))
-                    .italic("The commands are /start, /log, /export, /privacy, /help and /cancel.");
+                    .italic(
+                        "The commands are /start, /log, /settings, /export, /privacy, /help and /cancel.",
+                    );
                 match asked {
                     Some(q) => Outcome::one(with_note(q, note), Next::Keep),
                     None => Outcome::main(Some(note)),

@@ -84,7 +84,9 @@ impl Conversation {
     /// Handles one input in a group. Inputs of one person are handled one at a time, like their
     /// private ones (the bot queues by person).
     pub async fn group(&self, request: GroupRequest) -> Result<GroupAnswer, StorageFailure> {
-        match self.group_on(request).await {
+        // The person's own "today" (a group has people of many zones).
+        let zone = self.zone_of(request.user).await?;
+        match crate::clock::in_person_zone(zone, self.group_on(request)).await {
             Ok(answer) => Ok(answer),
             Err(AppError::Storage(e)) => Err(StorageFailure(e)),
             // A refusal nothing above turned into words (the group's record itself refused).

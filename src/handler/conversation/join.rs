@@ -230,16 +230,21 @@ impl Conversation {
                 GoalKind::Days => " Check in on each day you do it.",
                 _ => " Log your progress whenever you make some.",
             });
-        let reply = Reply::new(text)
-            .row(vec![
-                button(
-                    super::progress::progress_label(challenge.goal_kind),
-                    Action::Progress { challenge: id },
-                ),
-                button("Open challenge", Action::Open { challenge: id, page: 0 }),
-            ])
-            .row(vec![button("Main menu", Action::Menu)])
-            .effect(format!("Joined {}", challenge.name));
+        // After a first join, once: a daily reminder, one tap away.
+        let offer = self.reminder_offer(ctx).await?;
+        let text = match &offer {
+            Some((line, _)) => text.plain("\n\n").append(line.clone()),
+            None => text,
+        };
+        let mut reply = Reply::new(text).row(vec![
+            button(super::progress::progress_label(challenge.goal_kind), Action::Progress { challenge: id }),
+            button("Open challenge", Action::Open { challenge: id, page: 0 }),
+        ]);
+        if let Some((_, accept)) = offer {
+            reply = reply.row(vec![accept]);
+        }
+        let reply =
+            reply.row(vec![button("Main menu", Action::Menu)]).effect(format!("Joined {}", challenge.name));
         let mut replies = vec![reply];
         replies.extend(self.join_news(ctx, &challenge).await?);
         Ok(Outcome::many(replies, Next::Main))

@@ -13,7 +13,9 @@
 //! `/help`, `/cancel`), [`create`], [`join`], [`view`] (the user's challenges, one challenge,
 //! its leaderboard, ended challenges), [`progress`], [`goal`], [`undo`], [`history`] (one's
 //! entries, changed or deleted) and [`manage`] (the creator's changes, leaving). [`group`] is the
-//! conversation in group chats, which has no state; [`privacy`] is `/privacy` and `/deleteme`.
+//! conversation in group chats, which has no state; [`privacy`] is `/privacy` and `/deleteme`;
+//! [`settings`] is `/settings` (time zone, reminder). [`reminders`] is what the bot says first:
+//! reminders, streaks at risk and the summary of a challenge that ended.
 //! [`screens`] holds the copy they share.
 //!
 //! # Calling it from a protocol
@@ -49,8 +51,10 @@ mod payload;
 mod privacy;
 mod progress;
 mod quick;
+mod reminders;
 mod reply;
 mod screens;
+mod settings;
 mod state;
 mod undo;
 mod view;
@@ -245,6 +249,9 @@ pub struct Conversation {
     states: StateCache<State>,
     /// user → hash of the display name last stored, so names are written only when they change.
     names: moka::future::Cache<i64, u64>,
+    /// user → their time zone, and whether their reminders are paused (read once, not on every
+    /// input; a change through the conversation forgets the entry).
+    people: moka::future::Cache<i64, (chrono_tz::Tz, bool)>,
     hasher: std::hash::RandomState,
     time_to_idle: Duration,
 }
@@ -270,9 +277,45 @@ impl Conversation {
                 .max_capacity(config.capacity)
                 .time_to_idle(Duration::from_secs(24 * 3600))
                 .build(),
+            people: moka::future::Cache::builder()
+                .max_capacity(config.capacity)
+                .time_to_idle(Duration::from_secs(3600))
+                .build(),
             hasher: std::hash::RandomState::new(),
             time_to_idle: config.time_to_idle,
         }
+    }
+
+    /// The zone a person's days are counted in. A person whose reminders were paused (they had
+    /// blocked the bot) and who writes again has them resumed here.
+    async fn zone_of(&self, user: UserId) -> Result<chrono_tz::Tz, StorageFailure> {
+        if let Some((zone, false)) = self.people.get(&user.0).await {
+            return Ok(zone);
+        }
+        let settings = match self.profiles.settings(user).await {
+            Ok(settings) => settings,
+            Err(AppError::Storage(e)) => return Err(StorageFailure(e)),
+            Err(other) => {
+                tracing::warn!(user = user.0, error = %other, "could not read a person's settings");
+                return Ok(self.app.server_zone());
+            }
+        };
+        if settings.paused {
+            match self.profiles.resume_reminders(user).await {
+                Err(AppError::Storage(e)) => return Err(StorageFailure(e)),
+                Err(other) => tracing::warn!(user = user.0, error = %other, "could not resume reminders"),
+                Ok(()) => tracing::info!(user = user.0, "reminders resumed: the person wrote again"),
+            }
+        }
+        let zone = settings.zone_or(self.app.server_zone());
+        self.people.insert(user.0, (zone, false)).await;
+        Ok(zone)
+    }
+
+    /// Forgets what is cached of a person's settings (they changed, or Telegram said the person
+    /// blocked the bot), so their next input reads them again.
+    pub async fn forget_person(&self, user: UserId) {
+        self.people.invalidate(&user.0).await;
     }
 
     pub fn app(&self) -> &App {
@@ -317,6 +360,12 @@ impl Conversation {
     /// database writes are committed, so an input that is rolled back and handled again starts
     /// from the same state.
     pub async fn handle_unsettled(&self, request: Request) -> Result<(Vec<Reply>, Settle), StorageFailure> {
+        let zone = self.zone_of(request.user).await?;
+        crate::clock::in_person_zone(zone, self.handle_in_zone(request)).await
+    }
+
+    /// [`Conversation::handle_unsettled`] within the person's zone: "today" is theirs.
+    async fn handle_in_zone(&self, request: Request) -> Result<(Vec<Reply>, Settle), StorageFailure> {
         let Request { user, name, input, idempotency_key } = request;
         self.remember(user, &name).await?;
         let (current, expired) = match self.states.get(user).await {
@@ -481,6 +530,8 @@ impl Conversation {
                 self.answer_entry_edit(ctx, question, text).await
             }
             Question::LogToday { .. } => self.answer_log_today(ctx, question, text).await,
+            Question::TimeZone => self.answer_zone(ctx, text).await,
+            Question::ReminderTime => self.answer_time(ctx, text).await,
             // Another number typed instead of choosing: that number is the progress now.
             Question::LogWhich { .. } => match self.typed_progress(ctx, text, None).await {
                 Some(turn) => turn,
@@ -573,6 +624,25 @@ impl Conversation {
             Action::ReportFor { challenge, reason } => self.report(ctx, challenge, reason).await,
             Action::Members { challenge, page } => self.members(ctx, challenge, page).await,
             Action::RemoveMember { challenge, user } => self.remove_member(ctx, challenge, user).await,
+            Action::Settings => self.settings(ctx).await,
+            Action::ZoneMenu => self.zone_menu(),
+            Action::ZonePick { index } => match settings::ZONES.get(index as usize) {
+                Some(zone) => self.set_zone(ctx, *zone).await,
+                None => Ok(Outcome::main(Some(screens::invalid_button_note()))),
+            },
+            Action::Reminders => self.reminders(ctx).await,
+            Action::RemindAt { minutes } => {
+                match crate::reminder::TimeOfDay::from_minutes(i64::from(minutes)) {
+                    Some(at) => self.remind_at(ctx, at).await,
+                    None => Ok(Outcome::main(Some(screens::invalid_button_note()))),
+                }
+            }
+            Action::RemindTyped => {
+                Ok(Outcome::one(settings::time_question(), Next::Set(Question::ReminderTime.into())))
+            }
+            Action::RemindersOff => self.reminders_off(ctx).await,
+            Action::RemindToggle { challenge } => self.remind_toggle(ctx, challenge).await,
+            Action::NextRound { challenge } => self.next_round(ctx, challenge).await,
             Action::HideName { challenge, user, hidden, page } => {
                 self.hide_name(ctx, challenge, user, hidden, page).await
             }
@@ -610,6 +680,8 @@ fn question(asked: &Question, today: NaiveDate) -> Reply {
         }
         Question::EditEntryValue { .. } | Question::EditEntryDate { .. } => history::question(asked, today),
         Question::LogToday { .. } => quick::question(asked),
+        Question::TimeZone => settings::zone_question(),
+        Question::ReminderTime => settings::time_question(),
         Question::LogWhich { .. } => {
             Reply::new(Text::new().plain("Which challenge is it for? Choose one of the buttons above."))
                 .row(screens::cancel_row())

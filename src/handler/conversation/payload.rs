@@ -259,6 +259,32 @@ pub enum Action {
         hidden: bool,
         page: u32,
     },
+    /// `/settings`: the person's time zone and reminders.
+    Settings,
+    /// The time zones to pick from (or type one).
+    ZoneMenu,
+    /// Pick the time zone at this place of `settings::ZONES`.
+    ZonePick {
+        index: u32,
+    },
+    /// The daily reminder: its hour and the challenges it covers.
+    Reminders,
+    /// Remind daily at this many minutes after midnight.
+    RemindAt {
+        minutes: u32,
+    },
+    /// Ask to type the reminder's time.
+    RemindTyped,
+    /// Turn reminders off.
+    RemindersOff,
+    /// Add a challenge to those the reminder covers, or take it out.
+    RemindToggle {
+        challenge: ChallengeId,
+    },
+    /// The creator: start the next round of an ended challenge.
+    NextRound {
+        challenge: ChallengeId,
+    },
     /// The creator: close the challenge to new participants, or open it again.
     SetClosed {
         challenge: ChallengeId,
@@ -374,6 +400,15 @@ impl Action {
             Action::Members { challenge, page } => write!(s, "mb:{}:{page}", challenge.0),
             Action::RemoveMember { challenge, user } => write!(s, "rmv:{}:{user}", challenge.0),
             Action::RemoveMemberConfirm { challenge, user } => write!(s, "rmy:{}:{user}", challenge.0),
+            Action::Settings => write!(s, "se"),
+            Action::ZoneMenu => write!(s, "sz"),
+            Action::ZonePick { index } => write!(s, "zp:{index}"),
+            Action::Reminders => write!(s, "rs"),
+            Action::RemindAt { minutes } => write!(s, "ra:{minutes}"),
+            Action::RemindTyped => write!(s, "rt"),
+            Action::RemindersOff => write!(s, "ro"),
+            Action::RemindToggle { challenge } => write!(s, "rc:{}", challenge.0),
+            Action::NextRound { challenge } => write!(s, "nr:{}", challenge.0),
             Action::HideName { challenge, user, hidden, page } => {
                 write!(s, "{}:{}:{user}:{page}", if hidden { "hn" } else { "sn" }, challenge.0)
             }
@@ -489,6 +524,17 @@ impl Action {
                 hidden: verb == "hn",
                 page: page_number(page)?,
             },
+            ("se", []) => Action::Settings,
+            ("sz", []) => Action::ZoneMenu,
+            ("zp", [index]) => Action::ZonePick { index: page_number(index)? },
+            ("rs", []) => Action::Reminders,
+            ("ra", [minutes]) => Action::RemindAt {
+                minutes: number(minutes, 24 * 60 - 1).map(|n| n as u32).ok_or(PayloadError::Malformed)?,
+            },
+            ("rt", []) => Action::RemindTyped,
+            ("ro", []) => Action::RemindersOff,
+            ("rc", [id]) => Action::RemindToggle { challenge: challenge_id(id)? },
+            ("nr", [id]) => Action::NextRound { challenge: challenge_id(id)? },
             ("jc", [id]) => Action::SetClosed { challenge: challenge_id(id)?, closed: true },
             ("jo", [id]) => Action::SetClosed { challenge: challenge_id(id)?, closed: false },
             ("rr", [id, reason]) => Action::ReportFor {
@@ -592,6 +638,15 @@ mod tests {
             Action::HideName { challenge: id, user: i64::MAX, hidden: false, page },
             Action::SetClosed { challenge: id, closed: true },
             Action::SetClosed { challenge: id, closed: false },
+            Action::Settings,
+            Action::ZoneMenu,
+            Action::ZonePick { index: page },
+            Action::Reminders,
+            Action::RemindAt { minutes: 24 * 60 - 1 },
+            Action::RemindTyped,
+            Action::RemindersOff,
+            Action::RemindToggle { challenge: id },
+            Action::NextRound { challenge: id },
         ];
         all.extend(ReportReason::ALL.map(|reason| Action::ReportFor { challenge: id, reason }));
         all.extend(GoalKind::ALL.map(Action::Kind));

@@ -16,7 +16,7 @@ pub(super) fn privacy() -> Reply {
             .plain(
                 "\n• your Telegram id, and the name your profile shows (for leaderboards)\
                  \n• the challenges you create or join, your goals and every entry you log\
-                 \n• your settings: the challenges whose news you muted\
+                 \n• your settings: your time zone, your daily reminder and the challenges it covers, the challenges whose news you muted\
                  \n• the challenges you reported, and why (never shown to their creators)\
                  \n• the challenges whose creator removed you (so that you cannot join them again)\
                  \n• for delivery only: messages waiting to be sent to you, and messages of yours waiting to be handled\

@@ -200,7 +200,7 @@ pub fn main_menu_rows() -> Vec<Vec<Button>> {
             button("Create challenge", Action::Create),
             button("Join challenge", Action::Browse { page: 0 }),
         ],
-        vec![button("My challenges", Action::Mine { page: 0 })],
+        vec![button("My challenges", Action::Mine { page: 0 }), button("⚙️ Settings", Action::Settings)],
     ]
 }
 
@@ -236,6 +236,8 @@ pub fn help() -> Text {
         .plain(": log progress, change your goal, see the leaderboard or a chart of everyone's standings over time, look through your entries to change or delete one, or leave. The creator can also rename the challenge, move its deadline, export everyone's entries or delete it.\n\n")
         .bold("News")
         .plain(": I tell you when someone joins your challenge, passes you, or reaches a goal; 🔕 on such a message (or on the challenge's screen) mutes that challenge.\n\n")
+        .bold("Reminders")
+        .plain(": /settings sets your time zone (\"today\" is yours) and a daily reminder at the hour you choose, with a one-tap button for each challenge you have not logged that day; with it on, I also warn you at 20:00 when a streak would end that night. When a challenge ends, everyone in it gets the final standings.\n\n")
         .bold("Groups")
         .plain(": add me to a group and send /challenge there: anyone can create a challenge for the group, members join with one tap, log with /log 5 and see who leads with /standings.\n\n")
         .bold("How people rank")
@@ -244,7 +246,7 @@ pub fn help() -> Text {
         .bold("The quick way")
         .plain(": tap a challenge on the main menu to log today's number (or check in), or just type the number, as in \"5\", \"5 km\" or \"5 yesterday\"; /log does the same from anywhere.\n\n")
         .bold("Commands")
-        .plain("\n/start: the main menu\n/log: log progress\n/export: your entries as a CSV file\n/privacy: what I keep about you, and /deleteme to delete it\n/cancel: stop what you are doing\n/help: this message")
+        .plain("\n/start: the main menu\n/log: log progress\n/settings: your time zone and reminder\n/export: your entries as a CSV file\n/privacy: what I keep about you, and /deleteme to delete it\n/cancel: stop what you are doing\n/help: this message")
 }
 
 /// "an hour", "2 hours", "15 minutes", "a moment".

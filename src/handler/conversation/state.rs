@@ -140,6 +140,10 @@ pub enum Question {
         kind: GoalKind,
         unit: Option<Unit>,
     },
+    /// Asked to type a time zone or a city.
+    TimeZone,
+    /// Asked to type the hour of the daily reminder.
+    ReminderTime,
     /// A typed number waits for the challenge it is for.
     LogWhich { value: Amount, unit: Option<String>, date: Option<NaiveDate> },
     /// Asked for the new challenge's name. Each question of the create flow carries the group
@@ -212,6 +216,8 @@ impl Question {
             Question::UpsertGoal { .. } => "UPSERT_GOAL",
             Question::LogToday { .. } => "LOG_TODAY",
             Question::LogWhich { .. } => "LOG_WHICH",
+            Question::TimeZone => "TIME_ZONE",
+            Question::ReminderTime => "REMINDER_TIME",
             Question::EditEntryValue { .. } => "EDIT_ENTRY_VALUE",
             Question::EditEntryDate { .. } => "EDIT_ENTRY_DATE",
             Question::EditChallengeName { .. } => "EDIT_CHALLENGE_NAME",

@@ -354,6 +354,31 @@ impl Responder for TelegramFace {
         }
     }
 
+    async fn due(&self, job: &dyn Turn) -> Result<(Vec<Action>, bool), RepositoryError> {
+        let conversation = self.conversation.with_store(job.store());
+        let now = conversation.app().now();
+        let work = conversation.due_work(now).await.map_err(|failure| failure.0)?;
+        if work.people > 0 || work.summarized > 0 {
+            tracing::info!(
+                people = work.people,
+                messages = work.replies.len(),
+                summarized = work.summarized,
+                "due work"
+            );
+        }
+        // Every message is news for its person: the chat is theirs, not this one's.
+        Ok((render(0, None, &work.replies), work.more))
+    }
+
+    async fn blocked(&self, user: i64) {
+        let user = UserId(user);
+        match self.conversation.app().pause_reminders(user).await {
+            Ok(()) => tracing::info!(user = user.0, "the person blocked the bot: reminders paused"),
+            Err(e) => tracing::warn!(user = user.0, error = %e, "could not pause reminders"),
+        }
+        self.conversation.forget_person(user).await;
+    }
+
     async fn apologize(&self, update: &Update) -> (Vec<Action>, Option<AfterCommit>) {
         let Some(user) = update.from() else { return (Vec::new(), None) };
         let user_id = UserId(user.id.0 as i64);

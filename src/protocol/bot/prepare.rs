@@ -28,6 +28,7 @@ pub enum StartError {
 pub const COMMANDS: &[(&str, &str)] = &[
     ("start", "Main menu: create, join or view challenges"),
     ("log", "Log today's progress (as in /log 5)"),
+    ("settings", "Your time zone and daily reminder"),
     ("export", "Your entries as a CSV file"),
     ("privacy", "What I keep about you, and how to delete it"),
     ("help", "What this bot does and how to use it"),

@@ -23,6 +23,7 @@ pub mod manage;
 pub mod migrate;
 pub mod output;
 pub mod progress;
+pub mod reminder;
 pub mod reports;
 pub mod user;
 
@@ -85,9 +86,12 @@ pub enum Command {
     /// Log progress and list what was logged
     #[command(subcommand)]
     Progress(progress::ProgressCommand),
-    /// Delete everything kept about a person
+    /// A person's time zone, or everything kept about them deleted
     #[command(subcommand)]
     User(user::UserCommand),
+    /// A person's daily reminder: set, off, list
+    #[command(subcommand)]
+    Reminder(reminder::ReminderCommand),
     /// Apply the database migrations that are missing, and say which
     Migrate(migrate::MigrateArgs),
     /// Copy the SQLite database consistently, even while the bot runs
@@ -169,6 +173,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<Output, CliError> {
         Command::Goal(command) => command.run(&config, json).await,
         Command::Progress(command) => command.run(&config, json).await,
         Command::User(command) => command.run(&config, json).await,
+        Command::Reminder(command) => command.run(&config, json).await,
         Command::Migrate(command) => command.run(&config, json).await,
         Command::Backup(command) => command.run(&config, json).await,
         Command::Restore(command) => command.run(json).await,

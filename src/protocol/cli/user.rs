@@ -1,5 +1,6 @@
 //! `challenge-bot user delete`: the operator's way to delete everything kept about a person
-//! (what `/deleteme` does in the chat), for a request that came another way.
+//! (what `/deleteme` does in the chat), for a request that came another way; `user set --tz`:
+//! a person's time zone (what `/settings` sets in the chat).
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -15,6 +16,22 @@ pub enum UserCommand {
     /// messages to them. Challenges they share with others go to the participant who joined
     /// first after them; those only they are in are deleted.
     Delete(DeleteArgs),
+    /// Set a person's time zone: their "today" for entries and streaks, and the hour of their
+    /// reminders
+    Set(SetArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  challenge-bot user set 2 --tz Europe/Berlin\n  challenge-bot user set 2 --tz Tokyo"
+)]
+pub struct SetArgs {
+    /// The person's user id (their Telegram id)
+    #[arg(value_name = "USER_ID")]
+    pub id: String,
+    /// An IANA time zone (Europe/Berlin) or a city of the tz database (Berlin)
+    #[arg(long = "tz", value_name = "ZONE")]
+    pub tz: String,
 }
 
 #[derive(Args, Debug)]
@@ -29,8 +46,27 @@ impl UserCommand {
     pub async fn run(self, config: &Config, json: bool) -> Result<Output, CliError> {
         match self {
             UserCommand::Delete(a) => delete(a, config, json).await,
+            UserCommand::Set(a) => set(a, config, json).await,
         }
     }
+}
+
+#[derive(Serialize)]
+struct ZoneSet {
+    user: i64,
+    time_zone: String,
+}
+
+async fn set(a: SetArgs, config: &Config, json: bool) -> Result<Output, CliError> {
+    let user = args::user_id(&a.id)?;
+    let zone = crate::reminder::parse_zone(&a.tz).map_err(|e| CliError::input("--tz", e))?;
+    let session = Session::open(config, Access::Existing).await?;
+    session.app.set_time_zone(user, zone).await.map_err(session.refused(Some(user)))?;
+    let shown = ZoneSet { user: user.0, time_zone: zone.name().to_owned() };
+    if json {
+        return Ok(Output::changed(serde_json::to_string_pretty(&shown).expect("serializes") + "\n"));
+    }
+    Ok(Output::changed(format!("User {}'s time zone is now {}.\n", user.0, zone.name())))
 }
 
 #[derive(Serialize)]

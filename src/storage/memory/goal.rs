@@ -288,6 +288,7 @@ impl MemoryStore {
         inner.users.remove(&user.0);
         inner.reports.retain(|(_, reporter), _| *reporter != user.0);
         inner.removed.retain(|(_, u)| *u != user.0);
+        inner.settings.remove(&user.0);
         for (deleted, members) in &mut inner.deletions {
             members.retain(|m| *m != user);
             if deleted.creator == user {

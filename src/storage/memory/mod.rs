@@ -28,6 +28,7 @@ use crate::repository::{Page, Paged, RepositoryError};
 mod goal;
 mod group;
 mod progress;
+mod reminder;
 mod report;
 use crate::user::{DisplayName, UserId, UserRepository};
 
@@ -67,6 +68,11 @@ struct Inner {
     /// (challenge, user) of those its creator removed, and challenges closed to new joins.
     removed: std::collections::HashSet<(i64, i64)>,
     closed: HashMap<i64, DateTime<Utc>>,
+    /// User → their settings and reminder schedule; challenge → its zone; challenges whose
+    /// summary was sent.
+    settings: HashMap<i64, (crate::reminder::Settings, crate::reminder::Schedule)>,
+    challenge_zones: HashMap<i64, chrono_tz::Tz>,
+    summarized: std::collections::HashSet<i64>,
 }
 
 struct Member {
@@ -223,6 +229,7 @@ impl Inner {
         self.unlisted.remove(&id);
         self.removed.retain(|(c, _)| *c != id);
         self.closed.remove(&id);
+        self.challenge_zones.remove(&id);
         Some(challenge)
     }
 

@@ -454,6 +454,7 @@ impl GoalRepository for $store {
             "DELETE FROM bot_failures WHERE user_id = $1",
             "DELETE FROM challenge_reports WHERE reporter_id = $1",
             "DELETE FROM removed_participants WHERE user_id = $1",
+            "DELETE FROM user_settings WHERE user_id = $1",
         ] {
             sqlx::query(statement).bind(user.0).execute(&mut *tx).await.map_err(db_error)?;
         }

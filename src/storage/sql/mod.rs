@@ -58,6 +58,7 @@ use crate::goal::GoalKind;
 pub(crate) mod goal;
 pub(crate) mod group;
 pub(crate) mod progress;
+pub(crate) mod reminder;
 pub(crate) mod report;
 
 /// Whether there is such a participant: `$1` challenge, `$2` user.
@@ -127,6 +128,7 @@ use crate::progress::{
     EntryEdit, ExportScope, ExportedEntry, IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded,
     Rejudged, Streak, Tally,
 };
+use crate::reminder::{Due, Ending, ReminderRepository, Schedule, Settings, TimeOfDay};
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::storage::turn;
 use crate::storage::sql::{
@@ -597,6 +599,9 @@ $crate::storage::sql::group::sql_group_repository!($store);
 
 // Reports of challenges: `ReportRepository`, in `sql/report.rs`.
 $crate::storage::sql::report::sql_report_repository!($store);
+
+// Reminder settings and schedules, and the end of challenges: `sql/reminder.rs`.
+$crate::storage::sql::reminder::sql_reminder_repository!($store);
 
 #[async_trait]
 impl UserRepository for $store {

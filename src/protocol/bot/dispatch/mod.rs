@@ -150,6 +150,8 @@ struct Inner {
     /// Chats whose person blocked the bot (a 403) and has not written since: no news for them.
     /// Kept in memory: after a restart the first news to such a chat meets the 403 again.
     blocked: Mutex<std::collections::HashSet<i64>>,
+    /// Told of each chat newly found blocked (see [`Dispatcher::on_blocked`]).
+    blocked_listener: Mutex<Option<mpsc::UnboundedSender<i64>>>,
     /// Groups' news waiting, per group (`groups.rs`).
     groups: Mutex<GroupLanes>,
 }
@@ -186,10 +188,19 @@ impl Dispatcher {
                 bulk: Mutex::default(),
                 bulk_pace: RateLimiter::new(0.0, config.bulk_rate),
                 blocked: Mutex::default(),
+                blocked_listener: Mutex::default(),
                 groups: Mutex::default(),
             }),
             remover: Arc::new(Mutex::new(Some(remover))),
         }
+    }
+
+    /// The chats whose person blocked the bot, as news to them meets a 403 (once per chat until
+    /// they write again). A later call replaces the earlier listener.
+    pub fn on_blocked(&self) -> mpsc::UnboundedReceiver<i64> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        *self.inner.blocked_listener.lock().expect("listener lock") = Some(tx);
+        rx
     }
 
     /// Queues committed messages for delivery.

@@ -1,7 +1,8 @@
 //! The news lane: news for other people (`Class::News`) waits in one queue of its own and is sent
 //! at the bulk pace (`TELEGRAM_RATE_BULK`), each message only when the rate limits have room for
 //! it at that moment, so answers to people's own actions never wait behind it. Whoever blocked the
-//! bot (a 403) gets no news until they write again; that mark is kept in memory only.
+//! bot (a 403) gets no news until they write again; that mark is kept in memory only, but the
+//! chat is passed on ([`Dispatcher::on_blocked`]) so that their reminders stop in the database.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -98,8 +99,11 @@ impl Inner {
     /// What a send says of its chat: a 403 means its person blocked the bot.
     pub(super) fn note(&self, chat: i64, sent: &Sent) {
         self.count(sent);
-        if *sent == Sent::Blocked {
-            self.blocked.lock().expect("blocked lock").insert(chat);
+        if *sent == Sent::Blocked
+            && self.blocked.lock().expect("blocked lock").insert(chat)
+            && let Some(listener) = &*self.blocked_listener.lock().expect("listener lock")
+        {
+            let _ = listener.send(chat);
         }
     }
 }

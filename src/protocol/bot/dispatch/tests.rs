@@ -41,6 +41,7 @@ fn inner() -> (Inner, mpsc::UnboundedReceiver<i64>) {
         bulk: Mutex::default(),
         bulk_pace: RateLimiter::new(0.0, 0.0),
         blocked: Mutex::default(),
+        blocked_listener: Mutex::default(),
         groups: Mutex::default(),
     };
     (inner, received)

@@ -45,6 +45,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+mod scheduler;
 mod webhook;
 mod worker;
 
@@ -121,6 +122,15 @@ pub trait Responder: Send + Sync {
     /// The answer to an update given up on (an apology and the menu), and what to do once it is
     /// recorded.
     async fn apologize(&self, update: &Update) -> (Vec<Action>, Option<AfterCommit>);
+
+    /// Work the bot does on its own that is due now (reminders, summaries), through `job`'s
+    /// store: the messages to queue with its writes, and whether more is due at once.
+    async fn due(&self, _job: &dyn Turn) -> Result<(Vec<Action>, bool), RepositoryError> {
+        Ok((Vec::new(), false))
+    }
+
+    /// Telegram refused a message of the bot's own to `user` because they blocked the bot.
+    async fn blocked(&self, _user: i64) {}
 }
 
 /// Counters since the start, logged when the loop stops.
@@ -309,6 +319,8 @@ impl Poller {
         let stop_saver = CancellationToken::new();
         let saver = tokio::spawn(save_offsets(shared.clone(), save_rx, stop_saver.clone()));
         let gauges = tokio::spawn(sample_gauges(shared.clone(), stop_saver.clone()));
+        let scheduler =
+            tokio::spawn(scheduler::run(shared.clone(), dispatcher.on_blocked(), shutdown.clone()));
         let webhook = matches!(feed, Feed::Webhook(_));
         if let Feed::Webhook(incoming) = feed {
             webhook::take_from_webhook(&shared, incoming, &save_tx, offset_rx.clone(), &shutdown).await;
@@ -406,6 +418,7 @@ impl Poller {
         stop_saver.cancel();
         let _ = saver.await;
         let _ = gauges.await;
+        let _ = scheduler.await;
         let offset = shared.watermark.lock().expect("watermark lock").offset();
         // One quick try: the database may be what is failing.
         let _ =

@@ -1,0 +1,78 @@
+//! The bot's own work: every second (at once while a pass finds a full batch), one outbox job
+//! takes what is due (reminders, summaries; see `handler::conversation::reminders`), and its
+//! messages are handed to the dispatcher once they are committed with the marks that make
+//! them due no more. News refused because its reader blocked the bot pauses their reminders.
+//!
+//! One instance runs per bot token, and each job moves a person's schedule only if it is still
+//! the one it read, so nothing is sent twice; a crash before a job commits loses nothing (the
+//! next pass finds the same work due).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::Shared;
+use crate::protocol::bot::sender::pause;
+
+/// How often the bot looks for due work when there was none.
+const TICK: Duration = Duration::from_secs(1);
+
+pub(super) async fn run(
+    shared: Arc<Shared>,
+    mut blocked: mpsc::UnboundedReceiver<i64>,
+    stop: CancellationToken,
+) {
+    let mut failures = 0u32;
+    let mut listening = true;
+    loop {
+        while let Ok(user) = blocked.try_recv() {
+            shared.responder.blocked(user).await;
+        }
+        let job = shared.outbox.job(shared.bot_id);
+        let more = match shared.responder.due(&*job).await {
+            Ok((actions, more)) => match job.finish(&actions).await {
+                Ok(finished) => {
+                    failures = 0;
+                    let queued = finished.queued();
+                    if !queued.is_empty() {
+                        tracing::debug!(messages = queued.len(), "due work queued");
+                        metrics::counter!("scheduled_messages_total").increment(queued.len() as u64);
+                    }
+                    shared.dispatcher.enqueue(queued);
+                    more
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(error = %e, "could not commit due work; trying again");
+                    false
+                }
+            },
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                tracing::warn!(error = %e, "could not take due work; trying again");
+                false
+            }
+        };
+        drop(job);
+        let wait = match (more, failures) {
+            (true, 0) => Duration::ZERO,
+            (_, 0) => TICK,
+            (_, n) => shared.backoff.delay(n).max(TICK),
+        };
+        let woken = tokio::select! {
+            r = pause(wait, &stop) => r.is_ok(),
+            user = blocked.recv(), if listening => {
+                match user {
+                    Some(user) => shared.responder.blocked(user).await,
+                    None => listening = false,
+                }
+                true
+            }
+        };
+        if !woken || stop.is_cancelled() {
+            break;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The in-memory store's reminder settings and schedules (see `storage::sql::reminder`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::MemoryStore;
+use crate::challenge::ChallengeId;
+use crate::reminder::{Due, Ending, ReminderRepository, Schedule, Settings};
+use crate::repository::RepositoryError;
+use crate::user::UserId;
+
+#[async_trait]
+impl ReminderRepository for MemoryStore {
+    async fn settings(&self, user: UserId) -> Result<Settings, RepositoryError> {
+        Ok(self.lock()?.settings.get(&user.0).map(|(s, _)| s.clone()).unwrap_or_default())
+    }
+
+    async fn save_settings(
+        &self,
+        user: UserId,
+        settings: &Settings,
+        schedule: Schedule,
+        _at: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        self.lock()?.settings.insert(user.0, (settings.clone(), schedule));
+        Ok(())
+    }
+
+    async fn due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Due>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut due: Vec<Due> = inner
+            .settings
+            .iter()
+            .filter(|(_, (_, schedule))| schedule.due_at().is_some_and(|at| at <= now))
+            .map(|(user, (settings, schedule))| Due {
+                user: UserId(*user),
+                settings: settings.clone(),
+                schedule: *schedule,
+            })
+            .collect();
+        due.sort_by_key(|d| (d.schedule.due_at(), d.user));
+        due.truncate(limit as usize);
+        Ok(due)
+    }
+
+    async fn advance(&self, user: UserId, from: Schedule, to: Schedule) -> Result<bool, RepositoryError> {
+        let mut inner = self.lock()?;
+        match inner.settings.get_mut(&user.0) {
+            Some((_, schedule)) if *schedule == from && from.due_at().is_some() => {
+                *schedule = to;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn set_paused(
+        &self,
+        user: UserId,
+        paused: bool,
+        schedule: Schedule,
+    ) -> Result<(), RepositoryError> {
+        if let Some((settings, stored)) = self.lock()?.settings.get_mut(&user.0) {
+            settings.paused = paused;
+            *stored = schedule;
+        }
+        Ok(())
+    }
+
+    async fn paused_users(&self) -> Result<Vec<UserId>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut users: Vec<UserId> =
+            inner.settings.iter().filter(|(_, (s, _))| s.paused).map(|(u, _)| UserId(*u)).collect();
+        users.sort();
+        Ok(users)
+    }
+
+    async fn set_challenge_zone(&self, challenge: ChallengeId, zone: Tz) -> Result<(), RepositoryError> {
+        let mut inner = self.lock()?;
+        if inner.challenges.contains_key(&challenge.0) {
+            inner.challenge_zones.insert(challenge.0, zone);
+        }
+        Ok(())
+    }
+
+    async fn unsummarized(
+        &self,
+        latest_deadline: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<Ending>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut ending: Vec<Ending> = inner
+            .challenges
+            .values()
+            .filter(|c| c.deadline <= latest_deadline && !inner.summarized.contains(&c.id.0))
+            .map(|c| Ending {
+                challenge: c.id,
+                deadline: c.deadline,
+                zone: inner.challenge_zones.get(&c.id.0).copied(),
+            })
+            .collect();
+        ending.sort_by_key(|e| (e.deadline, e.challenge.0));
+        ending.truncate(limit as usize);
+        Ok(ending)
+    }
+
+    async fn mark_summarized(
+        &self,
+        challenge: ChallengeId,
+        _at: DateTime<Utc>,
+    ) -> Result<bool, RepositoryError> {
+        let mut inner = self.lock()?;
+        Ok(inner.challenges.contains_key(&challenge.0) && inner.summarized.insert(challenge.0))
+    }
+}
