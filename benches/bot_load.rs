@@ -6,7 +6,15 @@
 //! cargo bench --bench bot_load -- --flood 1000 --rate 100 [--per-chat 1]   # issue 9
 //! cargo bench --bench bot_load -- --webhook [--db postgres]                   # issue 15
 //! cargo bench --bench bot_load -- --news-team 17 [--bulk 25] [--rate 600]      # issue 12
+//! cargo bench --bench bot_load -- --reminders 100000 --bulk 5000 --rate 1000 --db postgres  # issue 13
 //! ```
+//!
+//! With `--reminders N`, N more people (written straight into the database before the bot
+//! starts, each in the bench's challenge) have a daily reminder due three seconds after the bot's
+//! clock starts (`CHALLENGE_BOT_NOW`), that is as the measured window opens, while the users go
+//! on. The same load runs first without them. Reported: the answers' latency in both runs, the
+//! reminders sent in the window and how long until the last, the bot's peak RSS, and (a third,
+//! light run with sqlx's statement log: one user, 20,000 reminders) statements per reminder.
 //!
 //! With `--news-team K`, users are in teams of K, each team a challenge ranked by the best value
 //! (joined before the run), and every number typed is higher than any before: each entry puts its
@@ -257,6 +265,62 @@ async fn fresh_database(db: Db) -> Database {
     }
 }
 
+/// The first user id of the people with reminders.
+const REMINDED: i64 = 20_000_000;
+
+/// `people` participants of a challenge of their own (the users' challenge and its leaderboard
+/// stay as they were), each reminded daily at 09:00:03 on the bench's day (due three seconds
+/// after the bot's clock starts), written in a few statements rather than through the use cases
+/// (which would take minutes for 100,000).
+async fn seed_reminders(store: Arc<dyn Store>, url: &str, people: i64) {
+    let app = App::new(store, Clock::Fixed(today()));
+    let draft = ChallengeDraft {
+        name: ChallengeName::parse("Reminded").unwrap(),
+        description: Description::parse("").unwrap(),
+        deadline: today() + chrono::Days::new(300),
+        unit: None,
+        goal: Goal::new(GoalKind::Total, Amount::parse_positive("1000000").unwrap()).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
+    };
+    let challenge = app.create_challenge(UserId(2), draft).await.unwrap().id.0;
+    let day: chrono::NaiveDate = today();
+    // BENCH_REMINDERS_DUE_IN: seconds after the bot's start (3), to tell the reminders' own cost
+    // from what seeding them costs the database.
+    let due_in: u32 = std::env::var("BENCH_REMINDERS_DUE_IN").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let due = day.and_hms_opt(9, 0, 0).unwrap().and_utc() + chrono::TimeDelta::seconds(i64::from(due_in));
+    let streak = day.and_hms_opt(20, 0, 0).unwrap().and_utc();
+    let (first, last) = (REMINDED, REMINDED + people - 1);
+    let series = if url.starts_with("sqlite:") {
+        "WITH RECURSIVE g(n) AS (SELECT $2 UNION ALL SELECT n + 1 FROM g WHERE n < $3) "
+    } else {
+        "WITH g(n) AS (SELECT generate_series($2::bigint, $3::bigint)) "
+    };
+    let participants = format!(
+        "{series}INSERT INTO participants (challenge_id, user_id, goal_hundredths, joined_at, last_active_at) \
+         SELECT {challenge}, n, 100000000, $1, $1 FROM g"
+    );
+    let settings = format!(
+        "{series}INSERT INTO user_settings (user_id, remind_at, reminder_offered, remind_next_at, streak_next_at, \
+         due_at, updated_at) SELECT n, 540, TRUE, $1, $4, $1, $1 FROM g"
+    );
+    // The same statements on either pool type (a macro: sqlx's generic bounds would outweigh it).
+    macro_rules! run_on {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(url).await.unwrap();
+            for sql in [participants, settings] {
+                let query =
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(due).bind(first).bind(last).bind(streak);
+                query.execute(&pool).await.unwrap();
+            }
+        }};
+    }
+    if url.starts_with("sqlite:") {
+        run_on!(sqlx::SqlitePool);
+    } else {
+        run_on!(sqlx::PgPool);
+    }
+}
+
 fn today() -> chrono::NaiveDate {
     TODAY.parse().unwrap()
 }
@@ -386,6 +450,9 @@ struct BotRun {
     /// With news: news sent in the window, news waiting at its end, and news made per entry
     /// (sent and waiting over entries confirmed, since the start).
     news: Option<(u64, usize, f64)>,
+    /// With reminders: those sent in the window, all sent, and when the last came after the
+    /// window opened.
+    reminders: Option<(u64, u64, Option<Duration>)>,
 }
 
 /// The load: users, measured seconds, offered rate, and an optional flood.
@@ -402,6 +469,8 @@ struct Load {
     news: usize,
     /// News per second (`TELEGRAM_RATE_BULK`).
     bulk: f64,
+    /// People with a reminder due as the window opens; 0: none.
+    reminders: i64,
 }
 
 /// One run of the bot with `users` users for `seconds`.
@@ -416,6 +485,11 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
     let (fake, api_url) = start_fake().await;
     let (mut extra, hook) = if load.webhook { webhook_settings() } else { (Vec::new(), String::new()) };
     extra.push(("TELEGRAM_RATE_BULK", load.bulk.to_string()));
+    if load.reminders > 0 {
+        seed_reminders(database.store.clone(), &database.url, load.reminders).await;
+        fake.add_silent_chats(REMINDED..REMINDED + load.reminders);
+        extra.push(("CHALLENGE_BOT_NOW", format!("{TODAY}T09:00:00Z")));
+    }
     let mut bot = spawn_bot(&api_url, &database.url, statement_log, per_chat, &extra);
     if load.webhook {
         fake.deliver_to(hook);
@@ -434,6 +508,7 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
     let first = fake.inner.lock().unwrap().next_update;
     let (calls0, polls0) = (fake.calls.load(Ordering::Relaxed), fake.polls.load(Ordering::Relaxed));
     let news0 = fake.news.load(Ordering::Relaxed);
+    let reminders0 = fake.reminders.load(Ordering::Relaxed);
     let cpu0 = cpu_time(bot.id());
     let own0 = cpu_time(std::process::id());
     let log_size =
@@ -443,6 +518,7 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
     let log1 = log_size(statement_log);
     let last = fake.inner.lock().unwrap().next_update;
     let news_sent = fake.news.load(Ordering::Relaxed);
+    let reminders_sent = fake.reminders.load(Ordering::Relaxed);
     let calls = fake.calls.load(Ordering::Relaxed) - calls0;
     let polls = fake.polls.load(Ordering::Relaxed) - polls0;
     let cpu = cpu_time(bot.id()).saturating_sub(cpu0);
@@ -460,6 +536,17 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
         }
         flooder = Some((count, last.saturating_duration_since(started)));
     }
+    let reminders = if load.reminders > 0 {
+        // The rest of the drain, up to a minute, for when the last one comes.
+        let until = Instant::now() + Duration::from_secs(60);
+        while fake.reminders.load(Ordering::Relaxed) < load.reminders as u64 && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let last = fake.last_reminder.lock().unwrap().map(|at| at.saturating_duration_since(started));
+        Some((reminders_sent - reminders0, fake.reminders.load(Ordering::Relaxed), last))
+    } else {
+        None
+    };
     let rss_kib = peak_rss_kib(bot.id());
     terminate(&mut bot);
     let news = if load.news > 0 {
@@ -496,6 +583,7 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
         own,
         flooder,
         news,
+        reminders,
     }
 }
 
@@ -618,6 +706,56 @@ fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
+/// `--reminders N`: the load without reminders, then with them, then statements per reminder.
+async fn reminders_report(db: Db, load: Load) {
+    let latency = |run: &BotRun| {
+        let l = &run.latencies;
+        format!(
+            "p50 {} ms, p99 {} ms, max {} ms ({} updates in {:.1} s = {:.0} updates/s)",
+            ms(percentile(l, 50.0)),
+            ms(percentile(l, 99.0)),
+            ms(l.last().copied().unwrap_or_default()),
+            l.len(),
+            run.seconds,
+            run.updates as f64 / run.seconds
+        )
+    };
+    let without = run_bot(db, Load { reminders: 0, ..load }, None).await;
+    let with = run_bot(db, load, None).await;
+    let (in_window, all, last) = with.reminders.unwrap_or_default();
+    println!(
+        "\n== {db:?}, {} people with a reminder due as the window opens, TELEGRAM_RATE_BULK={}",
+        load.reminders, load.bulk
+    );
+    println!("answers without reminders: {}", latency(&without));
+    println!("answers with reminders:    {}", latency(&with));
+    println!(
+        "reminders sent:         {in_window} in the window ({:.0} per second), {all} of {} in all, the last {}",
+        in_window as f64 / with.seconds,
+        load.reminders,
+        last.map_or("never".to_owned(), |d| format!("{:.1} s after the window opened", d.as_secs_f64()))
+    );
+    println!(
+        "bot peak RSS:           {:.1} MiB with reminders ({:.1} MiB without)",
+        with.rss_kib as f64 / 1024.0,
+        without.rss_kib as f64 / 1024.0
+    );
+    // Statements per reminder: one user, 20,000 reminders, sqlx's statement log on.
+    let dir = tempfile::tempdir().unwrap();
+    let statement_log = dir.path().join("statements.log");
+    let light = Load { users: 1, rate: 1.0, seconds: 5.0, reminders: 20_000, ..load };
+    let counted = run_bot(db, light, Some(&statement_log)).await;
+    let log = std::fs::read(&statement_log).unwrap_or_default();
+    let (from, to) = counted.statement_log_window;
+    let window = String::from_utf8_lossy(&log[(from as usize).min(log.len())..(to as usize).min(log.len())]);
+    let statements = window.lines().filter(|l| l.contains("sqlx::query")).count();
+    let (sent, ..) = counted.reminders.unwrap_or_default();
+    println!(
+        "statements per reminder: {:.2} ({statements} statements in a window that sent {sent}, one user idle)",
+        statements as f64 / sent.max(1) as f64
+    );
+}
+
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
@@ -634,7 +772,8 @@ async fn main() {
     let webhook = std::env::args().any(|a| a == "--webhook");
     let news: usize = arg("--news-team").and_then(|v| v.parse().ok()).unwrap_or(0);
     let bulk: f64 = arg("--bulk").and_then(|v| v.parse().ok()).unwrap_or(25.0);
-    let load = Load { users, seconds, rate, flood, per_chat, webhook, news, bulk };
+    let reminders: i64 = arg("--reminders").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let load = Load { users, seconds, rate, flood, per_chat, webhook, news, bulk, reminders };
     let dbs = match arg("--db").as_deref() {
         Some("sqlite") => vec![Db::Sqlite],
         Some("postgres") => vec![Db::Postgres],
@@ -646,6 +785,10 @@ async fn main() {
         if webhook { "webhook mode" } else { "polling" }
     );
     for db in dbs {
+        if reminders > 0 {
+            reminders_report(db, load).await;
+            continue;
+        }
         let run = run_bot(db, load, None).await;
         if let Some((sent, waiting, per_entry)) = run.news {
             let latencies = &run.latencies;

@@ -80,6 +80,27 @@ async fn reminders_fall_at_the_chosen_hour_in_each_zone(backend: Backend) {
     assert_eq!(due_at(&h, &time, "2026-03-11T06:30:00Z").await.len(), 1);
 }
 
+async fn a_schedule_moves_once_for_two_runs(backend: Backend) {
+    use challenge_bot::reminder::{Move, Schedule};
+    let time = ManualTime::new(utc("2026-03-09T12:00:00Z"));
+    let h = Harness::at_time(backend, &time).await;
+    remind(&h, 2, Tz::UTC, "08:00").await;
+    remind(&h, 3, Tz::UTC, "08:00").await;
+    let due = h.store.due(utc("2026-03-10T08:00:00Z"), 10).await.unwrap();
+    assert_eq!(due.len(), 2);
+    let later = Schedule {
+        remind_next: Some(utc("2026-03-11T08:00:00Z")),
+        streak_next: Some(utc("2026-03-10T20:00:00Z")),
+    };
+    let moves: Vec<Move> = due.iter().map(|d| Move { user: d.user, from: d.schedule, to: later }).collect();
+    // Two runs read the same schedules; the first moves both, the second neither.
+    let mut first = h.store.advance(&moves).await.unwrap();
+    first.sort();
+    assert_eq!(first, [UserId(2), UserId(3)]);
+    assert!(h.store.advance(&moves).await.unwrap().is_empty());
+    assert!(h.store.due(utc("2026-03-10T08:00:00Z"), 10).await.unwrap().is_empty());
+}
+
 async fn a_reminder_follows_the_clock_change_in_berlin(backend: Backend) {
     let time = ManualTime::new(utc("2026-03-27T12:00:00Z"));
     let h = Harness::at_time(backend, &time).await;
@@ -316,6 +337,7 @@ async fn settings_set_the_zone_and_the_reminder(backend: Backend) {
 }
 
 on_every_store!(
+    a_schedule_moves_once_for_two_runs,
     reminders_fall_at_the_chosen_hour_in_each_zone,
     a_reminder_follows_the_clock_change_in_berlin,
     no_reminder_once_logged_and_only_what_is_left,

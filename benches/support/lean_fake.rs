@@ -50,6 +50,10 @@ pub struct Fake {
     /// News messages received (those with a "🔕 Mute" button), counted and not passed to the
     /// users: they answer nobody's step.
     pub news: AtomicU64,
+    /// Reminders received (messages with "Time to log today"), counted and not passed on; and
+    /// when the last one came.
+    pub reminders: AtomicU64,
+    pub last_reminder: std::sync::Mutex<Option<Instant>>,
     /// The secret the bot gave `setWebhook`.
     webhook_secret: std::sync::Mutex<Option<String>>,
     /// How many webhook requests may be open at once (`max_connections`, default 40).
@@ -64,6 +68,8 @@ impl Fake {
             calls: AtomicU64::new(0),
             polls: AtomicU64::new(0),
             news: AtomicU64::new(0),
+            reminders: AtomicU64::new(0),
+            last_reminder: std::sync::Mutex::new(None),
             webhook_secret: std::sync::Mutex::new(None),
             webhook_connections: AtomicU64::new(40),
         })
@@ -81,6 +87,15 @@ impl Fake {
         let (tx, rx) = mpsc::unbounded_channel();
         self.inner.lock().unwrap().chats.insert(user, ChatState { next_message: 1, replies: tx });
         rx
+    }
+
+    /// Private chats that exist but whose messages nobody reads (reminders' recipients).
+    pub fn add_silent_chats(&self, users: impl IntoIterator<Item = i64>) {
+        let mut inner = self.inner.lock().unwrap();
+        for user in users {
+            let (tx, _) = mpsc::unbounded_channel();
+            inner.chats.insert(user, ChatState { next_message: 1, replies: tx });
+        }
     }
 
     fn push(&self, inner: &mut Inner, kind: &str, payload: Value) -> (i64, Instant) {
@@ -245,6 +260,9 @@ impl Fake {
         };
         if is_news {
             self.news.fetch_add(1, Ordering::Relaxed);
+        } else if !edit && text.contains("Time to log today") {
+            self.reminders.fetch_add(1, Ordering::Relaxed);
+            *self.last_reminder.lock().unwrap() = Some(Instant::now());
         } else {
             let _ = chat.replies.send(Reply { message_id, text: text.clone(), buttons, at: Instant::now() });
         }

@@ -79,6 +79,14 @@ impl Schedule {
     }
 }
 
+/// A schedule to move on: whose, from what (as read), to what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Move {
+    pub user: UserId,
+    pub from: Schedule,
+    pub to: Schedule,
+}
+
 /// A person with something due.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Due {
@@ -114,9 +122,18 @@ pub trait ReminderRepository: Send + Sync {
     /// first.
     async fn due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Due>, RepositoryError>;
 
-    /// Moves a person's schedule from `from` to `to` if it is still `from`; whether it moved (a
-    /// run that finds it moved already must not send what it was about to).
-    async fn advance(&self, user: UserId, from: Schedule, to: Schedule) -> Result<bool, RepositoryError>;
+    /// Moves each person's schedule from `from` to `to` if it is still `from`, in one statement;
+    /// the people whose schedule moved (a run that finds one moved already must not send what
+    /// it was about to).
+    async fn advance(&self, moves: &[Move]) -> Result<Vec<UserId>, RepositoryError>;
+
+    /// The challenges of `users` whose deadline is `since` or later, with their lines in them,
+    /// in one statement (what their reminders are about).
+    async fn running_memberships(
+        &self,
+        users: &[UserId],
+        since: NaiveDate,
+    ) -> Result<Vec<crate::goal::Membership>, RepositoryError>;
 
     /// Pauses a person's reminders (Telegram says they blocked the bot) or resumes them (they
     /// wrote again), with the schedule that follows. Nothing if they have no settings.

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use super::{App, AppError};
 use crate::challenge::ChallengeId;
-use crate::reminder::{Due, Ending, Schedule, Settings, TimeOfDay};
+use crate::reminder::{Due, Ending, Move, Schedule, Settings, TimeOfDay};
 use crate::user::UserId;
 
 /// How many due people or ending challenges one pass of the scheduler takes.
@@ -134,11 +134,27 @@ impl App {
         Ok(self.store.due(now, DUE_BATCH).await?)
     }
 
-    /// Moves a person's schedule past `now`; whether this call did (else another run did, and
-    /// what was due must not be sent again).
-    pub async fn advance_schedule(&self, due: &Due, now: DateTime<Utc>) -> Result<bool, AppError> {
-        let next = due.settings.schedule_after(self.clock.server_zone(), now);
-        Ok(self.store.advance(due.user, due.schedule, next).await?)
+    /// Moves the schedules of the people due past `now`; those whose schedule this call moved
+    /// (another run moved the others, and what was due for them must not be sent again).
+    pub async fn advance_schedules(&self, due: &[Due], now: DateTime<Utc>) -> Result<Vec<UserId>, AppError> {
+        let moves: Vec<Move> = due
+            .iter()
+            .map(|d| Move {
+                user: d.user,
+                from: d.schedule,
+                to: d.settings.schedule_after(self.clock.server_zone(), now),
+            })
+            .collect();
+        Ok(self.store.advance(&moves).await?)
+    }
+
+    /// The running challenges of several people, with their lines (deadline `since` or later).
+    pub async fn running_memberships(
+        &self,
+        users: &[UserId],
+        since: chrono::NaiveDate,
+    ) -> Result<Vec<crate::goal::Membership>, AppError> {
+        Ok(self.store.running_memberships(users, since).await?)
     }
 
     /// Challenges that may have ended by `now` without their summary: every deadline whose day

@@ -19,6 +19,8 @@
 //!   after its day of grace (quiet hours keep them from midnight), and late, once, after
 //!   downtime.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::payload::Action;
@@ -26,11 +28,10 @@ use super::quick::menu_rows;
 use super::reply::{Reply, Text};
 use super::screens::{button, ordinal, quantity_label};
 use super::{Conversation, StorageFailure};
-use crate::goal::{Goal, GoalKind, Membership, MembershipScope, rank};
+use crate::goal::{Goal, GoalKind, Membership, rank};
 use crate::handler::app::AppError;
 use crate::reminder::{Due, Ending, TimeOfDay, is_quiet};
-use crate::repository::Page;
-use crate::user::DisplayName;
+use crate::user::{DisplayName, UserId};
 
 /// The most challenges one reminder lists.
 const REMINDER_CHALLENGES: u32 = 10;
@@ -88,14 +89,22 @@ impl Conversation {
         let mut work = DueWork::default();
         let due = self.app.due_people(now).await?;
         work.more = due.len() >= crate::handler::app::DUE_BATCH as usize;
-        for person in due {
-            if !self.app.advance_schedule(&person, now).await? {
-                continue;
-            }
-            work.people += 1;
-            if let Some(Some(reply)) = skip_refusal(self.reminder_for(&person, now).await, "a reminder")? {
-                work.replies.push(reply);
-            }
+        // One statement moves the batch's schedules; only those it moved are told anything.
+        let moved: HashSet<UserId> = self.app.advance_schedules(&due, now).await?.into_iter().collect();
+        let told: Vec<Telling<'_>> =
+            due.iter().filter(|d| moved.contains(&d.user)).filter_map(|d| self.what_is_due(d, now)).collect();
+        work.people = moved.len();
+        // One statement reads their running challenges (the earliest "today" of any zone is at
+        // most a day behind UTC's).
+        let users: Vec<UserId> = told.iter().map(|t| t.due.user).collect();
+        let since = now.date_naive() - chrono::Days::new(1);
+        let mut theirs: HashMap<UserId, Vec<Membership>> = HashMap::new();
+        for m in self.app.running_memberships(&users, since).await? {
+            theirs.entry(m.participant.user).or_default().push(m);
+        }
+        for telling in &told {
+            let running = theirs.get(&telling.due.user).map_or(&[][..], Vec::as_slice);
+            work.replies.extend(reminder_for(telling, running));
         }
         let ending = self.app.possibly_ended(now).await?;
         work.more |= ending.len() >= crate::handler::app::DUE_BATCH as usize;
@@ -118,8 +127,8 @@ impl Conversation {
         self.app.end_of(ending) + TimeDelta::hours(7)
     }
 
-    /// The message for a person whose schedule just moved on, if anything is to be said.
-    async fn reminder_for(&self, due: &Due, now: DateTime<Utc>) -> Result<Option<Reply>, AppError> {
+    /// What a person whose schedule just moved on is to be told about, if anything.
+    fn what_is_due<'a>(&self, due: &'a Due, now: DateTime<Utc>) -> Option<Telling<'a>> {
         let zone = due.settings.zone_or(self.app.server_zone());
         // What is due stands for the latest time it fell, however long the schedule waited (a
         // bot down since yesterday still sends today's reminder, not yesterday's).
@@ -129,38 +138,47 @@ impl Conversation {
         };
         let remind = timely(due.schedule.remind_next, due.settings.remind_at);
         let check_streaks = timely(due.schedule.streak_next, Some(TimeOfDay::STREAK_CHECK));
-        if !remind && !check_streaks {
-            return Ok(None);
-        }
         let today = now.with_timezone(&zone).date_naive();
-        let running: Vec<Membership> = self
-            .app
-            .memberships(due.user, MembershipScope::Open(today), Page { offset: 0, limit: 50 })
-            .await?
-            .items
-            .into_iter()
-            .filter(|m| m.challenge.start_date <= today && today <= m.challenge.deadline)
-            .collect();
-        let covered =
-            |m: &&Membership| due.settings.chosen.is_empty() || due.settings.chosen.contains(&m.challenge.id);
+        (remind || check_streaks).then_some(Telling { due, today, remind, check_streaks })
+    }
+}
+
+/// A person to tell something, on their `today`.
+struct Telling<'a> {
+    due: &'a Due,
+    today: NaiveDate,
+    remind: bool,
+    check_streaks: bool,
+}
+
+/// The message for a person, from their challenges with a deadline from yesterday on (in no
+/// particular order), if anything is to be said.
+fn reminder_for(telling: &Telling<'_>, theirs: &[Membership]) -> Option<Reply> {
+    let Telling { due, today, remind, check_streaks } = *telling;
+    let running: Vec<&Membership> =
+        theirs.iter().filter(|m| m.challenge.start_date <= today && today <= m.challenge.deadline).collect();
+    {
+        let covered = |m: &&&Membership| {
+            due.settings.chosen.is_empty() || due.settings.chosen.contains(&m.challenge.id)
+        };
         let to_log: Vec<Membership> = if remind {
             running
                 .iter()
                 .filter(covered)
                 .filter(|m| m.tally.last_date != Some(today))
                 .take(REMINDER_CHALLENGES as usize)
-                .cloned()
+                .map(|m| (*m).clone())
                 .collect()
         } else {
             Vec::new()
         };
         let at_risk: Vec<(&Membership, u32)> = if check_streaks {
-            running.iter().filter_map(|m| streak_at_risk(m, today).map(|run| (m, run))).collect()
+            running.iter().filter_map(|m| streak_at_risk(m, today).map(|run| (*m, run))).collect()
         } else {
             Vec::new()
         };
         if to_log.is_empty() && at_risk.is_empty() {
-            return Ok(None);
+            return None;
         }
         let mut text = Text::new();
         for (m, run) in &at_risk {
@@ -190,9 +208,11 @@ impl Conversation {
             reply = reply.row(row);
         }
         let reply = reply.row(vec![button("⚙️ Reminder settings", Action::Reminders)]).news_for(due.user);
-        Ok(Some(reply))
+        Some(reply)
     }
+}
 
+impl Conversation {
     /// The final standings, one message for each participant.
     async fn summary(&self, ending: &Ending) -> Result<Vec<Reply>, AppError> {
         let Ok(challenge) = self.app.challenge(ending.challenge).await else { return Ok(Vec::new()) };

@@ -6,7 +6,8 @@ use chrono_tz::Tz;
 
 use super::MemoryStore;
 use crate::challenge::ChallengeId;
-use crate::reminder::{Due, Ending, ReminderRepository, Schedule, Settings};
+use crate::goal::Membership;
+use crate::reminder::{Due, Ending, Move, ReminderRepository, Schedule, Settings};
 use crate::repository::RepositoryError;
 use crate::user::UserId;
 
@@ -44,15 +45,40 @@ impl ReminderRepository for MemoryStore {
         Ok(due)
     }
 
-    async fn advance(&self, user: UserId, from: Schedule, to: Schedule) -> Result<bool, RepositoryError> {
+    async fn advance(&self, moves: &[Move]) -> Result<Vec<UserId>, RepositoryError> {
         let mut inner = self.lock()?;
-        match inner.settings.get_mut(&user.0) {
-            Some((_, schedule)) if *schedule == from && from.due_at().is_some() => {
-                *schedule = to;
-                Ok(true)
+        let mut moved = Vec::new();
+        for m in moves {
+            if let Some((_, schedule)) = inner.settings.get_mut(&m.user.0)
+                && *schedule == m.from
+                && m.from.due_at().is_some()
+            {
+                *schedule = m.to;
+                moved.push(m.user);
             }
-            _ => Ok(false),
         }
+        Ok(moved)
+    }
+
+    async fn running_memberships(
+        &self,
+        users: &[UserId],
+        since: NaiveDate,
+    ) -> Result<Vec<Membership>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut found = Vec::new();
+        for ((c, u), member) in &inner.members {
+            let Some(challenge) = inner.challenges.get(c) else { continue };
+            if challenge.deadline >= since && users.contains(&UserId(*u)) {
+                found.push(Membership {
+                    challenge: challenge.clone(),
+                    participant: member.participant.clone(),
+                    tally: member.tally(),
+                });
+            }
+        }
+        found.sort_by_key(|m| (m.participant.user, m.challenge.id.0));
+        Ok(found)
     }
 
     async fn set_paused(

@@ -128,7 +128,7 @@ use crate::progress::{
     EntryEdit, ExportScope, ExportedEntry, IdempotencyKey, NewProgress, ProgressEntry, ProgressRepository, Recorded,
     Rejudged, Streak, Tally,
 };
-use crate::reminder::{Due, Ending, ReminderRepository, Schedule, Settings, TimeOfDay};
+use crate::reminder::{Due, Ending, Move, ReminderRepository, Schedule, Settings, TimeOfDay};
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::storage::turn;
 use crate::storage::sql::{
@@ -601,7 +601,7 @@ $crate::storage::sql::group::sql_group_repository!($store);
 $crate::storage::sql::report::sql_report_repository!($store);
 
 // Reminder settings and schedules, and the end of challenges: `sql/reminder.rs`.
-$crate::storage::sql::reminder::sql_reminder_repository!($store);
+$crate::storage::sql::reminder::sql_reminder_repository!($store, $db);
 
 #[async_trait]
 impl UserRepository for $store {

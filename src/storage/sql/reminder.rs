@@ -4,7 +4,7 @@
 
 /// `ReminderRepository` for `$store` (see the module documentation).
 macro_rules! sql_reminder_repository {
-    ($store:ident) => {
+    ($store:ident, $db:ident) => {
 // The body is written at the indentation it would have in a file of its own.
 
 #[derive(sqlx::FromRow)]
@@ -118,26 +118,56 @@ impl ReminderRepository for $store {
         rows.into_iter().map(SettingsRow::into_due).collect()
     }
 
-    async fn advance(&self, user: UserId, from: Schedule, to: Schedule) -> Result<bool, RepositoryError> {
+    async fn advance(&self, moves: &[Move]) -> Result<Vec<UserId>, RepositoryError> {
+        if moves.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.write().await?;
-        // Compared as the row holds them: a NULL matches a NULL.
-        let moved = sqlx::query(
-            "UPDATE user_settings SET remind_next_at = $4, streak_next_at = $5, due_at = $6 \
-             WHERE user_id = $1 AND due_at IS NOT NULL \
-               AND ((remind_next_at IS NULL AND $2 IS NULL) OR remind_next_at = $2) \
-               AND ((streak_next_at IS NULL AND $3 IS NULL) OR streak_next_at = $3)",
-        )
-        .bind(user.0)
-        .bind(from.remind_next)
-        .bind(from.streak_next)
-        .bind(to.remind_next)
-        .bind(to.streak_next)
-        .bind(to.due_at())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        // One statement for the batch; VALUES columns are column1.. on both databases. A NULL
+        // as read matches a NULL.
+        let mut update = QueryBuilder::<$db>::new(
+            "UPDATE user_settings SET remind_next_at = v.column4, streak_next_at = v.column5, due_at = v.column6 FROM (",
+        );
+        update.push_values(moves, |mut row, m| {
+            row.push_bind(m.user.0)
+                .push_bind(m.from.remind_next)
+                .push_bind(m.from.streak_next)
+                .push_bind(m.to.remind_next)
+                .push_bind(m.to.streak_next)
+                .push_bind(m.to.due_at());
+        });
+        update.push(
+            ") AS v WHERE user_settings.user_id = v.column1 AND user_settings.due_at IS NOT NULL \
+             AND (user_settings.remind_next_at = v.column2 OR (user_settings.remind_next_at IS NULL AND v.column2 IS NULL)) \
+             AND (user_settings.streak_next_at = v.column3 OR (user_settings.streak_next_at IS NULL AND v.column3 IS NULL)) \
+             RETURNING user_settings.user_id",
+        );
+        let moved: Vec<(i64,)> = update.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
         tx.commit().await?;
-        Ok(moved.rows_affected() == 1)
+        Ok(moved.into_iter().map(|(id,)| UserId(id)).collect())
+    }
+
+    async fn running_memberships(
+        &self,
+        users: &[UserId],
+        since: NaiveDate,
+    ) -> Result<Vec<Membership>, RepositoryError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut select = QueryBuilder::<$db>::new(format!(
+            "SELECT {MEMBERSHIP_COLUMNS} FROM participants p JOIN challenges c ON c.id = p.challenge_id \
+             WHERE c.deadline >= "
+        ));
+        select.push_bind(since).push(" AND p.user_id IN (");
+        let mut ids = select.separated(", ");
+        for user in users {
+            ids.push_bind(user.0);
+        }
+        select.push(") ORDER BY p.user_id, c.id");
+        let rows: Vec<MembershipRow> =
+            select.build_query_as().fetch_all(&mut *self.read().await?).await.map_err(db_error)?;
+        rows.into_iter().map(Membership::try_from).collect()
     }
 
     async fn set_paused(&self, user: UserId, paused: bool, schedule: Schedule) -> Result<(), RepositoryError> {

@@ -1,7 +1,9 @@
 //! The bot's own work: every second (at once while a pass finds a full batch), one outbox job
 //! takes what is due (reminders, summaries; see `handler::conversation::reminders`), and its
 //! messages are handed to the dispatcher once they are committed with the marks that make
-//! them due no more. News refused because its reader blocked the bot pauses their reminders.
+//! them due no more, while the bulk lane has room (so 100,000 reminders due at once stream from
+//! the database at the pace they are sent). News refused because its reader blocked the bot
+//! pauses their reminders.
 //!
 //! One instance runs per bot token, and each job moves a person's schedule only if it is still
 //! the one it read, so nothing is sent twice; a crash before a job commits loses nothing (the
@@ -19,6 +21,13 @@ use crate::protocol::bot::sender::pause;
 /// How often the bot looks for due work when there was none.
 const TICK: Duration = Duration::from_secs(1);
 
+/// News waiting to be sent above which no more due work is taken: the due work streams from the
+/// database at the pace the bulk lane sends it, instead of piling up in memory.
+const MAX_WAITING: usize = 1_000;
+
+/// How long to wait for the bulk lane to drain below [`MAX_WAITING`].
+const BACKED_UP: Duration = Duration::from_millis(50);
+
 pub(super) async fn run(
     shared: Arc<Shared>,
     mut blocked: mpsc::UnboundedReceiver<i64>,
@@ -29,6 +38,12 @@ pub(super) async fn run(
     loop {
         while let Ok(user) = blocked.try_recv() {
             shared.responder.blocked(user).await;
+        }
+        if shared.dispatcher.news_backlog() >= MAX_WAITING {
+            if pause(BACKED_UP, &stop).await.is_err() {
+                break;
+            }
+            continue;
         }
         let job = shared.outbox.job(shared.bot_id);
         let more = match shared.responder.due(&*job).await {
