@@ -80,6 +80,42 @@ async fn reminders_fall_at_the_chosen_hour_in_each_zone(backend: Backend) {
     assert_eq!(due_at(&h, &time, "2026-03-11T06:30:00Z").await.len(), 1);
 }
 
+async fn a_challenge_ends_at_midnight_in_its_creators_zone(backend: Backend) {
+    let time = ManualTime::new(utc("2026-03-09T12:00:00Z"));
+    let h = Harness::at_time(backend, &time).await;
+    // Created by someone at UTC+14: its days end there.
+    let draft = challenge_bot::handler::ChallengeDraft {
+        name: challenge_bot::challenge::ChallengeName::parse("Run").unwrap(),
+        description: challenge_bot::challenge::Description::default(),
+        deadline: date("2026-03-20"),
+        unit: None,
+        goal: challenge_bot::goal::Goal::new(GoalKind::Total, Amount::parse_positive("10").unwrap()).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
+    };
+    let zone = chrono_tz::Pacific::Kiritimati;
+    let run =
+        challenge_bot::clock::in_person_zone(zone, h.app().create_challenge(UserId(1), draft)).await.unwrap();
+    assert_eq!(run.zone, Some(zone));
+    assert_eq!(h.app().challenge(run.id).await.unwrap().zone, Some(zone), "stored");
+    h.app().join(run.id, UserId(2), None).await.unwrap();
+    let mut bob = h.user(2, "Bob");
+    bob.press_payload(&format!("v1:o:{}:0", run.id.0)).await;
+    bob.sees("at midnight Pacific/Kiritimati time");
+    // 21 March, 09:00 UTC: 23:00 of the day of grace there; an entry for the deadline goes in.
+    time.set(utc("2026-03-21T09:00:00Z"));
+    log(&h, run.id, 2, Some("3"), "2026-03-20").await;
+    // 11:00 UTC: past midnight there. Still 21 March for Bob, but the challenge is over.
+    time.set(utc("2026-03-21T11:00:00Z"));
+    let late = h.app().add_progress(
+        run.id,
+        UserId(2),
+        Some(Amount::parse_positive("1").unwrap()),
+        date("2026-03-20"),
+        None,
+    );
+    assert!(matches!(late.await, Err(challenge_bot::handler::AppError::ChallengeFinal { .. })));
+}
+
 async fn a_schedule_moves_once_for_two_runs(backend: Backend) {
     use challenge_bot::reminder::{Move, Schedule};
     let time = ManualTime::new(utc("2026-03-09T12:00:00Z"));
@@ -337,6 +373,7 @@ async fn settings_set_the_zone_and_the_reminder(backend: Backend) {
 }
 
 on_every_store!(
+    a_challenge_ends_at_midnight_in_its_creators_zone,
     a_schedule_moves_once_for_two_runs,
     reminders_fall_at_the_chosen_hour_in_each_zone,
     a_reminder_follows_the_clock_change_in_berlin,

@@ -197,6 +197,10 @@ pub struct Challenge {
     pub first_finisher: Option<UserId>,
     /// Listed for everyone, or found only through its invite link.
     pub visibility: super::Visibility,
+    /// The zone its days are counted in: its creator's when it was created (unset: the
+    /// server's). Its deadline and day of grace end at midnight there.
+    #[serde(skip)]
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 impl Challenge {
@@ -377,6 +381,7 @@ mod tests {
             default_goal: crate::amount::Amount::from_whole(10),
             first_finisher: None,
             visibility: super::super::Visibility::Public,
+            zone: None,
         };
         assert!(c.is_active(d("2026-01-31")));
         assert!(c.accepts_entries(d("2026-02-01")), "the day of grace");

@@ -68,6 +68,11 @@ pub async fn in_person_zone<F: Future>(zone: Tz, work: F) -> F::Output {
     PERSON_ZONE.scope(zone, work).await
 }
 
+/// The zone of the person this turn is for, if it is one (see [`in_person_zone`]).
+pub fn person_zone() -> Option<Tz> {
+    PERSON_ZONE.try_with(|zone| *zone).ok()
+}
+
 impl Clock {
     /// A clock that starts at `start` and runs on in real time.
     pub fn starting_at(start: DateTime<Utc>, zone: Tz) -> Clock {

@@ -36,6 +36,7 @@ pub(crate) struct ChallengeRow {
     pub(crate) default_goal_hundredths: i64,
     pub(crate) first_finisher_id: Option<i64>,
     pub(crate) visibility: String,
+    pub(crate) time_zone: Option<String>,
 }
 
 impl TryFrom<ChallengeRow> for Challenge {
@@ -55,6 +56,11 @@ impl TryFrom<ChallengeRow> for Challenge {
             first_finisher: row.first_finisher_id.map(UserId),
             visibility: Visibility::parse(&row.visibility)
                 .ok_or_else(|| corrupt("visibility", &row.visibility))?,
+            zone: row
+                .time_zone
+                .as_deref()
+                .map(|z| z.parse::<chrono_tz::Tz>().map_err(|_| corrupt("time zone", z)))
+                .transpose()?,
         })
     }
 }

@@ -92,7 +92,7 @@ impl App {
     }
 
     fn still_open(&self, challenge: Challenge) -> Result<Challenge, AppError> {
-        if challenge.is_final(self.today()) {
+        if challenge.is_final(self.today_of(&challenge)) {
             return Err(AppError::ChallengeFinal { deadline: challenge.deadline });
         }
         Ok(challenge)

@@ -268,6 +268,12 @@ impl App {
         self.clock.today()
     }
 
+    /// "Today" where a challenge's days are counted (its creator's zone at its creation): its
+    /// deadline and day of grace end at midnight there, wherever the person asking is.
+    pub fn today_of(&self, challenge: &Challenge) -> NaiveDate {
+        self.clock.today_in(challenge.zone.unwrap_or_else(|| self.clock.server_zone()))
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
@@ -318,9 +324,11 @@ impl App {
             goal: draft.goal,
             visibility: draft.visibility,
         };
-        let challenge = self.store.create_challenge(&new).await?;
-        // Its days end at midnight where its creator is (see `App::end_of`).
-        self.store.set_challenge_zone(challenge.id, self.clock.zone()).await?;
+        let mut challenge = self.store.create_challenge(&new).await?;
+        // Its days end at midnight where its creator is.
+        let zone = self.clock.zone();
+        self.store.set_challenge_zone(challenge.id, zone).await?;
+        challenge.zone = Some(zone);
         Ok(challenge)
     }
 
@@ -350,7 +358,7 @@ impl App {
 
     /// Refuses a challenge already read whose entries are closed (after the day of grace).
     pub fn ensure_open(&self, challenge: &Challenge) -> Result<(), AppError> {
-        if challenge.is_final(self.today()) {
+        if challenge.is_final(self.today_of(challenge)) {
             return Err(AppError::ChallengeFinal { deadline: challenge.deadline });
         }
         Ok(())
@@ -359,7 +367,7 @@ impl App {
     /// A challenge that is still open for joining, goals and progress.
     pub async fn active_challenge(&self, id: ChallengeId) -> Result<Challenge, AppError> {
         let challenge = self.challenge(id).await?;
-        if challenge.has_ended(self.today()) {
+        if challenge.has_ended(self.today_of(&challenge)) {
             return Err(AppError::ChallengeEnded { deadline: challenge.deadline });
         }
         Ok(challenge)
@@ -394,7 +402,7 @@ impl App {
     /// (deleted, final, not joined) costs more reads, only when it is so.
     pub async fn open_membership(&self, id: ChallengeId, user: UserId) -> Result<Membership, AppError> {
         match self.store.membership(id, user).await? {
-            Some(m) if m.challenge.is_final(self.today()) => {
+            Some(m) if m.challenge.is_final(self.today_of(&m.challenge)) => {
                 Err(AppError::ChallengeFinal { deadline: m.challenge.deadline })
             }
             Some(m) => Ok(m),
@@ -459,7 +467,7 @@ impl App {
             (false, None) => ProgressValue::CheckIn,
             (false, Some(_)) => return Err(ProgressError::ValueNotExpected.into()),
         };
-        if challenge.is_final(self.today()) {
+        if challenge.is_final(self.today_of(&challenge)) {
             return Err(AppError::ChallengeFinal { deadline: challenge.deadline });
         }
         let date = ProgressDate::parse(date, challenge.start_date, challenge.deadline, self.today())?;
@@ -561,7 +569,7 @@ impl App {
             },
             (None, None) => None,
         };
-        let is_final = challenge.is_final(self.today());
+        let is_final = challenge.is_final(self.today_of(&challenge));
         Ok(Board {
             challenge,
             top: leaders.top,
@@ -578,7 +586,7 @@ impl App {
         let standings = self.store.standings(id).await?;
         let leaderboard = rank(challenge.goal_kind, standings);
         let me = user.and_then(|u| leaderboard.iter().find(|r| r.standing.participant.user == u).cloned());
-        let is_final = challenge.is_final(self.today());
+        let is_final = challenge.is_final(self.today_of(&challenge));
         Ok(Overview { challenge, leaderboard, me, is_final })
     }
 }

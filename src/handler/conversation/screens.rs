@@ -60,7 +60,13 @@ pub fn on_day(d: NaiveDate, today: NaiveDate) -> String {
 /// "Wed 1 Apr (31 days left, today included)", "Wed 1 Apr (ends today)", "ended on Sun 1 Mar":
 /// days are counted the way pace counts them, today included.
 pub fn deadline_phrase(challenge: &Challenge, today: NaiveDate) -> String {
-    let deadline = long_day(challenge.deadline, today);
+    let mut deadline = long_day(challenge.deadline, today);
+    // Its days end at midnight in its own zone: said when that is not the reader's.
+    if let (Some(zone), Some(reader)) = (challenge.zone, crate::clock::person_zone())
+        && zone != reader
+    {
+        deadline.push_str(&format!(", at midnight {} time", zone.name()));
+    }
     match challenge.days_left(today) {
         d if d < 0 => format!("ended on {deadline}"),
         0 => format!("{deadline} (ends today)"),

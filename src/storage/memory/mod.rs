@@ -68,10 +68,8 @@ struct Inner {
     /// (challenge, user) of those its creator removed, and challenges closed to new joins.
     removed: std::collections::HashSet<(i64, i64)>,
     closed: HashMap<i64, DateTime<Utc>>,
-    /// User → their settings and reminder schedule; challenge → its zone; challenges whose
-    /// summary was sent.
+    /// User → their settings and reminder schedule; challenges whose summary was sent.
     settings: HashMap<i64, (crate::reminder::Settings, crate::reminder::Schedule)>,
-    challenge_zones: HashMap<i64, chrono_tz::Tz>,
     summarized: std::collections::HashSet<i64>,
 }
 
@@ -229,7 +227,6 @@ impl Inner {
         self.unlisted.remove(&id);
         self.removed.retain(|(c, _)| *c != id);
         self.closed.remove(&id);
-        self.challenge_zones.remove(&id);
         Some(challenge)
     }
 
@@ -290,6 +287,7 @@ impl ChallengeRepository for MemoryStore {
             default_goal: new.goal.target,
             first_finisher: None,
             visibility: new.visibility,
+            zone: None,
         };
         inner.challenges.insert(id, challenge.clone());
         let participant = Participant {

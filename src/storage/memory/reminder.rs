@@ -103,9 +103,8 @@ impl ReminderRepository for MemoryStore {
     }
 
     async fn set_challenge_zone(&self, challenge: ChallengeId, zone: Tz) -> Result<(), RepositoryError> {
-        let mut inner = self.lock()?;
-        if inner.challenges.contains_key(&challenge.0) {
-            inner.challenge_zones.insert(challenge.0, zone);
+        if let Some(c) = self.lock()?.challenges.get_mut(&challenge.0) {
+            c.zone = Some(zone);
         }
         Ok(())
     }
@@ -120,11 +119,7 @@ impl ReminderRepository for MemoryStore {
             .challenges
             .values()
             .filter(|c| c.deadline <= latest_deadline && !inner.summarized.contains(&c.id.0))
-            .map(|c| Ending {
-                challenge: c.id,
-                deadline: c.deadline,
-                zone: inner.challenge_zones.get(&c.id.0).copied(),
-            })
+            .map(|c| Ending { challenge: c.id, deadline: c.deadline, zone: c.zone })
             .collect();
         ending.sort_by_key(|e| (e.deadline, e.challenge.0));
         ending.truncate(limit as usize);

@@ -39,7 +39,7 @@ macro_rules! p_tally_columns {
 macro_rules! challenge_columns {
     () => {
         "c.id, c.name, c.description, c.creator_id, c.created_at, c.start_date, c.deadline, c.unit, \
-         c.goal_kind, c.default_goal_hundredths, c.first_finisher_id, c.visibility"
+         c.goal_kind, c.default_goal_hundredths, c.first_finisher_id, c.visibility, c.time_zone"
     };
 }
 
@@ -47,7 +47,7 @@ macro_rules! challenge_columns {
 macro_rules! challenge_columns_returned {
     () => {
         "id, name, description, creator_id, created_at, start_date, deadline, unit, goal_kind, \
-         default_goal_hundredths, first_finisher_id, visibility"
+         default_goal_hundredths, first_finisher_id, visibility, time_zone"
     };
 }
 
