@@ -45,7 +45,7 @@ async fn seed(workspace: &Workspace, people: impl IntoIterator<Item = i64>) -> C
     let nine = TimeOfDay::parse("09:00").unwrap();
     for user in people {
         app.join(run, UserId(user), None).await.unwrap();
-        app.set_reminder_hour(UserId(user), nine).await.unwrap();
+        app.set_reminder(UserId(user), nine, challenge_bot::handler::Covers::Chosen).await.unwrap();
     }
     run
 }

@@ -38,7 +38,10 @@ async fn due_at(h: &Harness, time: &ManualTime, at: &str) -> Vec<(UserId, String
 
 async fn remind(h: &Harness, user: i64, zone: Tz, at: &str) {
     h.app().set_time_zone(UserId(user), zone).await.unwrap();
-    h.app().set_reminder_hour(UserId(user), TimeOfDay::parse(at).unwrap()).await.unwrap();
+    h.app()
+        .set_reminder(UserId(user), TimeOfDay::parse(at).unwrap(), challenge_bot::handler::Covers::Chosen)
+        .await
+        .unwrap();
 }
 
 async fn log(h: &Harness, challenge: ChallengeId, user: i64, value: Option<&str>, on: &str) {
@@ -114,6 +117,32 @@ async fn a_challenge_ends_at_midnight_in_its_creators_zone(backend: Backend) {
         None,
     );
     assert!(matches!(late.await, Err(challenge_bot::handler::AppError::ChallengeFinal { .. })));
+}
+
+async fn ends_not_due_yet_keep_none_waiting(backend: Backend) {
+    let time = ManualTime::new(utc("2026-03-09T12:00:00Z"));
+    let h = Harness::at_time(backend, &time).await;
+    let draft = |name: &str| challenge_bot::handler::ChallengeDraft {
+        name: challenge_bot::challenge::ChallengeName::parse(name).unwrap(),
+        description: challenge_bot::challenge::Description::default(),
+        deadline: date("2026-03-20"),
+        unit: None,
+        goal: challenge_bot::goal::Goal::new(GoalKind::Total, Amount::parse_positive("10").unwrap()).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Private,
+    };
+    // More than a pass takes, all ending on 22 March at 07:00 in Honolulu (17:00 UTC)…
+    let honolulu = chrono_tz::Pacific::Honolulu;
+    for n in 0..challenge_bot::handler::app::DUE_BATCH {
+        let made = challenge_bot::clock::in_person_zone(honolulu, h.app().create_challenge(UserId(1), draft(&format!("Late {n}"))));
+        made.await.unwrap();
+    }
+    // …then one made in UTC, whose morning comes ten hours earlier.
+    h.app().create_challenge(UserId(2), draft("Early")).await.unwrap();
+    time.set(utc("2026-03-22T08:00:00Z"));
+    let work = h.conv.due_work(time.now()).await.unwrap();
+    assert_eq!(work.summarized, 1, "the one due, behind {} not due yet", challenge_bot::handler::app::DUE_BATCH);
+    assert!(work.replies[0].text.to_plain().contains("Early has ended"));
+    assert!(!work.more, "nothing more is due");
 }
 
 async fn a_schedule_moves_once_for_two_runs(backend: Backend) {
@@ -373,6 +402,7 @@ async fn settings_set_the_zone_and_the_reminder(backend: Backend) {
 }
 
 on_every_store!(
+    ends_not_due_yet_keep_none_waiting,
     a_challenge_ends_at_midnight_in_its_creators_zone,
     a_schedule_moves_once_for_two_runs,
     reminders_fall_at_the_chosen_hour_in_each_zone,

@@ -98,7 +98,7 @@ impl Clock {
     /// The zone "today" is counted in: the person's within [`in_person_zone`], else the
     /// clock's own (`CHALLENGE_BOT_TZ`).
     pub fn zone(&self) -> Tz {
-        PERSON_ZONE.try_with(|zone| *zone).unwrap_or_else(|_| self.server_zone())
+        person_zone().unwrap_or_else(|| self.server_zone())
     }
 
     /// The clock's own zone, whoever the turn is for.

@@ -5,5 +5,6 @@ pub mod conversation;
 pub mod media;
 
 pub use app::{
-    App, AppError, ChallengeDraft, ChallengeEdit, EntryChanged, GoalSet, Invite, Overview, ProgressLogged,
+    App, AppError, ChallengeDraft, ChallengeEdit, Covers, EntryChanged, GoalSet, Invite, Overview,
+    ProgressLogged,
 };

@@ -140,18 +140,15 @@ pub trait ReminderRepository: Send + Sync {
     async fn set_paused(&self, user: UserId, paused: bool, schedule: Schedule)
     -> Result<(), RepositoryError>;
 
-    /// The people whose reminders are paused (loaded at start: the first message from one of
-    /// them resumes theirs).
-    async fn paused_users(&self) -> Result<Vec<UserId>, RepositoryError>;
-
     /// Records the zone a challenge's days are counted in (its creator's, at creation).
     async fn set_challenge_zone(&self, challenge: ChallengeId, zone: Tz) -> Result<(), RepositoryError>;
 
     /// Up to `limit` challenges with a deadline on or before `latest_deadline` whose
-    /// participants have not had the summary, earliest deadline first.
+    /// participants have not had the summary, by id, after challenge `after` (a page of them).
     async fn unsummarized(
         &self,
         latest_deadline: NaiveDate,
+        after: Option<ChallengeId>,
         limit: u32,
     ) -> Result<Vec<Ending>, RepositoryError>;
 

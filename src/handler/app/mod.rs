@@ -22,7 +22,7 @@ pub use invite::Invite;
 pub use limits::{CREATIONS_PER_DAY, RENEWALS_PER_DAY};
 pub use manage::{ChallengeEdit, DELETION_NOTICE_DAYS};
 pub use privacy::{PersonData, PersonGone};
-pub use reminders::{DUE_BATCH, NextRound};
+pub use reminders::{Covers, DUE_BATCH, NextRound};
 
 use std::sync::Arc;
 

@@ -9,6 +9,17 @@ use crate::challenge::ChallengeId;
 use crate::reminder::{Due, Ending, Move, Schedule, Settings, TimeOfDay};
 use crate::user::UserId;
 
+/// Which challenges a reminder set by [`App::set_reminder`] covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Covers {
+    /// Those chosen before (all, if none were).
+    Chosen,
+    /// All the person's challenges.
+    All,
+    /// This one too, added to those chosen before.
+    Also(ChallengeId),
+}
+
 /// How many due people or ending challenges one pass of the scheduler takes.
 pub const DUE_BATCH: u32 = 200;
 
@@ -16,11 +27,6 @@ impl App {
     /// A person's settings (the defaults if they set nothing).
     pub async fn settings(&self, user: UserId) -> Result<Settings, AppError> {
         Ok(self.store.settings(user).await?)
-    }
-
-    /// The zone a person's days are counted in: theirs, or the server's.
-    pub async fn zone_of(&self, user: UserId) -> Result<Tz, AppError> {
-        Ok(self.settings(user).await?.zone_or(self.clock.server_zone()))
     }
 
     /// Saves changed settings with the schedule that follows from them now.
@@ -38,34 +44,24 @@ impl App {
         Ok(settings)
     }
 
-    /// Turns a person's daily reminder on at `at`: for all their challenges, or (`Some`) for
-    /// these (added to those chosen before).
+    /// Turns a person's daily reminder on at `at`, for the challenges `covers` says.
     pub async fn set_reminder(
         &self,
         user: UserId,
         at: TimeOfDay,
-        challenge: Option<ChallengeId>,
+        covers: Covers,
     ) -> Result<Settings, AppError> {
         let mut settings = self.settings(user).await?;
-        if let Some(id) = challenge {
-            self.participant(id, user).await?;
-            if !settings.chosen.contains(&id) {
-                settings.chosen.push(id);
+        match covers {
+            Covers::Chosen => {}
+            Covers::All => settings.chosen.clear(),
+            Covers::Also(id) => {
+                self.participant(id, user).await?;
+                if !settings.chosen.contains(&id) {
+                    settings.chosen.push(id);
+                }
             }
-        } else {
-            settings.chosen.clear();
         }
-        settings.remind_at = Some(at);
-        settings.offered = true;
-        settings.paused = false;
-        self.save(user, &settings).await?;
-        Ok(settings)
-    }
-
-    /// Sets the hour of a person's daily reminder (turning it on), keeping the challenges they
-    /// chose.
-    pub async fn set_reminder_hour(&self, user: UserId, at: TimeOfDay) -> Result<Settings, AppError> {
-        let mut settings = self.settings(user).await?;
         settings.remind_at = Some(at);
         settings.offered = true;
         settings.paused = false;
@@ -124,11 +120,6 @@ impl App {
         Ok(())
     }
 
-    /// The people whose reminders are paused.
-    pub async fn paused_users(&self) -> Result<Vec<UserId>, AppError> {
-        Ok(self.store.paused_users().await?)
-    }
-
     /// People with something due now, earliest first.
     pub async fn due_people(&self, now: DateTime<Utc>) -> Result<Vec<Due>, AppError> {
         Ok(self.store.due(now, DUE_BATCH).await?)
@@ -157,12 +148,16 @@ impl App {
         Ok(self.store.running_memberships(users, since).await?)
     }
 
-    /// Challenges that may have ended by `now` without their summary: every deadline whose day
-    /// of grace may be over somewhere (the zones reach 14 hours ahead of UTC); the caller
-    /// checks each against its own zone.
-    pub async fn possibly_ended(&self, now: DateTime<Utc>) -> Result<Vec<Ending>, AppError> {
+    /// A page of the challenges (by id, after `after`) that may have ended by `now` without
+    /// their summary: every deadline whose day of grace may be over somewhere (the zones reach
+    /// 14 hours ahead of UTC); the caller checks each against its own zone.
+    pub async fn possibly_ended(
+        &self,
+        now: DateTime<Utc>,
+        after: Option<ChallengeId>,
+    ) -> Result<Vec<Ending>, AppError> {
         let latest = (now + chrono::TimeDelta::hours(14)).date_naive() - chrono::Days::new(2);
-        Ok(self.store.unsummarized(latest, DUE_BATCH).await?)
+        Ok(self.store.unsummarized(latest, after, DUE_BATCH).await?)
     }
 
     /// When a challenge's day of grace ends: 24:00 of the day after its deadline, in its zone.
@@ -177,13 +172,9 @@ impl App {
         Ok(self.store.mark_summarized(id, now).await?)
     }
 
-    /// The server's zone (`CHALLENGE_BOT_TZ`) and the zone of this turn.
+    /// The server's zone (`CHALLENGE_BOT_TZ`).
     pub fn server_zone(&self) -> Tz {
         self.clock.server_zone()
-    }
-
-    pub fn zone(&self) -> Tz {
-        self.clock.zone()
     }
 }
 

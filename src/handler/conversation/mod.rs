@@ -249,9 +249,9 @@ pub struct Conversation {
     states: StateCache<State>,
     /// user → hash of the display name last stored, so names are written only when they change.
     names: moka::future::Cache<i64, u64>,
-    /// user → their time zone, and whether their reminders are paused (read once, not on every
-    /// input; a change through the conversation forgets the entry).
-    people: moka::future::Cache<i64, (chrono_tz::Tz, bool)>,
+    /// user → their time zone, for those whose reminders are not paused (read once, not on
+    /// every input; a change of settings, or a pause, forgets the entry).
+    people: moka::future::Cache<i64, chrono_tz::Tz>,
     hasher: std::hash::RandomState,
     time_to_idle: Duration,
 }
@@ -289,7 +289,7 @@ impl Conversation {
     /// The zone a person's days are counted in. A person whose reminders were paused (they had
     /// blocked the bot) and who writes again has them resumed here.
     async fn zone_of(&self, user: UserId) -> Result<chrono_tz::Tz, StorageFailure> {
-        if let Some((zone, false)) = self.people.get(&user.0).await {
+        if let Some(zone) = self.people.get(&user.0).await {
             return Ok(zone);
         }
         let settings = match self.profiles.settings(user).await {
@@ -308,7 +308,7 @@ impl Conversation {
             }
         }
         let zone = settings.zone_or(self.app.server_zone());
-        self.people.insert(user.0, (zone, false)).await;
+        self.people.insert(user.0, zone).await;
         Ok(zone)
     }
 

@@ -106,17 +106,29 @@ impl Conversation {
             let running = theirs.get(&telling.due.user).map_or(&[][..], Vec::as_slice);
             work.replies.extend(reminder_for(telling, running));
         }
-        let ending = self.app.possibly_ended(now).await?;
-        work.more |= ending.len() >= crate::handler::app::DUE_BATCH as usize;
-        for challenge in ending {
-            if self.summary_time(&challenge) > now
-                || !self.app.mark_summarized(challenge.challenge, now).await?
-            {
-                continue;
+        // Challenges near their end page by page: those whose morning has not come yet (in a
+        // zone behind) must not keep the others from theirs, nor make the pass look unfinished.
+        let mut after = None;
+        loop {
+            let page = self.app.possibly_ended(now, after).await?;
+            after = page.last().map(|e| e.challenge);
+            for challenge in &page {
+                if self.summary_time(challenge) > now
+                    || !self.app.mark_summarized(challenge.challenge, now).await?
+                {
+                    continue;
+                }
+                work.summarized += 1;
+                work.replies
+                    .extend(skip_refusal(self.summary(challenge).await, "a summary")?.unwrap_or_default());
             }
-            work.summarized += 1;
-            work.replies
-                .extend(skip_refusal(self.summary(&challenge).await, "a summary")?.unwrap_or_default());
+            if work.summarized >= crate::handler::app::DUE_BATCH as usize {
+                work.more = true;
+                break;
+            }
+            if page.len() < crate::handler::app::DUE_BATCH as usize {
+                break;
+            }
         }
         Ok(work)
     }

@@ -13,6 +13,7 @@ use super::reply::{Expect, Reply, Text};
 use super::screens::{button, name_label};
 use super::{Conversation, Ctx, Next, Outcome, Question, Turn};
 use crate::goal::MembershipScope;
+use crate::handler::app::Covers;
 use crate::reminder::{Settings, TimeOfDay, parse_zone};
 use crate::repository::Page;
 
@@ -166,7 +167,7 @@ impl Conversation {
 
     /// The reminder set to an hour (for all challenges unless some are ticked).
     pub(super) async fn remind_at(&self, ctx: &Ctx<'_>, at: TimeOfDay) -> Turn {
-        let settings = self.app.set_reminder_hour(ctx.user, at).await?;
+        let settings = self.app.set_reminder(ctx.user, at, Covers::Chosen).await?;
         let zone = settings.zone_or(self.app.server_zone());
         let note = Text::new().plain(format!("⏰ I will remind you daily at {at} ({}).", zone.name()));
         Ok(self.reminders(ctx).await?.note(note))

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::args;
 use super::{CliError, Output, Session};
 use crate::config::Config;
+use crate::handler::app::Covers;
 use crate::reminder::{Settings, TimeOfDay};
 use crate::storage::Access;
 
@@ -112,8 +113,11 @@ async fn set(a: SetArgs, config: &Config, json: bool) -> Result<Output, CliError
     let at = TimeOfDay::parse(&a.at).map_err(|e| CliError::input("--at", e))?;
     let challenge = a.challenge.as_deref().map(args::challenge_id).transpose()?;
     let session = Session::open(config, Access::Existing).await?;
-    let settings =
-        session.app.set_reminder(user, at, challenge).await.map_err(session.refused(Some(user)))?;
+    let settings = session
+        .app
+        .set_reminder(user, at, challenge.map_or(Covers::All, Covers::Also))
+        .await
+        .map_err(session.refused(Some(user)))?;
     Ok(Output::changed(render(&shown(&session, user, &settings), json)))
 }
 

@@ -94,14 +94,6 @@ impl ReminderRepository for MemoryStore {
         Ok(())
     }
 
-    async fn paused_users(&self) -> Result<Vec<UserId>, RepositoryError> {
-        let inner = self.lock()?;
-        let mut users: Vec<UserId> =
-            inner.settings.iter().filter(|(_, (s, _))| s.paused).map(|(u, _)| UserId(*u)).collect();
-        users.sort();
-        Ok(users)
-    }
-
     async fn set_challenge_zone(&self, challenge: ChallengeId, zone: Tz) -> Result<(), RepositoryError> {
         if let Some(c) = self.lock()?.challenges.get_mut(&challenge.0) {
             c.zone = Some(zone);
@@ -112,18 +104,20 @@ impl ReminderRepository for MemoryStore {
     async fn unsummarized(
         &self,
         latest_deadline: NaiveDate,
+        after: Option<ChallengeId>,
         limit: u32,
     ) -> Result<Vec<Ending>, RepositoryError> {
         let inner = self.lock()?;
-        let mut ending: Vec<Ending> = inner
+        let after = after.map_or(0, |c| c.0);
+        // `challenges` is ordered by id.
+        Ok(inner
             .challenges
-            .values()
+            .range(after + 1..)
+            .map(|(_, c)| c)
             .filter(|c| c.deadline <= latest_deadline && !inner.summarized.contains(&c.id.0))
             .map(|c| Ending { challenge: c.id, deadline: c.deadline, zone: c.zone })
-            .collect();
-        ending.sort_by_key(|e| (e.deadline, e.challenge.0));
-        ending.truncate(limit as usize);
-        Ok(ending)
+            .take(limit as usize)
+            .collect())
     }
 
     async fn mark_summarized(

@@ -187,14 +187,6 @@ impl ReminderRepository for $store {
         tx.commit().await
     }
 
-    async fn paused_users(&self) -> Result<Vec<UserId>, RepositoryError> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM user_settings WHERE reminders_paused")
-            .fetch_all(&mut *self.read().await?)
-            .await
-            .map_err(db_error)?;
-        Ok(ids.into_iter().map(UserId).collect())
-    }
-
     async fn set_challenge_zone(&self, challenge: ChallengeId, zone: chrono_tz::Tz) -> Result<(), RepositoryError> {
         let mut tx = self.write().await?;
         sqlx::query("UPDATE challenges SET time_zone = $2 WHERE id = $1")
@@ -206,12 +198,18 @@ impl ReminderRepository for $store {
         tx.commit().await
     }
 
-    async fn unsummarized(&self, latest_deadline: NaiveDate, limit: u32) -> Result<Vec<Ending>, RepositoryError> {
+    async fn unsummarized(
+        &self,
+        latest_deadline: NaiveDate,
+        after: Option<ChallengeId>,
+        limit: u32,
+    ) -> Result<Vec<Ending>, RepositoryError> {
         let rows: Vec<(i64, NaiveDate, Option<String>)> = sqlx::query_as(
             "SELECT id, deadline, time_zone FROM challenges WHERE summarized_at IS NULL AND deadline <= $1 \
-             ORDER BY deadline, id LIMIT $2",
+             AND id > $2 ORDER BY id LIMIT $3",
         )
         .bind(latest_deadline)
+        .bind(after.map_or(0, |c| c.0))
         .bind(i64::from(limit))
         .fetch_all(&mut *self.read().await?)
         .await
