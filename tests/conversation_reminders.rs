@@ -133,14 +133,22 @@ async fn ends_not_due_yet_keep_none_waiting(backend: Backend) {
     // More than a pass takes, all ending on 22 March at 07:00 in Honolulu (17:00 UTC)…
     let honolulu = chrono_tz::Pacific::Honolulu;
     for n in 0..challenge_bot::handler::app::DUE_BATCH {
-        let made = challenge_bot::clock::in_person_zone(honolulu, h.app().create_challenge(UserId(1), draft(&format!("Late {n}"))));
+        let made = challenge_bot::clock::in_person_zone(
+            honolulu,
+            h.app().create_challenge(UserId(1), draft(&format!("Late {n}"))),
+        );
         made.await.unwrap();
     }
     // …then one made in UTC, whose morning comes ten hours earlier.
     h.app().create_challenge(UserId(2), draft("Early")).await.unwrap();
     time.set(utc("2026-03-22T08:00:00Z"));
     let work = h.conv.due_work(time.now()).await.unwrap();
-    assert_eq!(work.summarized, 1, "the one due, behind {} not due yet", challenge_bot::handler::app::DUE_BATCH);
+    assert_eq!(
+        work.summarized,
+        1,
+        "the one due, behind {} not due yet",
+        challenge_bot::handler::app::DUE_BATCH
+    );
     assert!(work.replies[0].text.to_plain().contains("Early has ended"));
     assert!(!work.more, "nothing more is due");
 }
