@@ -66,6 +66,7 @@ impl Responder for Echo {
                         text: "again".into(),
                         data: format!("again:{}", text.len()),
                         url: None,
+                        web_app: None,
                     }]],
                     class,
                 }]))

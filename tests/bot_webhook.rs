@@ -22,22 +22,6 @@ use support::fake_telegram::{FakeTelegram, FakeUser};
 const HOOK: &str = "https://bot.example.org/tg/hook-7f3a";
 const SECRET: &str = "s3cret_Token-42";
 
-/// Where the bot listens, from its log line ("listening … bound=127.0.0.1:PORT").
-async fn listen_addr(bot: &BotProcess) -> SocketAddr {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let log = bot.log_text();
-        // Text logs say `bound=ADDR`, JSON logs `"bound":"ADDR"`.
-        let text = log.split("bound=").nth(1).and_then(|rest| rest.split_whitespace().next());
-        let json = log.split("\"bound\":\"").nth(1).and_then(|rest| rest.split('"').next());
-        if let Some(addr) = text.or(json) {
-            return addr.parse().unwrap();
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the bot did not say where it listens:\n{log}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// Starts the bot in webhook mode and has the fake deliver to it; returns where it listens.
 async fn start_webhook_bot(
     workspace: &Workspace,
@@ -47,7 +31,7 @@ async fn start_webhook_bot(
     let mut env = vec![("TELEGRAM_WEBHOOK_URL", HOOK), ("TELEGRAM_WEBHOOK_SECRET", SECRET)];
     env.extend_from_slice(extra);
     let bot = workspace.start(fake, &env);
-    let addr = listen_addr(&bot).await;
+    let addr = bot.listen_addr().await;
     fake.wait_until("the webhook to be set", WAIT, |f| f.webhook_url().is_some()).await;
     fake.deliver_webhooks_to(addr);
     (bot, addr)
@@ -251,7 +235,7 @@ async fn readiness_follows_the_database() {
     let fake = FakeTelegram::start(TOKEN).await;
     let bot = workspace.start(&fake, &[]);
     wait_until_polling(&fake).await;
-    let addr = listen_addr(&bot).await;
+    let addr = bot.listen_addr().await;
     let readiness = |expected: u16| async move {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {

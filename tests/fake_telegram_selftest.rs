@@ -1134,3 +1134,49 @@ async fn dropping_the_fake_stops_the_server() {
     }
     assert!(refused, "the listener should be closed");
 }
+
+#[tokio::test]
+async fn mini_app_buttons_open_https_addresses_in_private_chats_only() {
+    let fake = FakeTelegram::start(TOKEN).await;
+    fake.send_text(&alice(), "hello");
+    fake.add_bot_to_group(&alice(), -700, "Runners");
+    let app_button = |url: &str| json!({"inline_keyboard": [[{"text": "Open", "web_app": {"url": url}}]]});
+    let send = |chat: i64, markup: Value| {
+        let fake = &fake;
+        async move {
+            call(fake, "sendMessage", json!({"chat_id": chat, "text": "hi", "reply_markup": markup})).await
+        }
+    };
+    assert_eq!(send(1001, app_button("https://example.org/app")).await.status, 200);
+    assert_eq!(
+        send(1001, app_button("http://example.org/app")).await.description(),
+        "Bad Request: BUTTON_URL_INVALID"
+    );
+    assert_eq!(
+        send(-700, app_button("https://example.org/app")).await.description(),
+        "Bad Request: BUTTON_TYPE_INVALID"
+    );
+
+    // The menu button: Telegram's default until set; a Mini App needs a label and https.
+    assert_eq!(fake.default_menu_button()["type"], "default");
+    let set = |button: Value| {
+        let fake = &fake;
+        async move { call(fake, "setChatMenuButton", json!({"menu_button": button})).await }
+    };
+    let refused =
+        set(json!({"type": "web_app", "text": "Dashboard", "web_app": {"url": "http://x.org/app"}})).await;
+    assert_eq!(refused.description(), "Bad Request: BUTTON_URL_INVALID");
+    let refused = set(json!({"type": "web_app", "text": " ", "web_app": {"url": "https://x.org/app"}})).await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        set(json!({"type": "web_app", "text": "Dashboard", "web_app": {"url": "https://x.org/app"}}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(fake.default_menu_button()["web_app"]["url"], "https://x.org/app");
+    let read = call(&fake, "getChatMenuButton", json!({"chat_id": 1001})).await.json();
+    assert_eq!(read["result"]["type"], "web_app", "a chat without its own button shows the default");
+    assert_eq!(set(json!({"type": "default"})).await.status, 200);
+    assert_eq!(fake.default_menu_button()["type"], "default");
+}

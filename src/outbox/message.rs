@@ -10,6 +10,9 @@ pub struct Button {
     pub data: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Opens this address as a Mini App (Telegram allows it in private chats only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_app: Option<String>,
 }
 
 /// What a message is to the person who gets it, which decides what may happen to it when a
@@ -157,7 +160,12 @@ mod tests {
                 chat_id: 7,
                 message_id: 3,
                 html: "<b>x</b>".into(),
-                buttons: vec![vec![Button { text: "A".into(), data: "v1:a".into(), url: None }]],
+                buttons: vec![vec![Button {
+                    text: "A".into(),
+                    data: "v1:a".into(),
+                    url: None,
+                    web_app: None,
+                }]],
                 class: Class::Screen,
             },
             Action::Send {

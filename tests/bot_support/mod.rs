@@ -209,6 +209,22 @@ impl BotProcess {
         }
     }
 
+    /// Where the bot's listener listens, from its log line ("listening … bound=127.0.0.1:PORT").
+    pub async fn listen_addr(&self) -> std::net::SocketAddr {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let log = self.log_text();
+            // Text logs say `bound=ADDR`, JSON logs `"bound":"ADDR"`.
+            let text = log.split("bound=").nth(1).and_then(|rest| rest.split_whitespace().next());
+            let json = log.split("\"bound\":\"").nth(1).and_then(|rest| rest.split('"').next());
+            if let Some(addr) = text.or(json) {
+                return addr.parse().expect("an address");
+            }
+            assert!(Instant::now() < deadline, "the bot did not say where it listens:\n{log}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }

@@ -344,6 +344,8 @@ pub struct InlineButton {
     pub callback_data: Option<String>,
     /// `url`, for link buttons.
     pub url: Option<String>,
+    /// The Mini App's address, for `web_app` buttons.
+    pub web_app: Option<String>,
 }
 
 impl SentMessage {
@@ -363,6 +365,7 @@ impl SentMessage {
                     text: button["text"].as_str().unwrap_or_default().to_string(),
                     callback_data: button["callback_data"].as_str().map(str::to_string),
                     url: button["url"].as_str().map(str::to_string),
+                    web_app: button["web_app"]["url"].as_str().map(str::to_string),
                 });
             }
         }
@@ -854,6 +857,11 @@ impl FakeTelegram {
         self.lock().webhook_url.clone()
     }
 
+    /// The menu button private chats show by default, as the bot last set it.
+    pub fn default_menu_button(&self) -> Value {
+        self.lock().menu_buttons.get(&None).cloned().unwrap_or_else(|| json!({"type": "default"}))
+    }
+
     /// The secret the bot gave with its webhook, if any.
     pub fn webhook_secret(&self) -> Option<String> {
         self.lock().webhook_secret.clone()
@@ -1135,6 +1143,8 @@ struct State {
     next_poll_id: u64,
     webhook_url: Option<String>,
     webhook_secret: Option<String>,
+    /// The menu button per private chat (`None`: every private chat's default).
+    menu_buttons: HashMap<Option<i64>, Value>,
     /// `max_connections` of the webhook (Telegram's default 40).
     webhook_connections: i64,
     /// Where webhook deliveries go (the bot's listener), once a test says so.
@@ -1171,6 +1181,7 @@ impl State {
             next_poll_id: 0,
             webhook_url: None,
             webhook_secret: None,
+            menu_buttons: HashMap::new(),
             webhook_connections: 40,
             webhook_target: None,
             webhook_posts: Vec::new(),
@@ -2262,9 +2273,9 @@ fn dispatch(st: &mut State, method: &str, p: &Params) -> Option<ApiResult> {
             st.commands.remove(&scope);
             (json!(true), None)
         }),
-        "setmydescription" | "setmyshortdescription" | "setmyname" | "setchatmenubutton" => {
-            Ok((json!(true), None))
-        }
+        "setmydescription" | "setmyshortdescription" | "setmyname" => Ok((json!(true), None)),
+        "setchatmenubutton" => set_chat_menu_button(st, p),
+        "getchatmenubutton" => get_chat_menu_button(st, p),
         "sendmessage" => send_message(st, p),
         "sendphoto" => send_media(st, p, "photo"),
         "senddocument" => send_media(st, p, "document"),
@@ -2616,6 +2627,15 @@ fn validate_inline_button(button: &Value) -> Result<Value, ApiErr> {
                 return Err(bad("BUTTON_DATA_INVALID"));
             }
         }
+        if *action == "web_app" {
+            // A Mini App opens at an https:// address only.
+            let Some(url) = value.get("url").and_then(Value::as_str) else {
+                return Err(bad(&format!("{prefix}: Field \"url\" of WebAppInfo must be of type String")));
+            };
+            if !url::Url::parse(url).is_ok_and(|u| u.scheme() == "https" && u.has_host()) {
+                return Err(bad("BUTTON_URL_INVALID"));
+            }
+        }
         if *action == "url" {
             // Telegram opens http(s) and tg: addresses only.
             let opens = url::Url::parse(value.as_str().unwrap_or_default())
@@ -2635,6 +2655,64 @@ fn validate_inline_button(button: &Value) -> Result<Value, ApiErr> {
     Ok(Value::Object(normalized))
 }
 
+/// Telegram refuses Mini App buttons anywhere but a private chat.
+fn check_buttons_fit_chat(chat_id: i64, markup: Option<&Value>) -> Result<(), ApiErr> {
+    let web_app = markup
+        .and_then(|m| m.get("inline_keyboard"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .any(|b| b.get("web_app").is_some());
+    if web_app && chat_id < 0 { Err(bad("BUTTON_TYPE_INVALID")) } else { Ok(()) }
+}
+
+/// `setChatMenuButton`: Telegram's default, the command list, or a Mini App at an https://
+/// address with a label; for one private chat or (without `chat_id`) every private chat.
+fn set_chat_menu_button(st: &mut State, p: &Params) -> ApiResult {
+    let button = match p.json("menu_button") {
+        Err(()) => return Err(bad("can't parse menu button JSON object")),
+        Ok(None) => json!({"type": "default"}),
+        Ok(Some(button)) => button,
+    };
+    match button.get("type").and_then(Value::as_str) {
+        Some("default") | Some("commands") => {}
+        Some("web_app") => {
+            let text = button.get("text").and_then(Value::as_str).unwrap_or_default();
+            if text.trim().is_empty() {
+                return Err(bad("can't parse menu button: Field \"text\" must be of type String"));
+            }
+            let url = button.get("web_app").and_then(|w| w.get("url")).and_then(Value::as_str);
+            if !url
+                .and_then(|u| url::Url::parse(u).ok())
+                .is_some_and(|u| u.scheme() == "https" && u.has_host())
+            {
+                return Err(bad("BUTTON_URL_INVALID"));
+            }
+        }
+        _ => return Err(bad("can't parse menu button: unsupported menu button type")),
+    }
+    let chat = match p.raw("chat_id") {
+        None => None,
+        Some(_) => {
+            let chat_id = resolve_chat(st, p)?;
+            if chat_id < 0 {
+                return Err(bad("chat not found"));
+            }
+            Some(chat_id)
+        }
+    };
+    st.menu_buttons.insert(chat, button);
+    Ok((json!(true), None))
+}
+
+fn get_chat_menu_button(st: &mut State, p: &Params) -> ApiResult {
+    let chat = p.raw("chat_id").map(|_| resolve_chat(st, p)).transpose()?;
+    let button = st.menu_buttons.get(&chat).or_else(|| st.menu_buttons.get(&None)).cloned();
+    Ok((button.unwrap_or_else(|| json!({"type": "default"})), None))
+}
+
 fn inline_only(markup: Option<Value>) -> Option<Value> {
     markup.filter(|m| m.get("inline_keyboard").is_some())
 }
@@ -2648,6 +2726,7 @@ fn send_message(st: &mut State, p: &Params) -> ApiResult {
     let markup = reply_markup_param(p)?;
     let chat_id = resolve_chat(st, p)?;
     check_blocked(st, chat_id)?;
+    check_buttons_fit_chat(chat_id, markup.as_ref())?;
     check_reply_target(st, chat_id, p)?;
     if formatted.text.is_empty() {
         return Err(bad("message must be non-empty"));
@@ -2718,6 +2797,7 @@ fn send_media(st: &mut State, p: &Params, kind: &str) -> ApiResult {
     let markup = reply_markup_param(p)?;
     let chat_id = resolve_chat(st, p)?;
     check_blocked(st, chat_id)?;
+    check_buttons_fit_chat(chat_id, markup.as_ref())?;
     check_reply_target(st, chat_id, p)?;
     if utf16_len(&formatted.text) > 1024 {
         return Err(bad("message caption is too long"));
@@ -2846,6 +2926,7 @@ fn edit_message_text(st: &mut State, p: &Params) -> ApiResult {
     let formatted = format_text(st, &raw, p, "parse_mode", "entities")?;
     let markup = inline_only(reply_markup_param(p)?);
     let (chat_id, message_id) = message_to_edit(st, p)?;
+    check_buttons_fit_chat(chat_id, markup.as_ref())?;
     let sent = current_sent(st, chat_id, message_id);
     if sent.media.is_some() {
         return Err(bad("there is no text in the message to edit"));
@@ -2888,6 +2969,7 @@ fn edit_message_caption(st: &mut State, p: &Params) -> ApiResult {
     let formatted = format_text(st, &raw, p, "parse_mode", "caption_entities")?;
     let markup = inline_only(reply_markup_param(p)?);
     let (chat_id, message_id) = message_to_edit(st, p)?;
+    check_buttons_fit_chat(chat_id, markup.as_ref())?;
     let sent = current_sent(st, chat_id, message_id);
     if sent.media.is_none() {
         return Err(bad("there is no caption in the message to edit"));
@@ -2901,6 +2983,7 @@ fn edit_message_caption(st: &mut State, p: &Params) -> ApiResult {
 fn edit_message_reply_markup(st: &mut State, p: &Params) -> ApiResult {
     let markup = inline_only(reply_markup_param(p)?);
     let (chat_id, message_id) = message_to_edit(st, p)?;
+    check_buttons_fit_chat(chat_id, markup.as_ref())?;
     let mut sent = current_sent(st, chat_id, message_id);
     if markup == inline_only(sent.reply_markup.clone()) {
         return Err(not_modified());

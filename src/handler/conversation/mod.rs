@@ -39,6 +39,7 @@ mod answers;
 mod chart;
 mod commands;
 mod create;
+pub mod dashboard;
 mod goal;
 mod group;
 mod history;
@@ -254,6 +255,8 @@ pub struct Conversation {
     people: moka::future::Cache<i64, chrono_tz::Tz>,
     hasher: std::hash::RandomState,
     time_to_idle: Duration,
+    /// The Mini App's public address: the main menu opens it ("🗂 Open dashboard").
+    dashboard: Option<String>,
 }
 
 /// Who is speaking and what they passed along, for the length of one input.
@@ -283,6 +286,7 @@ impl Conversation {
                 .build(),
             hasher: std::hash::RandomState::new(),
             time_to_idle: config.time_to_idle,
+            dashboard: None,
         }
     }
 
@@ -391,6 +395,7 @@ impl Conversation {
         };
         if outcome.menu {
             self.add_quick_rows(&ctx, &mut outcome).await?;
+            self.add_dashboard_button(&mut outcome);
         }
         let state = match outcome.next {
             Next::Keep => current.map(StateChange::Put),

@@ -211,6 +211,9 @@ pub struct Reply {
     pub attachment: Option<Attachment>,
     /// A button that opens an address, above the others.
     pub link: Option<LinkButton>,
+    /// A button that opens the dashboard (a Telegram Mini App), below the others. Telegram
+    /// shows it in private chats only; the terminal has no use for it.
+    pub web_app: Option<LinkButton>,
 }
 
 impl Reply {
@@ -224,6 +227,7 @@ impl Reply {
             kind: ReplyKind::Screen,
             attachment: None,
             link: None,
+            web_app: None,
         }
     }
 

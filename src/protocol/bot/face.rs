@@ -424,7 +424,12 @@ pub fn render(chat_id: i64, pressed: Option<(i64, i32)>, replies: &[Reply]) -> V
     replies
         .iter()
         .map(|reply| {
-            let buttons = keyboard(reply);
+            let private = match &reply.kind {
+                ReplyKind::News { to } => to.0 > 0,
+                ReplyKind::GroupPost { .. } | ReplyKind::Announcement(_) => false,
+                _ => chat_id > 0,
+            };
+            let buttons = keyboard(reply, private);
             let class = match &reply.kind {
                 ReplyKind::Screen => Class::Screen,
                 ReplyKind::Effect(summary) => Class::Effect { summary: summary.clone() },
@@ -506,15 +511,25 @@ fn html_of_text(text: &Text, budget: usize) -> String {
     html.finish()
 }
 
-fn keyboard(reply: &Reply) -> Vec<Vec<Button>> {
+fn keyboard(reply: &Reply, private: bool) -> Vec<Vec<Button>> {
     let link = reply.link.as_ref().map(|link| {
         vec![Button {
             text: shorten(link.label.trim(), MAX_LABEL_CHARS),
             data: String::new(),
             url: Some(link.url.clone()),
+            web_app: None,
         }]
     });
-    link.into_iter().chain(keyboard_rows(reply)).collect()
+    // Telegram refuses a Mini App button anywhere but a private chat.
+    let web_app = reply.web_app.as_ref().filter(|_| private).map(|app| {
+        vec![Button {
+            text: shorten(app.label.trim(), MAX_LABEL_CHARS),
+            data: String::new(),
+            url: None,
+            web_app: Some(app.url.clone()),
+        }]
+    });
+    link.into_iter().chain(keyboard_rows(reply)).chain(web_app).collect()
 }
 
 fn keyboard_rows(reply: &Reply) -> Vec<Vec<Button>> {
@@ -539,6 +554,7 @@ fn keyboard_rows(reply: &Reply) -> Vec<Vec<Button>> {
                         text: if label.is_empty() { "…".into() } else { label },
                         data: b.payload.clone(),
                         url: None,
+                        web_app: None,
                     }
                 })
                 .collect::<Vec<_>>()
@@ -577,7 +593,12 @@ mod tests {
                 chat_id: 7,
                 message_id: 42,
                 html: "Joined <b>&lt;b&gt;Tom &amp; Jerry</b> — <i>well done</i><code>[##  ]</code>".into(),
-                buttons: vec![vec![Button { text: "Open <it>".into(), data: "v1:o:1:0".into(), url: None }]],
+                buttons: vec![vec![Button {
+                    text: "Open <it>".into(),
+                    data: "v1:o:1:0".into(),
+                    url: None,
+                    web_app: None
+                }]],
                 class: Class::Screen,
             }]
         );

@@ -1,5 +1,6 @@
-//! The operator's HTTP listener (`LISTEN_ADDR`): `/healthz`, `/readyz`, `/metrics`, and in
-//! webhook mode the path Telegram posts updates to.
+//! The operator's HTTP listener (`LISTEN_ADDR`): `/healthz`, `/readyz`, `/metrics`, the Mini
+//! App dashboard under `/app` (`protocol::miniapp`), and in webhook mode the path Telegram
+//! posts updates to.
 //!
 //! - `/healthz`: the process is up (200, always).
 //! - `/readyz`: 200 when the database answers with every migration applied and the Bot API
@@ -14,7 +15,7 @@
 //!   redelivered update changes nothing (the outbox recognises it).
 //!
 //! The listener is meant to sit behind a reverse proxy that ends TLS and exposes only the
-//! webhook's path; `/metrics` and `/readyz` stay private.
+//! webhook's path and `/app`; `/metrics` and `/readyz` stay private.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -71,6 +72,8 @@ pub struct Listener {
     pub database: DatabaseCheck,
     pub samplers: Vec<Sampler>,
     pub webhook: Option<WebhookRoute>,
+    /// More routes served alongside (the Mini App dashboard under `/app`).
+    pub extra: Option<Router>,
 }
 
 impl Listener {
@@ -83,7 +86,12 @@ impl Listener {
         if let Some(webhook) = &self.webhook {
             router = router.route(&webhook.path, post(receive));
         }
-        router.layer(DefaultBodyLimit::max(MAX_BODY)).with_state(Arc::new(self))
+        let extra = self.extra.clone();
+        let mut router = router.with_state(Arc::new(self));
+        if let Some(extra) = extra {
+            router = router.merge(extra);
+        }
+        router.layer(DefaultBodyLimit::max(MAX_BODY))
     }
 
     /// Serves on `listener` until `shutdown` fires.

@@ -33,6 +33,7 @@ pub use settings::{BotSettings, SettingsError, Token};
 use crate::config::Config;
 use crate::handler::conversation::{CacheConfig, Conversation};
 use crate::handler::media::Media;
+use crate::protocol::miniapp::MiniApp;
 use crate::startup::Services;
 use crate::storage::{Access, StorageError};
 
@@ -74,7 +75,8 @@ pub async fn run(settings: BotSettings, config: &Config) -> Result<(), BotError>
         secret: &w.secret,
         allowed_updates: poller::ALLOWED_UPDATES,
     });
-    let me = match prepare::prepare(&api, backoff, hook, &shutdown).await {
+    let dashboard_url = settings.dashboard.url.as_ref().map(|u| u.as_str().to_owned());
+    let me = match prepare::prepare(&api, backoff, hook, dashboard_url.as_deref(), &shutdown).await {
         Ok(me) => me,
         Err(prepare::StartError::Interrupted) => return Ok(()),
         Err(e) => return Err(e.into()),
@@ -82,7 +84,8 @@ pub async fn run(settings: BotSettings, config: &Config) -> Result<(), BotError>
     let services = Arc::new(Services::open(config, Access::Create).await?);
     tracing::info!(database = %config.database, "database ready");
 
-    let conversation = Conversation::new(services.app.clone(), &CacheConfig::default());
+    let conversation =
+        Conversation::new(services.app.clone(), &CacheConfig::default()).with_dashboard(dashboard_url);
     let limiter = Arc::new(
         limiter::RateLimiter::new(settings.rate_per_chat, settings.rate_global)
             .with_groups(settings.rate_per_group),
@@ -96,9 +99,20 @@ pub async fn run(settings: BotSettings, config: &Config) -> Result<(), BotError>
         tracing::warn!(error = %e, "could not store the bot's username; invite links will show their code only");
     }
     let states = conversation.clone();
+    let (delivery, committed_elsewhere) = tokio::sync::mpsc::unbounded_channel();
+    let dashboard = MiniApp::new(
+        conversation.clone(),
+        services.outbox.clone(),
+        me.id,
+        settings.token.expose(),
+        settings.dashboard.auth_max_age,
+        &settings.dashboard.script_url,
+    )
+    .with_delivery(delivery);
     let face = face::TelegramFace::new(conversation, me.id, &username, Some(early_sender));
     let poller = poller::Poller::new(&settings, me.id, services.outbox.clone(), Arc::new(face))
-        .with_media(Media::new(services.app.clone()));
+        .with_media(Media::new(services.app.clone()))
+        .with_committed_elsewhere(committed_elsewhere);
 
     let (updates_tx, updates_rx) = tokio::sync::mpsc::channel(256);
     let stop_listening = CancellationToken::new();
@@ -128,6 +142,7 @@ pub async fn run(settings: BotSettings, config: &Config) -> Result<(), BotError>
                 secret: w.secret.clone(),
                 updates: updates_tx.clone(),
             }),
+            extra: Some(dashboard.router()),
         };
         crate::telemetry::metrics_handle();
         tokio::spawn(listener.serve(socket, stop_listening.clone()))

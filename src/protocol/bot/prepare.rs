@@ -1,5 +1,7 @@
 //! Before polling: who the bot is (`getMe`, failing fast on a refused token), no webhook in the
-//! way (`deleteWebhook`), and the command menu (`setMyCommands`).
+//! way (`deleteWebhook`), the command menu (`setMyCommands`) and the chat's menu button
+//! (`setChatMenuButton`: the dashboard when `MINIAPP_URL` is set, Telegram's default otherwise,
+//! so that a dashboard turned off leaves no button behind).
 
 use std::time::Duration;
 
@@ -92,6 +94,7 @@ pub async fn prepare(
     api: &Api,
     backoff: Backoff,
     hook: Option<Hook<'_>>,
+    dashboard: Option<&str>,
     stop: &CancellationToken,
 ) -> Result<BotIdentity, StartError> {
     let me = with_retries("getMe", backoff, stop, || api.get_me()).await?;
@@ -112,7 +115,7 @@ pub async fn prepare(
             with_retries("setWebhook", backoff, stop, || api.call("setWebhook", &body, Duration::ZERO))
                 .await?;
         tracing::info!("webhook set");
-        set_commands(api, backoff, stop).await?;
+        set_menus(api, backoff, dashboard, stop).await?;
         return Ok(me);
     }
 
@@ -128,8 +131,39 @@ pub async fn prepare(
                 .await?;
     }
 
-    set_commands(api, backoff, stop).await?;
+    set_menus(api, backoff, dashboard, stop).await?;
     Ok(me)
+}
+
+/// The label of the chat's menu button that opens the dashboard.
+pub const DASHBOARD_BUTTON: &str = "Dashboard";
+
+/// The command menus, then the menu button of private chats: the dashboard, or Telegram's
+/// default (a failure other than a refused token is only logged).
+async fn set_menus(
+    api: &Api,
+    backoff: Backoff,
+    dashboard: Option<&str>,
+    stop: &CancellationToken,
+) -> Result<(), StartError> {
+    set_commands(api, backoff, stop).await?;
+    let button = match dashboard {
+        Some(url) => json!({ "type": "web_app", "text": DASHBOARD_BUTTON, "web_app": { "url": url } }),
+        None => json!({ "type": "default" }),
+    };
+    let body = json!({ "menu_button": button });
+    let set: Result<serde_json::Value, StartError> = with_retries("setChatMenuButton", backoff, stop, || {
+        api.call("setChatMenuButton", &body, Duration::ZERO)
+    })
+    .await;
+    match set {
+        Ok(_) => Ok(()),
+        Err(StartError::Api(e)) => {
+            tracing::warn!("could not set the chat's menu button (continuing): {e}");
+            Ok(())
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// `setMyCommands`: the command menus, of private chats and of groups (a failure other than a

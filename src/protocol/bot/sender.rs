@@ -326,11 +326,15 @@ fn attachment_of(file: &FileSpec) -> Attachment {
 
 /// An inline keyboard as teloxide models it (`InlineKeyboardMarkup` of callback buttons).
 fn keyboard(rows: &[Vec<Button>]) -> serde_json::Value {
-    use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+    use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo};
     let markup = InlineKeyboardMarkup::new(rows.iter().map(|row| {
-        row.iter().map(|b| match b.url.as_deref().and_then(|u| reqwest::Url::parse(u).ok()) {
-            Some(url) => InlineKeyboardButton::url(&b.text, url),
-            None => InlineKeyboardButton::callback(&b.text, &b.data),
+        row.iter().map(|b| {
+            let parsed = |u: &Option<String>| u.as_deref().and_then(|u| reqwest::Url::parse(u).ok());
+            match (parsed(&b.web_app), parsed(&b.url)) {
+                (Some(url), _) => InlineKeyboardButton::web_app(&b.text, WebAppInfo { url }),
+                (None, Some(url)) => InlineKeyboardButton::url(&b.text, url),
+                (None, None) => InlineKeyboardButton::callback(&b.text, &b.data),
+            }
         })
     }));
     serde_json::to_value(markup).expect("a keyboard serializes")
@@ -353,7 +357,8 @@ mod tests {
 
     #[test]
     fn keyboards_use_callback_data() {
-        let value = keyboard(&[vec![Button { text: "Go".into(), data: "v1:go".into(), url: None }]]);
+        let value =
+            keyboard(&[vec![Button { text: "Go".into(), data: "v1:go".into(), url: None, web_app: None }]]);
         assert_eq!(value, json!({ "inline_keyboard": [[{ "text": "Go", "callback_data": "v1:go" }]] }));
     }
 }

@@ -116,6 +116,34 @@ pub struct BotSettings {
     /// Webhook mode (`TELEGRAM_WEBHOOK_URL`): Telegram posts updates to this URL, which a reverse
     /// proxy forwards to the listener. Polling when unset.
     pub webhook: Option<Webhook>,
+    /// The Mini App dashboard, served on the listener under `/app`.
+    pub dashboard: Dashboard,
+}
+
+/// The Mini App dashboard's settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dashboard {
+    /// The public HTTPS address of `/app` behind the reverse proxy (`MINIAPP_URL`): when set,
+    /// the chat's menu button and the main menu open it. Served on the listener either way.
+    pub url: Option<Url>,
+    /// How old Telegram's signed `initData` may be (`MINIAPP_AUTH_MAX_AGE`, seconds, default
+    /// 86400).
+    pub auth_max_age: Duration,
+    /// Telegram's script that hands the page its `initData` and theme (`MINIAPP_SCRIPT_URL`).
+    pub script_url: String,
+}
+
+/// Telegram's Mini App script.
+pub const DEFAULT_MINIAPP_SCRIPT: &str = "https://telegram.org/js/telegram-web-app.js";
+
+impl Default for Dashboard {
+    fn default() -> Dashboard {
+        Dashboard {
+            url: None,
+            auth_max_age: Duration::from_secs(86_400),
+            script_url: DEFAULT_MINIAPP_SCRIPT.to_owned(),
+        }
+    }
 }
 
 /// Webhook mode's settings.
@@ -155,6 +183,7 @@ impl BotSettings {
             shutdown_grace: Duration::from_secs(6),
             listen: Some(DEFAULT_LISTEN.parse().expect("the default listen address parses")),
             webhook: None,
+            dashboard: Dashboard::default(),
         }
     }
 
@@ -217,6 +246,32 @@ impl BotSettings {
             }
             settings.webhook = Some(Webhook { url, secret });
         }
+        if let Some(raw) = get("MINIAPP_URL").filter(|s| !s.trim().is_empty()) {
+            let url = parse_https_url("MINIAPP_URL", raw.trim(), "https://example.org/app")?;
+            if settings.listen.is_none() {
+                return Err(SettingsError::Invalid {
+                    name: "LISTEN_ADDR",
+                    problem: "is off, but the dashboard (MINIAPP_URL) is served on it".into(),
+                });
+            }
+            settings.dashboard.url = Some(url);
+        }
+        if let Some(secs) = number(&get, "MINIAPP_AUTH_MAX_AGE", 60.0, 31_536_000.0)? {
+            settings.dashboard.auth_max_age = Duration::from_secs(secs as u64);
+        }
+        if let Some(raw) = get("MINIAPP_SCRIPT_URL").filter(|s| !s.trim().is_empty()) {
+            let url = Url::parse(raw.trim()).map_err(|e| SettingsError::Invalid {
+                name: "MINIAPP_SCRIPT_URL",
+                problem: format!("{e} (expected e.g. {DEFAULT_MINIAPP_SCRIPT})"),
+            })?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(SettingsError::Invalid {
+                    name: "MINIAPP_SCRIPT_URL",
+                    problem: "expected an http:// or https:// URL".into(),
+                });
+            }
+            settings.dashboard.script_url = url.to_string();
+        }
         Ok(settings)
     }
 }
@@ -233,12 +288,16 @@ fn parse_listen(raw: &str) -> Result<Option<SocketAddr>, SettingsError> {
 
 /// Telegram posts only to HTTPS URLs (TLS ends at the reverse proxy in front of the listener).
 fn parse_webhook_url(raw: &str) -> Result<Url, SettingsError> {
-    let invalid =
-        |problem: &str| SettingsError::Invalid { name: "TELEGRAM_WEBHOOK_URL", problem: problem.into() };
-    let url =
-        Url::parse(raw).map_err(|e| invalid(&format!("{e} (expected e.g. https://example.org/tg/hook)")))?;
+    parse_https_url("TELEGRAM_WEBHOOK_URL", raw, "https://example.org/tg/hook")
+}
+
+/// An HTTPS URL without query or fragment: Telegram posts webhooks and opens Mini Apps only at
+/// such addresses.
+fn parse_https_url(name: &'static str, raw: &str, example: &str) -> Result<Url, SettingsError> {
+    let invalid = |problem: &str| SettingsError::Invalid { name, problem: problem.into() };
+    let url = Url::parse(raw).map_err(|e| invalid(&format!("{e} (expected e.g. {example})")))?;
     if url.scheme() != "https" || url.host().is_none() || url.cannot_be_a_base() {
-        return Err(invalid("Telegram only posts to https:// URLs, such as https://example.org/tg/hook"));
+        return Err(invalid(&format!("Telegram only uses https:// URLs, such as {example}")));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("must not have a query or a fragment"));
@@ -280,7 +339,7 @@ fn parse_api_url(raw: &str) -> Result<Url, SettingsError> {
 }
 
 /// Every variable the bot reads.
-pub const VARIABLES: [&str; 13] = [
+pub const VARIABLES: [&str; 16] = [
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_URL",
     "TELEGRAM_POLL_TIMEOUT",
@@ -294,6 +353,9 @@ pub const VARIABLES: [&str; 13] = [
     "LISTEN_ADDR",
     "TELEGRAM_WEBHOOK_URL",
     "TELEGRAM_WEBHOOK_SECRET",
+    "MINIAPP_URL",
+    "MINIAPP_AUTH_MAX_AGE",
+    "MINIAPP_SCRIPT_URL",
 ];
 
 /// A rate in messages per second: 0 (no limit), or from one a day to a million a second.
@@ -400,6 +462,38 @@ mod tests {
         let no_listener = BotSettings::from_lookup(env(vec![
             ("TELEGRAM_BOT_TOKEN", GOOD),
             ("TELEGRAM_WEBHOOK_URL", "https://example.org/tg"),
+            ("LISTEN_ADDR", "off"),
+        ]));
+        assert!(matches!(no_listener, Err(SettingsError::Invalid { name: "LISTEN_ADDR", .. })));
+
+        // The dashboard: an https:// address (served on the listener), its age limit, its script.
+        let s = BotSettings::from_lookup(env(vec![("TELEGRAM_BOT_TOKEN", GOOD)])).unwrap();
+        assert_eq!(s.dashboard, Dashboard::default());
+        let s = BotSettings::from_lookup(env(vec![
+            ("TELEGRAM_BOT_TOKEN", GOOD),
+            ("MINIAPP_URL", "https://example.org/app"),
+            ("MINIAPP_AUTH_MAX_AGE", "3600"),
+            ("MINIAPP_SCRIPT_URL", "http://127.0.0.1:9/stub.js"),
+        ]))
+        .unwrap();
+        assert_eq!(s.dashboard.url.unwrap().as_str(), "https://example.org/app");
+        assert_eq!(s.dashboard.auth_max_age, Duration::from_secs(3600));
+        assert_eq!(s.dashboard.script_url, "http://127.0.0.1:9/stub.js");
+        for (name, value) in [
+            ("MINIAPP_URL", "http://example.org/app"),
+            ("MINIAPP_URL", "https://example.org/app#x"),
+            ("MINIAPP_AUTH_MAX_AGE", "0"),
+            ("MINIAPP_SCRIPT_URL", "ftp://x/y.js"),
+        ] {
+            let refused = BotSettings::from_lookup(env(vec![("TELEGRAM_BOT_TOKEN", GOOD), (name, value)]));
+            assert!(
+                matches!(refused, Err(SettingsError::Invalid { name: n, .. }) if n == name),
+                "{name}={value}"
+            );
+        }
+        let no_listener = BotSettings::from_lookup(env(vec![
+            ("TELEGRAM_BOT_TOKEN", GOOD),
+            ("MINIAPP_URL", "https://example.org/app"),
             ("LISTEN_ADDR", "off"),
         ]));
         assert!(matches!(no_listener, Err(SettingsError::Invalid { name: "LISTEN_ADDR", .. })));

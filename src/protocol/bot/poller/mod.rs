@@ -57,7 +57,7 @@ use super::sender::{Abandoned, Backoff, Sender, pause};
 use super::settings::BotSettings;
 use super::watermark::Watermark;
 use crate::handler::media::Media;
-use crate::outbox::{Action, Outbox, Parked, Turn, UpdateRef};
+use crate::outbox::{Action, Outbox, Parked, Queued, Turn, UpdateRef};
 use crate::repository::RepositoryError;
 
 /// The update types asked for. Edited messages, channel posts and membership changes are asked
@@ -162,6 +162,9 @@ pub struct Poller {
     pub grace: Duration,
     pub dispatch: DispatchConfig,
     pub stats: Arc<Stats>,
+    /// Messages committed outside an update's turn (the dashboard's news), to deliver as the
+    /// others are.
+    pub committed_elsewhere: Option<mpsc::UnboundedReceiver<Vec<Queued>>>,
 }
 
 /// State shared by the loop and the workers.
@@ -232,7 +235,16 @@ impl Poller {
             grace: settings.shutdown_grace,
             dispatch: DispatchConfig { bulk_rate: settings.rate_bulk, ..DispatchConfig::default() },
             stats: Arc::new(Stats::default()),
+            committed_elsewhere: None,
         }
+    }
+
+    /// Delivers what is committed elsewhere and sent on `queued` (the dashboard's news). Until
+    /// the dispatcher starts it waits in the channel; a crash before it is sent leaves it in
+    /// the outbox, for the next start.
+    pub fn with_committed_elsewhere(mut self, queued: mpsc::UnboundedReceiver<Vec<Queued>>) -> Poller {
+        self.committed_elsewhere = Some(queued);
+        self
     }
 
     /// Makes the files that answers attach (charts, exports) with `media`; without it such
@@ -253,7 +265,7 @@ impl Poller {
         self.run_with(Feed::Webhook(incoming), shutdown).await
     }
 
-    async fn run_with(self, feed: Feed, shutdown: CancellationToken) {
+    async fn run_with(mut self, feed: Feed, shutdown: CancellationToken) {
         let abandon = CancellationToken::new();
         let backoff = self.backoff;
         let bot = self.bot_id;
@@ -283,6 +295,21 @@ impl Poller {
         };
         if unsent > 0 {
             tracing::info!(count = unsent, "answers queued by the last run are being sent");
+        }
+        if let Some(mut elsewhere) = self.committed_elsewhere.take() {
+            let dispatcher = dispatcher.clone();
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        queued = elsewhere.recv() => match queued {
+                            Some(queued) => dispatcher.enqueue(queued),
+                            None => break,
+                        },
+                        _ = stop.cancelled() => break,
+                    }
+                }
+            });
         }
         let floor = resume.unwrap_or(0);
         tracing::info!(offset = floor, "polling for updates");

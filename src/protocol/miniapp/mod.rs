@@ -1,0 +1,394 @@
+//! The Mini App dashboard: the person's challenges on one screen inside Telegram, served on the
+//! bot's HTTP listener under `/app` (in polling and webhook mode alike).
+//!
+//! - `GET /app`: the page ([`pages::shell`]); it holds no data, since Telegram opens it without
+//!   credentials. Its script reads the signed `initData` Telegram's script hands it and sends it
+//!   as `Authorization: tma <initData>` with every request below (no cookies).
+//! - `GET /app/api/challenges`, `GET /app/api/challenges/{id}`: the data, as JSON ([`view`]).
+//! - `GET /app/api/view/home`, `GET /app/api/view/challenges/{id}`: the same drawn as HTML by
+//!   the template engine (which escapes every name), put in place by the page's script.
+//! - `POST /app/api/challenges/{id}/progress` with `{"value": "5", "date": "2026-11-30", "key":
+//!   "…"}` (`date` optional, today by default; `key` makes a repeated request log once);
+//!   `PATCH /app/api/entries/{id}` with `{"value": …, "date": …}`; `DELETE
+//!   /app/api/entries/{id}`.
+//!
+//! Every API request is authenticated by [`init_data::verify`] against the bot's token; the
+//! person is who the verified data names, never anything else in the request. Missing,
+//! forged, stale or another bot's data gets 401 and touches nothing. Changes go through the
+//! same use cases as the chat, in the person's time zone: progress is logged in an outbox job
+//! ([`crate::outbox::Outbox::job`]) so the news it makes for the others commits with it and is
+//! delivered by the bot's dispatcher, at the bulk pace.
+
+pub mod init_data;
+pub mod pages;
+pub mod svg;
+pub mod view;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use self::init_data::{AuthError, WebAppUser};
+use crate::amount::Amount;
+use crate::challenge::ChallengeId;
+use crate::handler::app::{App, AppError, ProgressLogged};
+use crate::handler::conversation::Conversation;
+use crate::handler::conversation::dashboard::{day_words, parse_value, quantity_words};
+use crate::outbox::{Outbox, Queued};
+use crate::progress::IdempotencyKey;
+use crate::user::UserId;
+
+/// What the dashboard needs: the use cases, the outbox its news goes through, and the key its
+/// requests are checked with.
+#[derive(Clone)]
+pub struct MiniApp {
+    conversation: Conversation,
+    outbox: Arc<dyn Outbox>,
+    bot_id: i64,
+    key: [u8; 32],
+    max_age: Duration,
+    telegram_script: String,
+    /// Where committed news goes to be delivered (the bot's dispatcher).
+    delivery: Option<mpsc::UnboundedSender<Vec<Queued>>>,
+}
+
+impl MiniApp {
+    /// The dashboard of the bot `bot_id` with `token`, whose requests may carry `initData` up
+    /// to `max_age` old, loading Telegram's script from `telegram_script`.
+    pub fn new(
+        conversation: Conversation,
+        outbox: Arc<dyn Outbox>,
+        bot_id: i64,
+        token: &str,
+        max_age: Duration,
+        telegram_script: &str,
+    ) -> MiniApp {
+        MiniApp {
+            conversation,
+            outbox,
+            bot_id,
+            key: init_data::secret_key(token),
+            max_age,
+            telegram_script: telegram_script.to_owned(),
+            delivery: None,
+        }
+    }
+
+    /// Hands committed news to `delivery` (see `Poller::with_committed_elsewhere`).
+    pub fn with_delivery(mut self, delivery: mpsc::UnboundedSender<Vec<Queued>>) -> MiniApp {
+        self.delivery = Some(delivery);
+        self
+    }
+
+    /// The routes, under `/app`.
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/app", get(shell))
+            .route("/app/", get(shell))
+            .route("/app/api/challenges", get(challenges_json))
+            .route("/app/api/challenges/{id}", get(challenge_json))
+            .route("/app/api/challenges/{id}/progress", post(log_progress))
+            .route("/app/api/entries/{id}", patch(edit_entry).delete(delete_entry))
+            .route("/app/api/view/home", get(home_html))
+            .route("/app/api/view/challenges/{id}", get(challenge_html))
+            .with_state(Arc::new(self))
+    }
+
+    fn app(&self) -> &App {
+        self.conversation.app()
+    }
+
+    /// The person the request's `initData` names, if it checks out.
+    fn authenticate(&self, headers: &HeaderMap) -> Result<WebAppUser, Failure> {
+        let raw = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let init_data = raw.strip_prefix("tma ").unwrap_or_default();
+        // Telegram's auth_date is real time: checked against the system clock, not the bot's
+        // (which tests and demos may move).
+        init_data::verify(init_data, &self.key, chrono::Utc::now(), self.max_age).map_err(|e| {
+            let reason = match e {
+                AuthError::Missing => "missing",
+                AuthError::Stale { .. } => "stale",
+                _ => "invalid",
+            };
+            metrics::counter!("miniapp_auth_refused_total", "reason" => reason).increment(1);
+            tracing::debug!(error = %e, "a dashboard request was refused");
+            Failure::Unauthorized
+        })
+    }
+
+    /// Runs `work` in the person's time zone, so that "today" is theirs as in the chat.
+    async fn in_zone<T>(
+        &self,
+        user: UserId,
+        work: impl std::future::Future<Output = Result<T, AppError>>,
+    ) -> Result<T, Failure> {
+        let zone =
+            self.conversation.zone_for(user).await.map_err(|e| Failure::App(AppError::Storage(e.0)))?;
+        crate::clock::in_person_zone(zone, work).await.map_err(Failure::App)
+    }
+}
+
+/// Why a request failed, as the response says it.
+#[derive(Debug)]
+enum Failure {
+    Unauthorized,
+    BadRequest(String),
+    App(AppError),
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            Failure::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "Open the dashboard from the bot in Telegram (its sign-in is missing, invalid or too old)."
+                    .to_owned(),
+            ),
+            Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            Failure::App(e) => {
+                let status = match &e {
+                    AppError::ChallengeNotFound(_)
+                    | AppError::NotParticipant(_)
+                    | AppError::EntryNotFound(_) => StatusCode::NOT_FOUND,
+                    AppError::KeyReused { .. } | AppError::AlreadyCheckedIn { .. } => StatusCode::CONFLICT,
+                    AppError::Storage(_) | AppError::ReadOnly(_) => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    tracing::warn!(error = %e, "a dashboard request failed");
+                }
+                (status, e.to_string())
+            }
+        };
+        (status, Json(json!({ "error": message }))).into_response()
+    }
+}
+
+async fn shell(State(mini): State<Arc<MiniApp>>) -> Response {
+    let page = pages::shell(&mini.telegram_script).into_string();
+    // The page itself is the same for everyone; the data is fetched with credentials.
+    ([(header::CACHE_CONTROL, "no-cache")], Html(page)).into_response()
+}
+
+async fn challenges_json(State(mini): State<Arc<MiniApp>>, headers: HeaderMap) -> Result<Response, Failure> {
+    let me = mini.authenticate(&headers)?;
+    let home = mini.in_zone(me.id, view::home(mini.app(), me.id)).await?;
+    Ok(Json(home).into_response())
+}
+
+async fn challenge_json(
+    State(mini): State<Arc<MiniApp>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let me = mini.authenticate(&headers)?;
+    let page = mini.in_zone(me.id, view::challenge_page(mini.app(), ChallengeId(id), me.id)).await?;
+    Ok(Json(page).into_response())
+}
+
+async fn home_html(State(mini): State<Arc<MiniApp>>, headers: HeaderMap) -> Result<Response, Failure> {
+    let me = mini.authenticate(&headers)?;
+    let home = mini.in_zone(me.id, view::home(mini.app(), me.id)).await?;
+    Ok(Html(pages::home(&home).into_string()).into_response())
+}
+
+async fn challenge_html(
+    State(mini): State<Arc<MiniApp>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let me = mini.authenticate(&headers)?;
+    let page = mini.in_zone(me.id, view::challenge_page(mini.app(), ChallengeId(id), me.id)).await?;
+    Ok(Html(pages::challenge(&page).into_string()).into_response())
+}
+
+/// A value as sent: a string as typed ("5", "1,5", "5 km") or a JSON number.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SentValue {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl SentValue {
+    fn text(&self) -> String {
+        match self {
+            SentValue::Text(t) => t.clone(),
+            SentValue::Number(n) => n.to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ProgressBody {
+    value: Option<SentValue>,
+    date: Option<String>,
+    key: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct EntryBody {
+    value: Option<SentValue>,
+    date: Option<String>,
+}
+
+/// The JSON body, or a 400 that says what is wrong with it.
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Failure::BadRequest(format!("The request is not valid JSON: {e}")))
+}
+
+/// A date as typed in the chat (`2026-11-30`, `yesterday`, `28.11`); none means today.
+fn date_of(app: &App, sent: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError> {
+    match sent.map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(d) => {
+            crate::clock::parse_date(d, app.today()).map(Some).map_err(|e| AppError::Invalid(e.to_string()))
+        }
+    }
+}
+
+/// The longest key a client may send (the stored key adds a prefix, within 64 characters).
+const MAX_CLIENT_KEY: usize = 60;
+
+async fn log_progress(
+    State(mini): State<Arc<MiniApp>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let me = mini.authenticate(&headers)?;
+    let sent: ProgressBody = body(&bytes)?;
+    // Keys from the dashboard are kept apart from the chat's and the CLI's.
+    let key = match sent.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(k) if k.len() <= MAX_CLIENT_KEY => Some(
+            IdempotencyKey::parse(&format!("app:{k}"))
+                .map_err(|e| Failure::BadRequest(format!("The key is not valid: {e}")))?,
+        ),
+        Some(_) => {
+            return Err(Failure::BadRequest(format!("The key is longer than {MAX_CLIENT_KEY} characters.")));
+        }
+        None => None,
+    };
+    let job = mini.outbox.job(mini.bot_id);
+    let conversation = mini.conversation.with_store(job.store());
+    let user = me.id;
+    let logged = mini
+        .in_zone(user, async {
+            let app = conversation.app();
+            let challenge = app.challenge(ChallengeId(id)).await?;
+            let value = match (&sent.value, challenge.goal_kind.takes_values()) {
+                (Some(v), true) => {
+                    Some(parse_value(challenge.unit.as_ref(), &v.text()).map_err(AppError::Invalid)?)
+                }
+                (None, true) => {
+                    return Err(AppError::Invalid("Type a number, for example 5 or 2.5.".to_owned()));
+                }
+                // A check-in takes no value: one sent anyway (a stale form) is not refused.
+                (_, false) => None,
+            };
+            let date = date_of(app, sent.date.as_deref())?.unwrap_or_else(|| app.today());
+            conversation.log_from_dashboard(user, &me.name, challenge.id, value, date, key).await
+        })
+        .await?;
+    let (logged, news) = logged;
+    let actions = crate::protocol::bot::face::render(user.0, None, &news);
+    let finished = job.finish(&actions).await.map_err(|e| Failure::App(AppError::from(e)))?;
+    let queued = finished.queued();
+    if !queued.is_empty()
+        && let Some(delivery) = &mini.delivery
+    {
+        // The dispatcher may be gone at shutdown: the messages wait in the outbox.
+        let _ = delivery.send(queued);
+    }
+    metrics::counter!("miniapp_progress_logged_total").increment(1);
+    let today = mini.in_zone(user, async { Ok(mini.app().today()) }).await?;
+    Ok(Json(logged_json(&logged, today)).into_response())
+}
+
+/// What the dashboard says about logged progress.
+fn logged_json(logged: &ProgressLogged, today: chrono::NaiveDate) -> serde_json::Value {
+    let challenge = &logged.challenge;
+    let entry = &logged.recorded.entry;
+    let when = day_words(entry.date.date(), today);
+    let mut message = match entry.value {
+        Some(v) => format!("✅ Logged {} for {when}.", quantity_words(v, challenge.unit.as_ref())),
+        None => format!("✅ Checked in for {when}."),
+    };
+    if logged.recorded.duplicate {
+        message = "That entry was already logged; nothing was added.".to_owned();
+    } else if logged.recorded.completed_now {
+        message.push_str(" 🎉 You reached your goal!");
+    } else if let Some(moved) = &logged.moved_up {
+        message.push_str(&format!(
+            " 🏃 You moved up to {}.",
+            crate::handler::conversation::dashboard::ordinal(moved.to)
+        ));
+    }
+    let standing = challenge.goal_kind.standing(&logged.recorded.tally);
+    json!({
+        "message": message,
+        "duplicate": logged.recorded.duplicate,
+        "completed": logged.recorded.completed_now,
+        "entry": {
+            "id": entry.id,
+            "date": entry.date.date(),
+            "value": entry.value.map(Amount::to_f64),
+        },
+        "standing": standing.to_f64(),
+    })
+}
+
+async fn edit_entry(
+    State(mini): State<Arc<MiniApp>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Result<Response, Failure> {
+    let me = mini.authenticate(&headers)?;
+    let sent: EntryBody = body(&bytes)?;
+    let app = mini.app();
+    let changed = mini
+        .in_zone(me.id, async {
+            let (challenge, _) = app.own_entry(me.id, id).await?;
+            let value = match &sent.value {
+                Some(v) if challenge.goal_kind.takes_values() => {
+                    Some(parse_value(challenge.unit.as_ref(), &v.text()).map_err(AppError::Invalid)?)
+                }
+                _ => None,
+            };
+            let date = date_of(app, sent.date.as_deref())?;
+            let changed = app.edit_entry(me.id, id, value, date).await?;
+            Ok((changed, app.today()))
+        })
+        .await?;
+    let (changed, today) = changed;
+    let entry = &changed.rejudged.entry;
+    let what = match entry.value {
+        Some(v) => quantity_words(v, changed.challenge.unit.as_ref()),
+        None => "check-in".to_owned(),
+    };
+    let message = format!("✏️ Entry changed: {what} for {}.", day_words(entry.date.date(), today));
+    Ok(Json(json!({ "message": message, "standing": changed.challenge.goal_kind.standing(&changed.rejudged.tally).to_f64() })).into_response())
+}
+
+async fn delete_entry(
+    State(mini): State<Arc<MiniApp>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let me = mini.authenticate(&headers)?;
+    let app = mini.app();
+    let changed = mini.in_zone(me.id, app.delete_entry(me.id, id)).await?;
+    let standing = changed.challenge.goal_kind.standing(&changed.rejudged.tally);
+    Ok(Json(json!({ "message": "🗑 Entry deleted.", "standing": standing.to_f64() })).into_response())
+}
