@@ -13,53 +13,35 @@
 //!
 //! The PNG sizes are printed before the measurements.
 
+#[path = "support/field.rs"]
+mod field;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
-use challenge_bot::amount::Amount;
-use challenge_bot::challenge::{ChallengeId, ChallengeName, Description, Unit};
-use challenge_bot::clock::Clock;
-use challenge_bot::goal::{Goal, GoalKind};
+use challenge_bot::challenge::ChallengeId;
+use challenge_bot::handler::App;
 use challenge_bot::handler::media::{Attachment, Media};
-use challenge_bot::handler::{App, ChallengeDraft};
 use challenge_bot::storage::memory::MemoryStore;
 use challenge_bot::user::UserId;
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
+use field::{Field, seed};
 
 const PEOPLE: i64 = 200;
 const DAYS: u64 = 365;
 
 /// The challenge on its last day, everyone having logged every day.
 fn year_of_running(rt: &tokio::runtime::Runtime) -> (App, ChallengeId) {
-    let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-    let last = start + chrono::Days::new(DAYS - 1);
-    let store = Arc::new(MemoryStore::new());
-    let then = App::new(store.clone(), Clock::Fixed(start));
-    let app = App::new(store, Clock::Fixed(last));
-    let id = rt.block_on(async {
-        let draft = ChallengeDraft {
-            name: ChallengeName::parse("Run a year").unwrap(),
-            description: Description::default(),
-            deadline: last,
-            unit: Some(Unit::parse("km").unwrap()),
-            goal: Goal::new(GoalKind::Total, Amount::from_whole(2_000)).unwrap(),
-            visibility: challenge_bot::challenge::Visibility::Public,
-        };
-        let id = then.create_challenge(UserId(1), draft).await.unwrap().id;
-        for user in 2..=PEOPLE {
-            then.join(id, UserId(user), None).await.unwrap();
-        }
-        for day in 0..DAYS {
-            let date = start + chrono::Days::new(day);
-            for user in 1..=PEOPLE {
-                let km = Amount::from_hundredths(300 + (user * 37 + day as i64 * 11) % 700);
-                app.add_progress(id, UserId(user), Some(km), date, None).await.unwrap();
-            }
-        }
-        id
-    });
-    (app, id)
+    let field = Field {
+        name: "Run a year",
+        description: "",
+        start: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        people: PEOPLE,
+        days: DAYS,
+        goal_km: 2_000,
+    };
+    seed(rt, Arc::new(MemoryStore::new()), &field)
 }
 
 fn benches(c: &mut Criterion) {

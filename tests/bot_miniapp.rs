@@ -299,3 +299,44 @@ async fn a_dashboard_address_must_be_https() {
     let log = bot.log_text();
     assert!(log.contains("MINIAPP_URL is not valid"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_is_served_in_webhook_mode_too() {
+    let workspace = Workspace::sqlite();
+    let fake = FakeTelegram::start(TOKEN).await;
+    cli(&workspace).ok(&[
+        "challenge",
+        "create",
+        "--user",
+        "1",
+        "--name",
+        "Read",
+        "--deadline",
+        "2026-03-31",
+        "--goal",
+        "12",
+        "--unit",
+        "books",
+    ]);
+    let bot = workspace.start(
+        &fake,
+        &[
+            ("TELEGRAM_WEBHOOK_URL", "https://bot.example.org/tg/hook-9"),
+            ("MINIAPP_URL", DASHBOARD),
+            ("MINIAPP_SCRIPT_URL", STUB_SCRIPT),
+        ],
+    );
+    let addr = bot.listen_addr().await;
+    fake.wait_until("the webhook to be set", WAIT, |f| f.webhook_url().is_some()).await;
+    fake.deliver_webhooks_to(addr);
+    fake.wait_until("the menu button", WAIT, |f| f.default_menu_button()["type"] == "web_app").await;
+    let app = Dashboard { addr, client: reqwest::Client::new() };
+    let ann = init_data(1, "Ann", TOKEN, 5);
+    let (status, logged) = app.post("/app/api/challenges/1/progress", &ann, json!({"value": "1 book"})).await;
+    assert_eq!(status, 200, "{logged}");
+    assert_eq!(logged["standing"], 1.0);
+    let (status, home) = app.get("/app/api/view/home", Some(&ann)).await;
+    assert_eq!(status, 200);
+    assert!(home.contains("1 / 12 books"), "{home}");
+    bot.stop().await;
+}

@@ -296,6 +296,25 @@ async fn a_person_logs_progress_in_the_dashboard_in_a_real_browser() {
     client.find(Locator::Css("#log-form button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "#log-form .message", "one check-in per day").await;
 
+    // Changing the 5 km entry to 7, then deleting it.
+    client.goto(&launch_url(app, &init_data, false)).await.unwrap();
+    wait_for_text(&client, "main", "Run").await;
+    client.find(Locator::Css("a.card[data-challenge='1']")).await.unwrap().click().await.unwrap();
+    let edit = client.wait().at_most(WAIT).for_element(Locator::Css("ul.entries [data-edit]")).await.unwrap();
+    edit.click().await.unwrap();
+    let value = client.find(Locator::Css("form.edit input[name=value]")).await.unwrap();
+    value.clear().await.unwrap();
+    value.send_keys("7").await.unwrap();
+    client.find(Locator::Css("form.edit button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#log-form .message", "Entry changed: 7 km").await;
+    wait_for_text(&client, ".mine .figures", "7 / 100 km").await;
+    client.find(Locator::Css("ul.entries [data-delete]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#log-form .message", "Entry deleted").await;
+    wait_for_text(&client, ".mine .figures", "0 / 100 km").await;
+    let shown = cli.json(&["challenge", "show", "1"]);
+    let ann = shown["leaderboard"].as_array().unwrap().iter().find(|r| r["user_id"] == 1).cloned().unwrap();
+    assert_eq!(ann["standing"], 0.0, "{shown}");
+
     client.close().await.unwrap();
     bot.stop().await;
 }

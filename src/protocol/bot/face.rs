@@ -566,7 +566,7 @@ fn keyboard_rows(reply: &Reply) -> Vec<Vec<Button>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handler::conversation::{Button as ReplyButton, Text};
+    use crate::handler::conversation::{Button as ReplyButton, LinkButton, Text};
 
     #[test]
     fn replies_render_as_escaped_html_with_safe_buttons() {
@@ -604,6 +604,23 @@ mod tests {
         );
         // Without a pressed message, an "edit" is a new message.
         assert!(matches!(render(7, None, &[reply])[0], Action::Send { .. }));
+    }
+
+    #[test]
+    fn the_dashboard_button_opens_the_mini_app_in_private_chats_only() {
+        let mut reply = Reply::new(Text::new().plain("What would you like to do?"));
+        reply.buttons = vec![vec![ReplyButton { label: "My challenges".into(), payload: "v1:m:0".into() }]];
+        reply.web_app =
+            Some(LinkButton { label: "🗂 Open dashboard".into(), url: "https://x.org/app".into() });
+        let Action::Send { buttons, .. } = &render(7, None, std::slice::from_ref(&reply))[0] else {
+            panic!("a new message")
+        };
+        assert_eq!(buttons.len(), 2, "below the other buttons: {buttons:?}");
+        assert_eq!(buttons[1][0].web_app.as_deref(), Some("https://x.org/app"));
+        assert_eq!(buttons[1][0].url, None);
+        // A group's chat (negative id) gets no such button: Telegram would refuse the message.
+        let Action::Send { buttons, .. } = &render(-100, None, &[reply])[0] else { panic!("a new message") };
+        assert!(buttons.iter().flatten().all(|b| b.web_app.is_none()), "{buttons:?}");
     }
 
     #[test]
