@@ -3,7 +3,7 @@
 //! | variable | flag | default |
 //! | --- | --- | --- |
 //! | `DATABASE_URL` | `--database-url` | `sqlite://challenge-bot.db` in the working directory |
-//! | `CHALLENGE_BOT_TZ` | `--tz` | `UTC` |
+//! | `CHALLENGE_BOT_TZ` | `--server-tz` | `UTC` |
 //! | `CHALLENGE_BOT_TODAY` | `--today` | unset (the system clock) |
 //! | `CHALLENGE_BOT_NOW` | `--now` | unset; an instant (`2026-12-01T08:59:30Z`) the clock starts at and runs on from; wins over `CHALLENGE_BOT_TODAY` |
 //!
@@ -39,8 +39,9 @@ pub struct ConfigArgs {
           value_parser = clap::value_parser!(OsString))]
     pub database_url: Option<OsString>,
 
-    /// IANA time zone that decides what "today" is, e.g. Europe/Berlin [default: UTC]
-    #[arg(long = "tz", env = TIME_ZONE, value_name = "ZONE", global = true, value_parser = clap::value_parser!(OsString))]
+    /// IANA time zone that decides what "today" is for people who set none, e.g. Europe/Berlin
+    /// [default: UTC] (`--tz` of `user set` is a person's own)
+    #[arg(long = "server-tz", env = TIME_ZONE, value_name = "ZONE", global = true, value_parser = clap::value_parser!(OsString))]
     pub time_zone: Option<OsString>,
 
     /// Pin "today" to a date (YYYY-MM-DD), for tests and demos
@@ -123,10 +124,12 @@ impl ConfigArgs {
             })?,
         };
 
-        let zone = match given(&self.time_zone, "time_zone", "--tz", TIME_ZONE)? {
+        let zone = match given(&self.time_zone, "time_zone", "--server-tz", TIME_ZONE)? {
             None => Tz::UTC,
-            Some(text) => parse_time_zone(&text)
-                .map_err(|problem| ConfigError { name: label("time_zone", "--tz", TIME_ZONE), problem })?,
+            Some(text) => parse_time_zone(&text).map_err(|problem| ConfigError {
+                name: label("time_zone", "--server-tz", TIME_ZONE),
+                problem,
+            })?,
         };
 
         let today = given(&self.today, "today", "--today", TODAY)?;

@@ -107,3 +107,41 @@ fn the_operator_reviews_reports_and_relists() {
     let missing = bot.fails_with(&["challenge", "relist", "9"]);
     assert!(missing.contains("#9"), "{missing}");
 }
+
+/// Commands for a person run in their time zone: at 20:00 UTC it is already the next morning
+/// on Kiritimati (UTC+14), so "today" there is the next day, for the date of an entry as in
+/// the chat.
+#[test]
+fn commands_for_a_person_count_days_in_their_zone() {
+    let bot = Bot::sqlite("2026-03-01");
+    let now = "2026-03-01T20:00:00Z";
+    let run = |args: &[&str]| {
+        let out = bot.command(args).env("CHALLENGE_BOT_NOW", now).output().expect("run challenge-bot");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    run(&[
+        "challenge",
+        "create",
+        "--user",
+        "1",
+        "--name",
+        "Run",
+        "--deadline",
+        "2026-03-31",
+        "--goal",
+        "100",
+    ]);
+    run(&["challenge", "join", "1", "--user", "2"]);
+    run(&["user", "set", "2", "--tz", "Pacific/Kiritimati"]);
+    let far = run(&["--json", "progress", "add", "1", "--user", "2", "5"]);
+    let far: serde_json::Value = serde_json::from_str(&far).unwrap();
+    assert_eq!(far["entry"]["date"], "2026-03-02", "Kiritimati's today: {far}");
+    let here = run(&["--json", "progress", "add", "1", "--user", "1", "5"]);
+    let here: serde_json::Value = serde_json::from_str(&here).unwrap();
+    assert_eq!(here["entry"]["date"], "2026-03-01", "the server's (UTC) today: {here}");
+    // "yesterday" is the person's too.
+    let before = run(&["--json", "progress", "add", "1", "--user", "2", "1", "--date", "yesterday"]);
+    let before: serde_json::Value = serde_json::from_str(&before).unwrap();
+    assert_eq!(before["entry"]["date"], "2026-03-01", "{before}");
+}

@@ -165,8 +165,55 @@ impl Output {
     }
 }
 
-/// Runs a command and returns what to print on stdout.
+impl Command {
+    /// The person a command acts for (`--user`), whose time zone decides what "today" is for it;
+    /// `None` when there is none or it does not parse (the command itself says so).
+    fn acting_user(&self) -> Option<UserId> {
+        use challenge::ChallengeCommand as C;
+        use progress::ProgressCommand as P;
+        let given = match self {
+            Command::Challenge(C::Create(a)) => Some(a.user.as_str()),
+            Command::Challenge(C::Join(a)) => Some(a.user.as_str()),
+            Command::Challenge(C::List(a)) => a.user.as_deref(),
+            Command::Challenge(C::Show(a)) => a.user.as_deref(),
+            Command::Goal(goal::GoalCommand::Set(a)) => Some(a.user.as_str()),
+            Command::Progress(P::Add(a)) => Some(a.user.as_str()),
+            Command::Progress(P::List(a)) => Some(a.user.as_str()),
+            Command::Progress(P::Edit(a)) => Some(a.user.as_str()),
+            Command::Progress(P::Delete(a)) => Some(a.user.as_str()),
+            _ => None,
+        };
+        given.and_then(|u| args::user_id(u).ok())
+    }
+}
+
+/// The time zone `user` set for themselves, read without creating or migrating anything; the
+/// server's (`CHALLENGE_BOT_TZ`) when they set none or the database cannot tell yet.
+async fn zone_of(config: &Config, user: UserId) -> chrono_tz::Tz {
+    let server = config.clock.server_zone();
+    let Ok(opened) = crate::storage::probe(&config.database).await else { return server };
+    let zone = match opened.store.settings(user).await {
+        Ok(settings) => settings.zone_or(server),
+        Err(_) => server,
+    };
+    opened.close().await;
+    zone
+}
+
+/// Runs a command and returns what to print on stdout. A command for a person runs in their
+/// time zone, as the chat does: "today" (for dates, streaks and whether a challenge still takes
+/// entries) is theirs.
 pub async fn run(cli: Cli, config: Config) -> Result<Output, CliError> {
+    match cli.command.acting_user() {
+        Some(user) => {
+            let zone = zone_of(&config, user).await;
+            crate::clock::in_person_zone(zone, run_command(cli, config)).await
+        }
+        None => run_command(cli, config).await,
+    }
+}
+
+async fn run_command(cli: Cli, config: Config) -> Result<Output, CliError> {
     let json = cli.json;
     match cli.command {
         Command::Challenge(command) => command.run(&config, json).await,
@@ -233,5 +280,20 @@ impl Session {
             Some(name) => self.app.remember_user(user, name).await.map_err(self.refused(Some(user))),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every command's options, checked as clap checks them when a command is first parsed
+    /// (two options of one command with the same name, say): a conflict in a command no test
+    /// runs still fails here.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }
