@@ -338,5 +338,16 @@ async fn the_dashboard_is_served_in_webhook_mode_too() {
     let (status, home) = app.get("/app/api/view/home", Some(&ann)).await;
     assert_eq!(status, 200);
     assert!(home.contains("1 / 12 books"), "{home}");
+    // The scheme's name in any case; one person's data kept out of shared caches.
+    let response = app
+        .client
+        .get(format!("http://{addr}/app/api/challenges"))
+        .header("Authorization", format!("TMA {ann}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     bot.stop().await;
 }

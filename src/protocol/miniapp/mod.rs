@@ -100,6 +100,7 @@ impl MiniApp {
             .route("/app/api/entries/{id}", patch(edit_entry).delete(delete_entry))
             .route("/app/api/view/home", get(home_html))
             .route("/app/api/view/challenges/{id}", get(challenge_html))
+            .layer(axum::middleware::map_response(private))
             .with_state(Arc::new(self))
     }
 
@@ -110,7 +111,11 @@ impl MiniApp {
     /// The person the request's `initData` names, if it checks out.
     fn authenticate(&self, headers: &HeaderMap) -> Result<WebAppUser, Failure> {
         let raw = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let init_data = raw.strip_prefix("tma ").unwrap_or_default();
+        // The scheme's name is case-insensitive, as HTTP's are.
+        let init_data = match raw.split_once(' ') {
+            Some((scheme, data)) if scheme.eq_ignore_ascii_case("tma") => data.trim(),
+            _ => "",
+        };
         // Telegram's auth_date is real time: checked against the system clock, not the bot's
         // (which tests and demos may move).
         init_data::verify(init_data, &self.key, chrono::Utc::now(), self.max_age).map_err(|e| {
@@ -171,6 +176,16 @@ impl IntoResponse for Failure {
         };
         (status, Json(json!({ "error": message }))).into_response()
     }
+}
+
+/// Every answer is one person's, or a page that must not be sniffed as something else: kept out
+/// of shared caches, its type taken as given, no address leaked to other sites.
+async fn private(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.entry(header::CACHE_CONTROL).or_insert(header::HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    response
 }
 
 async fn shell(State(mini): State<Arc<MiniApp>>) -> Response {
