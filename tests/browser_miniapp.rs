@@ -269,6 +269,14 @@ async fn a_person_logs_progress_in_the_dashboard_in_a_real_browser() {
     assert!(board.contains("Bob with a rather long name indeed"), "{board}");
     screenshot(&client, "challenge-light", false).await;
 
+    // Telegram's back button is shown on a challenge and leads back to the list.
+    let shown = client.execute("return Telegram.WebApp.BackButton.isVisible;", vec![]).await.unwrap();
+    assert_eq!(shown, json!(true));
+    client.execute("Telegram.WebApp.BackButton.press();", vec![]).await.unwrap();
+    wait_for_text(&client, "main", "My challenges").await;
+    let shown = client.execute("return Telegram.WebApp.BackButton.isVisible;", vec![]).await.unwrap();
+    assert_eq!(shown, json!(false), "hidden on the list");
+
     // The same total where scripts look.
     let shown = cli.json(&["challenge", "show", "1"]);
     let ann = shown["leaderboard"].as_array().unwrap().iter().find(|r| r["user_id"] == 1).cloned().unwrap();

@@ -27,6 +27,16 @@
       showConfirm: function (message, callback) { if (callback) callback(true); },
       showAlert: function (message, callback) { if (callback) callback(); },
       HapticFeedback: { notificationOccurred: function () {} },
+      // Telegram's back button, drawn by the client: here a flag and the handlers.
+      BackButton: {
+        isVisible: false,
+        handlers: [],
+        show: function () { this.isVisible = true; },
+        hide: function () { this.isVisible = false; },
+        onClick: function (f) { this.handlers.push(f); },
+        offClick: function (f) { this.handlers = this.handlers.filter(function (h) { return h !== f; }); },
+        press: function () { this.handlers.forEach(function (h) { h(); }); },
+      },
     },
   };
 })();

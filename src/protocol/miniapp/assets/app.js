@@ -61,11 +61,28 @@
       .then(function (html) {
         app.innerHTML = html;
         app.setAttribute("data-view", where.challenge ? "challenge" : "home");
+        backButton(!!where.challenge);
         wire(note);
       })
       .catch(function (e) {
         showError(e.message);
       });
+  }
+
+  // Telegram's own back button leads from a challenge to the list (older clients have none).
+  function goHome() {
+    location.hash = "#/";
+  }
+  function backButton(shown) {
+    var back = tg && tg.BackButton;
+    if (!back) return;
+    if (back.offClick) back.offClick(goHome);
+    if (shown) {
+      back.onClick(goHome);
+      back.show();
+    } else {
+      back.hide();
+    }
   }
 
   function say(form, message, ok) {
