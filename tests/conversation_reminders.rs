@@ -309,6 +309,43 @@ async fn an_ended_challenge_sends_its_final_standings_once(backend: Backend) {
     assert!(due_at(&h, &time, &format!("{grace_over}T07:00:01Z")).await.is_empty(), "exactly once");
 }
 
+async fn final_standings_wait_for_each_persons_morning(backend: Backend) {
+    let time = ManualTime::new(utc("2026-03-09T12:00:00Z"));
+    let h = Harness::at_time(backend, &time).await;
+    let draft = challenge_bot::handler::ChallengeDraft {
+        name: challenge_bot::challenge::ChallengeName::parse("Swim").unwrap(),
+        description: challenge_bot::challenge::Description::default(),
+        deadline: date("2026-03-20"),
+        unit: None,
+        goal: challenge_bot::goal::Goal::new(GoalKind::Total, Amount::parse_positive("10").unwrap()).unwrap(),
+        visibility: challenge_bot::challenge::Visibility::Public,
+    };
+    let berlin = chrono_tz::Europe::Berlin;
+    let swim = challenge_bot::clock::in_person_zone(berlin, h.app().create_challenge(UserId(1), draft)).await;
+    let swim = swim.unwrap().id;
+    h.app().set_time_zone(UserId(1), berlin).await.unwrap();
+    h.app().join(swim, UserId(2), None).await.unwrap();
+    h.app().set_time_zone(UserId(2), chrono_tz::America::Los_Angeles).await.unwrap();
+    // Person 3 set no zone: the server's (UTC).
+    h.app().join(swim, UserId(3), None).await.unwrap();
+    let to = |said: Vec<(UserId, String)>| said.into_iter().map(|(u, _)| u.0).collect::<Vec<_>>();
+    // 07:00 in Berlin on 22 March is 06:00 UTC: 06:00 in UTC and 23:00 in Los Angeles (PDT),
+    // both quiet hours.
+    assert_eq!(to(due_at(&h, &time, "2026-03-22T05:59:00Z").await), Vec::<i64>::new());
+    assert_eq!(to(due_at(&h, &time, "2026-03-22T06:00:00Z").await), [1]);
+    assert_eq!(to(due_at(&h, &time, "2026-03-22T06:30:00Z").await), Vec::<i64>::new(), "once");
+    assert_eq!(to(due_at(&h, &time, "2026-03-22T07:00:00Z").await), [3], "07:00 UTC");
+    assert_eq!(to(due_at(&h, &time, "2026-03-22T10:00:00Z").await), Vec::<i64>::new());
+    let la = due_at(&h, &time, "2026-03-22T14:00:00Z").await;
+    assert_eq!(to(la.clone()), [2], "07:00 in Los Angeles");
+    assert!(la[0].1.contains("Swim has ended"), "{}", la[0].1);
+    assert_eq!(
+        to(due_at(&h, &time, "2026-03-23T14:00:00Z").await),
+        Vec::<i64>::new(),
+        "everyone had it once"
+    );
+}
+
 async fn the_creator_starts_the_next_round(backend: Backend) {
     let time = ManualTime::new(utc("2026-03-09T12:00:00Z"));
     let h = Harness::at_time(backend, &time).await;
@@ -419,6 +456,7 @@ on_every_store!(
     quiet_hours_and_catching_up_after_an_outage,
     a_streak_at_risk_is_told_at_eight_in_the_evening,
     an_ended_challenge_sends_its_final_standings_once,
+    final_standings_wait_for_each_persons_morning,
     the_creator_starts_the_next_round,
     someone_who_blocked_the_bot_gets_no_reminders_until_they_write,
     settings_set_the_zone_and_the_reminder,

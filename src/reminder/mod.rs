@@ -144,13 +144,39 @@ pub trait ReminderRepository: Send + Sync {
     async fn set_challenge_zone(&self, challenge: ChallengeId, zone: Tz) -> Result<(), RepositoryError>;
 
     /// Up to `limit` challenges with a deadline on or before `latest_deadline` whose
-    /// participants have not had the summary, by id, after challenge `after` (a page of them).
+    /// participants have not all had the summary, and whose summary was not put off past `now`
+    /// ([`ReminderRepository::defer_summary`]), by id, after challenge `after` (a page of them).
     async fn unsummarized(
         &self,
         latest_deadline: NaiveDate,
+        now: DateTime<Utc>,
         after: Option<ChallengeId>,
         limit: u32,
     ) -> Result<Vec<Ending>, RepositoryError>;
+
+    /// The participants of a challenge who have not had its summary, each with the time zone
+    /// they set (if any).
+    async fn summary_recipients(
+        &self,
+        challenge: ChallengeId,
+    ) -> Result<Vec<(UserId, Option<Tz>)>, RepositoryError>;
+
+    /// Marks the summary sent to those of `users` who had not had it; returns whom this call
+    /// marked (two runs never both mark one person).
+    async fn mark_participants_summarized(
+        &self,
+        challenge: ChallengeId,
+        users: &[UserId],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<UserId>, RepositoryError>;
+
+    /// Puts the rest of a challenge's summary off until `until` (those waiting for their
+    /// morning).
+    async fn defer_summary(
+        &self,
+        challenge: ChallengeId,
+        until: DateTime<Utc>,
+    ) -> Result<(), RepositoryError>;
 
     /// Marks a challenge's summary as sent, if it was not; whether this call marked it.
     async fn mark_summarized(

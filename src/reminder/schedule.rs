@@ -23,6 +23,8 @@ impl TimeOfDay {
     pub const STREAK_CHECK: TimeOfDay = TimeOfDay(20 * 60);
     /// The hour offered after a first join.
     pub const SUGGESTED: TimeOfDay = TimeOfDay(20 * 60);
+    /// 07:00, when quiet hours end (see [`is_quiet`]).
+    pub const QUIET_ENDS: TimeOfDay = TimeOfDay(7 * 60);
 
     pub fn new(hour: u32, minute: u32) -> Option<TimeOfDay> {
         (hour < 24 && minute < 60).then(|| TimeOfDay((hour * 60 + minute) as u16))
@@ -120,7 +122,7 @@ impl fmt::Display for TimeOfDay {
 /// except at an hour the person chose.
 pub fn is_quiet(zone: Tz, at: DateTime<Utc>) -> bool {
     let hour = at.with_timezone(&zone).hour();
-    !(7..22).contains(&hour)
+    !(u32::from(TimeOfDay::QUIET_ENDS.0 / 60)..22).contains(&hour)
 }
 
 /// A time zone as people type it: an IANA name (`Europe/Berlin`, any case) or a city of the tz

@@ -157,7 +157,30 @@ impl App {
         after: Option<ChallengeId>,
     ) -> Result<Vec<Ending>, AppError> {
         let latest = (now + chrono::TimeDelta::hours(14)).date_naive() - chrono::Days::new(2);
-        Ok(self.store.unsummarized(latest, after, DUE_BATCH).await?)
+        Ok(self.store.unsummarized(latest, now, after, DUE_BATCH).await?)
+    }
+
+    /// Who in a challenge has not had its summary yet, each with their zone (the server's when
+    /// they set none).
+    pub async fn summary_recipients(&self, id: ChallengeId) -> Result<Vec<(UserId, Tz)>, AppError> {
+        let server = self.clock.server_zone();
+        let pending = self.store.summary_recipients(id).await?;
+        Ok(pending.into_iter().map(|(user, zone)| (user, zone.unwrap_or(server))).collect())
+    }
+
+    /// Marks the summary sent to `users`; returns those this call marked.
+    pub async fn mark_participants_summarized(
+        &self,
+        id: ChallengeId,
+        users: &[UserId],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<UserId>, AppError> {
+        Ok(self.store.mark_participants_summarized(id, users, now).await?)
+    }
+
+    /// Looks at a challenge's summary again at `until`, not before.
+    pub async fn defer_summary(&self, id: ChallengeId, until: DateTime<Utc>) -> Result<(), AppError> {
+        Ok(self.store.defer_summary(id, until).await?)
     }
 
     /// When a challenge's day of grace ends: 24:00 of the day after its deadline, in its zone.

@@ -113,14 +113,12 @@ impl Conversation {
             let page = self.app.possibly_ended(now, after).await?;
             after = page.last().map(|e| e.challenge);
             for challenge in &page {
-                if self.summary_time(challenge) > now
-                    || !self.app.mark_summarized(challenge.challenge, now).await?
-                {
+                if self.summary_time(challenge) > now {
                     continue;
                 }
+                let replies = self.summary_for_those_awake(challenge, now).await?;
                 work.summarized += 1;
-                work.replies
-                    .extend(skip_refusal(self.summary(challenge).await, "a summary")?.unwrap_or_default());
+                work.replies.extend(replies);
             }
             if work.summarized >= crate::handler::app::DUE_BATCH as usize {
                 work.more = true;
@@ -134,9 +132,38 @@ impl Conversation {
     }
 
     /// When a challenge's final standings go out: 07:00 in its zone, the morning after its day
-    /// of grace.
+    /// of grace (to each participant outside their own quiet hours).
     fn summary_time(&self, ending: &Ending) -> DateTime<Utc> {
         self.app.end_of(ending) + TimeDelta::hours(7)
+    }
+
+    /// The final standings for the participants who have not had them and are outside their
+    /// quiet hours now, each marked as told; the others wait for their morning (the challenge
+    /// is looked at again at the earliest of theirs). Once everyone has had them, the
+    /// challenge is marked summarized.
+    async fn summary_for_those_awake(
+        &self,
+        ending: &Ending,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Reply>, AppError> {
+        let id = ending.challenge;
+        let pending = self.app.summary_recipients(id).await?;
+        let (awake, asleep): (Vec<_>, Vec<_>) =
+            pending.into_iter().partition(|(_, zone)| !is_quiet(*zone, now));
+        let awake: Vec<UserId> = awake.into_iter().map(|(user, _)| user).collect();
+        let told: HashSet<UserId> =
+            self.app.mark_participants_summarized(id, &awake, now).await?.into_iter().collect();
+        match asleep.iter().map(|(_, zone)| TimeOfDay::QUIET_ENDS.next_after(*zone, now)).min() {
+            Some(morning) => self.app.defer_summary(id, morning).await?,
+            None => {
+                self.app.mark_summarized(id, now).await?;
+            }
+        }
+        if told.is_empty() {
+            return Ok(Vec::new());
+        }
+        let replies = skip_refusal(self.summary(ending).await, "a summary")?.unwrap_or_default();
+        Ok(replies.into_iter().filter(|r| r.news_recipient().is_some_and(|to| told.contains(&to))).collect())
     }
 
     /// What a person whose schedule just moved on is to be told about, if anything.

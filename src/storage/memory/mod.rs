@@ -71,6 +71,10 @@ struct Inner {
     /// User → their settings and reminder schedule; challenges whose summary was sent.
     settings: HashMap<i64, (crate::reminder::Settings, crate::reminder::Schedule)>,
     summarized: std::collections::HashSet<i64>,
+    /// (challenge, user): who has had a challenge's summary.
+    summarized_participants: std::collections::HashSet<(i64, i64)>,
+    /// challenge → when its summary is next looked at (some wait for their morning).
+    summary_next: HashMap<i64, chrono::DateTime<chrono::Utc>>,
 }
 
 struct Member {

@@ -104,20 +104,65 @@ impl ReminderRepository for MemoryStore {
     async fn unsummarized(
         &self,
         latest_deadline: NaiveDate,
+        now: DateTime<Utc>,
         after: Option<ChallengeId>,
         limit: u32,
     ) -> Result<Vec<Ending>, RepositoryError> {
         let inner = self.lock()?;
         let after = after.map_or(0, |c| c.0);
+        let put_off = |id: i64| inner.summary_next.get(&id).is_some_and(|next| *next > now);
         // `challenges` is ordered by id.
         Ok(inner
             .challenges
             .range(after + 1..)
             .map(|(_, c)| c)
-            .filter(|c| c.deadline <= latest_deadline && !inner.summarized.contains(&c.id.0))
+            .filter(|c| {
+                c.deadline <= latest_deadline && !inner.summarized.contains(&c.id.0) && !put_off(c.id.0)
+            })
             .map(|c| Ending { challenge: c.id, deadline: c.deadline, zone: c.zone })
             .take(limit as usize)
             .collect())
+    }
+
+    async fn summary_recipients(
+        &self,
+        challenge: ChallengeId,
+    ) -> Result<Vec<(UserId, Option<chrono_tz::Tz>)>, RepositoryError> {
+        let inner = self.lock()?;
+        let mut recipients: Vec<(UserId, Option<chrono_tz::Tz>)> = inner
+            .members
+            .keys()
+            .filter(|(c, user)| *c == challenge.0 && !inner.summarized_participants.contains(&(*c, *user)))
+            .map(|(_, user)| (UserId(*user), inner.settings.get(user).and_then(|(s, _)| s.zone)))
+            .collect();
+        recipients.sort_by_key(|(user, _)| user.0);
+        Ok(recipients)
+    }
+
+    async fn mark_participants_summarized(
+        &self,
+        challenge: ChallengeId,
+        users: &[UserId],
+        _at: DateTime<Utc>,
+    ) -> Result<Vec<UserId>, RepositoryError> {
+        let mut inner = self.lock()?;
+        let mut marked = Vec::new();
+        for user in users {
+            let key = (challenge.0, user.0);
+            if inner.members.contains_key(&key) && inner.summarized_participants.insert(key) {
+                marked.push(*user);
+            }
+        }
+        Ok(marked)
+    }
+
+    async fn defer_summary(
+        &self,
+        challenge: ChallengeId,
+        until: DateTime<Utc>,
+    ) -> Result<(), RepositoryError> {
+        self.lock()?.summary_next.insert(challenge.0, until);
+        Ok(())
     }
 
     async fn mark_summarized(

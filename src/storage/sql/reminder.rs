@@ -201,16 +201,18 @@ impl ReminderRepository for $store {
     async fn unsummarized(
         &self,
         latest_deadline: NaiveDate,
+        now: DateTime<Utc>,
         after: Option<ChallengeId>,
         limit: u32,
     ) -> Result<Vec<Ending>, RepositoryError> {
         let rows: Vec<(i64, NaiveDate, Option<String>)> = sqlx::query_as(
             "SELECT id, deadline, time_zone FROM challenges WHERE summarized_at IS NULL AND deadline <= $1 \
-             AND id > $2 ORDER BY id LIMIT $3",
+             AND id > $2 AND (summary_next_at IS NULL OR summary_next_at <= $4) ORDER BY id LIMIT $3",
         )
         .bind(latest_deadline)
         .bind(after.map_or(0, |c| c.0))
         .bind(i64::from(limit))
+        .bind(now)
         .fetch_all(&mut *self.read().await?)
         .await
         .map_err(db_error)?;
@@ -223,6 +225,64 @@ impl ReminderRepository for $store {
                 Ok(Ending { challenge: ChallengeId(id), deadline, zone })
             })
             .collect()
+    }
+
+    async fn summary_recipients(
+        &self,
+        challenge: ChallengeId,
+    ) -> Result<Vec<(UserId, Option<chrono_tz::Tz>)>, RepositoryError> {
+        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT p.user_id, s.time_zone FROM participants p LEFT JOIN user_settings s ON s.user_id = p.user_id \
+             WHERE p.challenge_id = $1 AND p.summarized_at IS NULL ORDER BY p.user_id",
+        )
+        .bind(challenge.0)
+        .fetch_all(&mut *self.read().await?)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter()
+            .map(|(user, zone)| {
+                let zone = zone
+                    .as_deref()
+                    .map(|z| z.parse::<chrono_tz::Tz>().map_err(|_| corrupt("time zone", z)))
+                    .transpose()?;
+                Ok((UserId(user), zone))
+            })
+            .collect()
+    }
+
+    async fn mark_participants_summarized(
+        &self,
+        challenge: ChallengeId,
+        users: &[UserId],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<UserId>, RepositoryError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut update = QueryBuilder::<$db>::new("UPDATE participants SET summarized_at = ");
+        update.push_bind(at).push(" WHERE challenge_id = ").push_bind(challenge.0);
+        update.push(" AND summarized_at IS NULL AND user_id IN (");
+        let mut ids = update.separated(", ");
+        for user in users {
+            ids.push_bind(user.0);
+        }
+        update.push(") RETURNING user_id");
+        let mut tx = self.write().await?;
+        let marked: Vec<(i64,)> = update.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
+        tx.commit().await?;
+        Ok(marked.into_iter().map(|(user,)| UserId(user)).collect())
+    }
+
+    async fn defer_summary(&self, challenge: ChallengeId, until: DateTime<Utc>) -> Result<(), RepositoryError> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE challenges SET summary_next_at = $2 WHERE id = $1")
+            .bind(challenge.0)
+            .bind(until)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn mark_summarized(&self, challenge: ChallengeId, at: DateTime<Utc>) -> Result<bool, RepositoryError> {
