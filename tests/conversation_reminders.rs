@@ -151,6 +151,19 @@ async fn ends_not_due_yet_keep_none_waiting(backend: Backend) {
     );
     assert!(work.replies[0].text.to_plain().contains("Early has ended"));
     assert!(!work.more, "nothing more is due");
+    // Those not due yet are put off until their morning, not read again at every pass.
+    let later = utc("2026-03-22T08:00:01Z");
+    assert!(h.app().possibly_ended(later, None).await.unwrap().is_empty());
+    let morning = utc("2026-03-22T17:00:00Z");
+    assert_eq!(
+        h.app().possibly_ended(morning, None).await.unwrap().len(),
+        challenge_bot::handler::app::DUE_BATCH as usize
+    );
+    time.set(morning);
+    assert_eq!(
+        h.conv.due_work(morning).await.unwrap().summarized,
+        challenge_bot::handler::app::DUE_BATCH as usize
+    );
 }
 
 async fn a_schedule_moves_once_for_two_runs(backend: Backend) {

@@ -113,7 +113,10 @@ impl Conversation {
             let page = self.app.possibly_ended(now, after).await?;
             after = page.last().map(|e| e.challenge);
             for challenge in &page {
-                if self.summary_time(challenge) > now {
+                let due = self.summary_time(challenge);
+                if due > now {
+                    // Not looked at again before then (a moved deadline clears this).
+                    self.app.defer_summary(challenge.challenge, due).await?;
                     continue;
                 }
                 let replies = self.summary_for_those_awake(challenge, now).await?;

@@ -360,7 +360,12 @@ impl ChallengeRepository for MemoryStore {
         if let Some(deadline) = changes.deadline {
             challenge.deadline = deadline;
         }
-        Ok(challenge.clone())
+        let changed = challenge.clone();
+        if changes.deadline.is_some() {
+            // Its end moved: when to sum it up is worked out again.
+            inner.summary_next.remove(&id.0);
+        }
+        Ok(changed)
     }
 
     async fn delete_challenge(&self, id: ChallengeId, at: DateTime<Utc>) -> Result<(), RepositoryError> {

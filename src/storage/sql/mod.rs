@@ -354,7 +354,8 @@ impl ChallengeRepository for $store {
         let mut tx = self.write().await?;
         let row: Option<ChallengeRow> = sqlx::query_as(concat!(
             "UPDATE challenges SET name = COALESCE($2, name), description = COALESCE($3, description), \
-               deadline = COALESCE($4, deadline), name_folded = COALESCE($5, name_folded) WHERE id = $1 RETURNING ",
+               deadline = COALESCE($4, deadline), name_folded = COALESCE($5, name_folded), \
+               summary_next_at = CASE WHEN $4 IS NULL THEN summary_next_at END WHERE id = $1 RETURNING ",
             challenge_columns_returned!()
         ))
         .bind(id.0)
