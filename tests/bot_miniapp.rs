@@ -349,5 +349,58 @@ async fn the_dashboard_is_served_in_webhook_mode_too() {
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    // The page runs only its own script and Telegram's.
+    let page = app.client.get(format!("http://{addr}/app")).send().await.unwrap();
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    assert!(policy.contains("script-src 'sha256-") && policy.contains(STUB_SCRIPT), "{policy}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_changes_is_limited() {
+    let workspace = Workspace::sqlite();
+    let fake = FakeTelegram::start(TOKEN).await;
+    cli(&workspace).ok(&[
+        "challenge",
+        "create",
+        "--user",
+        "1",
+        "--name",
+        "Run",
+        "--deadline",
+        "2026-03-31",
+        "--goal",
+        "1000",
+    ]);
+    let (bot, app) = start(&workspace, &fake, &[]).await;
+    let ann = init_data(1, "Ann", TOKEN, 5);
+    let mut limited = None;
+    let mut logged = 0;
+    for n in 0..40 {
+        let (status, body) = app
+            .post("/app/api/challenges/1/progress", &ann, json!({"value": "1", "key": format!("k{n}")}))
+            .await;
+        match status {
+            200 => logged += 1,
+            429 => {
+                limited = Some(body);
+                break;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    let limited = limited.expect("a burst of 40 changes is limited");
+    assert!(limited["error"].as_str().unwrap().contains("please wait"), "{limited}");
+    assert!((20..=25).contains(&logged), "a burst of about 20 goes through: {logged}");
+    assert_eq!(
+        workspace.count("SELECT COUNT(*) FROM progress_entries").await,
+        logged,
+        "the refused one stored nothing"
+    );
+    // Another person is not held back.
+    let bob = init_data(2, "Bob", TOKEN, 5);
+    let (status, _) = app.get("/app/api/challenges", Some(&bob)).await;
+    assert_eq!(status, 200);
     bot.stop().await;
 }

@@ -24,7 +24,8 @@ pub mod pages;
 pub mod svg;
 pub mod view;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Json;
@@ -59,6 +60,23 @@ pub struct MiniApp {
     telegram_script: String,
     /// Where committed news goes to be delivered (the bot's dispatcher).
     delivery: Option<mpsc::UnboundedSender<Vec<Queued>>>,
+    /// Each person's allowance of changes (see [`WRITES_PER_BURST`]).
+    writes: Arc<Mutex<HashMap<UserId, Allowance>>>,
+    /// The page's Content-Security-Policy: its own script (by hash) and Telegram's, nothing else.
+    policy: header::HeaderValue,
+}
+
+/// How many changes (logs, edits, deletions) a person may make back to back; then one a
+/// second. A double tap, a form sent a few times or a quick series of edits fit; a script
+/// hammering the API gets 429.
+pub const WRITES_PER_BURST: f64 = 20.0;
+const WRITES_PER_SECOND: f64 = 1.0;
+
+/// A token bucket: what is left of a person's burst, and when it was last looked at.
+#[derive(Clone, Copy, Debug)]
+struct Allowance {
+    left: f64,
+    at: std::time::Instant,
 }
 
 impl MiniApp {
@@ -80,6 +98,32 @@ impl MiniApp {
             max_age,
             telegram_script: telegram_script.to_owned(),
             delivery: None,
+            writes: Arc::new(Mutex::new(HashMap::new())),
+            policy: pages::content_security_policy(telegram_script),
+        }
+    }
+
+    /// Takes one change from `user`'s allowance; `Err` with the seconds until the next one.
+    fn allow_write(&self, user: UserId) -> Result<(), Failure> {
+        let now = std::time::Instant::now();
+        let mut writes = self.writes.lock().expect("the allowances' lock");
+        if writes.len() > 10_000 {
+            // Forget those whose burst is whole again (nothing to remember about them).
+            writes.retain(|_, a| {
+                a.left + now.duration_since(a.at).as_secs_f64() * WRITES_PER_SECOND < WRITES_PER_BURST
+            });
+        }
+        let allowance = writes.entry(user).or_insert(Allowance { left: WRITES_PER_BURST, at: now });
+        let refilled = now.duration_since(allowance.at).as_secs_f64() * WRITES_PER_SECOND;
+        allowance.left = (allowance.left + refilled).min(WRITES_PER_BURST);
+        allowance.at = now;
+        if allowance.left >= 1.0 {
+            allowance.left -= 1.0;
+            Ok(())
+        } else {
+            metrics::counter!("miniapp_writes_limited_total").increment(1);
+            let wait = ((1.0 - allowance.left) / WRITES_PER_SECOND).ceil().max(1.0) as u64;
+            Err(Failure::TooMany { retry_after: wait })
         }
     }
 
@@ -147,6 +191,10 @@ impl MiniApp {
 enum Failure {
     Unauthorized,
     BadRequest(String),
+    /// Too many changes at once: try again in `retry_after` seconds.
+    TooMany {
+        retry_after: u64,
+    },
     App(AppError),
 }
 
@@ -159,6 +207,18 @@ impl IntoResponse for Failure {
                     .to_owned(),
             ),
             Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            Failure::TooMany { retry_after } => {
+                let message = format!(
+                    "That is a lot of changes at once; please wait {retry_after} s before the next one."
+                );
+                let body = Json(json!({ "error": message }));
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, retry_after.to_string())],
+                    body,
+                )
+                    .into_response();
+            }
             Failure::App(e) => {
                 let status = match &e {
                     AppError::ChallengeNotFound(_)
@@ -191,7 +251,9 @@ async fn private(mut response: Response) -> Response {
 async fn shell(State(mini): State<Arc<MiniApp>>) -> Response {
     let page = pages::shell(&mini.telegram_script).into_string();
     // The page itself is the same for everyone; the data is fetched with credentials.
-    ([(header::CACHE_CONTROL, "no-cache")], Html(page)).into_response()
+    let mut response = ([(header::CACHE_CONTROL, "no-cache")], Html(page)).into_response();
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, mini.policy.clone());
+    response
 }
 
 async fn challenges_json(State(mini): State<Arc<MiniApp>>, headers: HeaderMap) -> Result<Response, Failure> {
@@ -282,6 +344,7 @@ async fn log_progress(
     bytes: axum::body::Bytes,
 ) -> Result<Response, Failure> {
     let me = mini.authenticate(&headers)?;
+    mini.allow_write(me.id)?;
     let sent: ProgressBody = body(&bytes)?;
     // Keys from the dashboard are kept apart from the chat's and the CLI's.
     let key = match sent.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
@@ -370,6 +433,7 @@ async fn edit_entry(
     bytes: axum::body::Bytes,
 ) -> Result<Response, Failure> {
     let me = mini.authenticate(&headers)?;
+    mini.allow_write(me.id)?;
     let sent: EntryBody = body(&bytes)?;
     let app = mini.app();
     let changed = mini
@@ -402,6 +466,7 @@ async fn delete_entry(
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
     let me = mini.authenticate(&headers)?;
+    mini.allow_write(me.id)?;
     let app = mini.app();
     let changed = mini.in_zone(me.id, app.delete_entry(me.id, id)).await?;
     let standing = changed.challenge.goal_kind.standing(&changed.rejudged.tally);
