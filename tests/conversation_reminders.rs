@@ -117,6 +117,18 @@ async fn a_challenge_ends_at_midnight_in_its_creators_zone(backend: Backend) {
         None,
     );
     assert!(matches!(late.await, Err(challenge_bot::handler::AppError::ChallengeFinal { .. })));
+    // Bob's lists judge it there too: no longer running, but among the ended ones.
+    bob.press_payload("v1:my:0").await;
+    bob.sees("You are not in any running challenge.");
+    assert!(bob.has_button("Ended challenges (1)"), "{:?}", bob.labels());
+    bob.press("Ended challenges (1)").await;
+    bob.sees("Run");
+    bob.press_payload(&format!("v1:o:{}:0", run.id.0)).await;
+    bob.sees("This challenge has ended; its standings are final.");
+    // Hours earlier it was still the day of grace there: listed as running, with its last day.
+    time.set(utc("2026-03-21T09:00:00Z"));
+    bob.press_payload("v1:my:0").await;
+    bob.sees("(last day to log)");
 }
 
 async fn ends_not_due_yet_keep_none_waiting(backend: Backend) {

@@ -8,6 +8,7 @@ mod contract_support;
 mod storage_support;
 
 use challenge_bot::challenge::{GroupChatId, InviteCode};
+use challenge_bot::clock::Today;
 use challenge_bot::goal::GoalKind;
 
 use contract_support::*;
@@ -32,7 +33,8 @@ async fn make(db: &Db, name: &str, deadline: &str) -> challenge_bot::challenge::
 }
 
 async fn names(db: &Db, group: GroupChatId, active_on: Option<&str>) -> Vec<String> {
-    let list = db.store.group_challenges(group, active_on.map(d), 10).await.unwrap();
+    let list =
+        db.store.group_challenges(group, active_on.map(|date| Today::pinned(d(date))), 10).await.unwrap();
     list.iter().map(|c| c.name.to_string()).collect()
 }
 

@@ -11,6 +11,7 @@ mod storage_support;
 use challenge_bot::challenge::{
     ChallengeFilter, InviteCode, InviteLookup, NameSearch, NewChallenge, Visibility,
 };
+use challenge_bot::clock::Today;
 use challenge_bot::goal::GoalKind;
 use challenge_bot::repository::{Page, Store};
 use challenge_bot::storage::{self, DatabaseUrl};
@@ -44,7 +45,10 @@ async fn make(db: &Db, name: &str, visibility: Visibility) -> challenge_bot::cha
 
 async fn listed(store: &dyn Store, user: UserId, search: Option<&str>) -> Vec<String> {
     let search = search.and_then(NameSearch::parse);
-    let page = store.public_challenges(user, d("2026-03-05"), search.as_ref(), Page::ALL).await.unwrap();
+    let page = store
+        .public_challenges(user, Today::pinned(d("2026-03-05")), search.as_ref(), Page::ALL)
+        .await
+        .unwrap();
     assert_eq!(page.total as usize, page.items.len());
     page.items.iter().map(|l| l.challenge.name.to_string()).collect()
 }
@@ -56,7 +60,7 @@ async fn private_challenges_are_not_listed(db: Db) {
     assert_eq!(hidden.visibility, Visibility::Private);
     assert_eq!(db.store.challenge(hidden.id).await.unwrap().unwrap().visibility, Visibility::Private);
     assert_eq!(listed(&*db.store, BOB, None).await, vec!["Open run"]);
-    let joinable = ChallengeFilter::JoinableBy { user: BOB, today: d("2026-03-05") };
+    let joinable = ChallengeFilter::JoinableBy { user: BOB, today: Today::pinned(d("2026-03-05")) };
     let page = db.store.list_challenges(joinable, Page::ALL).await.unwrap();
     assert_eq!(ids(&page.items), vec![open.id.0]);
     // The operator's lists still show everything.
@@ -70,7 +74,8 @@ async fn the_public_list_counts_people_and_names_creators(db: Db) {
     let second = make(&db, "Second", Visibility::Public).await;
     db.store.join(first.id, BOB, amount("5"), at(1)).await.unwrap();
     db.store.join(first.id, UserId(404), amount("5"), at(2)).await.unwrap();
-    let page = db.store.public_challenges(CAT, d("2026-03-05"), None, Page::ALL).await.unwrap();
+    let page =
+        db.store.public_challenges(CAT, Today::pinned(d("2026-03-05")), None, Page::ALL).await.unwrap();
     let lines: Vec<(i64, u64, Option<String>)> = page
         .items
         .iter()
@@ -79,10 +84,12 @@ async fn the_public_list_counts_people_and_names_creators(db: Db) {
     assert_eq!(lines, vec![(second.id.0, 1, Some("Ann".into())), (first.id.0, 3, Some("Ann".into()))]);
     // Bob joined the first: he is offered only the second. After the deadline, nothing.
     assert_eq!(listed(&*db.store, BOB, None).await, vec!["Second"]);
-    let late = db.store.public_challenges(CAT, d("2026-04-01"), None, Page::ALL).await.unwrap();
+    let late =
+        db.store.public_challenges(CAT, Today::pinned(d("2026-04-01")), None, Page::ALL).await.unwrap();
     assert_eq!(late.total, 0);
     // Paging: one at a time, newest first, with the total.
-    let one = db.store.public_challenges(CAT, d("2026-03-05"), None, Page::new(1, 1)).await.unwrap();
+    let one =
+        db.store.public_challenges(CAT, Today::pinned(d("2026-03-05")), None, Page::new(1, 1)).await.unwrap();
     assert_eq!((one.total, one.items[0].challenge.id), (2, first.id));
 }
 

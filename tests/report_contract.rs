@@ -10,6 +10,7 @@ mod contract_support;
 mod storage_support;
 
 use challenge_bot::challenge::{ChallengeFilter, JoinBarrier, ReportReason};
+use challenge_bot::clock::Today;
 use challenge_bot::goal::GoalKind;
 use challenge_bot::goal::HiddenName;
 use challenge_bot::progress::ExportScope;
@@ -32,8 +33,12 @@ contract_tests!(
 );
 
 async fn listed(db: &Db) -> usize {
-    let public = db.store.public_challenges(UserId(999), d("2026-03-05"), None, Page::ALL).await.unwrap();
-    let joinable = ChallengeFilter::JoinableBy { user: UserId(999), today: d("2026-03-05") };
+    let public = db
+        .store
+        .public_challenges(UserId(999), Today::pinned(d("2026-03-05")), None, Page::ALL)
+        .await
+        .unwrap();
+    let joinable = ChallengeFilter::JoinableBy { user: UserId(999), today: Today::pinned(d("2026-03-05")) };
     let list = db.store.list_challenges(joinable, Page::ALL).await.unwrap();
     assert_eq!(public.items.len(), list.items.len(), "both lists agree");
     public.items.len()

@@ -10,6 +10,7 @@
 mod contract_support;
 mod storage_support;
 
+use challenge_bot::clock::Today;
 use std::collections::BTreeSet;
 
 use challenge_bot::amount::Amount;
@@ -45,6 +46,7 @@ contract_tests!(
         undo_removes_the_latest_recorded_entry_and_rejudges,
         standings_have_tallies_and_display_names,
         memberships_list_a_users_challenges_with_their_own_lines,
+        lists_judge_each_challenge_in_its_own_zone,
         display_names_are_read_back,
         concurrent_progress_all_counts_and_completes_once,
         concurrent_joins_create_one_participant,
@@ -131,28 +133,29 @@ async fn list_filters_newest_first_with_totals(db: Db) {
     assert_eq!(all.total, 4);
     assert_eq!(all.items[0], bobs, "whole challenges, as stored");
 
-    let active = list(ChallengeFilter::ActiveOn(today)).await;
+    let active = list(ChallengeFilter::ActiveOn(Today::pinned(today))).await;
     assert_eq!(
         ids(&active.items),
         ids(&[bobs.clone(), anns.clone(), ends_today.clone()]),
         "the deadline day is active"
     );
     assert_eq!(active.total, 3);
-    let later = list(ChallengeFilter::ActiveOn(d("2026-04-02"))).await;
+    let later = list(ChallengeFilter::ActiveOn(Today::pinned(d("2026-04-02")))).await;
     assert_eq!(ids(&later.items), vec![bobs.id.0]);
 
-    let joinable_ann = list(ChallengeFilter::JoinableBy { user: ANN, today }).await;
+    let joinable_ann = list(ChallengeFilter::JoinableBy { user: ANN, today: Today::pinned(today) }).await;
     assert_eq!(ids(&joinable_ann.items), vec![ends_today.id.0], "not created, not joined, not ended");
     assert_eq!(joinable_ann.total, 1);
-    let joinable_bob = list(ChallengeFilter::JoinableBy { user: BOB, today }).await;
+    let joinable_bob = list(ChallengeFilter::JoinableBy { user: BOB, today: Today::pinned(today) }).await;
     assert_eq!(ids(&joinable_bob.items), vec![anns.id.0]);
-    let joinable_cat = list(ChallengeFilter::JoinableBy { user: CAT, today }).await;
+    let joinable_cat = list(ChallengeFilter::JoinableBy { user: CAT, today: Today::pinned(today) }).await;
     assert_eq!(joinable_cat.total, 3);
 
     let joined_ann = list(ChallengeFilter::JoinedBy { user: ANN, active_on: None }).await;
     assert_eq!(ids(&joined_ann.items), vec![bobs.id.0, anns.id.0, ended.id.0], "joined or created");
     assert_eq!(joined_ann.total, 3);
-    let joined_ann_active = list(ChallengeFilter::JoinedBy { user: ANN, active_on: Some(today) }).await;
+    let joined_ann_active =
+        list(ChallengeFilter::JoinedBy { user: ANN, active_on: Some(Today::pinned(today)) }).await;
     assert_eq!(ids(&joined_ann_active.items), vec![bobs.id.0, anns.id.0]);
     assert_eq!(joined_ann_active.total, 2);
     let joined_cat = list(ChallengeFilter::JoinedBy { user: CAT, active_on: None }).await;
@@ -911,21 +914,109 @@ async fn memberships_list_a_users_challenges_with_their_own_lines(db: Db) {
     let all = db.store.memberships(ANN, MembershipScope::All, Page::ALL).await.unwrap();
     assert_eq!(all.items[0].challenge.id, ids[2].id);
     // The one that ended on 2026-03-10 takes entries through its day of grace, 2026-03-11.
-    let open = db.store.memberships(ANN, MembershipScope::Open(d("2026-03-11")), Page::ALL).await.unwrap();
+    let open = db
+        .store
+        .memberships(ANN, MembershipScope::Open(Today::pinned(d("2026-03-11"))), Page::ALL)
+        .await
+        .unwrap();
     assert_eq!(open.total, 3, "the day of grace");
-    let open = db.store.memberships(ANN, MembershipScope::Open(d("2026-03-12")), Page::ALL).await.unwrap();
+    let open = db
+        .store
+        .memberships(ANN, MembershipScope::Open(Today::pinned(d("2026-03-12"))), Page::ALL)
+        .await
+        .unwrap();
     assert_eq!((open.total, open.outside), (2, 1), "closed after the day of grace");
-    let closed =
-        db.store.memberships(ANN, MembershipScope::Closed(d("2026-03-12")), Page::ALL).await.unwrap();
+    let closed = db
+        .store
+        .memberships(ANN, MembershipScope::Closed(Today::pinned(d("2026-03-12"))), Page::ALL)
+        .await
+        .unwrap();
     assert_eq!(closed.items.iter().map(|m| m.challenge.id).collect::<Vec<_>>(), vec![ids[1].id]);
     assert_eq!((closed.total, closed.outside), (1, 2));
-    let none_closed =
-        db.store.memberships(ANN, MembershipScope::Closed(d("2026-03-11")), Page::ALL).await.unwrap();
+    let none_closed = db
+        .store
+        .memberships(ANN, MembershipScope::Closed(Today::pinned(d("2026-03-11"))), Page::ALL)
+        .await
+        .unwrap();
     assert_eq!(none_closed.total, 0);
     let page = db.store.memberships(ANN, MembershipScope::All, Page::new(1, 1)).await.unwrap();
     assert_eq!((page.total, page.items.len()), (3, 1));
     assert_eq!(page.items[0].challenge.id, ids[0].id);
     assert_eq!(db.store.memberships(CAT, MembershipScope::All, Page::ALL).await.unwrap().total, 0);
+}
+
+/// Near a deadline the zones disagree: at 12:00 UTC on 1 December it is already the 2nd on
+/// Kiritimati (UTC+14) and still early on the 1st in Honolulu (UTC−10). Every list judges a
+/// challenge by the date where its days are counted, and one without a zone by the server's.
+async fn lists_judge_each_challenge_in_its_own_zone(db: Db) {
+    for (name, deadline, zone) in [
+        ("Kiritimati", "2026-12-01", Some(chrono_tz::Pacific::Kiritimati)),
+        ("Honolulu", "2026-12-01", Some(chrono_tz::Pacific::Honolulu)),
+        ("Server", "2026-12-01", None),
+        ("Berlin later", "2026-12-05", Some(chrono_tz::Europe::Berlin)),
+        ("Honolulu long ago", "2026-11-20", Some(chrono_tz::Pacific::Honolulu)),
+    ] {
+        let spec = challenge_spec(ANN, name, GoalKind::Total, "10", "2026-11-01", deadline);
+        let c = db.store.create_challenge(&spec).await.unwrap();
+        if let Some(zone) = zone {
+            db.store.set_challenge_zone(c.id, zone).await.unwrap();
+        }
+    }
+    let today = |instant: &str| Today::at(instant.parse().unwrap(), chrono_tz::UTC);
+    let names = |items: Vec<challenge_bot::challenge::Challenge>| {
+        items.into_iter().map(|c| c.name.to_string()).collect::<Vec<_>>()
+    };
+    let member_names = |list: challenge_bot::goal::Memberships| {
+        list.items.into_iter().map(|m| m.challenge.name.to_string()).collect::<Vec<_>>()
+    };
+
+    let noon = today("2026-12-01T12:00:00Z");
+    let active: Vec<String> = ["Berlin later", "Server", "Honolulu"].map(String::from).to_vec();
+    let listed = db.store.list_challenges(ChallengeFilter::ActiveOn(noon), Page::ALL).await.unwrap();
+    assert_eq!((names(listed.items), listed.total), (active.clone(), 3), "ended on Kiritimati only");
+    let joined = ChallengeFilter::JoinedBy { user: ANN, active_on: Some(noon) };
+    assert_eq!(names(db.store.list_challenges(joined, Page::ALL).await.unwrap().items), active);
+    let joinable = ChallengeFilter::JoinableBy { user: CAT, today: noon };
+    assert_eq!(names(db.store.list_challenges(joinable, Page::ALL).await.unwrap().items), active);
+    let public = db.store.public_challenges(CAT, noon, None, Page::ALL).await.unwrap();
+    assert_eq!(public.items.into_iter().map(|l| l.challenge.name.to_string()).collect::<Vec<_>>(), active);
+    // One page of one still counts all three.
+    let first = db.store.list_challenges(ChallengeFilter::ActiveOn(noon), Page::new(0, 1)).await.unwrap();
+    assert_eq!((names(first.items), first.total), (active[..1].to_vec(), 3));
+
+    // The next morning UTC: Kiritimati's day of grace is over, the others' is running.
+    let next = today("2026-12-02T11:00:00Z");
+    let open = db.store.memberships(ANN, MembershipScope::Open(next), Page::ALL).await.unwrap();
+    assert_eq!((open.total, open.outside), (3, 2));
+    let mut open = member_names(open);
+    open.sort();
+    assert_eq!(open, vec!["Berlin later", "Honolulu", "Server"]);
+    let closed = db.store.memberships(ANN, MembershipScope::Closed(next), Page::ALL).await.unwrap();
+    let mut closed = member_names(closed);
+    closed.sort();
+    assert_eq!(closed, vec!["Honolulu long ago", "Kiritimati"]);
+
+    // Late on the 3rd UTC it is still the 2nd in Honolulu: its day of grace alone runs on.
+    let late = today("2026-12-03T09:00:00Z");
+    let mut open =
+        member_names(db.store.memberships(ANN, MembershipScope::Open(late), Page::ALL).await.unwrap());
+    open.sort();
+    assert_eq!(open, vec!["Berlin later", "Honolulu"]);
+    let mut recent: Vec<String> = db
+        .store
+        .recently_active(ANN, late, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.challenge.name.to_string())
+        .collect();
+    recent.sort();
+    assert_eq!(recent, open);
+
+    // A pinned date is the same date everywhere.
+    let pinned = Today::pinned(d("2026-12-01"));
+    let listed = db.store.list_challenges(ChallengeFilter::ActiveOn(pinned), Page::ALL).await.unwrap();
+    assert_eq!(names(listed.items), vec!["Berlin later", "Server", "Honolulu", "Kiritimati"]);
 }
 
 async fn display_names_are_read_back(db: Db) {

@@ -11,9 +11,10 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{Challenge, ChallengeId, InviteCode};
+use crate::clock::Today;
 use crate::repository::RepositoryError;
 
 /// A group or supergroup chat's Telegram id (always negative; a private chat's id is its
@@ -134,12 +135,12 @@ pub trait GroupRepository: Send + Sync {
     /// The group a challenge belongs to, if any.
     async fn group_of(&self, challenge: ChallengeId) -> Result<Option<GroupChat>, RepositoryError>;
 
-    /// The group's challenges, newest first, at most `limit`; with `active_on`, only those whose
-    /// deadline is on or after it.
+    /// The group's challenges, newest first, at most `limit`; with `active_on`, only those still
+    /// active then (each in its own zone).
     async fn group_challenges(
         &self,
         group: GroupChatId,
-        active_on: Option<NaiveDate>,
+        active_on: Option<Today>,
         limit: u32,
     ) -> Result<Vec<Challenge>, RepositoryError>;
 }

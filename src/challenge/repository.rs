@@ -1,24 +1,28 @@
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{
     Challenge, ChallengeChanges, ChallengeId, DeletedChallenge, InviteCode, InviteLookup, Listing,
     NameSearch, NewChallenge, Visibility,
 };
+use crate::clock::Today;
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::user::UserId;
 
 /// Which challenges a list shows. Every list is newest first (highest id first).
+///
+/// "Active" is judged in each challenge's own zone: its deadline is today or later where its
+/// days are counted ([`Challenge::is_active`] on [`Today::in_zone`] of its zone).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChallengeFilter {
     /// Every challenge, ended ones included.
     All,
-    /// Challenges whose deadline is on or after the date.
-    ActiveOn(NaiveDate),
+    /// Challenges still active then.
+    ActiveOn(Today),
     /// Active public challenges the user has not joined.
-    JoinableBy { user: UserId, today: NaiveDate },
+    JoinableBy { user: UserId, today: Today },
     /// Challenges the user joined; with `active_on`, only those still active then.
-    JoinedBy { user: UserId, active_on: Option<NaiveDate> },
+    JoinedBy { user: UserId, active_on: Option<Today> },
 }
 
 #[async_trait]
@@ -78,12 +82,13 @@ pub trait ChallengeRepository: Send + Sync {
     /// What an invite code leads to.
     async fn find_invite(&self, code: &InviteCode) -> Result<InviteLookup, RepositoryError>;
 
-    /// Active public challenges the user has not joined, newest first, with how many are in each
-    /// and the creator's name; with `search`, only those whose name contains it.
+    /// Active public challenges the user has not joined (each judged in its own zone), newest
+    /// first, with how many are in each and the creator's name; with `search`, only those whose
+    /// name contains it.
     async fn public_challenges(
         &self,
         user: UserId,
-        today: NaiveDate,
+        today: Today,
         search: Option<&NameSearch>,
         page: Page,
     ) -> Result<Paged<Listing>, RepositoryError>;

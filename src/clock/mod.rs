@@ -109,11 +109,64 @@ impl Clock {
         }
     }
 
+    /// Today in every zone now (a pinned date stays pinned).
+    pub fn today_everywhere(&self) -> Today {
+        match self {
+            Clock::Fixed(date) => Today::pinned(*date),
+            _ => Today::at(self.now(), self.server_zone()),
+        }
+    }
+
     /// The date in `zone` now (a pinned date stays pinned).
     pub fn today_in(&self, zone: Tz) -> NaiveDate {
         match self {
             Clock::Fixed(date) => *date,
             _ => self.now().with_timezone(&zone).date_naive(),
+        }
+    }
+}
+
+/// "Today" in every time zone at one instant: what a list needs to tell, for each challenge in
+/// it, whether its deadline has passed where its days are counted (its own zone), in one query
+/// over challenges of many zones (see [`Clock::today_everywhere`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Today {
+    now: DateTime<Utc>,
+    /// A pinned date (`CHALLENGE_BOT_TODAY`) is the date in every zone.
+    pinned: Option<NaiveDate>,
+    /// The zone of a challenge that has none of its own (the server's).
+    server: Tz,
+}
+
+impl Today {
+    /// The same date in every zone (tests and demos that pin a date).
+    pub fn pinned(date: NaiveDate) -> Today {
+        Today { now: date.and_time(chrono::NaiveTime::MIN).and_utc(), pinned: Some(date), server: Tz::UTC }
+    }
+
+    /// The dates at `now`; a challenge without a zone counts its days in `server`.
+    pub fn at(now: DateTime<Utc>, server: Tz) -> Today {
+        Today { now, pinned: None, server }
+    }
+
+    /// The date in `zone` (`None`: the server's).
+    pub fn in_zone(&self, zone: Option<Tz>) -> NaiveDate {
+        match self.pinned {
+            Some(date) => date,
+            None => self.now.with_timezone(&zone.unwrap_or(self.server)).date_naive(),
+        }
+    }
+
+    /// The earliest and the latest date any zone can have now: a deadline outside this span has
+    /// passed, or not, in every zone alike. Zones run from UTC−12 to UTC+14; an hour more on
+    /// each side costs nothing but a wider span.
+    pub fn span(&self) -> (NaiveDate, NaiveDate) {
+        match self.pinned {
+            Some(date) => (date, date),
+            None => (
+                (self.now - TimeDelta::hours(13)).date_naive(),
+                (self.now + TimeDelta::hours(15)).date_naive(),
+            ),
         }
     }
 }
@@ -141,5 +194,39 @@ pub fn relative_date(date: NaiveDate, today: NaiveDate) -> String {
         friendly_date(date)
     } else {
         date.format("%a %-d %b %Y").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_zone_s_date_lies_within_the_span() {
+        let starts =
+            ["2026-12-01T00:00:00Z", "2026-12-01T10:30:00Z", "2026-12-01T11:59:00Z", "2026-03-29T23:45:00Z"];
+        for start in starts {
+            let now: DateTime<Utc> = start.parse().unwrap();
+            for minutes in (0..24 * 60).step_by(15) {
+                let today = Today::at(now + TimeDelta::minutes(minutes), Tz::UTC);
+                let (earliest, latest) = today.span();
+                for zone in chrono_tz::TZ_VARIANTS {
+                    let date = today.in_zone(Some(zone));
+                    assert!(earliest <= date && date <= latest, "{zone} at {start} +{minutes} min: {date}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_zone_without_one_counts_in_the_server_s_and_a_pinned_date_everywhere() {
+        let now: DateTime<Utc> = "2026-12-01T23:30:00Z".parse().unwrap();
+        let today = Today::at(now, chrono_tz::Pacific::Honolulu);
+        assert_eq!(today.in_zone(None).to_string(), "2026-12-01");
+        assert_eq!(today.in_zone(Some(chrono_tz::Europe::Berlin)).to_string(), "2026-12-02");
+        let pinned = Today::pinned("2026-12-01".parse().unwrap());
+        assert_eq!(pinned.in_zone(Some(chrono_tz::Pacific::Kiritimati)).to_string(), "2026-12-01");
+        assert_eq!(pinned.span(), (pinned.in_zone(None), pinned.in_zone(None)));
+        assert_eq!(Clock::Fixed("2026-12-01".parse().unwrap()).today_everywhere(), pinned);
     }
 }

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{
     Contender, GoalKind, Leaders, Membership, Participant, PlaceChange, Position, Ranked, Standing,
@@ -7,6 +7,7 @@ use super::{
 };
 use crate::amount::Amount;
 use crate::challenge::ChallengeId;
+use crate::clock::Today;
 use crate::progress::Tally;
 use crate::repository::{Page, RepositoryError};
 use crate::user::DisplayName;
@@ -16,10 +17,11 @@ use crate::user::UserId;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MembershipScope {
     All,
-    /// Still taking entries on this date (up to the day of grace).
-    Open(NaiveDate),
-    /// Closed for entries by this date: their standings are final.
-    Closed(NaiveDate),
+    /// Still taking entries (up to the end of the day of grace in the challenge's own zone).
+    Open(Today),
+    /// Closed for entries (after the day of grace in the challenge's own zone): their standings
+    /// are final.
+    Closed(Today),
 }
 
 /// One page of a user's challenges within a scope.
@@ -161,12 +163,12 @@ pub trait GoalRepository: Send + Sync {
         user: UserId,
     ) -> Result<Option<Membership>, RepositoryError>;
 
-    /// The user's challenges that still take entries on `today` (up to the day of grace), most
-    /// recently active first, at most `limit`: the main menu's one-tap buttons. One statement.
+    /// The user's challenges that still take entries (up to the day of grace, in each one's own
+    /// zone), most recently active first, at most `limit`: the main menu's one-tap buttons.
     async fn recently_active(
         &self,
         user: UserId,
-        today: NaiveDate,
+        today: Today,
         limit: u32,
     ) -> Result<Vec<Membership>, RepositoryError>;
 

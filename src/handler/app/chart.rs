@@ -33,8 +33,21 @@ impl App {
             Some(user) => self.store.position(id, kind, user, challenge.first_finisher).await?.map(|p| p.me),
             None => None,
         };
-        let mut drawn: Vec<&Ranked> = leaders.top.iter().collect();
-        if let Some(me) = &me
+        self.chart_of_standings(&challenge, &leaders.top, me.as_ref(), viewer).await
+    }
+
+    /// The same from standings already read: `top` is the leaderboard's top, best first (only
+    /// its first [`CHART_LINES`] are drawn), `me` the viewer's own line if they joined.
+    pub async fn chart_of_standings(
+        &self,
+        challenge: &Challenge,
+        top: &[Ranked],
+        me: Option<&Ranked>,
+        viewer: Option<UserId>,
+    ) -> Result<StandingsChart, AppError> {
+        let kind = challenge.goal_kind;
+        let mut drawn: Vec<&Ranked> = top.iter().take(CHART_LINES as usize).collect();
+        if let Some(me) = me
             && !drawn.iter().any(|r| r.standing.participant.user == me.standing.participant.user)
         {
             drawn.push(me);
@@ -42,7 +55,7 @@ impl App {
         let mut lines = Vec::with_capacity(drawn.len());
         for ranked in drawn {
             let user = ranked.standing.participant.user;
-            let points = self.series(&challenge, user).await?;
+            let points = self.series(challenge, user).await?;
             let name = ranked.standing.display_name.clone().unwrap_or_else(|| DisplayName::fallback(user));
             lines.push(Line { name: name.as_str().to_owned(), points, viewer: Some(user) == viewer });
         }
@@ -52,7 +65,7 @@ impl App {
             .filter_map(|l| l.points.first())
             .map(|p| p.0)
             .fold(challenge.start_date, NaiveDate::min);
-        let (goal, pace) = match &me {
+        let (goal, pace) = match me {
             Some(me) => {
                 let joined = me.standing.participant.joined_at.date_naive().max(challenge.start_date);
                 (
@@ -64,7 +77,7 @@ impl App {
         };
         Ok(StandingsChart {
             title: challenge.name.as_str().to_owned(),
-            axis: standing_axis(kind, &challenge),
+            axis: standing_axis(kind, challenge),
             start,
             deadline: challenge.deadline,
             until: today.min(challenge.deadline).max(start),

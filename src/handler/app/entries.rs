@@ -38,11 +38,22 @@ impl App {
     ) -> Result<(Challenge, Paged<ProgressEntry>), AppError> {
         let challenge = self.challenge(id).await?;
         self.participant(id, user).await?;
+        let entries = self.entries_page(challenge.id, user, page).await?;
+        Ok((challenge, entries))
+    }
+
+    /// One page of a participant's entries, newest first (the caller knows they joined).
+    pub async fn entries_page(
+        &self,
+        id: ChallengeId,
+        user: UserId,
+        page: Page,
+    ) -> Result<Paged<ProgressEntry>, AppError> {
         let mut entries = self.store.list_progress(id, user).await?;
         entries.reverse();
         let total = entries.len() as u64;
         let items = entries.into_iter().skip(page.offset as usize).take(page.limit as usize).collect();
-        Ok((challenge, Paged { items, total }))
+        Ok(Paged { items, total })
     }
 
     /// One of the person's own entries with its challenge; `EntryNotFound` for anyone else's.

@@ -58,7 +58,7 @@ impl App {
 
     /// The group's challenges that have not ended, newest first.
     pub async fn group_challenges(&self, group: GroupChatId) -> Result<Vec<Challenge>, AppError> {
-        Ok(self.store.group_challenges(group, Some(self.today()), GROUP_LIST).await?)
+        Ok(self.store.group_challenges(group, Some(self.today_everywhere()), GROUP_LIST).await?)
     }
 
     /// Creates a challenge for a group (its creator joins, as always); private, found through

@@ -131,7 +131,7 @@ impl App {
         search: Option<&NameSearch>,
         page: Page,
     ) -> Result<Paged<Listing>, AppError> {
-        Ok(self.store.public_challenges(user, self.today(), search, page).await?)
+        Ok(self.store.public_challenges(user, self.today_everywhere(), search, page).await?)
     }
 
     /// Remembers the bot's username (from `getMe`) for the links the CLI makes.

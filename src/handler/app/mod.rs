@@ -33,7 +33,7 @@ use crate::challenge::{
     Challenge, ChallengeError, ChallengeFilter, ChallengeId, ChallengeName, Deadline, Description,
     NewChallenge, Unit, Visibility,
 };
-use crate::clock::{Clock, DateError};
+use crate::clock::{Clock, DateError, Today};
 use crate::goal::{
     Goal, GoalError, GoalKind, Membership, MembershipScope, Memberships, Pace, Participant, PlaceChange,
     Position, Ranked, UnknownGoalKind, rank,
@@ -274,6 +274,11 @@ impl App {
         self.clock.today_in(challenge.zone.unwrap_or_else(|| self.clock.server_zone()))
     }
 
+    /// Today in every zone: for lists that judge each challenge in its own zone.
+    pub fn today_everywhere(&self) -> Today {
+        self.clock.today_everywhere()
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
@@ -301,7 +306,7 @@ impl App {
     /// The user's challenges that still take entries, most recently active first, at most
     /// `limit` (the main menu's one-tap buttons; one statement).
     pub async fn recently_active(&self, user: UserId, limit: u32) -> Result<Vec<Membership>, AppError> {
-        Ok(self.store.recently_active(user, self.today(), limit).await?)
+        Ok(self.store.recently_active(user, self.today_everywhere(), limit).await?)
     }
 
     /// Creates a challenge; its creator joins with the default goal.

@@ -69,7 +69,7 @@ pub(super) fn parse_goal_for(kind: GoalKind, unit: Option<&Unit>, text: &str) ->
 }
 
 /// An amount of progress, with the challenge's unit optionally repeated.
-pub(super) fn parse_amount_for(unit: Option<&Unit>, text: &str) -> Result<Amount, String> {
+pub fn parse_amount_for(unit: Option<&Unit>, text: &str) -> Result<Amount, String> {
     let text = decimal_comma(text.trim())?;
     let (number, rest) = split_number(&text);
     let amount = Amount::parse_positive(number).map_err(|e| e.to_string())?;

@@ -234,7 +234,7 @@ impl Conversation {
         let text = Text::new()
             .bold("🏁 Challenge created!")
             .plain("\n\n")
-            .append(challenge_details(&challenge, ctx.today));
+            .append(challenge_details(&challenge, self.app.today_of(&challenge)));
         let text = goal_phrase(text.plain("\nGoal: "), goal, challenge.unit.as_ref())
             .plain("\n\nYou have joined it with that goal. It is ")
             .bold("private")

@@ -12,7 +12,7 @@ use super::reply::{LinkButton, Reply, Text};
 use super::screens;
 use super::{Conversation, Ctx, Outcome};
 use crate::amount::Amount;
-use crate::challenge::{Challenge, ChallengeId, Unit};
+use crate::challenge::Challenge;
 use crate::goal::{Goal, Pace};
 use crate::handler::app::{AppError, ProgressLogged};
 use crate::progress::{IdempotencyKey, Tally};
@@ -47,31 +47,14 @@ pub fn standing_words(
     }
 }
 
-/// "Wed 1 Apr (31 days left, today included)", "ended on Sun 1 Mar".
-pub fn deadline_words(challenge: &Challenge, today: NaiveDate) -> String {
-    screens::deadline_phrase(challenge, today)
-}
-
-/// "today", "yesterday", "Mon 23 Nov".
-pub fn day_words(date: NaiveDate, today: NaiveDate) -> String {
-    screens::day_phrase(date, today)
-}
-
-/// "12 345.5 km", "1 book".
-pub fn quantity_words(amount: Amount, unit: Option<&Unit>) -> String {
-    screens::quantity_label(amount, unit)
-}
-
-/// "1st", "2nd".
-pub fn ordinal(n: u32) -> String {
-    screens::ordinal(n)
-}
-
 /// A value typed for progress, read as the chat reads it ("5", "5 km", "1,5"), or the chat's
 /// words for what is wrong with it.
-pub fn parse_value(unit: Option<&Unit>, text: &str) -> Result<Amount, String> {
-    super::answers::parse_amount_for(unit, text)
-}
+pub use super::answers::parse_amount_for as parse_value;
+/// "Wed 1 Apr (31 days left, today included)", "ended on Sun 1 Mar"; "today", "yesterday",
+/// "Mon 23 Nov"; "12 345.5 km", "1 book"; "1st", "2nd".
+pub use super::screens::{
+    day_phrase as day_words, deadline_phrase as deadline_words, ordinal, quantity_label as quantity_words,
+};
 
 impl Conversation {
     /// Opens the dashboard from the main menu, when it has a public address.
@@ -87,11 +70,6 @@ impl Conversation {
         }
     }
 
-    /// The zone a person's days are counted in (their setting, else the server's).
-    pub async fn zone_for(&self, user: UserId) -> Result<chrono_tz::Tz, super::StorageFailure> {
-        self.zone_of(user).await
-    }
-
     /// Logs progress from the dashboard: the entry, and the news it makes for the others (to
     /// be queued with it). Call it within the person's zone
     /// ([`crate::clock::in_person_zone`]) on a turn's store, as the bot does.
@@ -99,14 +77,14 @@ impl Conversation {
         &self,
         user: UserId,
         name: &DisplayName,
-        challenge: ChallengeId,
+        challenge: Challenge,
         value: Option<Amount>,
         date: NaiveDate,
         key: Option<IdempotencyKey>,
     ) -> Result<(ProgressLogged, Vec<Reply>), AppError> {
         self.app.remember_user(user, name).await?;
         let ctx = Ctx { user, name, key: key.as_ref(), today: self.app.today(), expired: false };
-        let logged = self.app.add_progress(challenge, user, value, date, key.clone()).await?;
+        let logged = self.app.add_progress_to(challenge, user, value, date, key.clone()).await?;
         let news = self.progress_news(&ctx, &logged).await?;
         Ok((logged, news))
     }

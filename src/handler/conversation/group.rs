@@ -193,7 +193,6 @@ impl Conversation {
     /// The group's running challenges, each with Join and Standings, and a link to create one.
     async fn group_menu(&self, group: &GroupChat) -> Result<GroupAnswer, AppError> {
         let challenges = self.app.group_challenges(group.id).await?;
-        let today = self.app.today();
         let mut text = Text::new().bold("🏁 Challenges of ").user_bold(group.title.as_str());
         if challenges.is_empty() {
             text = text.plain(
@@ -203,8 +202,8 @@ impl Conversation {
         for c in &challenges {
             let goal = Goal::from_stored(c.goal_kind, c.default_goal);
             text = text.plain("\n\n• ").user_bold(c.name.as_str()).plain(" — ");
-            text =
-                goal_phrase(text, goal, c.unit.as_ref()).plain(format!(", by {}", deadline_phrase(c, today)));
+            text = goal_phrase(text, goal, c.unit.as_ref())
+                .plain(format!(", by {}", deadline_phrase(c, self.app.today_of(c))));
         }
         if !challenges.is_empty() {
             text = text.italic("\n\nTap Join to take part with the suggested goal. Log with /log 5, see who leads with /standings.");

@@ -58,7 +58,7 @@ impl Conversation {
         }
         let heading = Text::new().bold("Your entries in ").user_bold(challenge.name.as_str());
         let mut text = page_heading(heading, page, list.total);
-        let open = challenge.accepts_entries(ctx.today);
+        let open = challenge.accepts_entries(self.app.today_of(&challenge));
         let mut reply = if list.total == 0 {
             Reply::new(text.plain("\n\nNo entries yet."))
         } else {
@@ -105,7 +105,7 @@ impl Conversation {
         )
         .plain(".");
         let mut reply = Reply::new(text);
-        if challenge.accepts_entries(ctx.today) {
+        if challenge.accepts_entries(self.app.today_of(&challenge)) {
             let mut row = Vec::new();
             if challenge.goal_kind.takes_values() {
                 row.push(button("Change value", Action::EntryValue { entry }));

@@ -101,7 +101,7 @@ impl Conversation {
             let note = Text::new().italic("You are in this challenge already.");
             return Ok(self.open(ctx, challenge.id, 0).await?.note(note));
         }
-        if !challenge.is_active(ctx.today) {
+        if !challenge.is_active(self.app.today_of(&challenge)) {
             let note = Text::new()
                 .italic("The challenge “")
                 .user(challenge.name.as_str())

@@ -94,7 +94,7 @@ impl Conversation {
             text = text
                 .plain(format!("\n{}. ", i + 1))
                 .user(c.name.as_str())
-                .plain(format!(": until {} · ", deadline_phrase(c, ctx.today)))
+                .plain(format!(": until {} · ", deadline_phrase(c, self.app.today_of(c))))
                 .plain(people_phrase(listing.participants));
             if let Some(creator) = &listing.creator_name {
                 text = text.plain(" · by ").user(creator.as_str());
@@ -162,8 +162,10 @@ impl Conversation {
             default_goal: challenge.default_goal,
             page,
         };
-        let mut reply =
-            with_note(super::question(&next, ctx.today), challenge_details(&challenge, ctx.today));
+        let mut reply = with_note(
+            super::question(&next, ctx.today),
+            challenge_details(&challenge, self.app.today_of(&challenge)),
+        );
         if challenge.visibility.is_public() && challenge.creator != ctx.user {
             reply = reply.row(vec![button("🚩 Report", Action::Report { challenge: id })]);
         }
@@ -225,7 +227,7 @@ impl Conversation {
         let text =
             Text::new().plain("✅ You joined ").user_bold(challenge.name.as_str()).plain("!\n\nYour goal: ");
         let text = goal_phrase(text, goal, challenge.unit.as_ref())
-            .plain(format!(", by {}.", deadline_phrase(&challenge, ctx.today)))
+            .plain(format!(", by {}.", deadline_phrase(&challenge, self.app.today_of(&challenge))))
             .plain(match challenge.goal_kind {
                 GoalKind::Days => " Check in on each day you do it.",
                 _ => " Log your progress whenever you make some.",

@@ -52,7 +52,7 @@ impl Conversation {
     pub(super) async fn manage(&self, ctx: &Ctx<'_>, id: ChallengeId) -> Turn {
         let challenge = self.app.own_challenge(ctx.user, id).await?;
         let text = Text::new().bold("Manage ").user_bold(challenge.name.as_str()).plain("\n\n");
-        let text = text.append(challenge_details(&challenge, ctx.today));
+        let text = text.append(challenge_details(&challenge, self.app.today_of(&challenge)));
         let reply = Reply::new(text)
             .row(vec![
                 button("Rename", Action::Rename { challenge: id }),

@@ -290,9 +290,10 @@ impl Conversation {
         }
     }
 
-    /// The zone a person's days are counted in. A person whose reminders were paused (they had
-    /// blocked the bot) and who writes again has them resumed here.
-    async fn zone_of(&self, user: UserId) -> Result<chrono_tz::Tz, StorageFailure> {
+    /// The zone a person's days are counted in (their setting, else the server's). A person
+    /// whose reminders were paused (they had blocked the bot) and who writes again has them
+    /// resumed here.
+    pub async fn zone_of(&self, user: UserId) -> Result<chrono_tz::Tz, StorageFailure> {
         if let Some(zone) = self.people.get(&user.0).await {
             return Ok(zone);
         }

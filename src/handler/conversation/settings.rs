@@ -143,7 +143,11 @@ impl Conversation {
         if settings.remind_at.is_some() {
             let running = self
                 .app
-                .memberships(ctx.user, MembershipScope::Open(ctx.today), Page { offset: 0, limit: CHOOSABLE })
+                .memberships(
+                    ctx.user,
+                    MembershipScope::Open(self.app.today_everywhere()),
+                    Page { offset: 0, limit: CHOOSABLE },
+                )
                 .await?;
             if running.items.len() > 1 {
                 reply.text = reply.text.plain(if settings.chosen.is_empty() {

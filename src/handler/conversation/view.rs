@@ -21,7 +21,7 @@ impl Conversation {
     /// challenge of theirs deleted lately, and the way to the ended ones.
     pub(super) async fn mine(&self, ctx: &Ctx<'_>, page: u32) -> Turn {
         let mut page = page;
-        let open = MembershipScope::Open(ctx.today);
+        let open = MembershipScope::Open(self.app.today_everywhere());
         let mut list = self.app.memberships(ctx.user, open, Page::new(page * PAGE_SIZE, PAGE_SIZE)).await?;
         if list.items.is_empty() && page > 0 && list.total > 0 {
             // The list shrank: show its last page.
@@ -69,7 +69,7 @@ impl Conversation {
             if m.participant.completed_at.is_some() {
                 text = text.plain(" ✅");
             }
-            if c.has_ended(ctx.today) {
+            if c.has_ended(self.app.today_of(c)) {
                 text = text.italic(" (last day to log)");
             }
             rows.push(vec![button(name_label(c.name.as_str()), Action::Open { challenge: c.id, page })]);
@@ -88,7 +88,7 @@ impl Conversation {
     /// standing in each.
     pub(super) async fn ended(&self, ctx: &Ctx<'_>, page: u32) -> Turn {
         let mut page = page;
-        let closed = MembershipScope::Closed(ctx.today);
+        let closed = MembershipScope::Closed(self.app.today_everywhere());
         let mut list = self.app.memberships(ctx.user, closed, Page::new(page * PAGE_SIZE, PAGE_SIZE)).await?;
         if list.items.is_empty() && page > 0 && list.total > 0 {
             page = screens::pages(list.total) - 1;
@@ -135,10 +135,12 @@ impl Conversation {
     pub(super) async fn open(&self, ctx: &Ctx<'_>, id: ChallengeId, page: u32) -> Turn {
         let (c, position) = self.app.own_position(id, ctx.user).await?;
         let (c, me) = (&c, &position.me);
+        // Whether it runs, takes entries or has ended is told where its days are counted.
+        let own_today = self.app.today_of(c);
         let unit = c.unit.as_ref();
         let goal = Goal::from_stored(c.goal_kind, me.standing.participant.goal);
         let tally = &me.standing.tally;
-        let text = challenge_details(c, ctx.today);
+        let text = challenge_details(c, own_today);
         let text = goal_phrase(text.plain("\n\nYour goal: "), goal, unit);
         let text = progress_lines(text.plain("\nYour progress: "), goal, unit, tally);
         let text = standing_phrase(
@@ -168,7 +170,7 @@ impl Conversation {
         }
         let mut reply = Reply::new(text);
         let is_creator = c.creator == ctx.user;
-        if c.is_active(ctx.today) {
+        if c.is_active(own_today) {
             reply = reply
                 .row(vec![
                     button(super::progress::progress_label(c.goal_kind), Action::Progress { challenge: id }),
@@ -182,7 +184,7 @@ impl Conversation {
                     button("📈 Chart", Action::Chart { challenge: id, personal: false }),
                     button("Undo last entry", Action::Undo { challenge: id }),
                 ]);
-        } else if c.accepts_entries(ctx.today) {
+        } else if c.accepts_entries(own_today) {
             reply = with_note(
                 reply,
                 Text::new().italic(format!(
@@ -214,7 +216,7 @@ impl Conversation {
             vec![button("Leave challenge", Action::Leave { challenge: id })]
         };
         // Others can join until the deadline: anyone in it may pass the link on.
-        if c.is_active(ctx.today) {
+        if c.is_active(own_today) {
             last.insert(0, button("👥 Invite", Action::Invite { challenge: id }));
         }
         reply = reply.row(last);
@@ -224,7 +226,7 @@ impl Conversation {
         } else {
             button("🔕 Mute news", Action::MuteNews { challenge: id, muted: true })
         }]);
-        let back = if c.is_final(ctx.today) { Action::Ended { page: 0 } } else { Action::Mine { page } };
+        let back = if c.is_final(own_today) { Action::Ended { page: 0 } } else { Action::Mine { page } };
         let reply = reply.row(vec![button("Back", back)]);
         Ok(Outcome::one(reply, Next::Set(Screen::ViewChallengeOptions { challenge: id, page }.into())))
     }
@@ -268,7 +270,7 @@ impl Conversation {
             Ok(Outcome::one(reply, Next::Set(Screen::ViewChallengeOptions { challenge: id, page: 0 }.into())))
         } else {
             let mut row = Vec::new();
-            if c.is_active(ctx.today) {
+            if c.is_active(self.app.today_of(c)) {
                 row.push(button("Join it", Action::Pick { challenge: id, page: 0 }));
             }
             row.push(button("Main menu", Action::Menu));

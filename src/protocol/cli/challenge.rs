@@ -268,7 +268,6 @@ async fn create(valid: ValidCreate, config: &Config, json: bool) -> Result<Outpu
         other => refused(other),
     })?;
     session.remember(valid.user, valid.user_name.as_ref()).await?;
-    let today = session.app.today();
     let participant = ParticipantView {
         challenge_id: challenge.id.0,
         user_id: valid.user.0,
@@ -277,7 +276,7 @@ async fn create(valid: ValidCreate, config: &Config, json: bool) -> Result<Outpu
         completed_at: None,
     };
     let view = Created {
-        challenge: ChallengeView::new(&challenge, today),
+        challenge: ChallengeView::new(&challenge, session.app.today_of(&challenge)),
         participant,
         creator: who(valid.user, valid.user_name.as_ref()),
     };
@@ -327,7 +326,7 @@ async fn list(a: ListArgs, config: &Config, json: bool) -> Result<Output, CliErr
         None => None,
     };
     let session = Session::open(config, Access::Existing).await?;
-    let today = session.app.today();
+    let today = session.app.today_everywhere();
     let (filter, empty) = match (user, a.all) {
         (None, false) => (ChallengeFilter::ActiveOn(today), "No active challenges.".to_owned()),
         (None, true) => (ChallengeFilter::All, "No challenges yet.".to_owned()),
@@ -344,8 +343,10 @@ async fn list(a: ListArgs, config: &Config, json: bool) -> Result<Output, CliErr
     if let Some(u) = user {
         session.remember(u, user_name.as_ref()).await?;
     }
-    let view =
-        Listed { challenges: page.items.iter().map(|c| ChallengeView::new(c, today)).collect(), empty };
+    let view = Listed {
+        challenges: page.items.iter().map(|c| ChallengeView::new(c, session.app.today_of(c))).collect(),
+        empty,
+    };
     Ok(Output::read(render(&view, json)))
 }
 
@@ -451,10 +452,9 @@ async fn show(a: ShowArgs, config: &Config, json: bool) -> Result<Output, CliErr
     };
     let session = Session::open(config, Access::Existing).await?;
     let overview = session.app.overview(id, user).await.map_err(session.refused(user))?;
-    let today = session.app.today();
     let kind = overview.challenge.goal_kind;
     let mut view = Shown {
-        challenge: ChallengeView::new(&overview.challenge, today),
+        challenge: ChallengeView::new(&overview.challenge, session.app.today_of(&overview.challenge)),
         leaderboard: overview.leaderboard.iter().map(|r| StandingView::new(kind, r)).collect(),
         user: overview.me.as_ref().map(|r| StandingView::new(kind, r)),
         asked: user,
@@ -514,7 +514,7 @@ async fn join(a: JoinArgs, config: &Config, json: bool) -> Result<Output, CliErr
     })?;
     session.remember(user, user_name.as_ref()).await?;
     let view = Joined {
-        challenge: ChallengeView::new(&challenge, session.app.today()),
+        challenge: ChallengeView::new(&challenge, session.app.today_of(&challenge)),
         participant: ParticipantView::from(&participant),
         who: who(user, user_name.as_ref()),
     };

@@ -40,10 +40,10 @@ use tokio::sync::mpsc;
 
 use self::init_data::{AuthError, WebAppUser};
 use crate::amount::Amount;
-use crate::challenge::ChallengeId;
+use crate::challenge::{ChallengeId, Unit};
 use crate::handler::app::{App, AppError, ProgressLogged};
 use crate::handler::conversation::Conversation;
-use crate::handler::conversation::dashboard::{day_words, parse_value, quantity_words};
+use crate::handler::conversation::dashboard::{day_words, ordinal, parse_value, quantity_words};
 use crate::outbox::{Outbox, Queued};
 use crate::progress::IdempotencyKey;
 use crate::user::UserId;
@@ -180,8 +180,7 @@ impl MiniApp {
         user: UserId,
         work: impl std::future::Future<Output = Result<T, AppError>>,
     ) -> Result<T, Failure> {
-        let zone =
-            self.conversation.zone_for(user).await.map_err(|e| Failure::App(AppError::Storage(e.0)))?;
+        let zone = self.conversation.zone_of(user).await.map_err(|e| Failure::App(AppError::Storage(e.0)))?;
         crate::clock::in_person_zone(zone, work).await.map_err(Failure::App)
     }
 }
@@ -297,11 +296,14 @@ enum SentValue {
 }
 
 impl SentValue {
-    fn text(&self) -> String {
-        match self {
+    /// The value in `unit`, read as the chat reads a typed one, or the chat's words for what is
+    /// wrong with it.
+    fn amount(&self, unit: Option<&Unit>) -> Result<Amount, AppError> {
+        let text = match self {
             SentValue::Text(t) => t.clone(),
             SentValue::Number(n) => n.to_string(),
-        }
+        };
+        parse_value(unit, &text).map_err(AppError::Invalid)
     }
 }
 
@@ -365,20 +367,21 @@ async fn log_progress(
             let app = conversation.app();
             let challenge = app.challenge(ChallengeId(id)).await?;
             let value = match (&sent.value, challenge.goal_kind.takes_values()) {
-                (Some(v), true) => {
-                    Some(parse_value(challenge.unit.as_ref(), &v.text()).map_err(AppError::Invalid)?)
-                }
+                (Some(v), true) => Some(v.amount(challenge.unit.as_ref())?),
                 (None, true) => {
                     return Err(AppError::Invalid("Type a number, for example 5 or 2.5.".to_owned()));
                 }
                 // A check-in takes no value: one sent anyway (a stale form) is not refused.
                 (_, false) => None,
             };
-            let date = date_of(app, sent.date.as_deref())?.unwrap_or_else(|| app.today());
-            conversation.log_from_dashboard(user, &me.name, challenge.id, value, date, key).await
+            let today = app.today();
+            let date = date_of(app, sent.date.as_deref())?.unwrap_or(today);
+            let (logged, news) =
+                conversation.log_from_dashboard(user, &me.name, challenge, value, date, key).await?;
+            Ok((logged, news, today))
         })
         .await?;
-    let (logged, news) = logged;
+    let (logged, news, today) = logged;
     let actions = crate::protocol::bot::face::render(user.0, None, &news);
     let finished = job.finish(&actions).await.map_err(|e| Failure::App(AppError::from(e)))?;
     let queued = finished.queued();
@@ -389,7 +392,6 @@ async fn log_progress(
         let _ = delivery.send(queued);
     }
     metrics::counter!("miniapp_progress_logged_total").increment(1);
-    let today = mini.in_zone(user, async { Ok(mini.app().today()) }).await?;
     Ok(Json(logged_json(&logged, today)).into_response())
 }
 
@@ -407,10 +409,7 @@ fn logged_json(logged: &ProgressLogged, today: chrono::NaiveDate) -> serde_json:
     } else if logged.recorded.completed_now {
         message.push_str(" 🎉 You reached your goal!");
     } else if let Some(moved) = &logged.moved_up {
-        message.push_str(&format!(
-            " 🏃 You moved up to {}.",
-            crate::handler::conversation::dashboard::ordinal(moved.to)
-        ));
+        message.push_str(&format!(" 🏃 You moved up to {}.", ordinal(moved.to)));
     }
     let standing = challenge.goal_kind.standing(&logged.recorded.tally);
     json!({
@@ -440,9 +439,7 @@ async fn edit_entry(
         .in_zone(me.id, async {
             let (challenge, _) = app.own_entry(me.id, id).await?;
             let value = match &sent.value {
-                Some(v) if challenge.goal_kind.takes_values() => {
-                    Some(parse_value(challenge.unit.as_ref(), &v.text()).map_err(AppError::Invalid)?)
-                }
+                Some(v) if challenge.goal_kind.takes_values() => Some(v.amount(challenge.unit.as_ref())?),
                 _ => None,
             };
             let date = date_of(app, sent.date.as_deref())?;

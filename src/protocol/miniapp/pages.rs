@@ -154,7 +154,7 @@ pub fn challenge(page: &ChallengePage) -> Markup {
         }
         section {
             h2 { "Standings over time" }
-            @if let Some(chart) = &page.chart { (svg::standings(chart)) }
+            (svg::standings(&page.chart))
         }
         section {
             h2 { "Leaderboard" }

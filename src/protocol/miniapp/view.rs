@@ -124,11 +124,7 @@ pub struct ChallengePage {
     pub entries: Vec<Entry>,
     pub entry_count: u64,
     #[serde(skip)]
-    pub chart: Option<StandingsChart>,
-}
-
-fn kind_name(challenge: &Challenge) -> &'static str {
-    challenge.goal_kind.as_str()
+    pub chart: StandingsChart,
 }
 
 fn pace_view(pace: Pace) -> PaceView {
@@ -158,9 +154,9 @@ fn card(
         id: challenge.id.0,
         name: challenge.name.as_str().to_owned(),
         unit: challenge.unit.as_ref().map(|u| u.as_str().to_owned()),
-        kind: kind_name(challenge),
+        kind: challenge.goal_kind.as_str(),
         deadline: challenge.deadline,
-        deadline_words: deadline_words(challenge, today),
+        deadline_words: deadline_words(challenge, own_today),
         open: challenge.accepts_entries(own_today),
         is_final: challenge.is_final(own_today),
         standing: challenge.goal_kind.standing(tally).to_f64(),
@@ -236,7 +232,9 @@ pub async fn challenge_page(app: &App, id: ChallengeId, user: UserId) -> Result<
     if !leaderboard.iter().any(|r| r.me) {
         leaderboard.push(row(me));
     }
-    let (_, history) = app.history(id, user, Page::new(0, ENTRY_ROWS)).await?;
+    // Joined (the board has their line): the page's reads are the board's, their entries and
+    // the chart's lines, once each.
+    let history = app.entries_page(id, user, Page::new(0, ENTRY_ROWS)).await?;
     let entries = history
         .items
         .iter()
@@ -251,7 +249,7 @@ pub async fn challenge_page(app: &App, id: ChallengeId, user: UserId) -> Result<
             },
         })
         .collect();
-    let chart = app.standings_chart(id, Some(user)).await?;
+    let chart = app.chart_of_standings(challenge, &board.top, Some(me), Some(user)).await?;
     Ok(ChallengePage {
         today,
         description: challenge.description.as_str().to_owned(),
@@ -262,7 +260,7 @@ pub async fn challenge_page(app: &App, id: ChallengeId, user: UserId) -> Result<
         first_finisher: board.first_finisher.as_ref().map(|n| n.as_str().to_owned()),
         entries,
         entry_count: history.total,
-        chart: Some(chart),
+        chart,
         card,
     })
 }

@@ -3,11 +3,12 @@
 //! SQL one).
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{Member, MemoryStore, page_of};
 use crate::amount::Amount;
 use crate::challenge::{Challenge, ChallengeId};
+use crate::clock::Today;
 use crate::goal::{
     Contender, GoalKind, GoalRepository, HiddenName, Membership, MembershipScope, Memberships, Participant,
     PersonDeleted, PlaceChange, Standing, StandingBand,
@@ -132,8 +133,8 @@ impl GoalRepository for MemoryStore {
         let (mut joined, outside): (Vec<(&Challenge, &Member)>, Vec<_>) =
             inner.joined_by(user).partition(|(c, _)| match scope {
                 MembershipScope::All => true,
-                MembershipScope::Open(today) => c.accepts_entries(today),
-                MembershipScope::Closed(today) => c.is_final(today),
+                MembershipScope::Open(today) => c.accepts_entries(today.in_zone(c.zone)),
+                MembershipScope::Closed(today) => c.is_final(today.in_zone(c.zone)),
             });
         joined
             .sort_by(|(a, ma), (b, mb)| mb.last_active_at.cmp(&ma.last_active_at).then(b.id.0.cmp(&a.id.0)));
@@ -154,7 +155,7 @@ impl GoalRepository for MemoryStore {
     async fn recently_active(
         &self,
         user: UserId,
-        today: NaiveDate,
+        today: Today,
         limit: u32,
     ) -> Result<Vec<Membership>, RepositoryError> {
         let page = self.memberships(user, MembershipScope::Open(today), Page::new(0, limit)).await?;

@@ -1,10 +1,11 @@
 //! The in-memory store's groups (see `storage::sql::group` for the SQL one).
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::MemoryStore;
 use crate::challenge::{Challenge, ChallengeId, GroupChat, GroupChatId, GroupRepository, InviteCode};
+use crate::clock::Today;
 use crate::repository::RepositoryError;
 
 #[async_trait]
@@ -83,7 +84,7 @@ impl GroupRepository for MemoryStore {
     async fn group_challenges(
         &self,
         group: GroupChatId,
-        active_on: Option<NaiveDate>,
+        active_on: Option<Today>,
         limit: u32,
     ) -> Result<Vec<Challenge>, RepositoryError> {
         let inner = self.lock()?;
@@ -92,7 +93,7 @@ impl GroupRepository for MemoryStore {
             .values()
             .rev()
             .filter(|c| inner.group_of.get(&c.id.0) == Some(&group.0))
-            .filter(|c| active_on.is_none_or(|day| c.deadline >= day))
+            .filter(|c| active_on.is_none_or(|today| c.is_active(today.in_zone(c.zone))))
             .take(limit as usize)
             .cloned()
             .collect())

@@ -14,13 +14,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::amount::Amount;
 use crate::challenge::{
     Challenge, ChallengeChanges, ChallengeFilter, ChallengeId, ChallengeRepository, DeletedChallenge,
     InviteCode, InviteLookup, Listing, NameSearch, NewChallenge, Visibility,
 };
+use crate::clock::Today;
 use crate::goal::{Goal, GoalKind, Membership, Participant, Standing};
 use crate::progress::{ProgressEntry, Rejudged, Tally, TallyBuilder};
 use crate::repository::{Page, Paged, RepositoryError};
@@ -319,8 +320,8 @@ impl ChallengeRepository for MemoryStore {
         let joined = |c: &Challenge, user: UserId| inner.members.contains_key(&(c.id.0, user.0));
         let paged = match filter {
             ChallengeFilter::All => page_of(newest_first.cloned(), page),
-            ChallengeFilter::ActiveOn(day) => {
-                page_of(newest_first.filter(|c| c.deadline >= day).cloned(), page)
+            ChallengeFilter::ActiveOn(today) => {
+                page_of(newest_first.filter(|c| c.is_active(today.in_zone(c.zone))).cloned(), page)
             }
             ChallengeFilter::JoinableBy { user, today } => page_of(
                 newest_first
@@ -328,7 +329,7 @@ impl ChallengeRepository for MemoryStore {
                         c.visibility.is_public()
                             && !inner.unlisted.contains_key(&c.id.0)
                             && !inner.closed.contains_key(&c.id.0)
-                            && c.deadline >= today
+                            && c.is_active(today.in_zone(c.zone))
                             && !joined(c, user)
                     })
                     .cloned(),
@@ -336,7 +337,9 @@ impl ChallengeRepository for MemoryStore {
             ),
             ChallengeFilter::JoinedBy { user, active_on } => page_of(
                 newest_first
-                    .filter(|c| joined(c, user) && active_on.is_none_or(|day| c.deadline >= day))
+                    .filter(|c| {
+                        joined(c, user) && active_on.is_none_or(|today| c.is_active(today.in_zone(c.zone)))
+                    })
                     .cloned(),
                 page,
             ),
@@ -451,7 +454,7 @@ impl ChallengeRepository for MemoryStore {
     async fn public_challenges(
         &self,
         user: UserId,
-        today: NaiveDate,
+        today: Today,
         search: Option<&NameSearch>,
         page: Page,
     ) -> Result<Paged<Listing>, RepositoryError> {
@@ -464,7 +467,7 @@ impl ChallengeRepository for MemoryStore {
                 c.visibility.is_public()
                     && !inner.unlisted.contains_key(&c.id.0)
                     && !inner.closed.contains_key(&c.id.0)
-                    && c.deadline >= today
+                    && c.is_active(today.in_zone(c.zone))
                     && !inner.members.contains_key(&(c.id.0, user.0))
                     && search.is_none_or(|s| s.matches(c.name.as_str()))
             })

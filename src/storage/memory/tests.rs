@@ -4,8 +4,10 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::challenge::{ChallengeName, Deadline, Description};
+use crate::clock::Today;
 use crate::goal::{GoalKind, GoalRepository};
 use crate::progress::{IdempotencyKey, NewProgress, ProgressDate, ProgressRepository, ProgressValue};
+use chrono::NaiveDate;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -108,7 +110,7 @@ async fn joins_goals_and_lists() {
         store.set_goal(a.id, UserId(2), Amount::from_whole(5), at(1)).await,
         Err(RepositoryError::NotParticipant { .. })
     ));
-    let joinable = ChallengeFilter::JoinableBy { user: UserId(2), today: d("2026-03-01") };
+    let joinable = ChallengeFilter::JoinableBy { user: UserId(2), today: Today::pinned(d("2026-03-01")) };
     let list = store.list_challenges(joinable, Page::new(0, 1)).await.unwrap();
     assert_eq!((list.total, list.items[0].id), (2, b.id), "newest first");
     store.join(a.id, UserId(2), Amount::from_whole(5), at(2)).await.unwrap();
@@ -116,7 +118,7 @@ async fn joins_goals_and_lists() {
     assert_eq!(list.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![b.id]);
     let joined = ChallengeFilter::JoinedBy { user: UserId(2), active_on: None };
     assert_eq!(store.list_challenges(joined, Page::ALL).await.unwrap().items[0].id, a.id);
-    let later = ChallengeFilter::ActiveOn(d("2026-04-02"));
+    let later = ChallengeFilter::ActiveOn(Today::pinned(d("2026-04-02")));
     assert_eq!(store.list_challenges(later, Page::ALL).await.unwrap().total, 0);
 
     store.upsert_user(UserId(2), &DisplayName::sanitize("Bo", UserId(2))).await.unwrap();

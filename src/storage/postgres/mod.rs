@@ -13,6 +13,7 @@ use sqlx::{Connection, PgConnection, Postgres};
 
 use super::migrate::{is_behind, run_migrations};
 use super::outbox::RecordQueue;
+use super::sql::ZonesNearDeadlines;
 use super::turn::{self, Conn, TurnCell};
 use super::{DatabaseUrl, MigrationReport, StorageError};
 use crate::repository::RepositoryError;
@@ -34,6 +35,8 @@ pub struct PostgresStore {
     turn: Option<TurnCell<Postgres>>,
     /// The records of updates that changed nothing, written together (`storage::outbox`).
     records: RecordQueue,
+    /// Which zones the challenges near the deadline line have (`storage::sql`).
+    zones: ZonesNearDeadlines,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -80,7 +83,13 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(|e| StorageError::connect(&db_url, e))?;
-        Ok(PostgresStore { pool, url: db_url, turn: None, records: RecordQueue::default() })
+        Ok(PostgresStore {
+            pool,
+            url: db_url,
+            turn: None,
+            records: RecordQueue::default(),
+            zones: ZonesNearDeadlines::default(),
+        })
     }
 
     /// A store on a pool you configured. Does not migrate.
@@ -94,7 +103,13 @@ impl PostgresStore {
             options.get_port(),
             database
         ));
-        PostgresStore { pool, url, turn: None, records: RecordQueue::default() }
+        PostgresStore {
+            pool,
+            url,
+            turn: None,
+            records: RecordQueue::default(),
+            zones: ZonesNearDeadlines::default(),
+        }
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -211,16 +211,22 @@ impl GoalRepository for $store {
         page: Page,
     ) -> Result<Memberships, RepositoryError> {
         let mut tx = turn::snapshot(&self.pool, self.turn.as_ref(), $snapshot).await?;
-        // Open until the end of the day of grace, the day after the deadline.
-        let in_scope = |qb: &mut QueryBuilder<$db>| match scope {
-            MembershipScope::All => {
+        // Open until the end of the day of grace, the day after the deadline, in the
+        // challenge's own zone.
+        let open = match scope {
+            MembershipScope::All => None,
+            MembershipScope::Open(today) | MembershipScope::Closed(today) => {
+                Some(deadline_rule(&mut tx, &self.zones, today, 1).await?)
+            }
+        };
+        let in_scope = |qb: &mut QueryBuilder<$db>| match (scope, &open) {
+            (MembershipScope::Open(_), Some(open)) => push_deadline_rule(qb, open),
+            (MembershipScope::Closed(_), Some(open)) => {
+                qb.push("NOT ");
+                push_deadline_rule(qb, open);
+            }
+            _ => {
                 qb.push("1 = 1");
-            }
-            MembershipScope::Open(today) => {
-                qb.push("c.deadline >= ").push_bind(today.pred_opt().unwrap_or(today));
-            }
-            MembershipScope::Closed(today) => {
-                qb.push("c.deadline < ").push_bind(today.pred_opt().unwrap_or(today));
             }
         };
         const JOINED: &str = " FROM participants p JOIN challenges c ON c.id = p.challenge_id WHERE p.user_id = ";
@@ -263,19 +269,19 @@ impl GoalRepository for $store {
     async fn recently_active(
         &self,
         user: UserId,
-        today: NaiveDate,
+        today: Today,
         limit: u32,
     ) -> Result<Vec<Membership>, RepositoryError> {
-        let rows: Vec<MembershipRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let mut conn = self.read().await?;
+        let open = deadline_rule(&mut conn, &self.zones, today, 1).await?;
+        let mut select = QueryBuilder::<$db>::new(format!(
             "SELECT {MEMBERSHIP_COLUMNS} FROM participants p JOIN challenges c ON c.id = p.challenge_id \
-             WHERE p.user_id = $1 AND c.deadline >= $2 ORDER BY p.last_active_at DESC, c.id DESC LIMIT $3"
-        )))
-        .bind(user.0)
-        .bind(today.pred_opt().unwrap_or(today))
-        .bind(i64::from(limit))
-        .fetch_all(&mut *self.read().await?)
-        .await
-        .map_err(db_error)?;
+             WHERE p.user_id = "
+        ));
+        select.push_bind(user.0).push(" AND ");
+        push_deadline_rule(&mut select, &open);
+        select.push(" ORDER BY p.last_active_at DESC, c.id DESC LIMIT ").push_bind(i64::from(limit));
+        let rows: Vec<MembershipRow> = select.build_query_as().fetch_all(&mut *conn).await.map_err(db_error)?;
         rows.into_iter().map(Membership::try_from).collect()
     }
 

@@ -4,7 +4,7 @@
 
 /// `GroupRepository` for `$store` (see the module documentation).
 macro_rules! sql_group_repository {
-    ($store:ident) => {
+    ($store:ident, $db:ident) => {
 // The body is written at the indentation it would have in a file of its own.
 
 #[derive(sqlx::FromRow)]
@@ -146,21 +146,23 @@ impl GroupRepository for $store {
     async fn group_challenges(
         &self,
         group: GroupChatId,
-        active_on: Option<NaiveDate>,
+        active_on: Option<Today>,
         limit: u32,
     ) -> Result<Vec<Challenge>, RepositoryError> {
-        let rows: Vec<ChallengeRow> = sqlx::query_as(concat!(
+        let mut conn = self.read().await?;
+        let mut select = QueryBuilder::<$db>::new(concat!(
             "SELECT ",
             challenge_columns!(),
-            " FROM group_challenges gc JOIN challenges c ON c.id = gc.challenge_id \
-             WHERE gc.chat_id = $1 AND ($2 IS NULL OR c.deadline >= $2) ORDER BY c.id DESC LIMIT $3"
-        ))
-        .bind(group.0)
-        .bind(active_on)
-        .bind(i64::from(limit))
-        .fetch_all(&mut *self.read().await?)
-        .await
-        .map_err(db_error)?;
+            " FROM group_challenges gc JOIN challenges c ON c.id = gc.challenge_id WHERE gc.chat_id = "
+        ));
+        select.push_bind(group.0);
+        if let Some(today) = active_on {
+            let active = deadline_rule(&mut conn, &self.zones, today, 0).await?;
+            select.push(" AND ");
+            push_deadline_rule(&mut select, &active);
+        }
+        select.push(" ORDER BY c.id DESC LIMIT ").push_bind(i64::from(limit));
+        let rows: Vec<ChallengeRow> = select.build_query_as().fetch_all(&mut *conn).await.map_err(db_error)?;
         rows.into_iter().map(Challenge::try_from).collect()
     }
 }

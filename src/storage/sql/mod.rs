@@ -53,6 +53,9 @@ macro_rules! challenge_columns_returned {
 
 pub(super) use {challenge_columns, challenge_columns_returned, p_tally_columns};
 
+use chrono::NaiveDate;
+
+use crate::clock::Today;
 use crate::goal::GoalKind;
 
 pub(crate) mod goal;
@@ -96,6 +99,90 @@ pub(super) fn standing_sql(kind: GoalKind, alias: &str) -> String {
     }
 }
 
+/// Which challenges' deadline is still to come, each judged in its own zone: "active" (the
+/// deadline is today or later where the challenge's days are counted, `days_back` 0) or "still
+/// taking entries" (up to its day of grace, `days_back` 1).
+///
+/// Neither database can tell the date in a time zone (SQLite knows none; PostgreSQL's names may
+/// differ from the tz database the program ships), so the program does: at one instant the zones
+/// have at most three dates, and only a deadline within that span can be judged differently in
+/// two zones. A list first reads which zones the challenges with such a deadline have (a range
+/// of the deadline index; usually none or a few), then asks for each of those its own date and
+/// for every other challenge the server's. A pinned date is the same everywhere: no read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct DeadlineRule {
+    /// The earliest deadline still to come in a challenge without a zone of its own, and in
+    /// any challenge whose deadline lies outside the span.
+    pub(in crate::storage) everywhere: NaiveDate,
+    /// Zones whose earliest deadline still to come is not `everywhere`'s.
+    pub(in crate::storage) zones: Vec<(String, NaiveDate)>,
+}
+
+impl DeadlineRule {
+    /// The deadlines that can be judged differently in two zones: from the first, inclusive, to
+    /// the second, exclusive (empty when a date is pinned).
+    pub(super) fn span(today: Today, days_back: u64) -> (NaiveDate, NaiveDate) {
+        let (earliest, latest) = today.span();
+        let back = |date: NaiveDate| date - chrono::Days::new(days_back);
+        (back(earliest), back(latest))
+    }
+
+    /// The rule for `today`, given the zones (by name) of the challenges whose deadline lies in
+    /// [`Self::span`]. A name the program does not know is judged as the server's zone.
+    pub(super) fn new(today: Today, days_back: u64, zones_in_span: Vec<String>) -> DeadlineRule {
+        let back = |date: NaiveDate| date - chrono::Days::new(days_back);
+        let everywhere = back(today.in_zone(None));
+        let zones = zones_in_span
+            .into_iter()
+            .filter_map(|name| {
+                let zone = name.parse::<chrono_tz::Tz>().ok()?;
+                let first = back(today.in_zone(Some(zone)));
+                (first != everywhere).then_some((name, first))
+            })
+            .collect();
+        DeadlineRule { everywhere, zones }
+    }
+}
+
+/// How long the zones near the deadline line are taken as read (see [`ZonesNearDeadlines`]).
+const ZONES_FRESH: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The zones of the challenges whose deadline lies in a [`DeadlineRule::span`], as last read
+/// by this process: the main menu asks on every `/start`, and the answer changes only when a
+/// challenge is created, moved or given a zone. This process's own such writes forget it; those
+/// of another process (the CLI) are seen within [`ZONES_FRESH`], and until then only a
+/// challenge of a zone new to the span, on the day its deadline passes, could be judged by the
+/// server's date.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ZonesNearDeadlines(std::sync::Arc<std::sync::Mutex<Vec<ZonesRead>>>);
+
+/// A span's zones and when they were read.
+#[derive(Debug)]
+struct ZonesRead {
+    span: (NaiveDate, NaiveDate),
+    zones: Vec<String>,
+    read: std::time::Instant,
+}
+
+impl ZonesNearDeadlines {
+    pub(crate) fn get(&self, span: (NaiveDate, NaiveDate)) -> Option<Vec<String>> {
+        let memo = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        memo.iter().find(|r| r.span == span && r.read.elapsed() < ZONES_FRESH).map(|r| r.zones.clone())
+    }
+
+    pub(crate) fn put(&self, span: (NaiveDate, NaiveDate), zones: Vec<String>) {
+        let mut memo = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Two spans are in use at a time (active, and open through the day of grace).
+        memo.retain(|r| r.span != span && r.read.elapsed() < ZONES_FRESH);
+        memo.push(ZonesRead { span, zones, read: std::time::Instant::now() });
+    }
+
+    /// After a write that may put a challenge of a new zone into a span.
+    pub(crate) fn forget(&self) {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+    }
+}
+
 /// Implements every repository trait for `$store`. Expands to a module (`repositories`) inside
 /// the store's module, so it sees the store's private fields and helpers (`pool`, `turn`,
 /// `read()`, `write()`).
@@ -131,8 +218,9 @@ use crate::progress::{
 use crate::reminder::{Due, Ending, Move, ReminderRepository, Schedule, Settings, TimeOfDay};
 use crate::repository::{Page, Paged, RepositoryError};
 use crate::storage::turn;
+use crate::clock::Today;
 use crate::storage::sql::{
-    MEMBERSHIP_COLUMNS, STANDINGS, TALLY_EXISTS, TALLY_OF, standing_sql, challenge_columns, challenge_columns_returned,
+    DeadlineRule, ZonesNearDeadlines, MEMBERSHIP_COLUMNS, STANDINGS, TALLY_EXISTS, TALLY_OF, standing_sql, challenge_columns, challenge_columns_returned,
     p_tally_columns,
 };
 use crate::storage::error::{corrupt, db_error, is_foreign_key_violation, is_unique_violation};
@@ -145,28 +233,76 @@ use crate::user::{DisplayName, UserId, UserRepository};
 const ENTRY_COLUMNS: &str =
     "id, challenge_id, user_id, value_hundredths, progress_date, recorded_at, idempotency_key";
 
-fn push_filter(qb: &mut QueryBuilder<$db>, filter: ChallengeFilter) {
+/// The [`DeadlineRule`] of `today` (see there): the zones of the challenges near the line,
+/// read (or remembered, see [`ZonesNearDeadlines`]); none when the date is pinned.
+async fn deadline_rule(
+    conn: &mut $conn,
+    memo: &ZonesNearDeadlines,
+    today: Today,
+    days_back: u64,
+) -> Result<DeadlineRule, RepositoryError> {
+    let span = DeadlineRule::span(today, days_back);
+    if span.0 >= span.1 {
+        return Ok(DeadlineRule::new(today, days_back, Vec::new()));
+    }
+    let zones = match memo.get(span) {
+        Some(zones) => zones,
+        None => {
+            let zones: Vec<String> = sqlx::query_scalar(
+                "SELECT DISTINCT time_zone FROM challenges \
+                 WHERE deadline >= $1 AND deadline < $2 AND time_zone IS NOT NULL",
+            )
+            .bind(span.0)
+            .bind(span.1)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            memo.put(span, zones.clone());
+            zones
+        }
+    };
+    Ok(DeadlineRule::new(today, days_back, zones))
+}
+
+/// `rule` as a condition on the challenge `c`.
+fn push_deadline_rule(qb: &mut QueryBuilder<$db>, rule: &DeadlineRule) {
+    if rule.zones.is_empty() {
+        qb.push("c.deadline >= ").push_bind(rule.everywhere);
+        return;
+    }
+    qb.push("(CASE");
+    for (zone, first) in &rule.zones {
+        qb.push(" WHEN c.time_zone = ").push_bind(zone.clone()).push(" THEN c.deadline >= ").push_bind(*first);
+    }
+    qb.push(" ELSE c.deadline >= ").push_bind(rule.everywhere).push(" END)");
+}
+
+/// The filter's condition on the challenge `c`; `active` is the rule of its date, if it has one.
+fn push_filter(qb: &mut QueryBuilder<$db>, filter: ChallengeFilter, active: Option<&DeadlineRule>) {
     match filter {
         ChallengeFilter::All => {}
-        ChallengeFilter::ActiveOn(date) => {
-            qb.push(" WHERE c.deadline >= ").push_bind(date);
+        ChallengeFilter::ActiveOn(_) => {
+            qb.push(" WHERE ");
         }
-        ChallengeFilter::JoinableBy { user, today } => {
-            qb.push(" WHERE c.visibility = 'public' AND c.unlisted_at IS NULL AND c.closed_at IS NULL AND c.deadline >= ").push_bind(today);
+        ChallengeFilter::JoinableBy { user, .. } => {
+            qb.push(" WHERE c.visibility = 'public' AND c.unlisted_at IS NULL AND c.closed_at IS NULL");
             qb.push(
                 " AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ",
             );
-            qb.push_bind(user.0).push(")");
+            qb.push_bind(user.0).push(") AND ");
         }
         ChallengeFilter::JoinedBy { user, active_on } => {
             qb.push(
                 " WHERE EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ",
             );
             qb.push_bind(user.0).push(")");
-            if let Some(date) = active_on {
-                qb.push(" AND c.deadline >= ").push_bind(date);
+            if active_on.is_some() {
+                qb.push(" AND ");
             }
         }
+    }
+    if let Some(rule) = active {
+        push_deadline_rule(qb, rule);
     }
 }
 
@@ -310,6 +446,7 @@ impl ChallengeRepository for $store {
         .await
         .map_err(db_error)?;
         tx.commit().await?;
+        self.zones.forget();
         row.try_into()
     }
 
@@ -330,13 +467,21 @@ impl ChallengeRepository for $store {
     ) -> Result<Paged<Challenge>, RepositoryError> {
         // One snapshot for the count and the page.
         let mut tx = turn::snapshot(&self.pool, self.turn.as_ref(), $snapshot).await?;
+        let active = match filter {
+            ChallengeFilter::All | ChallengeFilter::JoinedBy { active_on: None, .. } => None,
+            ChallengeFilter::ActiveOn(today)
+            | ChallengeFilter::JoinableBy { today, .. }
+            | ChallengeFilter::JoinedBy { active_on: Some(today), .. } => {
+                Some(deadline_rule(&mut tx, &self.zones, today, 0).await?)
+            }
+        };
         let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM challenges c");
-        push_filter(&mut count, filter);
+        push_filter(&mut count, filter, active.as_ref());
         let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await.map_err(db_error)?;
 
         let (limit, offset) = limit_offset(page);
         let mut select = QueryBuilder::<$db>::new(concat!("SELECT ", challenge_columns!(), " FROM challenges c"));
-        push_filter(&mut select, filter);
+        push_filter(&mut select, filter, active.as_ref());
         select.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
         let rows: Vec<ChallengeRow> = select.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
         tx.commit().await?;
@@ -368,6 +513,7 @@ impl ChallengeRepository for $store {
         .map_err(db_error)?;
         let Some(row) = row else { return Err(RepositoryError::ChallengeNotFound(id.0)) };
         tx.commit().await?;
+        self.zones.forget();
         row.try_into()
     }
 
@@ -502,12 +648,13 @@ impl ChallengeRepository for $store {
     async fn public_challenges(
         &self,
         user: UserId,
-        today: NaiveDate,
+        today: Today,
         search: Option<&NameSearch>,
         page: Page,
     ) -> Result<Paged<Listing>, RepositoryError> {
-        fn push_where(qb: &mut QueryBuilder<$db>, user: UserId, today: NaiveDate, pattern: &Option<String>) {
-            qb.push(" WHERE c.visibility = 'public' AND c.unlisted_at IS NULL AND c.closed_at IS NULL AND c.deadline >= ").push_bind(today);
+        fn push_where(qb: &mut QueryBuilder<$db>, user: UserId, active: &DeadlineRule, pattern: &Option<String>) {
+            qb.push(" WHERE c.visibility = 'public' AND c.unlisted_at IS NULL AND c.closed_at IS NULL AND ");
+            push_deadline_rule(qb, active);
             qb.push(" AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.challenge_id = c.id AND p.user_id = ");
             qb.push_bind(user.0).push(")");
             if let Some(pattern) = pattern {
@@ -516,8 +663,9 @@ impl ChallengeRepository for $store {
         }
         let pattern = search.map(NameSearch::like_pattern);
         let mut tx = turn::snapshot(&self.pool, self.turn.as_ref(), $snapshot).await?;
+        let active = deadline_rule(&mut tx, &self.zones, today, 0).await?;
         let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM challenges c");
-        push_where(&mut count, user, today, &pattern);
+        push_where(&mut count, user, &active, &pattern);
         let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await.map_err(db_error)?;
 
         let (limit, offset) = limit_offset(page);
@@ -528,7 +676,7 @@ impl ChallengeRepository for $store {
                u.display_name AS creator_name \
              FROM challenges c LEFT JOIN users u ON u.id = c.creator_id"
         ));
-        push_where(&mut select, user, today, &pattern);
+        push_where(&mut select, user, &active, &pattern);
         select.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
         let rows: Vec<ListingRow> = select.build_query_as().fetch_all(&mut *tx).await.map_err(db_error)?;
         tx.commit().await?;
@@ -596,7 +744,7 @@ impl ChallengeRepository for $store {
 $crate::storage::sql::goal::sql_goal_repository!($store, $db, $conn, $snapshot);
 
 // Groups and their challenges: `GroupRepository`, in `sql/group.rs`.
-$crate::storage::sql::group::sql_group_repository!($store);
+$crate::storage::sql::group::sql_group_repository!($store, $db);
 
 // Reports of challenges: `ReportRepository`, in `sql/report.rs`.
 $crate::storage::sql::report::sql_report_repository!($store);

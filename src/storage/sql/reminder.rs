@@ -195,7 +195,9 @@ impl ReminderRepository for $store {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        tx.commit().await
+        tx.commit().await?;
+        self.zones.forget();
+        Ok(())
     }
 
     async fn unsummarized(

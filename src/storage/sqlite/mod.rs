@@ -20,6 +20,7 @@ use sqlx::sqlite::{
 
 use super::migrate::{is_behind, run_migrations};
 use super::outbox::RecordQueue;
+use super::sql::ZonesNearDeadlines;
 use super::turn::{self, Conn, TurnCell};
 use super::{Access, DatabaseUrl, MigrationReport, StorageError};
 use crate::repository::RepositoryError;
@@ -41,6 +42,8 @@ pub struct SqliteStore {
     turn: Option<TurnCell<Sqlite>>,
     /// The records of updates that changed nothing, written together (`storage::outbox`).
     records: RecordQueue,
+    /// Which zones the challenges near the deadline line have (`storage::sql`).
+    zones: ZonesNearDeadlines,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -125,7 +128,13 @@ impl SqliteStore {
                 Err(e) => return Err(StorageError::connect(&url, e)),
             }
         };
-        Ok(SqliteStore { pool, url, turn: None, records: RecordQueue::default() })
+        Ok(SqliteStore {
+            pool,
+            url,
+            turn: None,
+            records: RecordQueue::default(),
+            zones: ZonesNearDeadlines::default(),
+        })
     }
 
     /// Opens an existing file that may not be written. Without its `-shm` file (and no right to
@@ -150,7 +159,13 @@ impl SqliteStore {
             match sqlx::query("SELECT count(*) FROM sqlite_master").execute(&pool).await {
                 Ok(_) => {
                     tracing::info!(database = %url, "the database file may not be written: opened read-only");
-                    return Ok(SqliteStore { pool, url, turn: None, records: RecordQueue::default() });
+                    return Ok(SqliteStore {
+                        pool,
+                        url,
+                        turn: None,
+                        records: RecordQueue::default(),
+                        zones: ZonesNearDeadlines::default(),
+                    });
                 }
                 Err(e) => {
                     pool.close().await;
@@ -164,7 +179,13 @@ impl SqliteStore {
     /// A store on a pool you configured (see [`SqliteStore::connect_options`]). Does not migrate.
     pub fn from_pool(pool: SqlitePool) -> SqliteStore {
         let url = DatabaseUrl::Sqlite(PathBuf::from(pool.connect_options().get_filename()));
-        SqliteStore { pool, url, turn: None, records: RecordQueue::default() }
+        SqliteStore {
+            pool,
+            url,
+            turn: None,
+            records: RecordQueue::default(),
+            zones: ZonesNearDeadlines::default(),
+        }
     }
 
     pub fn pool(&self) -> &SqlitePool {
