@@ -47,6 +47,7 @@ contract_tests!(
         standings_have_tallies_and_display_names,
         memberships_list_a_users_challenges_with_their_own_lines,
         lists_judge_each_challenge_in_its_own_zone,
+        places_in_many_challenges_are_each_ones_position,
         display_names_are_read_back,
         concurrent_progress_all_counts_and_completes_once,
         concurrent_joins_create_one_participant,
@@ -1017,6 +1018,55 @@ async fn lists_judge_each_challenge_in_its_own_zone(db: Db) {
     let pinned = Today::pinned(d("2026-12-01"));
     let listed = db.store.list_challenges(ChallengeFilter::ActiveOn(pinned), Page::ALL).await.unwrap();
     assert_eq!(names(listed.items), vec!["Berlin later", "Server", "Honolulu", "Kiritimati"]);
+}
+
+/// The dashboard's cards read everyone's place in all their challenges at once: the same place
+/// and count as each challenge's own position, whatever its kind, ties included.
+async fn places_in_many_challenges_are_each_ones_position(db: Db) {
+    let total = create(&db, ANN, GoalKind::Total, "10").await;
+    let best = create(&db, ANN, GoalKind::AtLeast, "10").await;
+    let days = create(&db, BOB, GoalKind::Days, "10").await;
+    let down = create(&db, ANN, GoalKind::AtMost, "70").await;
+    for (c, user) in [(&total, BOB), (&total, CAT), (&best, BOB), (&days, CAT), (&down, BOB)] {
+        db.store.join(c.id, user, amount("10"), at(1)).await.unwrap();
+    }
+    // A tie on 5: Ann got there first. Cat has no entry.
+    add(&db, progress(&total, ANN, Some("5"), "2026-03-02", 2)).await;
+    add(&db, progress(&total, BOB, Some("2"), "2026-03-02", 3)).await;
+    add(&db, progress(&total, BOB, Some("3"), "2026-03-03", 4)).await;
+    add(&db, progress(&best, ANN, Some("3"), "2026-03-02", 5)).await;
+    add(&db, progress(&best, BOB, Some("7"), "2026-03-02", 6)).await;
+    add(&db, progress(&days, BOB, None, "2026-03-02", 7)).await;
+    add(&db, progress(&down, ANN, Some("80"), "2026-03-02", 8)).await;
+    add(&db, progress(&down, ANN, Some("75"), "2026-03-03", 9)).await;
+    add(&db, progress(&down, BOB, Some("90"), "2026-03-02", 10)).await;
+    add(&db, progress(&down, BOB, Some("80"), "2026-03-03", 11)).await;
+
+    let all = [&total, &best, &days, &down];
+    let asked: Vec<_> = all.iter().map(|c| (c.id, c.goal_kind)).collect();
+    for user in [ANN, BOB, CAT] {
+        let places = db.store.places(user, &asked).await.unwrap();
+        for c in all {
+            let position = db.store.position(c.id, c.goal_kind, user, None).await.unwrap();
+            let expected = position
+                .map(|p| challenge_bot::goal::Place { rank: p.me.rank, participants: p.participants });
+            assert_eq!(
+                places.get(&c.id).copied(),
+                expected,
+                "user {user} in the {:?} challenge",
+                c.goal_kind
+            );
+        }
+    }
+    let ann = db.store.places(ANN, &asked).await.unwrap();
+    let place = |c: &challenge_bot::challenge::Challenge| ann.get(&c.id).map(|p| (p.rank, p.participants));
+    assert_eq!(place(&total), Some((1, 3)), "first to 5");
+    assert_eq!(place(&best), Some((2, 2)));
+    assert_eq!(place(&days), None, "not joined");
+    assert_eq!(place(&down), Some((2, 2)), "5 off against Bob's 10");
+    let cat = db.store.places(CAT, &asked).await.unwrap();
+    assert_eq!(cat.get(&total.id).map(|p| p.rank), Some(3), "no entry: last");
+    assert!(db.store.places(ANN, &[]).await.unwrap().is_empty());
 }
 
 async fn display_names_are_read_back(db: Db) {

@@ -318,6 +318,13 @@ pub struct Leaders {
     pub participants: u32,
 }
 
+/// A participant's place in one challenge and how many take part: a card of the dashboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub rank: u32,
+    pub participants: u32,
+}
+
 /// One participant's place, read without the rest of the leaderboard: what a challenge's own
 /// screen shows ("rank 4 of 200").
 #[derive(Clone, Debug, PartialEq)]

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Contender, GoalKind, Leaders, Membership, Participant, PlaceChange, Position, Ranked, Standing,
+    Contender, GoalKind, Leaders, Membership, Participant, Place, PlaceChange, Position, Ranked, Standing,
     StandingBand, place_among, rank,
 };
 use crate::amount::Amount;
@@ -79,6 +79,23 @@ pub trait GoalRepository: Send + Sync {
         let ranked = rank(kind, self.standings(challenge).await?);
         let participants = u32::try_from(ranked.len()).unwrap_or(u32::MAX);
         Ok(Leaders { top: ranked.into_iter().take(limit as usize).collect(), participants })
+    }
+
+    /// `user`'s place in each of `challenges` (with its kind) that they joined, and how many
+    /// take part: the dashboard's cards. The SQL stores read them in one statement however many
+    /// challenges there are; here, one [`Self::position`] each.
+    async fn places(
+        &self,
+        user: UserId,
+        challenges: &[(ChallengeId, GoalKind)],
+    ) -> Result<std::collections::HashMap<ChallengeId, Place>, RepositoryError> {
+        let mut places = std::collections::HashMap::with_capacity(challenges.len());
+        for &(challenge, kind) in challenges {
+            if let Some(p) = self.position(challenge, kind, user, None).await? {
+                places.insert(challenge, Place { rank: p.me.rank, participants: p.participants });
+            }
+        }
+        Ok(places)
     }
 
     /// `user`'s place in a `kind` challenge, how many take part, and the name of

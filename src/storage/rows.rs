@@ -290,6 +290,19 @@ pub(crate) struct PositionRow {
     pub(crate) first_finisher_hidden_as: Option<i64>,
 }
 
+/// Someone level with the asking user in one of their challenges, with that challenge's kind
+/// and counts (`GoalRepository::places`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct PlaceRow {
+    #[sqlx(flatten)]
+    pub(crate) participant: ParticipantRow,
+    #[sqlx(flatten)]
+    pub(crate) tally: TallyRow,
+    pub(crate) goal_kind: String,
+    pub(crate) participants: i64,
+    pub(crate) above: i64,
+}
+
 /// One of a user's challenges with their own line in it (the "My challenges" list).
 #[derive(sqlx::FromRow)]
 pub(crate) struct MembershipRow {

@@ -35,8 +35,8 @@ use crate::challenge::{
 };
 use crate::clock::{Clock, DateError, Today};
 use crate::goal::{
-    Goal, GoalError, GoalKind, Membership, MembershipScope, Memberships, Pace, Participant, PlaceChange,
-    Position, Ranked, UnknownGoalKind, rank,
+    Goal, GoalError, GoalKind, Membership, MembershipScope, Memberships, Pace, Participant, Place,
+    PlaceChange, Position, Ranked, UnknownGoalKind, rank,
 };
 use crate::progress::{
     ExportScope, ExportedEntry, IdempotencyKey, NewProgress, ProgressDate, ProgressEntry, ProgressError,
@@ -301,6 +301,17 @@ impl App {
         page: Page,
     ) -> Result<Memberships, AppError> {
         Ok(self.store.memberships(user, scope, page).await?)
+    }
+
+    /// The user's place and how many take part in each of these challenges they joined (one
+    /// statement on the SQL stores).
+    pub async fn places(
+        &self,
+        user: UserId,
+        challenges: &[&Challenge],
+    ) -> Result<std::collections::HashMap<ChallengeId, Place>, AppError> {
+        let asked: Vec<(ChallengeId, GoalKind)> = challenges.iter().map(|c| (c.id, c.goal_kind)).collect();
+        Ok(self.store.places(user, &asked).await?)
     }
 
     /// The user's challenges that still take entries, most recently active first, at most

@@ -30,7 +30,7 @@ pub struct Card {
     pub id: i64,
     pub name: String,
     pub unit: Option<String>,
-    /// `total`, `days`, `at_least` or `at_most`.
+    /// `total`, `days`, `at-least` or `at-most` (as stored).
     pub kind: &'static str,
     pub deadline: NaiveDate,
     pub deadline_words: String,
@@ -176,10 +176,11 @@ fn card(
 /// taking entries first, each most recently active first.
 pub async fn home(app: &App, user: UserId) -> Result<Home, AppError> {
     let memberships = app.memberships(user, MembershipScope::All, Page::new(0, MAX_CHALLENGES)).await?;
+    let joined: Vec<&Challenge> = memberships.items.iter().map(|m| &m.challenge).collect();
+    let places = app.places(user, &joined).await?;
     let mut challenges = Vec::with_capacity(memberships.items.len());
     for m in &memberships.items {
-        let position = app.position_in(&m.challenge, user).await?;
-        let place = position.map(|p| (p.me.rank, p.participants));
+        let place = places.get(&m.challenge.id).map(|p| (p.rank, p.participants));
         challenges.push(card(
             app,
             &m.challenge,

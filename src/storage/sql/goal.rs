@@ -204,6 +204,80 @@ impl GoalRepository for $store {
         Ok(Some(Position { me, participants, first_finisher }))
     }
 
+    async fn places(
+        &self,
+        user: UserId,
+        challenges: &[(ChallengeId, GoalKind)],
+    ) -> Result<std::collections::HashMap<ChallengeId, Place>, RepositoryError> {
+        use std::collections::HashMap;
+        if challenges.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // `position`'s statement for many challenges at once (windows per challenge), with each
+        // challenge's standing as its kind (as stored) says.
+        let standing = |alias: &str| {
+            let mut case = String::from("CASE c.goal_kind");
+            for kind in GoalKind::ALL {
+                case.push_str(&format!(" WHEN '{}' THEN {}", kind.as_str(), standing_sql(kind, alias)));
+            }
+            case + " END"
+        };
+        let (standing_p, standing_m) = (standing("p"), standing("m"));
+        let mut query = QueryBuilder::<$db>::new(concat!(
+            "SELECT x.challenge_id, x.user_id, x.goal_hundredths, x.joined_at, x.completed_at, x.total, x.latest, \
+             x.best, x.first, x.days, x.entries, x.first_date, x.last_date, x.standing_at, x.streak_run, \
+             x.streak_best, x.streak_freezes, x.goal_kind, x.participants, x.above \
+             FROM (SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, c.goal_kind, ",
+            p_tally_columns!(),
+            ", COUNT(*) OVER (PARTITION BY p.challenge_id) AS participants, \
+             SUM(CASE WHEN p.entries > 0 AND (m.entries = 0 OR "
+        ));
+        query.push(&standing_p).push(" > ").push(&standing_m);
+        query.push(
+            ") THEN 1 ELSE 0 END) OVER (PARTITION BY p.challenge_id) AS above, \
+             CASE WHEN (p.entries > 0) = (m.entries > 0) AND (m.entries = 0 OR ",
+        );
+        query.push(&standing_p).push(" = ").push(&standing_m);
+        query.push(
+            ") THEN 1 ELSE 0 END AS level FROM participants p \
+             JOIN participants m ON m.challenge_id = p.challenge_id AND m.user_id = ",
+        );
+        query.push_bind(user.0).push(" JOIN challenges c ON c.id = p.challenge_id WHERE p.challenge_id IN (");
+        let mut ids = query.separated(", ");
+        for (id, _) in challenges {
+            ids.push_bind(id.0);
+        }
+        query.push(")) x WHERE x.level = 1");
+        let rows: Vec<PlaceRow> =
+            query.build_query_as().fetch_all(&mut *self.read().await?).await.map_err(db_error)?;
+        // Per challenge: its kind, how many take part and rank above, and those level with user.
+        let mut level: HashMap<ChallengeId, (GoalKind, u32, u32, Vec<Standing>)> = HashMap::new();
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        for row in rows {
+            let id = ChallengeId(row.participant.challenge_id);
+            let kind = goal_kind(&row.goal_kind)?;
+            let standing = Standing {
+                participant: row.participant.into(),
+                display_name: None,
+                hidden_as: None,
+                tally: row.tally.into(),
+            };
+            level
+                .entry(id)
+                .or_insert_with(|| (kind, count(row.participants), count(row.above), Vec::new()))
+                .3
+                .push(standing);
+        }
+        Ok(level
+            .into_iter()
+            .filter_map(|(id, (kind, participants, above, level))| {
+                let me = level.iter().find(|s| s.participant.user == user)?;
+                let rank = place_among(kind, me.into(), level.iter().map(Contender::from), above);
+                Some((id, Place { rank, participants }))
+            })
+            .collect())
+    }
+
     async fn memberships(
         &self,
         user: UserId,

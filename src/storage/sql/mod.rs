@@ -208,7 +208,7 @@ use crate::challenge::{
     REPORTS_TO_UNLIST, ReportReason, ReportRepository, Reported, ReportedChallenge, Unit, Visibility, fold,
 };
 use crate::goal::{
-    Contender, Goal, GoalKind, GoalRepository, HiddenName, Leaders, Membership, MembershipScope, Memberships, Participant, PersonDeleted,
+    Contender, Goal, GoalKind, GoalRepository, HiddenName, Leaders, Membership, MembershipScope, Memberships, Participant, PersonDeleted, Place,
     Position, Ranked, Standing, StandingBand, place_among,
 };
 use crate::progress::{
@@ -225,7 +225,7 @@ use crate::storage::sql::{
 };
 use crate::storage::error::{corrupt, db_error, is_foreign_key_violation, is_unique_violation};
 use crate::storage::rows::{
-    ChallengeRow, DeletionRow, EntryRow, ListingRow, ExportRow, LockedParticipant, MembershipRow, ParticipantRow, StandingRow, TallyRow, BandRow, PositionRow, LeaderRow, goal_kind, shown_name,
+    ChallengeRow, DeletionRow, EntryRow, ListingRow, ExportRow, LockedParticipant, MembershipRow, ParticipantRow, PlaceRow, StandingRow, TallyRow, BandRow, PositionRow, LeaderRow, goal_kind, shown_name,
     limit_offset,
 };
 use crate::user::{DisplayName, UserId, UserRepository};
