@@ -291,7 +291,9 @@ async fn api(
             *fake.webhook_secret.lock().unwrap() = body["secret_token"].as_str().map(str::to_owned);
             json!({"ok": true, "result": true})
         }
-        "answercallbackquery" | "setmycommands" | "deletewebhook" => json!({"ok": true, "result": true}),
+        "answercallbackquery" | "setmycommands" | "setchatmenubutton" | "deletewebhook" => {
+            json!({"ok": true, "result": true})
+        }
         "getme" => json!({"ok": true, "result": {"id": 555000111, "is_bot": true, "first_name": "Bench",
             "username": "bench_bot"}}),
         "getwebhookinfo" => json!({"ok": true, "result": {"url": "", "has_custom_certificate": false,
