@@ -138,6 +138,39 @@ async fn webhook_mode_handles_each_update_once_and_refuses_strangers() {
     bot.stop().await;
 }
 
+/// Telegram posts over many connections at once, so an update can arrive after higher ones
+/// were handled (the fake posts one at a time, in order; here the test posts itself): it is
+/// handled all the same, and a second delivery of it still changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_posted_after_higher_ones_is_still_handled() {
+    let workspace = Workspace::sqlite();
+    let fake = FakeTelegram::start(TOKEN).await;
+    let (bot, addr) = start_webhook_bot(&workspace, &fake, &[]).await;
+    let (ann, bob) = (FakeUser::new(71, "Ann"), FakeUser::new(72, "Bob"));
+    fake.add_private_chat(&ann);
+    fake.add_private_chat(&bob);
+    let client = reqwest::Client::new();
+    let post = |update: serde_json::Value| {
+        client
+            .post(format!("http://{addr}/tg/hook-7f3a"))
+            .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+            .json(&update)
+            .send()
+    };
+    // 500 and 502 come first and are handled; 501 was slower on its way.
+    for (id, user) in [(500, &ann), (502, &ann)] {
+        assert_eq!(post(update_json(id, user, "/start")).await.unwrap().status().as_u16(), 200);
+    }
+    fake.wait_until("Ann's two answers", WAIT, |f| f.sent_messages(ann.id).len() == 2).await;
+    assert_eq!(post(update_json(501, &bob, "/start")).await.unwrap().status().as_u16(), 200);
+    fake.wait_until("Bob's answer", WAIT, |f| !f.sent_messages(bob.id).is_empty()).await;
+    // Delivered again (its 200 lost on the way back): recognised, not answered twice.
+    assert_eq!(post(update_json(501, &bob, "/start")).await.unwrap().status().as_u16(), 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(fake.sent_messages(bob.id).len(), 1, "one answer for one update delivered twice");
+    bot.stop().await;
+}
+
 /// A challenge ("Run", total km) with `people` joined, written before the bot starts.
 async fn seed_run(workspace: &Workspace, people: &[i64]) -> (App, ChallengeId) {
     let today: chrono::NaiveDate = TODAY.parse().unwrap();

@@ -321,7 +321,12 @@ impl Poller {
             bot_id: bot,
             backoff,
             user_queue: self.user_queue.max(1),
-            watermark: Mutex::new(Watermark::new(floor)),
+            // A webhook's updates may come out of order (see `Watermark::posted`).
+            watermark: Mutex::new(if matches!(feed, Feed::Webhook(_)) {
+                Watermark::posted(floor)
+            } else {
+                Watermark::new(floor)
+            }),
             offset_tx,
             recorded: Mutex::new(recorded.into_iter().collect()),
             waiters: Mutex::new(HashMap::new()),
