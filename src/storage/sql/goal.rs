@@ -159,12 +159,17 @@ impl GoalRepository for $store {
         first_finisher: Option<UserId>,
     ) -> Result<Option<Position>, RepositoryError> {
         let (standing_p, standing_m) = (standing_sql(kind, "p"), standing_sql(kind, "m"));
-        // One pass over the challenge's participants (`m` is the user's own row, one index
-        // lookup): window counts of everyone and of those above the user's level, then only the
-        // rows level with the user are kept and named. With no entries, everyone with entries is
-        // above.
+        // One pass over the challenge's participants: window counts of everyone and of those
+        // above the user's level, then only the rows level with the user are kept and named.
+        // With no entries, everyone with entries is above. The user's own row (`m`) is read
+        // once, first: joined as a table, a planner that takes the challenge for small (its
+        // statistics older than its joins) looked it up again for every participant.
         let mut query = QueryBuilder::<$db>::new(
-            "SELECT x.challenge_id, x.user_id, x.goal_hundredths, x.joined_at, x.completed_at, u.display_name, \
+            "WITH m AS MATERIALIZED (SELECT * FROM participants WHERE challenge_id = ",
+        );
+        query.push_bind(challenge.0).push(" AND user_id = ").push_bind(user.0);
+        query.push(
+            ") SELECT x.challenge_id, x.user_id, x.goal_hundredths, x.joined_at, x.completed_at, u.display_name, \
              x.name_hidden_as AS hidden_as, x.total, x.latest, x.best, x.first, x.days, x.entries, x.first_date, x.last_date, x.standing_at, \
              x.streak_run, x.streak_best, x.streak_freezes, x.participants, x.above, \
              (SELECT COUNT(*) FROM participants f WHERE f.challenge_id = x.challenge_id AND f.user_id = ",
@@ -182,8 +187,8 @@ impl GoalRepository for $store {
         query.push(&standing_p).push(" > ").push(&standing_m);
         query.push(") THEN 1 ELSE 0 END) OVER () AS above, CASE WHEN (p.entries > 0) = (m.entries > 0) AND (m.entries = 0 OR ");
         query.push(&standing_p).push(" = ").push(&standing_m);
-        query.push(") THEN 1 ELSE 0 END AS level FROM participants p JOIN participants m ON m.challenge_id = p.challenge_id AND m.user_id = ");
-        query.push_bind(user.0).push(" WHERE p.challenge_id = ").push_bind(challenge.0);
+        query.push(") THEN 1 ELSE 0 END AS level FROM participants p CROSS JOIN m WHERE p.challenge_id = ")
+            .push_bind(challenge.0);
         query.push(") x LEFT JOIN users u ON u.id = x.user_id WHERE x.level = 1");
         let rows: Vec<PositionRow> =
             query.build_query_as().fetch_all(&mut *self.read().await?).await.map_err(db_error)?;
