@@ -112,17 +112,22 @@ async fn webhook_mode_handles_each_update_once_and_refuses_strangers() {
         assert_eq!(authentic(body.into()).send().await.unwrap().status().as_u16(), 200);
     }
     fake.wait_until("Eve's answer", WAIT, |f| !f.sent_messages(eve.id).is_empty()).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(fake.sent_messages(eve.id).len(), 1, "one answer for one update delivered twice");
+    // A chat's answers go out in commit order: a second answer would come before the next one's.
+    let menu = fake.sent_messages(eve.id)[0].text.clone();
+    let next = serde_json::to_vec(&update_json(900_004, &eve, "/help")).unwrap();
+    assert_eq!(authentic(next.into()).send().await.unwrap().status().as_u16(), 200);
+    fake.wait_until("Eve's help", WAIT, |f| f.sent_messages(eve.id).iter().any(|m| m.text != menu)).await;
+    assert_eq!(fake.sent_messages(eve.id).len(), 2, "one answer for one update delivered twice");
 
     // The operator's endpoints.
     assert_eq!(get(addr, "/healthz").await, (200, "ok\n".to_owned()));
     assert_eq!(get(addr, "/readyz").await, (200, "ready\n".to_owned()));
     let (status, metrics) = get(addr, "/metrics").await;
     assert_eq!(status, 200);
-    // Ann's /start and Eve's, once each (the second delivery is recognised, not received anew).
-    assert_eq!(metric(&metrics, "updates_received_total{kind=\"message\"}"), Some(2.0), "{metrics}");
-    assert_eq!(metric(&metrics, "updates_handled_total{kind=\"message\"}"), Some(2.0), "{metrics}");
+    // Ann's /start, Eve's and her /help, once each (the second delivery is recognised, not
+    // received anew).
+    assert_eq!(metric(&metrics, "updates_received_total{kind=\"message\"}"), Some(3.0), "{metrics}");
+    assert_eq!(metric(&metrics, "updates_handled_total{kind=\"message\"}"), Some(3.0), "{metrics}");
     assert!(metrics.contains("update_handling_seconds_bucket"), "{metrics}");
     assert!(metric(&metrics, "webhook_refused_total{reason=\"secret\"}") == Some(3.0), "{metrics}");
     assert!(
@@ -164,10 +169,14 @@ async fn an_update_posted_after_higher_ones_is_still_handled() {
     fake.wait_until("Ann's two answers", WAIT, |f| f.sent_messages(ann.id).len() == 2).await;
     assert_eq!(post(update_json(501, &bob, "/start")).await.unwrap().status().as_u16(), 200);
     fake.wait_until("Bob's answer", WAIT, |f| !f.sent_messages(bob.id).is_empty()).await;
-    // Delivered again (its 200 lost on the way back): recognised, not answered twice.
+    let menu = fake.sent_messages(bob.id)[0].text.clone();
+    // Delivered again (its 200 lost on the way back): recognised, not answered twice. A chat's
+    // answers go out in the order their updates were committed, and a 200 comes only after the
+    // commit: had the second delivery been handled, its answer would come before the next one.
     assert_eq!(post(update_json(501, &bob, "/start")).await.unwrap().status().as_u16(), 200);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(fake.sent_messages(bob.id).len(), 1, "one answer for one update delivered twice");
+    assert_eq!(post(update_json(503, &bob, "/help")).await.unwrap().status().as_u16(), 200);
+    fake.wait_until("Bob's help", WAIT, |f| f.sent_messages(bob.id).iter().any(|m| m.text != menu)).await;
+    assert_eq!(fake.sent_messages(bob.id).len(), 2, "one answer for one update delivered twice");
     bot.stop().await;
 }
 

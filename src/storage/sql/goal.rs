@@ -228,8 +228,16 @@ impl GoalRepository for $store {
             case + " END"
         };
         let (standing_p, standing_m) = (standing("p"), standing("m"));
-        let mut query = QueryBuilder::<$db>::new(concat!(
-            "SELECT x.challenge_id, x.user_id, x.goal_hundredths, x.joined_at, x.completed_at, x.total, x.latest, \
+        // The user's own rows (`m`) are read once, first, as in `position`.
+        let mut query =
+            QueryBuilder::<$db>::new("WITH m AS MATERIALIZED (SELECT * FROM participants WHERE user_id = ");
+        query.push_bind(user.0).push(" AND challenge_id IN (");
+        let mut ids = query.separated(", ");
+        for (id, _) in challenges {
+            ids.push_bind(id.0);
+        }
+        query.push(concat!(
+            ")) SELECT x.challenge_id, x.user_id, x.goal_hundredths, x.joined_at, x.completed_at, x.total, x.latest, \
              x.best, x.first, x.days, x.entries, x.first_date, x.last_date, x.standing_at, x.streak_run, \
              x.streak_best, x.streak_freezes, x.goal_kind, x.participants, x.above \
              FROM (SELECT p.challenge_id, p.user_id, p.goal_hundredths, p.joined_at, p.completed_at, c.goal_kind, ",
@@ -244,15 +252,9 @@ impl GoalRepository for $store {
         );
         query.push(&standing_p).push(" = ").push(&standing_m);
         query.push(
-            ") THEN 1 ELSE 0 END AS level FROM participants p \
-             JOIN participants m ON m.challenge_id = p.challenge_id AND m.user_id = ",
+            ") THEN 1 ELSE 0 END AS level FROM m JOIN participants p ON p.challenge_id = m.challenge_id \
+             JOIN challenges c ON c.id = p.challenge_id) x WHERE x.level = 1",
         );
-        query.push_bind(user.0).push(" JOIN challenges c ON c.id = p.challenge_id WHERE p.challenge_id IN (");
-        let mut ids = query.separated(", ");
-        for (id, _) in challenges {
-            ids.push_bind(id.0);
-        }
-        query.push(")) x WHERE x.level = 1");
         let rows: Vec<PlaceRow> =
             query.build_query_as().fetch_all(&mut *self.read().await?).await.map_err(db_error)?;
         // Per challenge: its kind, how many take part and rank above, and those level with user.
