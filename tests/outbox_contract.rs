@@ -241,6 +241,13 @@ async fn parked_updates_wait_in_order_and_leave_with_their_record(db: Db) {
     assert_eq!(again, Finished::Earlier);
     assert_eq!(outbox.parked_users(BOT).await.unwrap(), vec![(100, 1)]);
     assert_eq!(outbox.parked_users(BOT + 1).await.unwrap(), vec![(300, 1)], "bots are kept apart");
+
+    // Settled: recorded (5, 6) or parked (7), once each, in order, from where it is asked.
+    record(outbox, BOT, 7, &[]).await;
+    outbox.park(BOT, &[parked(9, 200)]).await.unwrap();
+    assert_eq!(outbox.settled_since(BOT, 0).await.unwrap(), vec![5, 6, 7, 9]);
+    assert_eq!(outbox.settled_since(BOT, 6).await.unwrap(), vec![6, 7, 9]);
+    assert_eq!(outbox.settled_since(BOT + 1, 0).await.unwrap(), vec![5], "bots are kept apart");
 }
 
 async fn failures_are_recorded_once_with_their_apology(db: Db) {

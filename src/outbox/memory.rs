@@ -146,6 +146,14 @@ impl Outbox for MemoryOutbox {
         self.with(|i| i.handled.get(&bot).map(|h| h.range(offset..).copied().collect()).unwrap_or_default())
     }
 
+    async fn settled_since(&self, bot: i64, from: i64) -> Result<Vec<i64>, RepositoryError> {
+        self.with(|i| {
+            let recorded = i.handled.get(&bot).into_iter().flat_map(|h| h.range(from..).copied());
+            let parked = i.inbox.range((bot, from)..=(bot, i64::MAX)).map(|((_, id), _)| *id);
+            recorded.chain(parked).collect::<std::collections::BTreeSet<i64>>().into_iter().collect()
+        })
+    }
+
     async fn restart_sequence(&self, bot: i64, offset: i64) -> Result<(), RepositoryError> {
         self.with(|i| {
             i.handled.remove(&bot);

@@ -123,6 +123,11 @@ pub trait Outbox: Send + Sync {
     /// Telegram may not have heard, so they may come again (and need not be handled again).
     async fn recorded_since(&self, bot: i64, offset: i64) -> Result<Vec<i64>, RepositoryError>;
 
+    /// The updates at or above `from` that an earlier run took care of: recorded (handled) or
+    /// parked in the inbox, in order. A webhook resumes with the others just below its saved
+    /// offset still awaited, as they may have been on their way when it stopped.
+    async fn settled_since(&self, bot: i64, from: i64) -> Result<Vec<i64>, RepositoryError>;
+
     /// Telegram started a new sequence of update ids (it does after a week without updates):
     /// forgets every record of the old one and sets the resume offset to `offset`, even if lower.
     async fn restart_sequence(&self, bot: i64, offset: i64) -> Result<(), RepositoryError>;

@@ -415,6 +415,18 @@ impl Outbox for $store {
             .map_err(db_error)
     }
 
+    async fn settled_since(&self, bot: i64, from: i64) -> Result<Vec<i64>, RepositoryError> {
+        sqlx::query_scalar(
+            "SELECT update_id FROM bot_updates WHERE bot_id = $1 AND update_id >= $2 \
+             UNION SELECT update_id FROM bot_inbox WHERE bot_id = $1 AND update_id >= $2 ORDER BY 1",
+        )
+        .bind(bot)
+        .bind(from)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
     async fn restart_sequence(&self, bot: i64, offset: i64) -> Result<(), RepositoryError> {
         let mut tx = self.pool.begin_with($begin).await.map_err(db_error)?;
         sqlx::query("DELETE FROM bot_updates WHERE bot_id = $1")

@@ -9,6 +9,8 @@
 //! A webhook's updates come over many connections at once, so a lower id can arrive after
 //! higher ones were handled and the floor moved past it: the ids the floor skipped are kept
 //! (the nearest [`MAX_SKIPPED`] below it) and admitted when they come ([`Watermark::posted`]).
+//! The saved offset follows the floor, so a restarted webhook awaits again the ids below it
+//! that the database shows neither handled nor parked ([`Watermark::posted_resumed`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,6 +42,16 @@ impl Watermark {
     /// The same for updates posted to a webhook, which may arrive out of order.
     pub fn posted(floor: i64) -> Watermark {
         Watermark { posted: true, ..Watermark::new(floor) }
+    }
+
+    /// A webhook's watermark resumed at a saved `floor`: the ids just below it (the nearest
+    /// [`MAX_SKIPPED`]) that the last run did not settle, `settled` (recorded or parked), may
+    /// still be on their way (Telegram redelivers until it gets a 200), so they are awaited as
+    /// if this run had skipped them.
+    pub fn posted_resumed(floor: i64, settled: impl IntoIterator<Item = i64>) -> Watermark {
+        let settled: BTreeSet<i64> = settled.into_iter().collect();
+        let skipped = ((floor - MAX_SKIPPED).max(0)..floor).filter(|id| !settled.contains(id)).collect();
+        Watermark { skipped, ..Watermark::posted(floor) }
     }
 
     /// The offset to ask for: the lowest update in flight, or past everything handled.
@@ -120,6 +132,24 @@ mod tests {
         assert!(!w.admit(103));
         assert!(w.admit(104));
         assert_eq!(w.in_flight(), 1);
+    }
+
+    #[test]
+    fn a_resumed_webhook_awaits_what_the_last_run_did_not_settle() {
+        // The last run handled 1498 and 1500 and parked 1497; 1499 was on its way.
+        let mut w = Watermark::posted_resumed(1501, [1497, 1498, 1500, 1600]);
+        assert!(w.is_done(1500) && w.is_done(1498) && w.is_done(1497));
+        assert!(!w.is_done(1499) && !w.is_done(501), "awaited");
+        assert!(w.is_done(500), "more than MAX_SKIPPED below: confirmed long ago");
+        assert!(!w.admit(1500) && !w.admit(1497), "settled by the last run");
+        assert!(w.admit(1499), "late, not lost");
+        assert_eq!(w.offset(), 1499);
+        w.complete(1499);
+        assert!(w.is_done(1499) && !w.admit(1499));
+        assert_eq!(w.offset(), 1501);
+        // A first start has nothing below.
+        let w = Watermark::posted_resumed(0, []);
+        assert!(w.is_done(-1) && w.offset() == 0);
     }
 
     #[test]

@@ -55,7 +55,7 @@ use super::limiter::RateLimiter;
 use super::listener::Incoming;
 use super::sender::{Abandoned, Backoff, Sender, pause};
 use super::settings::BotSettings;
-use super::watermark::Watermark;
+use super::watermark::{MAX_SKIPPED, Watermark};
 use crate::handler::media::Media;
 use crate::outbox::{Action, Outbox, Parked, Queued, Turn, UpdateRef};
 use crate::repository::RepositoryError;
@@ -269,14 +269,20 @@ impl Poller {
         let abandon = CancellationToken::new();
         let backoff = self.backoff;
         let bot = self.bot_id;
+        let webhook = matches!(feed, Feed::Webhook(_));
         let loaded = retry_db("load the delivery state", backoff, &shutdown, || async {
             let offset = self.outbox.resume_offset(bot).await?;
             let recorded = self.outbox.recorded_since(bot, offset.unwrap_or(0)).await?;
             let parked = self.outbox.parked_users(bot).await?;
-            Ok((offset, recorded, parked))
+            // Webhook: what the last run settled just below its offset (see `posted_resumed`).
+            let settled = match offset {
+                Some(offset) if webhook => self.outbox.settled_since(bot, offset - MAX_SKIPPED).await?,
+                _ => Vec::new(),
+            };
+            Ok((offset, recorded, parked, settled))
         })
         .await;
-        let Ok((resume, recorded, parked)) = loaded else { return };
+        let Ok((resume, recorded, parked, settled)) = loaded else { return };
         if !recorded.is_empty() {
             tracing::info!(count = recorded.len(), "updates handled by the last run may be delivered again");
         }
@@ -322,8 +328,8 @@ impl Poller {
             backoff,
             user_queue: self.user_queue.max(1),
             // A webhook's updates may come out of order (see `Watermark::posted`).
-            watermark: Mutex::new(if matches!(feed, Feed::Webhook(_)) {
-                Watermark::posted(floor)
+            watermark: Mutex::new(if webhook {
+                Watermark::posted_resumed(floor, settled)
             } else {
                 Watermark::new(floor)
             }),
