@@ -16,6 +16,8 @@ COPY Cargo.toml Cargo.lock ./
 COPY benches benches
 COPY migrations migrations
 COPY src src
+# sqlx-core with one fix (vendor/README.md), patched in by Cargo.toml.
+COPY vendor vendor
 # The caches keep crates and compiled dependencies between builds (BuildKit); the binary is copied
 # out in the same step because the target cache is not part of the image.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

@@ -52,7 +52,7 @@ build_command='cargo build --release --locked --bin challenge-bot'
 expect_line 'FROM rust:1.94-slim-bookworm AS build'
 expect_line 'WORKDIR /src'
 # The build context this script recreates: exactly these copies.
-copies=('Cargo.toml Cargo.lock ./' 'benches benches' 'migrations migrations' 'src src')
+copies=('Cargo.toml Cargo.lock ./' 'benches benches' 'migrations migrations' 'src src' 'vendor vendor')
 for copy in "${copies[@]}"; do
     expect_line "COPY $copy"
 done
