@@ -504,6 +504,9 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
         create_challenge(database.store.clone()).await;
     }
     let (fake, api_url) = start_fake().await;
+    // The challenges' creators (users 1 and 2) get news of the joins, which nobody reads; without
+    // their chats each would be a "chat not found" error in the log.
+    fake.add_silent_chats([1, 2]);
     let (mut extra, hook) = if load.webhook { webhook_settings() } else { (Vec::new(), String::new()) };
     extra.push(("TELEGRAM_RATE_BULK", load.bulk.to_string()));
     if load.reminders > 0 {
