@@ -173,20 +173,19 @@ async fn an_update_posted_after_higher_ones_is_still_handled() {
     let fake = FakeTelegram::start(TOKEN).await;
     let (bot, addr) = start_webhook_bot(&workspace, &fake, &[]).await;
     let (ann, bob) = ann_and_bob(&fake);
-    let post = |update| post_update(addr, update);
     // 500 and 502 come first and are handled; 501 was slower on its way.
     for (id, user) in [(500, &ann), (502, &ann)] {
-        assert_eq!(post(update_json(id, user, "/start")).await, 200);
+        assert_eq!(post_update(addr, update_json(id, user, "/start")).await, 200);
     }
     fake.wait_until("Ann's two answers", WAIT, |f| f.sent_messages(ann.id).len() == 2).await;
-    assert_eq!(post(update_json(501, &bob, "/start")).await, 200);
+    assert_eq!(post_update(addr, update_json(501, &bob, "/start")).await, 200);
     fake.wait_until("Bob's answer", WAIT, |f| !f.sent_messages(bob.id).is_empty()).await;
     let menu = fake.sent_messages(bob.id)[0].text.clone();
     // Delivered again (its 200 lost on the way back): recognised, not answered twice. A chat's
     // answers go out in the order their updates were committed, and a 200 comes only after the
     // commit: had the second delivery been handled, its answer would come before the next one.
-    assert_eq!(post(update_json(501, &bob, "/start")).await, 200);
-    assert_eq!(post(update_json(503, &bob, "/help")).await, 200);
+    assert_eq!(post_update(addr, update_json(501, &bob, "/start")).await, 200);
+    assert_eq!(post_update(addr, update_json(503, &bob, "/help")).await, 200);
     fake.wait_until("Bob's help", WAIT, |f| f.sent_messages(bob.id).iter().any(|m| m.text != menu)).await;
     assert_eq!(fake.sent_messages(bob.id).len(), 2, "one answer for one update delivered twice");
     bot.stop().await;

@@ -50,8 +50,14 @@ impl Watermark {
     /// if this run had skipped them.
     pub fn posted_resumed(floor: i64, settled: impl IntoIterator<Item = i64>) -> Watermark {
         let settled: BTreeSet<i64> = settled.into_iter().collect();
-        let skipped = ((floor - MAX_SKIPPED).max(0)..floor).filter(|id| !settled.contains(id)).collect();
+        let skipped = (Watermark::awaited_from(floor)..floor).filter(|id| !settled.contains(id)).collect();
         Watermark { skipped, ..Watermark::posted(floor) }
+    }
+
+    /// The lowest id a webhook resumed at `floor` awaits: what the last run settled from here
+    /// on is what [`Watermark::posted_resumed`] needs to know.
+    pub fn awaited_from(floor: i64) -> i64 {
+        (floor - MAX_SKIPPED).max(0)
     }
 
     /// The offset to ask for: the lowest update in flight, or past everything handled.

@@ -55,7 +55,7 @@ use super::limiter::RateLimiter;
 use super::listener::Incoming;
 use super::sender::{Abandoned, Backoff, Sender, pause};
 use super::settings::BotSettings;
-use super::watermark::{MAX_SKIPPED, Watermark};
+use super::watermark::Watermark;
 use crate::handler::media::Media;
 use crate::outbox::{Action, Outbox, Parked, Queued, Turn, UpdateRef};
 use crate::repository::RepositoryError;
@@ -276,7 +276,9 @@ impl Poller {
             let parked = self.outbox.parked_users(bot).await?;
             // Webhook: what the last run settled just below its offset (see `posted_resumed`).
             let settled = match offset {
-                Some(offset) if webhook => self.outbox.settled_since(bot, offset - MAX_SKIPPED).await?,
+                Some(offset) if webhook => {
+                    self.outbox.settled_since(bot, Watermark::awaited_from(offset)).await?
+                }
                 _ => Vec::new(),
             };
             Ok((offset, recorded, parked, settled))

@@ -25,6 +25,9 @@ impl Shared {
 /// its 200 for them, but a 200 lost on the way back makes it deliver one again, and its record
 /// must still be there to recognise it.
 const WEBHOOK_RECORDS_KEPT: i64 = 10_000;
+// A restarted webhook tells handled ids from those still on their way by these records
+// (`Watermark::posted_resumed`), as far down as it awaits them.
+const _: () = assert!(WEBHOOK_RECORDS_KEPT >= crate::protocol::bot::watermark::MAX_SKIPPED);
 
 /// Admits updates from the webhook until `shutdown` fires, saying when each is committed, and
 /// keeps the saved offset following the watermark.
