@@ -118,7 +118,6 @@ impl RateLimiter {
         go.saturating_duration_since(now)
     }
 
-    /// Waits until a message to `chat` may be sent.
     /// How long until a message to `chat` could go without waiting, reserving nothing: news asks
     /// this first and takes only slots answers leave free.
     pub fn free_in(&self, chat: i64) -> Duration {
@@ -142,6 +141,7 @@ impl RateLimiter {
         free.saturating_duration_since(now)
     }
 
+    /// Waits until a message to `chat` may be sent.
     pub async fn acquire(&self, chat: i64) {
         let wait = self.reserve(chat, Instant::now());
         if !wait.is_zero() {

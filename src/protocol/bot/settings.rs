@@ -97,6 +97,10 @@ pub struct BotSettings {
     /// News (bulk messages) per second (`TELEGRAM_RATE_BULK`, default 25; 0 = unlimited), within
     /// the overall rate: news takes only what answers leave free.
     pub rate_bulk: f64,
+    /// News per second at most while the bot is busy with people's own actions
+    /// (`TELEGRAM_RATE_BULK_BUSY`, default 25; 0 = the bulk rate all the time): on a small
+    /// machine news then leaves the CPU to the answers.
+    pub rate_bulk_busy: f64,
     /// Messages per minute to one group (`TELEGRAM_RATE_PER_GROUP`, default 20; 0 = unlimited),
     /// on top of the per-chat rate.
     pub rate_per_group: f64,
@@ -176,6 +180,7 @@ impl BotSettings {
             rate_per_chat: 1.0,
             rate_global: 30.0,
             rate_bulk: 25.0,
+            rate_bulk_busy: 25.0,
             rate_per_group: 20.0,
             workers: 64,
             max_backoff: Duration::from_secs(30),
@@ -216,6 +221,9 @@ impl BotSettings {
         }
         if let Some(rate) = rate(&get, "TELEGRAM_RATE_BULK")? {
             settings.rate_bulk = rate;
+        }
+        if let Some(rate) = rate(&get, "TELEGRAM_RATE_BULK_BUSY")? {
+            settings.rate_bulk_busy = rate;
         }
         if let Some(rate) = rate(&get, "TELEGRAM_RATE_PER_GROUP")? {
             settings.rate_per_group = rate;
@@ -339,13 +347,14 @@ fn parse_api_url(raw: &str) -> Result<Url, SettingsError> {
 }
 
 /// Every variable the bot reads.
-pub const VARIABLES: [&str; 16] = [
+pub const VARIABLES: [&str; 17] = [
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_URL",
     "TELEGRAM_POLL_TIMEOUT",
     "TELEGRAM_RATE_PER_CHAT",
     "TELEGRAM_RATE_GLOBAL",
     "TELEGRAM_RATE_BULK",
+    "TELEGRAM_RATE_BULK_BUSY",
     "TELEGRAM_RATE_PER_GROUP",
     "TELEGRAM_WORKERS",
     "TELEGRAM_MAX_BACKOFF_MS",
@@ -508,16 +517,19 @@ mod tests {
         };
         let s = BotSettings::from_lookup(env(&[("TELEGRAM_BOT_TOKEN", GOOD)])).unwrap();
         assert_eq!(s.api_url.as_str(), "https://api.telegram.org/");
-        assert_eq!(s.rate_global, 30.0);
+        assert_eq!((s.rate_global, s.rate_bulk, s.rate_bulk_busy), (30.0, 25.0, 25.0));
         let s = BotSettings::from_lookup(env(&[
             ("TELEGRAM_BOT_TOKEN", GOOD),
             ("TELEGRAM_API_URL", "http://127.0.0.1:9/"),
             ("TELEGRAM_RATE_PER_CHAT", "0"),
             ("TELEGRAM_WORKERS", "8"),
+            ("TELEGRAM_RATE_BULK", "5000"),
+            ("TELEGRAM_RATE_BULK_BUSY", "0"),
         ]))
         .unwrap();
         assert_eq!(s.api_url.as_str(), "http://127.0.0.1:9/");
         assert_eq!((s.rate_per_chat, s.workers), (0.0, 8));
+        assert_eq!((s.rate_bulk, s.rate_bulk_busy), (5000.0, 0.0));
         assert!(
             BotSettings::from_lookup(env(&[("TELEGRAM_BOT_TOKEN", GOOD), ("TELEGRAM_API_URL", "nope")]))
                 .is_err()

@@ -50,9 +50,8 @@ impl Inner {
             if self.free_slot(chat).await.is_err() {
                 return;
             }
-            tokio::select! {
-                _ = self.bulk_pace.acquire(0) => {}
-                _ = self.stop.cancelled() => return,
+            if self.bulk_turn().await.is_err() {
+                return;
             }
             let batch = {
                 let mut groups = self.groups.lock().expect("groups lock");

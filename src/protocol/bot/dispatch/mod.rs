@@ -22,7 +22,8 @@
 //!   message at the next start: Telegram cannot say whether it arrived, so the other choice
 //!   would be to risk losing it;
 //! - news for other people (`news.rs`) and lines of groups' news (`groups.rs`, batched per group)
-//!   go at the bulk pace in slots that answers leave free.
+//!   go at the bulk pace in slots that answers leave free, and slower while the bot is busy
+//!   with people's own actions (`foreground.rs`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +39,8 @@ use super::html::HtmlBuilder;
 use super::limiter::RateLimiter;
 use super::sender::{Abandoned, Backoff, Perform, Sent, pause};
 use crate::outbox::{Action, Class, Outbox, Queued};
+use foreground::BusyPace;
+pub use foreground::{Busy, Foreground};
 use groups::GroupLanes;
 use news::NewsQueue;
 
@@ -52,6 +55,9 @@ pub struct DispatchConfig {
     pub max_hold: Duration,
     /// News per second (`TELEGRAM_RATE_BULK`; 0: as fast as the rate limits leave room).
     pub bulk_rate: f64,
+    /// News per second at most while the bot is busy with people's own actions
+    /// (`TELEGRAM_RATE_BULK_BUSY`; 0: the bulk rate all the time). See `foreground.rs`.
+    pub busy_bulk_rate: f64,
 }
 
 impl Default for DispatchConfig {
@@ -61,6 +67,7 @@ impl Default for DispatchConfig {
             quiet: Duration::from_secs(1),
             max_hold: Duration::from_secs(15),
             bulk_rate: 25.0,
+            busy_bulk_rate: 25.0,
         }
     }
 }
@@ -147,6 +154,10 @@ struct Inner {
     bulk: Mutex<NewsQueue>,
     /// Paces news at [`DispatchConfig::bulk_rate`].
     bulk_pace: RateLimiter,
+    /// Updates being handled and chats with answers being sent: while there are any, news
+    /// also keeps to [`DispatchConfig::busy_bulk_rate`] (`foreground.rs`).
+    foreground: Foreground,
+    busy_pace: BusyPace,
     /// Chats whose person blocked the bot (a 403) and has not written since: no news for them.
     /// Kept in memory: after a restart the first news to such a chat meets the 403 again.
     blocked: Mutex<std::collections::HashSet<i64>>,
@@ -187,6 +198,8 @@ impl Dispatcher {
                 stats,
                 bulk: Mutex::default(),
                 bulk_pace: RateLimiter::new(0.0, config.bulk_rate),
+                foreground: Foreground::default(),
+                busy_pace: BusyPace::new(config.busy_bulk_rate),
                 blocked: Mutex::default(),
                 blocked_listener: Mutex::default(),
                 groups: Mutex::default(),
@@ -201,6 +214,17 @@ impl Dispatcher {
         let (tx, rx) = mpsc::unbounded_channel();
         *self.inner.blocked_listener.lock().expect("listener lock") = Some(tx);
         rx
+    }
+
+    /// Marks the bot busy with someone's own action (an update being handled) until the guard
+    /// is dropped: news then gives way (`foreground.rs`).
+    pub fn busy(&self) -> Busy {
+        self.inner.foreground.busy()
+    }
+
+    /// Whether the bot is busy with someone's own action now.
+    pub fn is_busy(&self) -> bool {
+        self.inner.foreground.is_busy()
     }
 
     /// Queues committed messages for delivery.
@@ -269,7 +293,9 @@ impl Dispatcher {
 
     fn answer_now(&self, message: Queued) {
         let inner = self.inner.clone();
+        let busy = self.busy();
         self.inner.tasks.spawn(async move {
+            let _busy = busy;
             if let Ok(sent) = inner.sender.perform(&message.action, &inner.stop).await {
                 inner.count(&sent);
                 let _ = inner.removals.send(message.id);
@@ -360,6 +386,7 @@ impl Inner {
 
     /// Sends a chat's messages in order until its queue is empty.
     async fn drain(self: Arc<Self>, chat: i64) {
+        let _busy = self.foreground.busy();
         loop {
             let next = {
                 let mut chats = self.chats.lock().expect("chats lock");
@@ -523,6 +550,7 @@ async fn remove_sent(
     }
 }
 
+mod foreground;
 mod groups;
 mod news;
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The news lane: news for other people (`Class::News`) waits in one queue of its own and is sent
-//! at the bulk pace (`TELEGRAM_RATE_BULK`), each message only when the rate limits have room for
-//! it at that moment, so answers to people's own actions never wait behind it. Whoever blocked the
+//! at the bulk pace (`TELEGRAM_RATE_BULK`; slower while the bot is busy, `foreground.rs`), each
+//! message only when the rate limits have room for it at that moment, so answers to people's own
+//! actions never wait behind it. Whoever blocked the
 //! bot (a 403) gets no news until they write again; that mark is kept in memory only, but the
 //! chat is passed on ([`Dispatcher::on_blocked`]) so that their reminders stop in the database.
 
@@ -67,9 +68,8 @@ impl Inner {
                 let _ = self.removals.send(next.id);
                 continue;
             }
-            tokio::select! {
-                _ = self.bulk_pace.acquire(0) => {}
-                _ = self.stop.cancelled() => return,
+            if self.bulk_turn().await.is_err() {
+                return;
             }
             if self.free_slot(chat).await.is_err() {
                 return;

@@ -40,6 +40,8 @@ fn inner() -> (Inner, mpsc::UnboundedReceiver<i64>) {
         stats: Arc::default(),
         bulk: Mutex::default(),
         bulk_pace: RateLimiter::new(0.0, 0.0),
+        foreground: Foreground::default(),
+        busy_pace: foreground::BusyPace::new(0.0),
         blocked: Mutex::default(),
         blocked_listener: Mutex::default(),
         groups: Mutex::default(),
@@ -136,6 +138,28 @@ impl Perform for Limited {
     }
 }
 
+/// A dispatcher for bot 1 sending through `sender`.
+fn news_dispatcher(
+    sender: Arc<Limited>,
+    outbox: Arc<crate::outbox::memory::MemoryOutbox>,
+    config: DispatchConfig,
+    stats: Arc<DispatchStats>,
+) -> Dispatcher {
+    Dispatcher::start(sender, outbox, 1, Backoff::new(Duration::from_millis(10)), config, stats)
+}
+
+/// One news message to each of 200 people.
+fn news_to_200() -> Vec<Action> {
+    (0..200)
+        .map(|i| Action::Send {
+            chat_id: 1000 + i,
+            html: format!("news {i}"),
+            buttons: vec![],
+            class: Class::News,
+        })
+        .collect()
+}
+
 #[tokio::test(start_paused = true)]
 async fn news_goes_at_the_bulk_pace_and_never_ahead_of_answers() {
     use crate::outbox::memory::MemoryOutbox;
@@ -145,22 +169,8 @@ async fn news_goes_at_the_bulk_pace_and_never_ahead_of_answers() {
     let sender = Arc::new(Limited { limiter: RateLimiter::new(0.0, 30.0), sent: Mutex::default() });
     let stats = Arc::new(DispatchStats::default());
     let config = DispatchConfig { bulk_rate: 25.0, ..DispatchConfig::default() };
-    let dispatcher = Dispatcher::start(
-        sender.clone(),
-        outbox.clone(),
-        1,
-        Backoff::new(Duration::from_millis(10)),
-        config,
-        stats.clone(),
-    );
-    let news: Vec<Action> = (0..200)
-        .map(|i| Action::Send {
-            chat_id: 1000 + i,
-            html: format!("news {i}"),
-            buttons: vec![],
-            class: Class::News,
-        })
-        .collect();
+    let dispatcher = news_dispatcher(sender.clone(), outbox.clone(), config, stats.clone());
+    let news = news_to_200();
     dispatcher.enqueue(outbox.turn(1, UpdateRef::fetched(1)).finish(&news).await.unwrap().queued());
     assert!(dispatcher.news_backlog() >= 199, "the news waits in its queue");
     // Answers keep coming to people's own actions while the news drains.
@@ -341,4 +351,31 @@ fn summaries_count_repeats_and_stay_short() {
     assert!(html.contains("line 24 &lt;&amp;&gt; (×2)"), "{html}");
     assert!(html.contains("…and 10 earlier"), "{html}");
     assert!(!html.contains("line 4 "), "{html}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn news_slows_to_the_busy_pace_while_the_bot_is_busy_and_speeds_up_once_idle() {
+    use crate::outbox::memory::MemoryOutbox;
+    use crate::outbox::{Outbox, UpdateRef};
+    let outbox = Arc::new(MemoryOutbox::new());
+    let sender = Arc::new(Limited { limiter: RateLimiter::new(0.0, 0.0), sent: Mutex::default() });
+    let config = DispatchConfig { bulk_rate: 1000.0, busy_bulk_rate: 25.0, ..DispatchConfig::default() };
+    let dispatcher = news_dispatcher(sender.clone(), outbox.clone(), config, Arc::default());
+    let news = news_to_200();
+    let start = Instant::now();
+    // An update being handled for two seconds.
+    let handling = dispatcher.busy();
+    dispatcher.enqueue(outbox.turn(1, UpdateRef::fetched(1)).finish(&news).await.unwrap().queued());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let while_busy = sender.sent.lock().unwrap().len();
+    // 25 a second, the first at once: 51 in two seconds at most.
+    assert!((45..=51).contains(&while_busy), "{while_busy} news sent while busy");
+    drop(handling);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let sent = sender.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 200, "the rest went at the bulk pace once idle");
+    let last = sent.last().map(|(_, at)| at.duration_since(start)).expect("sent");
+    // The 150 or so left at 1,000 a second: about 150 ms after the two seconds.
+    assert!(last <= Duration::from_millis(2_250), "the last news went after {last:?}");
+    dispatcher.shutdown(Duration::from_secs(1)).await;
 }

@@ -233,7 +233,11 @@ impl Poller {
             poll_timeout: settings.poll_timeout,
             backoff,
             grace: settings.shutdown_grace,
-            dispatch: DispatchConfig { bulk_rate: settings.rate_bulk, ..DispatchConfig::default() },
+            dispatch: DispatchConfig {
+                bulk_rate: settings.rate_bulk,
+                busy_bulk_rate: settings.rate_bulk_busy,
+                ..DispatchConfig::default()
+            },
             stats: Arc::new(Stats::default()),
             committed_elsewhere: None,
         }

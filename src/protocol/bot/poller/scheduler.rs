@@ -2,8 +2,8 @@
 //! takes what is due (reminders, summaries; see `handler::conversation::reminders`), and its
 //! messages are handed to the dispatcher once they are committed with the marks that make
 //! them due no more, while the bulk lane has room (so 100,000 reminders due at once stream from
-//! the database at the pace they are sent). News refused because its reader blocked the bot
-//! pauses their reminders.
+//! the database at the pace they are sent; while the bot is busy answering, a pass at a time).
+//! News refused because its reader blocked the bot pauses their reminders.
 //!
 //! One instance runs per bot token, and each job moves a person's schedule only if it is still
 //! the one it read, so nothing is sent twice; a crash before a job commits loses nothing (the
@@ -25,6 +25,12 @@ const TICK: Duration = Duration::from_secs(1);
 /// database at the pace the bulk lane sends it, instead of piling up in memory.
 const MAX_WAITING: usize = 1_000;
 
+/// The same while the bot is busy with people's own actions: the bulk lane then sends at its
+/// busy pace (`dispatch/foreground.rs`), and a pass's reads and writes would take the database
+/// and the CPU from the answers for messages that wait seconds anyway. Below a pass's size, so
+/// that due work is taken a pass at a time as the lane needs it.
+const BUSY_WAITING: usize = 50;
+
 /// How long to wait for the bulk lane to drain below [`MAX_WAITING`].
 const BACKED_UP: Duration = Duration::from_millis(50);
 
@@ -39,7 +45,8 @@ pub(super) async fn run(
         while let Ok(user) = blocked.try_recv() {
             shared.responder.blocked(user).await;
         }
-        if shared.dispatcher.news_backlog() >= MAX_WAITING {
+        let most_waiting = if shared.dispatcher.is_busy() { BUSY_WAITING } else { MAX_WAITING };
+        if shared.dispatcher.news_backlog() >= most_waiting {
             if pause(BACKED_UP, &stop).await.is_err() {
                 break;
             }

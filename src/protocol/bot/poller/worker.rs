@@ -88,6 +88,8 @@ impl Shared {
                 match permit {
                     // Every log line about the update carries its id and its user's (never a text).
                     Some(_permit) => {
+                        // News gives way while the update is handled (`dispatch/foreground.rs`).
+                        let _busy = self.dispatcher.busy();
                         let span = tracing::info_span!("update", update_id = job.update.id, user);
                         self.handle(&job).instrument(span).await
                     }
