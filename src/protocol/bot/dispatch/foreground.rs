@@ -13,38 +13,53 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::Inner;
-use crate::protocol::bot::sender::{Abandoned, pause};
-
-/// How often a bulk message waiting for the busy pace looks whether the bot turned idle.
-const IDLE_CHECK: Duration = Duration::from_millis(5);
+use crate::protocol::bot::sender::Abandoned;
 
 /// Work done for people's own actions now (updates handled, chats with answers being sent).
 #[derive(Clone, Debug, Default)]
-pub struct Foreground(Arc<AtomicUsize>);
+pub struct Foreground(Arc<Work>);
+
+#[derive(Debug, Default)]
+struct Work {
+    /// Guards alive.
+    count: AtomicUsize,
+    /// Woken when the last guard is dropped, so that bulk messages waiting for the busy pace
+    /// go at once instead of looking again and again.
+    idle: Notify,
+}
 
 impl Foreground {
     /// Marks the bot busy until the guard is dropped.
     pub fn busy(&self) -> Busy {
-        self.0.fetch_add(1, Ordering::Relaxed);
+        self.0.count.fetch_add(1, Ordering::AcqRel);
         Busy(self.0.clone())
     }
 
     /// Whether anything is being done for someone's own action now.
     pub fn is_busy(&self) -> bool {
-        self.0.load(Ordering::Relaxed) > 0
+        self.0.count.load(Ordering::Acquire) > 0
+    }
+
+    /// Resolves when the bot next turns idle. Registered when created: an idle turn between
+    /// creating it and awaiting it is not missed.
+    fn idle(&self) -> tokio::sync::futures::Notified<'_> {
+        self.0.idle.notified()
     }
 }
 
 /// Keeps the bot marked busy while it lives.
 #[derive(Debug)]
-pub struct Busy(Arc<AtomicUsize>);
+pub struct Busy(Arc<Work>);
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
     }
 }
 
@@ -63,16 +78,19 @@ impl BusyPace {
         BusyPace { interval, last: std::sync::Mutex::new(None) }
     }
 
-    /// How long a bulk message must still wait at `now` while busy (zero: it may go).
-    fn wait_at(&self, now: Instant) -> Duration {
-        let (Some(interval), Some(last)) = (self.interval, *self.last.lock().expect("busy pace lock")) else {
-            return Duration::ZERO;
-        };
-        (last + interval).saturating_duration_since(now)
-    }
-
-    fn went(&self, at: Instant) {
-        *self.last.lock().expect("busy pace lock") = Some(at);
+    /// Takes a bulk message's turn at `now`, or says how long it must still wait while busy.
+    /// Checking and recording happen under one lock: the news lane and the groups' lanes share
+    /// the pace, and two of them must not both see a free turn and go together.
+    fn take(&self, now: Instant, busy: bool) -> Result<(), Duration> {
+        let mut last = self.last.lock().expect("busy pace lock");
+        if let (true, Some(interval), Some(went)) = (busy, self.interval, *last) {
+            let wait = (went + interval).saturating_duration_since(now);
+            if !wait.is_zero() {
+                return Err(wait);
+            }
+        }
+        *last = Some(now);
+        Ok(())
     }
 }
 
@@ -85,18 +103,18 @@ impl Inner {
             _ = self.stop.cancelled() => return Err(Abandoned),
         }
         loop {
-            let wait = if self.foreground.is_busy() {
-                self.busy_pace.wait_at(Instant::now())
-            } else {
-                Duration::ZERO
+            // Registered before the busy check, so an idle turn right after it still wakes us.
+            let idle = self.foreground.idle();
+            let wait = match self.busy_pace.take(Instant::now(), self.foreground.is_busy()) {
+                Ok(()) => return Ok(()),
+                Err(wait) => wait,
             };
-            if wait.is_zero() {
-                break;
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = idle => {}
+                _ = self.stop.cancelled() => return Err(Abandoned),
             }
-            pause(wait.min(IDLE_CHECK), &self.stop).await?;
         }
-        self.busy_pace.went(Instant::now());
-        Ok(())
     }
 }
 
@@ -116,15 +134,35 @@ mod tests {
         assert!(!foreground.is_busy());
     }
 
+    #[tokio::test]
+    async fn the_last_guard_dropped_wakes_whoever_waits_for_idle() {
+        let foreground = Foreground::default();
+        let first = foreground.busy();
+        let second = foreground.busy();
+        let idle = foreground.idle();
+        tokio::pin!(idle);
+        drop(first);
+        // A zero timeout polls the future once: `Err` while it is pending.
+        let polled = tokio::time::timeout(Duration::ZERO, idle.as_mut()).await;
+        assert!(polled.is_err(), "one guard is left");
+        drop(second);
+        let polled = tokio::time::timeout(Duration::ZERO, idle.as_mut()).await;
+        assert!(polled.is_ok(), "the bot turned idle");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_busy_pace_spaces_bulk_messages_from_the_last_one() {
         let pace = BusyPace::new(25.0);
         let start = Instant::now();
-        assert_eq!(pace.wait_at(start), Duration::ZERO, "nothing went yet");
-        pace.went(start);
-        assert_eq!(pace.wait_at(start), Duration::from_millis(40));
-        assert_eq!(pace.wait_at(start + Duration::from_millis(30)), Duration::from_millis(10));
-        assert_eq!(pace.wait_at(start + Duration::from_millis(40)), Duration::ZERO);
-        assert_eq!(BusyPace::new(0.0).wait_at(start), Duration::ZERO, "0: no slowing");
+        assert_eq!(pace.take(start, true), Ok(()), "nothing went yet");
+        assert_eq!(pace.take(start, true), Err(Duration::from_millis(40)), "the turn was taken");
+        let later = start + Duration::from_millis(30);
+        assert_eq!(pace.take(later, true), Err(Duration::from_millis(10)));
+        assert_eq!(pace.take(start + Duration::from_millis(40), true), Ok(()));
+        assert_eq!(pace.take(start + Duration::from_millis(41), false), Ok(()), "idle: no spacing");
+        let busy_again = start + Duration::from_millis(50);
+        assert_eq!(pace.take(busy_again, true), Err(Duration::from_millis(31)), "spaced from the idle send");
+        let unpaced = BusyPace::new(0.0);
+        assert_eq!((unpaced.take(start, true), unpaced.take(start, true)), (Ok(()), Ok(())), "0: no slowing");
     }
 }

@@ -39,8 +39,8 @@ use super::html::HtmlBuilder;
 use super::limiter::RateLimiter;
 use super::sender::{Abandoned, Backoff, Perform, Sent, pause};
 use crate::outbox::{Action, Class, Outbox, Queued};
-use foreground::BusyPace;
-pub use foreground::{Busy, Foreground};
+pub use foreground::Busy;
+use foreground::{BusyPace, Foreground};
 use groups::GroupLanes;
 use news::NewsQueue;
 

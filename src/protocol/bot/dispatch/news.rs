@@ -1,9 +1,9 @@
 //! The news lane: news for other people (`Class::News`) waits in one queue of its own and is sent
 //! at the bulk pace (`TELEGRAM_RATE_BULK`; slower while the bot is busy, `foreground.rs`), each
 //! message only when the rate limits have room for it at that moment, so answers to people's own
-//! actions never wait behind it. Whoever blocked the
-//! bot (a 403) gets no news until they write again; that mark is kept in memory only, but the
-//! chat is passed on ([`Dispatcher::on_blocked`]) so that their reminders stop in the database.
+//! actions never wait behind it. Whoever blocked the bot (a 403) gets no news until they write
+//! again; that mark is kept in memory only, but the chat is passed on
+//! ([`Dispatcher::on_blocked`]) so that their reminders stop in the database.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
