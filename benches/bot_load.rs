@@ -10,9 +10,13 @@
 //! ```
 //!
 //! With `--reminders N`, N more people (written straight into the database before the bot
-//! starts, each in the bench's challenge) have a daily reminder due three seconds after the bot's
+//! starts, in a challenge of their own) have a daily reminder due three seconds after the bot's
 //! clock starts (`CHALLENGE_BOT_NOW`), that is as the measured window opens, while the users go
-//! on. The same load runs first without them. Reported: the answers' latency in both runs, the
+//! on. The users then join before the run, their challenge's news muted: their entries pass
+//! each other, and the "passed you" news they would get (about 2,500 a second at 1,000
+//! updates/s) would fill the bulk lane, the reminders would wait behind it until the users
+//! stop, and their cost to the answers would not be measured (news has `--news-team`). The same
+//! load runs first without the reminders. Reported: the answers' latency in both runs, the
 //! reminders sent in the window and how long until the last, the bot's peak RSS, and (a third,
 //! light run with sqlx's statement log: one user, 20,000 reminders) statements per reminder.
 //!
@@ -65,7 +69,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use challenge_bot::amount::Amount;
-use challenge_bot::challenge::{ChallengeName, Description};
+use challenge_bot::challenge::{ChallengeId, ChallengeName, Description};
 use challenge_bot::clock::Clock;
 use challenge_bot::goal::{Goal, GoalKind};
 use challenge_bot::handler::App;
@@ -167,7 +171,7 @@ async fn drive(
     stop: Arc<AtomicBool>,
     logged: Arc<AtomicU64>,
 ) -> Result<Figures, String> {
-    let Load { users, rate, news, .. } = load;
+    let Load { users, rate, news, quiet_users, .. } = load;
     // With news: every number typed is higher than any before (see the module documentation).
     let rising = Arc::new(AtomicU64::new(1));
     let mut tasks = Vec::new();
@@ -181,7 +185,7 @@ async fn drive(
             let mut user =
                 User { id: 1_000 + n, fake, logged, replies, buttons: vec![], on: 0, latencies: vec![] };
             user.say("/start").await?;
-            if news == 0 {
+            if news == 0 && !quiet_users {
                 user.press("Join challenge").await?;
                 user.press(CHALLENGE).await?;
                 user.press("Use ").await?;
@@ -328,6 +332,16 @@ async fn seed_reminders(store: Arc<dyn Store>, url: &str, people: i64) {
     }
 }
 
+/// `--reminders`: the users join the challenge before the run, its news muted for them (see the
+/// module documentation).
+async fn join_muted(store: Arc<dyn Store>, challenge: ChallengeId, users: i64) {
+    let app = App::new(store, Clock::Fixed(today()));
+    for n in 0..users {
+        app.join(challenge, UserId(1_000 + n), None).await.unwrap();
+        app.set_news_muted(UserId(1_000 + n), challenge, true).await.unwrap();
+    }
+}
+
 fn today() -> chrono::NaiveDate {
     TODAY.parse().unwrap()
 }
@@ -354,7 +368,7 @@ async fn create_teams(store: Arc<dyn Store>, users: i64, team: usize) {
     }
 }
 
-async fn create_challenge(store: Arc<dyn Store>) {
+async fn create_challenge(store: Arc<dyn Store>) -> ChallengeId {
     let app = App::new(store, Clock::Fixed(today()));
     let draft = ChallengeDraft {
         name: ChallengeName::parse(CHALLENGE).unwrap(),
@@ -364,7 +378,7 @@ async fn create_challenge(store: Arc<dyn Store>) {
         goal: Goal::new(GoalKind::Total, Amount::parse_positive("1000000").unwrap()).unwrap(),
         visibility: challenge_bot::challenge::Visibility::Public,
     };
-    app.create_challenge(UserId(1), draft).await.unwrap();
+    app.create_challenge(UserId(1), draft).await.unwrap().id
 }
 
 /// Webhook mode's settings for the bot, and the URL the fake posts to (a free port, picked now).
@@ -495,6 +509,8 @@ struct Load {
     bulk: f64,
     /// People with a reminder due as the window opens; 0: none.
     reminders: i64,
+    /// The users join before the run, their challenge's news muted (`--reminders`).
+    quiet_users: bool,
 }
 
 /// One run of the bot with `users` users for `seconds`.
@@ -504,7 +520,10 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
     if load.news > 0 {
         create_teams(database.store.clone(), users, load.news).await;
     } else {
-        create_challenge(database.store.clone()).await;
+        let challenge = create_challenge(database.store.clone()).await;
+        if load.quiet_users {
+            join_muted(database.store.clone(), challenge, users).await;
+        }
     }
     let (fake, api_url) = start_fake().await;
     // The challenges' creators (users 1 and 2) get news of the joins, which nobody reads; without
@@ -803,7 +822,8 @@ async fn main() {
     let news: usize = arg("--news-team").and_then(|v| v.parse().ok()).unwrap_or(0);
     let bulk: f64 = arg("--bulk").and_then(|v| v.parse().ok()).unwrap_or(25.0);
     let reminders: i64 = arg("--reminders").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let load = Load { users, seconds, rate, flood, per_chat, webhook, news, bulk, reminders };
+    let quiet_users = reminders > 0;
+    let load = Load { users, seconds, rate, flood, per_chat, webhook, news, bulk, reminders, quiet_users };
     let dbs = match arg("--db").as_deref() {
         Some("sqlite") => vec![Db::Sqlite],
         Some("postgres") => vec![Db::Postgres],
