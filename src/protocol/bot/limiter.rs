@@ -19,14 +19,9 @@ struct Gcra {
 }
 
 impl Gcra {
-    /// `None` for a rate of 0 (unlimited). Rates below [`RateLimiter::MIN_RATE`] are taken as
-    /// that (settings refuse them; an interval must fit a `Duration`).
+    /// `None` for a rate of 0 (unlimited); see [`RateLimiter::interval`].
     fn new(rate: f64, burst: u32) -> Option<Gcra> {
-        if rate <= 0.0 || !rate.is_finite() {
-            return None;
-        }
-        let rate = rate.max(RateLimiter::MIN_RATE);
-        let interval = Duration::from_secs_f64(1.0 / rate);
+        let interval = RateLimiter::interval(rate)?;
         Some(Gcra { interval, tolerance: interval * burst.saturating_sub(1) })
     }
 
@@ -59,6 +54,16 @@ impl RateLimiter {
     pub const CHAT_BURST: u32 = 3;
     /// The slowest rate accepted: one message a day.
     pub const MIN_RATE: f64 = 1.0 / 86_400.0;
+
+    /// The spacing of `rate` messages a second; `None` for 0 (no limit). Rates below
+    /// [`Self::MIN_RATE`] are taken as that (settings refuse them; an interval must fit a
+    /// `Duration`).
+    pub fn interval(rate: f64) -> Option<Duration> {
+        if rate <= 0.0 || !rate.is_finite() {
+            return None;
+        }
+        Some(Duration::from_secs_f64(1.0 / rate.max(Self::MIN_RATE)))
+    }
 
     /// Rates in messages per second; 0 disables a limit.
     pub fn new(per_chat: f64, global: f64) -> RateLimiter {

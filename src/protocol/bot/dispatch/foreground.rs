@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::Inner;
+use crate::protocol::bot::limiter::RateLimiter;
 use crate::protocol::bot::sender::Abandoned;
 
 /// Work done for people's own actions now (updates handled, chats with answers being sent).
@@ -74,8 +75,7 @@ pub(super) struct BusyPace {
 impl BusyPace {
     /// At most `rate` bulk messages a second while busy (0: no slowing).
     pub(super) fn new(rate: f64) -> BusyPace {
-        let interval = (rate > 0.0 && rate.is_finite()).then(|| Duration::from_secs_f64(1.0 / rate));
-        BusyPace { interval, last: std::sync::Mutex::new(None) }
+        BusyPace { interval: RateLimiter::interval(rate), last: std::sync::Mutex::new(None) }
     }
 
     /// Takes a bulk message's turn at `now`, or says how long it must still wait while busy.
@@ -150,8 +150,8 @@ mod tests {
         assert!(polled.is_ok(), "the bot turned idle");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn the_busy_pace_spaces_bulk_messages_from_the_last_one() {
+    #[test]
+    fn the_busy_pace_spaces_bulk_messages_from_the_last_one() {
         let pace = BusyPace::new(25.0);
         let start = Instant::now();
         assert_eq!(pace.take(start, true), Ok(()), "nothing went yet");
