@@ -7,6 +7,7 @@
 //! cargo bench --bench bot_load -- --webhook [--db postgres]                   # issue 15
 //! cargo bench --bench bot_load -- --news-team 17 [--bulk 25] [--rate 600]      # issue 12
 //! cargo bench --bench bot_load -- --reminders 100000 --bulk 5000 --rate 1000 --db postgres  # issue 13
+//! cargo bench --bench bot_load -- --reminders 100000 --users-news [--bulk 25] --rate 1000 --db postgres
 //! ```
 //!
 //! With `--reminders N`, N more people (written straight into the database before the bot
@@ -15,7 +16,9 @@
 //! on. The users then join before the run, their challenge's news muted: their entries pass
 //! each other, and the "passed you" news they would get (about 2,500 a second at 1,000
 //! updates/s) would fill the bulk lane, the reminders would wait behind it until the users
-//! stop, and their cost to the answers would not be measured (news has `--news-team`). The same
+//! stop, and their cost to the answers would not be measured (news has `--news-team`). With
+//! `--users-news` they join in the run as without reminders, and get their news: the reminders
+//! then share the bulk lane with it (they take turns, `dispatch/news.rs`). The same
 //! load runs first without the reminders. Reported: the answers' latency in both runs, the
 //! reminders sent in the window and how long until the last, the bot's peak RSS, and (a third,
 //! light run with sqlx's statement log: one user, 20,000 reminders) statements per reminder.
@@ -822,7 +825,7 @@ async fn main() {
     let news: usize = arg("--news-team").and_then(|v| v.parse().ok()).unwrap_or(0);
     let bulk: f64 = arg("--bulk").and_then(|v| v.parse().ok()).unwrap_or(25.0);
     let reminders: i64 = arg("--reminders").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let quiet_users = reminders > 0;
+    let quiet_users = reminders > 0 && !std::env::args().any(|a| a == "--users-news");
     let load = Load { users, seconds, rate, flood, per_chat, webhook, news, bulk, reminders, quiet_users };
     let dbs = match arg("--db").as_deref() {
         Some("sqlite") => vec![Db::Sqlite],

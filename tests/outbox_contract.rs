@@ -107,6 +107,7 @@ contract_tests!(
         restarting_the_sequence_forgets_the_old_one,
         parked_updates_wait_in_order_and_leave_with_their_record,
         failures_are_recorded_once_with_their_apology,
+        messages_are_read_back_by_id,
     ],
     sql: [
         turn_commits_its_effects_with_its_record_and_messages,
@@ -205,6 +206,27 @@ async fn updates_are_recorded_once_and_their_messages_queued_in_order(db: Db) {
     assert_eq!(record(outbox, BOT, 11, &[]).await, Finished::Earlier, "11 was kept");
     outbox.save_offset(BOT, 5, 0).await.unwrap();
     assert_eq!(outbox.resume_offset(BOT).await.unwrap(), Some(12));
+}
+
+async fn messages_are_read_back_by_id(db: Db) {
+    let outbox = &db.outbox;
+    let Finished::Recorded(mine) =
+        record(outbox, BOT, 10, &[send("a"), send("b"), send("c"), send("d")]).await
+    else {
+        panic!("a new update is recorded");
+    };
+    let Finished::Recorded(theirs) = record(outbox, BOT + 1, 10, &[send("another bot")]).await else {
+        panic!("a new update is recorded");
+    };
+    outbox.remove(BOT, &[mine[1].id]).await.unwrap();
+    let asked = [mine[3].id, mine[0].id, mine[1].id, theirs[0].id, mine[2].id, 999_999];
+    let found = outbox.messages(BOT, &asked).await.unwrap();
+    assert_eq!(
+        found.iter().map(|q| (q.id, q.action.clone())).collect::<Vec<_>>(),
+        vec![(mine[0].id, send("a")), (mine[2].id, send("c")), (mine[3].id, send("d"))],
+        "this bot's messages still queued, oldest first; removed, unknown and other bots' ids left out"
+    );
+    assert!(outbox.messages(BOT, &[]).await.unwrap().is_empty());
 }
 
 async fn restarting_the_sequence_forgets_the_old_one(db: Db) {

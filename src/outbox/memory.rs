@@ -172,6 +172,21 @@ impl Outbox for MemoryOutbox {
         })
     }
 
+    async fn messages(&self, bot: i64, ids: &[i64]) -> Result<Vec<Queued>, RepositoryError> {
+        self.with(|i| {
+            let mut found: Vec<Queued> = ids
+                .iter()
+                .filter_map(|id| match i.queued.get(id) {
+                    Some((b, action)) if *b == bot => Some(Queued { id: *id, action: action.clone() }),
+                    _ => None,
+                })
+                .collect();
+            found.sort_by_key(|q| q.id);
+            found.dedup_by_key(|q| q.id);
+            found
+        })
+    }
+
     async fn remove(&self, bot: i64, ids: &[i64]) -> Result<(), RepositoryError> {
         self.with(|i| {
             for id in ids {

@@ -135,6 +135,11 @@ pub trait Outbox: Send + Sync {
     /// Up to `limit` messages not yet sent, queued after message `after`, oldest first.
     async fn queued(&self, bot: i64, after: i64, limit: u32) -> Result<Vec<Queued>, RepositoryError>;
 
+    /// The messages of `ids` still queued (those removed are left out), oldest first. The
+    /// dispatcher holds news beyond what it keeps in memory as ids only and reads them back
+    /// here when their turn comes.
+    async fn messages(&self, bot: i64, ids: &[i64]) -> Result<Vec<Queued>, RepositoryError>;
+
     /// Removes messages that were sent, or dropped on purpose.
     async fn remove(&self, bot: i64, ids: &[i64]) -> Result<(), RepositoryError>;
 

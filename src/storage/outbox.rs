@@ -361,6 +361,16 @@ impl Turn for SqlJob {
     }
 }
 
+/// Rows of `bot_outbox` (id, action) as queued messages.
+fn decoded(rows: Vec<(i64, String)>) -> Result<Vec<Queued>, RepositoryError> {
+    rows.into_iter()
+        .map(|(id, action)| match outbox::decode(&action) {
+            Ok(action) => Ok(Queued { id, action }),
+            Err(e) => Err(RepositoryError::Backend(Box::new(e))),
+        })
+        .collect()
+}
+
 #[async_trait]
 impl Outbox for $store {
     fn turn(&self, bot: i64, update: UpdateRef) -> Box<dyn Turn> {
@@ -457,12 +467,28 @@ impl Outbox for $store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        rows.into_iter()
-            .map(|(id, action)| match outbox::decode(&action) {
-                Ok(action) => Ok(Queued { id, action }),
-                Err(e) => Err(RepositoryError::Backend(Box::new(e))),
-            })
-            .collect()
+        decoded(rows)
+    }
+
+    async fn messages(&self, bot: i64, ids: &[i64]) -> Result<Vec<Queued>, RepositoryError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = serde_json::to_string(ids).expect("ids serialize");
+        // Planned at each execution, as the removal below is: a plan cached while the outbox
+        // was small would read all of it once it holds the backlog this read is for.
+        let rows: Vec<(i64, String)> = sqlx::query_as(concat!(
+            "SELECT id, action FROM bot_outbox WHERE bot_id = $1 AND id IN ",
+            $ids_in,
+            " ORDER BY id"
+        ))
+        .persistent(false)
+        .bind(bot)
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        decoded(rows)
     }
 
     async fn remove(&self, bot: i64, ids: &[i64]) -> Result<(), RepositoryError> {

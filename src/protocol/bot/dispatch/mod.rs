@@ -58,6 +58,9 @@ pub struct DispatchConfig {
     /// News per second at most while the bot is busy with people's own actions
     /// (`TELEGRAM_RATE_BULK_BUSY`; 0: the bulk rate all the time). See `foreground.rs`.
     pub busy_bulk_rate: f64,
+    /// News messages held in memory; news beyond them waits as its outbox ids only and is read
+    /// back when its turn comes (`news.rs`).
+    pub news_in_memory: usize,
 }
 
 impl Default for DispatchConfig {
@@ -68,6 +71,7 @@ impl Default for DispatchConfig {
             max_hold: Duration::from_secs(15),
             bulk_rate: 25.0,
             busy_bulk_rate: 25.0,
+            news_in_memory: 1_000,
         }
     }
 }
@@ -143,6 +147,10 @@ const SUMMARY_LINES: usize = 20;
 
 struct Inner {
     sender: Arc<dyn Perform>,
+    /// Where news held as ids only is read back from (`news.rs`), and how to retry that read.
+    outbox: Arc<dyn Outbox>,
+    bot: i64,
+    backoff: Backoff,
     config: DispatchConfig,
     chats: Mutex<HashMap<i64, ChatQueue>>,
     removals: mpsc::UnboundedSender<i64>,
@@ -186,10 +194,13 @@ impl Dispatcher {
     ) -> Dispatcher {
         let (removals, received) = mpsc::unbounded_channel();
         let stop = CancellationToken::new();
-        let remover = tokio::spawn(remove_sent(outbox, bot, backoff, received));
+        let remover = tokio::spawn(remove_sent(outbox.clone(), bot, backoff, received));
         Dispatcher {
             inner: Arc::new(Inner {
                 sender,
+                outbox,
+                bot,
+                backoff,
                 config,
                 chats: Mutex::new(HashMap::new()),
                 removals,

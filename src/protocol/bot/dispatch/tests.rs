@@ -32,6 +32,9 @@ fn inner() -> (Inner, mpsc::UnboundedReceiver<i64>) {
     let (removals, received) = mpsc::unbounded_channel();
     let inner = Inner {
         sender: Arc::new(Recorder::default()),
+        outbox: Arc::new(crate::outbox::memory::MemoryOutbox::new()),
+        bot: 1,
+        backoff: Backoff::new(Duration::from_millis(10)),
         config: DispatchConfig::default(),
         chats: Mutex::new(HashMap::new()),
         removals,
@@ -378,4 +381,98 @@ async fn news_slows_to_the_busy_pace_while_the_bot_is_busy_and_speeds_up_once_id
     // The 150 or so left at 1,000 a second: about 150 ms after the two seconds.
     assert!(last <= Duration::from_millis(2_250), "the last news went after {last:?}");
     dispatcher.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn due_work_takes_turns_with_news_instead_of_waiting_behind_it() {
+    use crate::outbox::memory::MemoryOutbox;
+    use crate::outbox::{Outbox, UpdateRef};
+    let outbox = Arc::new(MemoryOutbox::new());
+    let sender = Arc::new(Limited { limiter: RateLimiter::new(0.0, 0.0), sent: Mutex::default() });
+    let config = DispatchConfig { bulk_rate: 25.0, ..DispatchConfig::default() };
+    let dispatcher = news_dispatcher(sender.clone(), outbox.clone(), config, Arc::default());
+    let start = Instant::now();
+    // A flood of people's news (eight seconds of it at 25 a second), then ten reminders.
+    let news = news_to_200();
+    dispatcher.enqueue(outbox.turn(1, UpdateRef::fetched(1)).finish(&news).await.unwrap().queued());
+    let reminders: Vec<Action> = (0..10)
+        .map(|i| Action::Send {
+            chat_id: 5000 + i,
+            html: format!("reminder {i}"),
+            buttons: vec![],
+            class: Class::News,
+        })
+        .collect();
+    let job = outbox.job(1);
+    dispatcher.enqueue_due(job.finish(&reminders).await.unwrap().queued());
+    assert_eq!(dispatcher.due_backlog(), 10, "the reminders wait in the due queue");
+    assert!(dispatcher.news_backlog() >= 209, "the news backlog counts both queues");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let sent = sender.sent.lock().unwrap().clone();
+    let reminders_sent: Vec<Duration> = sent
+        .iter()
+        .filter(|(a, _)| text(a).starts_with("reminder"))
+        .map(|(_, at)| at.duration_since(start))
+        .collect();
+    assert_eq!(reminders_sent.len(), 10, "every reminder went while the news still drained");
+    // Every other bulk message: the tenth within the first 20 or so sends, not after the 200.
+    assert!(
+        reminders_sent[9] <= Duration::from_millis(1_000),
+        "the last reminder went after {:?}",
+        reminders_sent[9]
+    );
+    let news_left = dispatcher.news_backlog();
+    assert!(news_left >= 100, "the news was still draining ({news_left} left)");
+    assert_eq!(dispatcher.due_backlog(), 0);
+    dispatcher.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn news_beyond_what_memory_holds_waits_as_ids_and_goes_in_order() {
+    use crate::outbox::memory::MemoryOutbox;
+    use crate::outbox::{Outbox, UpdateRef};
+    let outbox = Arc::new(MemoryOutbox::new());
+    let sender = Arc::new(Limited { limiter: RateLimiter::new(0.0, 0.0), sent: Mutex::default() });
+    let config = DispatchConfig { bulk_rate: 25.0, news_in_memory: 10, ..DispatchConfig::default() };
+    let dispatcher = news_dispatcher(sender.clone(), outbox.clone(), config, Arc::default());
+    let news = news_to_200();
+    dispatcher.enqueue(outbox.turn(1, UpdateRef::fetched(1)).finish(&news).await.unwrap().queued());
+    assert!(dispatcher.news_backlog() >= 199, "all of it waits");
+    assert!(dispatcher.inner.bulk.lock().unwrap().whole() <= 10, "only ten held whole");
+    // Halfway through, the memory still holds at most a read-back's worth whole.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let whole = dispatcher.inner.bulk.lock().unwrap().whole();
+    assert!(whole <= 10 + 200, "{whole} held whole");
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let sent: Vec<String> = sender.sent.lock().unwrap().iter().map(|(a, _)| text(a)).collect();
+    let expected: Vec<String> = (0..200).map(|i| format!("news {i}")).collect();
+    assert_eq!(sent, expected, "every news message once, in the order it came");
+    dispatcher.shutdown(Duration::from_secs(1)).await;
+    assert!(outbox.queued(1, 0, 1000).await.unwrap().is_empty(), "all of it left the outbox");
+}
+
+#[tokio::test(start_paused = true)]
+async fn news_held_as_ids_is_read_back_after_a_restart_too() {
+    use crate::outbox::memory::MemoryOutbox;
+    use crate::outbox::{Outbox, UpdateRef};
+    let outbox = Arc::new(MemoryOutbox::new());
+    // An earlier run left 200 news messages and an answer unsent.
+    let mut left = news_to_200();
+    left.insert(
+        50,
+        Action::Send { chat_id: 7, html: "answer".into(), buttons: vec![], class: Class::Screen },
+    );
+    outbox.turn(1, UpdateRef::fetched(1)).finish(&left).await.unwrap();
+    let sender = Arc::new(Limited { limiter: RateLimiter::new(0.0, 0.0), sent: Mutex::default() });
+    let config = DispatchConfig { bulk_rate: 0.0, news_in_memory: 10, ..DispatchConfig::default() };
+    let dispatcher = news_dispatcher(sender.clone(), outbox.clone(), config, Arc::default());
+    assert_eq!(dispatcher.load(outbox.as_ref(), 1).await.unwrap(), 201);
+    assert!(dispatcher.inner.bulk.lock().unwrap().whole() <= 10, "the start holds ten news whole");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let sent: Vec<String> = sender.sent.lock().unwrap().iter().map(|(a, _)| text(a)).collect();
+    assert_eq!(sent.len(), 201, "{sent:?}");
+    let news: Vec<&String> = sent.iter().filter(|t| t.starts_with("news")).collect();
+    assert!(news.iter().zip(0..).all(|(t, i)| **t == format!("news {i}")), "news in order");
+    dispatcher.shutdown(Duration::from_secs(1)).await;
+    assert!(outbox.queued(1, 0, 1000).await.unwrap().is_empty());
 }

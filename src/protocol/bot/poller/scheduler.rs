@@ -1,9 +1,11 @@
 //! The bot's own work: every second (at once while a pass finds a full batch), one outbox job
 //! takes what is due (reminders, summaries; see `handler::conversation::reminders`), and its
 //! messages are handed to the dispatcher once they are committed with the marks that make
-//! them due no more, while the bulk lane has room (so 100,000 reminders due at once stream from
-//! the database at the pace they are sent; while the bot is busy answering, a pass at a time).
-//! News refused because its reader blocked the bot pauses their reminders.
+//! them due no more, while few of them wait to be sent (so 100,000 reminders due at once stream
+//! from the database at the pace they are sent; while the bot is busy answering, a pass at a
+//! time). They wait in a queue of their own beside the news (`dispatch/news.rs`): a flood of
+//! people's news delays them, but does not stop the scheduler taking them. News refused because
+//! its reader blocked the bot pauses their reminders.
 //!
 //! One instance runs per bot token, and each job moves a person's schedule only if it is still
 //! the one it read, so nothing is sent twice; a crash before a job commits loses nothing (the
@@ -21,8 +23,8 @@ use crate::protocol::bot::sender::pause;
 /// How often the bot looks for due work when there was none.
 const TICK: Duration = Duration::from_secs(1);
 
-/// News waiting to be sent above which no more due work is taken: the due work streams from the
-/// database at the pace the bulk lane sends it, instead of piling up in memory.
+/// Due messages waiting to be sent above which no more due work is taken: the due work streams
+/// from the database at the pace the bulk lane sends it, instead of piling up in memory.
 const MAX_WAITING: usize = 1_000;
 
 /// The same while the bot is busy with people's own actions: the bulk lane then sends at its
@@ -46,7 +48,7 @@ pub(super) async fn run(
             shared.responder.blocked(user).await;
         }
         let most_waiting = if shared.dispatcher.is_busy() { BUSY_WAITING } else { MAX_WAITING };
-        if shared.dispatcher.news_backlog() >= most_waiting {
+        if shared.dispatcher.due_backlog() >= most_waiting {
             if pause(BACKED_UP, &stop).await.is_err() {
                 break;
             }
@@ -62,7 +64,7 @@ pub(super) async fn run(
                         tracing::debug!(messages = queued.len(), "due work queued");
                         metrics::counter!("scheduled_messages_total").increment(queued.len() as u64);
                     }
-                    shared.dispatcher.enqueue(queued);
+                    shared.dispatcher.enqueue_due(queued);
                     more
                 }
                 Err(e) => {
