@@ -27,7 +27,7 @@ use crate::outbox::{Class, Queued};
 use crate::protocol::bot::sender::{Abandoned, Sent, pause};
 
 /// News ids read back from the outbox at a time.
-const READ_BACK: usize = 200;
+pub(super) const READ_BACK: usize = 200;
 
 /// A news message waiting: whole, or (beyond [`super::DispatchConfig::news_in_memory`]) only
 /// its outbox id. News can be made far faster than it may be sent, for hours; held whole it

@@ -153,7 +153,12 @@ fn news_dispatcher(
 
 /// One news message to each of 200 people.
 fn news_to_200() -> Vec<Action> {
-    (0..200)
+    news_to(200)
+}
+
+/// One news message to each of `people`.
+fn news_to(people: i64) -> Vec<Action> {
+    (0..people)
         .map(|i| Action::Send {
             chat_id: 1000 + i,
             html: format!("news {i}"),
@@ -435,17 +440,20 @@ async fn news_beyond_what_memory_holds_waits_as_ids_and_goes_in_order() {
     let sender = Arc::new(Limited { limiter: RateLimiter::new(0.0, 0.0), sent: Mutex::default() });
     let config = DispatchConfig { bulk_rate: 25.0, news_in_memory: 10, ..DispatchConfig::default() };
     let dispatcher = news_dispatcher(sender.clone(), outbox.clone(), config, Arc::default());
-    let news = news_to_200();
+    // 600 news messages: 25 at once, then 25 a second, about 23 seconds in all.
+    let news = news_to(600);
     dispatcher.enqueue(outbox.turn(1, UpdateRef::fetched(1)).finish(&news).await.unwrap().queued());
-    assert!(dispatcher.news_backlog() >= 199, "all of it waits");
+    assert!(dispatcher.news_backlog() >= 599, "all of it waits");
     assert!(dispatcher.inner.bulk.lock().unwrap().whole() <= 10, "only ten held whole");
-    // Halfway through, the memory still holds at most a read-back's worth whole.
+    // Some seconds in (about 125 sent), the memory still holds at most a read-back's worth
+    // whole, not the 475 or so still waiting.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let whole = dispatcher.inner.bulk.lock().unwrap().whole();
-    assert!(whole <= 10 + 200, "{whole} held whole");
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(whole <= 10 + super::news::READ_BACK, "{whole} held whole");
+    assert!(dispatcher.news_backlog() > 10 + super::news::READ_BACK, "the read-backs are still going");
+    tokio::time::sleep(Duration::from_secs(22)).await;
     let sent: Vec<String> = sender.sent.lock().unwrap().iter().map(|(a, _)| text(a)).collect();
-    let expected: Vec<String> = (0..200).map(|i| format!("news {i}")).collect();
+    let expected: Vec<String> = (0..600).map(|i| format!("news {i}")).collect();
     assert_eq!(sent, expected, "every news message once, in the order it came");
     dispatcher.shutdown(Duration::from_secs(1)).await;
     assert!(outbox.queued(1, 0, 1000).await.unwrap().is_empty(), "all of it left the outbox");
