@@ -608,7 +608,7 @@ async fn run_bot(db: Db, load: Load, statement_log: Option<&std::path::Path>) ->
             .await
             .unwrap()
             .iter()
-            .filter(|q| *q.action.class() == challenge_bot::outbox::Class::News)
+            .filter(|q| matches!(q.action.class(), challenge_bot::outbox::Class::News { .. }))
             .count();
         let per_entry = (news_sent as f64 + waiting as f64) / logged.load(Ordering::Relaxed).max(1) as f64;
         Some((news_sent - news0, waiting, per_entry))

@@ -122,6 +122,12 @@ async fn a_kill_during_a_drain_of_a_thousand_reminders(workspace: Workspace) {
     bot.kill().await;
     let before = total(&fake);
     assert!(before < PEOPLE as usize, "killed before the end of the drain ({before})");
+    // What the kill left unsent is stored as due work, so that the next start queues it apart
+    // from people's news, as the scheduler did.
+    let left = workspace.count("SELECT COUNT(*) FROM bot_outbox").await;
+    let due = r#"SELECT COUNT(*) FROM bot_outbox WHERE action LIKE '%"due":true%'"#;
+    assert!(left > 0, "the kill left reminders unsent");
+    assert_eq!(workspace.count(due).await, left, "every reminder left is marked as due work");
     let bot = workspace
         .start(&fake, &[("TELEGRAM_RATE_BULK", "200"), ("CHALLENGE_BOT_NOW", "2026-12-01T09:00:10Z")]);
     fake.wait_until("everyone's reminder", Duration::from_secs(60), |_| {

@@ -31,8 +31,15 @@ pub enum Class {
     /// Anything else: sent as it is.
     Notice,
     /// News for someone about the others (a join, a pass, a goal met): sent as it is, at the
-    /// bulk pace, never ahead of answers to people's own actions.
-    News,
+    /// bulk pace, never ahead of answers to people's own actions. `due` marks the bot's own due
+    /// work for the person (a reminder, a challenge's summary), which the bulk lane keeps in a
+    /// queue of its own so that people's news cannot hold it back; stored with the message, so
+    /// that this holds after a restart too. Stored only when set: a version before the marker
+    /// reads such a message as plain news.
+    News {
+        #[serde(default, skip_serializing_if = "is_false")]
+        due: bool,
+    },
     /// A line of a group's news, in HTML parts: the group's lines waiting together are sent as
     /// one message, those of the same `key` merged into one line (`prefix`, the subjects
     /// joined, `predicate`: "👋 Ann and Bob joined Run."). Bulk, like news.
@@ -96,9 +103,18 @@ pub enum FileSpec {
 }
 
 impl Class {
+    /// People's news (not due work).
+    pub const NEWS: Class = Class::News { due: false };
+    /// The bot's own due work for a person.
+    pub const DUE: Class = Class::News { due: true };
+
     pub fn is_screen(&self) -> bool {
         *self == Class::Screen
     }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Action {
@@ -128,6 +144,16 @@ impl Action {
         match self {
             Action::Answer { .. } => &NOTICE,
             Action::Send { class, .. } | Action::Edit { class, .. } | Action::Upload { class, .. } => class,
+        }
+    }
+
+    /// Marks news as the bot's own due work (a reminder, a summary); other messages stay as
+    /// they are.
+    pub fn mark_due(&mut self) {
+        if let Action::Send { class, .. } | Action::Edit { class, .. } | Action::Upload { class, .. } = self
+            && *class == Class::NEWS
+        {
+            *class = Class::DUE;
         }
     }
 
@@ -193,6 +219,37 @@ mod tests {
             assert_eq!(&decode(&encode(action)).unwrap(), action);
         }
         assert!(encode(&actions[0]).contains(r#""op":"answer""#));
+    }
+
+    #[test]
+    fn due_work_is_marked_in_storage_and_reads_as_news_to_a_version_before_the_marker() {
+        let mut reminder =
+            Action::Send { chat_id: 7, html: "Time to log".into(), buttons: vec![], class: Class::NEWS };
+        let plain = encode(&reminder);
+        assert!(plain.contains(r#""class":{"kind":"news"}"#), "{plain}");
+        reminder.mark_due();
+        assert_eq!(reminder.class(), &Class::DUE);
+        let stored = encode(&reminder);
+        assert!(stored.contains(r#""class":{"kind":"news","due":true}"#), "{stored}");
+        assert_eq!(decode(&stored).unwrap(), reminder);
+        assert_eq!(decode(&plain).unwrap().class(), &Class::NEWS, "news stored before reads as news");
+        // The class as versions before the marker had it: a downgrade still reads the message.
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        enum ClassBefore {
+            Screen,
+            Effect { summary: String },
+            Notice,
+            News,
+        }
+        let value: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        let before: ClassBefore = serde_json::from_value(value["class"].clone()).unwrap();
+        assert_eq!(before, ClassBefore::News);
+        // Only news is due work.
+        let mut screen =
+            Action::Send { chat_id: 7, html: "Menu".into(), buttons: vec![], class: Class::Screen };
+        screen.mark_due();
+        assert_eq!(screen.class(), &Class::Screen);
     }
 
     #[test]

@@ -366,8 +366,11 @@ impl Responder for TelegramFace {
                 "due work"
             );
         }
-        // Every message is news for its person: the chat is theirs, not this one's.
-        Ok((render(0, None, &work.replies), work.more))
+        // Every message is news for its person (the chat is theirs, not this one's), and due
+        // work: it waits apart from people's news, also after a restart.
+        let mut actions = render(0, None, &work.replies);
+        actions.iter_mut().for_each(Action::mark_due);
+        Ok((actions, work.more))
     }
 
     async fn blocked(&self, user: i64) {
@@ -437,7 +440,7 @@ pub fn render(chat_id: i64, pressed: Option<(i64, i32)>, replies: &[Reply]) -> V
                 // News goes to the other person's private chat (its id is theirs), as a new
                 // message.
                 ReplyKind::News { to } => {
-                    return Action::Send { chat_id: to.0, html: html_of(reply), buttons, class: Class::News };
+                    return Action::Send { chat_id: to.0, html: html_of(reply), buttons, class: Class::NEWS };
                 }
                 // A new group challenge's message goes to its group, as a new message.
                 ReplyKind::GroupPost { group } => {

@@ -238,12 +238,14 @@ impl Dispatcher {
         self.inner.foreground.is_busy()
     }
 
-    /// Queues committed messages for delivery.
+    /// Queues committed messages for delivery: answers in their chat's queue, news and the
+    /// bot's due work in the bulk lane's two queues (`news.rs`), groups' news in the group's.
     pub fn enqueue(&self, queued: Vec<Queued>) {
         for message in queued {
             match message.action.chat() {
                 None => self.answer_now(message),
-                Some(_) if *message.action.class() == Class::News => self.enqueue_news(message),
+                Some(_) if *message.action.class() == Class::NEWS => self.enqueue_news(message),
+                Some(_) if *message.action.class() == Class::DUE => self.enqueue_due(message),
                 Some(chat) if matches!(message.action.class(), Class::Announcement { .. }) => {
                     self.enqueue_announcement(chat, message)
                 }
@@ -369,7 +371,7 @@ impl Inner {
                     merged_ids.extend(ids);
                 }
                 Pending::Message(message) => match message.action.class().clone() {
-                    Class::Notice | Class::News | Class::Announcement { .. } => {
+                    Class::Notice | Class::News { .. } | Class::Announcement { .. } => {
                         kept.push_back(Pending::Message(message))
                     }
                     Class::Effect { summary } => {

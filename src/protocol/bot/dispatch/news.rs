@@ -1,16 +1,17 @@
-//! The news lane: news for other people (`Class::News`) waits in a queue of its own and is sent
-//! at the bulk pace (`TELEGRAM_RATE_BULK`; slower while the bot is busy, `foreground.rs`), each
-//! message only when the rate limits have room for it at that moment, so answers to people's own
-//! actions never wait behind it. Whoever blocked the bot (a 403) gets no news until they write
-//! again; that mark is kept in memory only, but the chat is passed on
+//! The news lane: news for other people ([`Class::NEWS`](crate::outbox::Class::NEWS)) waits in a
+//! queue of its own and is sent at the bulk pace (`TELEGRAM_RATE_BULK`; slower while the bot is
+//! busy, `foreground.rs`), each message only when the rate limits have room for it at that moment,
+//! so answers to people's own actions never wait behind it. Whoever blocked the bot (a 403) gets no
+//! news until they write again; that mark is kept in memory only, but the chat is passed on
 //! ([`Dispatcher::on_blocked`]) so that their reminders stop in the database.
 //!
-//! The bot's own due work (reminders, summaries: [`Dispatcher::enqueue_due`]) waits in a second
-//! queue, and the lane takes from the two in turn. People's activity can make news far faster
-//! than the bulk pace sends it ("passed you" news at thousands a second under load); in one
-//! queue, a reminder taken then would wait behind all of it, and the scheduler, which takes due
-//! work only while few of its messages wait, would take none until the flood drained. With its
-//! own queue a reminder waits behind at most as many news messages as reminders ahead of it.
+//! The bot's own due work (reminders, summaries: [`Class::DUE`](crate::outbox::Class::DUE), marked
+//! so in the outbox too, so that it keeps its place after a restart) waits in a second queue, and
+//! the lane takes from the two in turn. People's activity can make news far faster than the bulk
+//! pace sends it ("passed you" news at thousands a second under load); in one queue, a reminder
+//! taken then would wait behind all of it, and the scheduler, which takes due work only while few
+//! of its messages wait, would take none until the flood drained. With its own queue a reminder
+//! waits behind at most as many news messages as reminders ahead of it.
 //!
 //! Every message waiting is in the outbox already, so the lane holds only the first
 //! [`super::DispatchConfig::news_in_memory`] news messages whole and the rest as their ids, read
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::{Dispatcher, Inner};
-use crate::outbox::{Class, Queued};
+use crate::outbox::Queued;
 use crate::protocol::bot::sender::{Abandoned, Sent, pause};
 
 /// News ids read back from the outbox at a time.
@@ -125,13 +126,9 @@ impl Dispatcher {
         self.inner.bulk.lock().expect("bulk lock").due.len()
     }
 
-    /// Queues the committed messages of the bot's own due work: its news (a reminder is news
-    /// for its person) in the due queue, the rest as [`Dispatcher::enqueue`] would.
-    pub fn enqueue_due(&self, queued: Vec<Queued>) {
-        let (news, other): (Vec<Queued>, Vec<Queued>) =
-            queued.into_iter().partition(|message| *message.action.class() == Class::News);
-        self.enqueue(other);
-        self.push_bulk(news, true);
+    /// The bot's own due work goes in the due queue, in the order it came.
+    pub(super) fn enqueue_due(&self, message: Queued) {
+        self.push_bulk(vec![message], true);
     }
 
     /// News goes in one queue of its own, sent at the bulk pace in the order it came.

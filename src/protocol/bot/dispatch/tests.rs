@@ -163,7 +163,7 @@ fn news_to(people: i64) -> Vec<Action> {
             chat_id: 1000 + i,
             html: format!("news {i}"),
             buttons: vec![],
-            class: Class::News,
+            class: Class::NEWS,
         })
         .collect()
 }
@@ -253,7 +253,7 @@ async fn who_blocked_the_bot_gets_no_news_until_they_write_again() {
         chat_id: chat,
         html: format!("news {i}"),
         buttons: vec![],
-        class: Class::News,
+        class: Class::NEWS,
     };
     let mut update = 0;
     let mut enqueue = async |actions: Vec<Action>| {
@@ -388,6 +388,38 @@ async fn news_slows_to_the_busy_pace_while_the_bot_is_busy_and_speeds_up_once_id
     dispatcher.shutdown(Duration::from_secs(1)).await;
 }
 
+/// Ten reminders, marked as due work as the scheduler marks them.
+fn ten_reminders() -> Vec<Action> {
+    (0..10)
+        .map(|i| {
+            let mut reminder = Action::Send {
+                chat_id: 5000 + i,
+                html: format!("reminder {i}"),
+                buttons: vec![],
+                class: Class::NEWS,
+            };
+            reminder.mark_due();
+            reminder
+        })
+        .collect()
+}
+
+/// All ten reminders went, the last within a second of `start` (news still draining).
+fn assert_ten_reminders_went_within_a_second(sender: &Limited, start: Instant) {
+    let sent = sender.sent.lock().unwrap().clone();
+    let reminders_sent: Vec<Duration> = sent
+        .iter()
+        .filter(|(a, _)| text(a).starts_with("reminder"))
+        .map(|(_, at)| at.duration_since(start))
+        .collect();
+    assert_eq!(reminders_sent.len(), 10, "every reminder went while the news still drained");
+    assert!(
+        reminders_sent[9] <= Duration::from_millis(1_000),
+        "the last reminder went after {:?}",
+        reminders_sent[9]
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn due_work_takes_turns_with_news_instead_of_waiting_behind_it() {
     use crate::outbox::memory::MemoryOutbox;
@@ -400,35 +432,36 @@ async fn due_work_takes_turns_with_news_instead_of_waiting_behind_it() {
     // A flood of people's news (eight seconds of it at 25 a second), then ten reminders.
     let news = news_to_200();
     dispatcher.enqueue(outbox.turn(1, UpdateRef::fetched(1)).finish(&news).await.unwrap().queued());
-    let reminders: Vec<Action> = (0..10)
-        .map(|i| Action::Send {
-            chat_id: 5000 + i,
-            html: format!("reminder {i}"),
-            buttons: vec![],
-            class: Class::News,
-        })
-        .collect();
     let job = outbox.job(1);
-    dispatcher.enqueue_due(job.finish(&reminders).await.unwrap().queued());
+    dispatcher.enqueue(job.finish(&ten_reminders()).await.unwrap().queued());
     assert_eq!(dispatcher.due_backlog(), 10, "the reminders wait in the due queue");
     assert!(dispatcher.news_backlog() >= 209, "the news backlog counts both queues");
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let sent = sender.sent.lock().unwrap().clone();
-    let reminders_sent: Vec<Duration> = sent
-        .iter()
-        .filter(|(a, _)| text(a).starts_with("reminder"))
-        .map(|(_, at)| at.duration_since(start))
-        .collect();
-    assert_eq!(reminders_sent.len(), 10, "every reminder went while the news still drained");
     // Every other bulk message: the tenth within the first 20 or so sends, not after the 200.
-    assert!(
-        reminders_sent[9] <= Duration::from_millis(1_000),
-        "the last reminder went after {:?}",
-        reminders_sent[9]
-    );
+    assert_ten_reminders_went_within_a_second(&sender, start);
     let news_left = dispatcher.news_backlog();
     assert!(news_left >= 100, "the news was still draining ({news_left} left)");
     assert_eq!(dispatcher.due_backlog(), 0);
+    dispatcher.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn due_work_left_unsent_keeps_its_own_queue_after_a_restart() {
+    use crate::outbox::memory::MemoryOutbox;
+    use crate::outbox::{Outbox, UpdateRef};
+    let outbox = Arc::new(MemoryOutbox::new());
+    // An earlier run left a flood of people's news unsent, then ten reminders.
+    outbox.turn(1, UpdateRef::fetched(1)).finish(&news_to_200()).await.unwrap();
+    outbox.job(1).finish(&ten_reminders()).await.unwrap();
+    let sender = Arc::new(Limited { limiter: RateLimiter::new(0.0, 0.0), sent: Mutex::default() });
+    let config = DispatchConfig { bulk_rate: 25.0, ..DispatchConfig::default() };
+    let dispatcher = news_dispatcher(sender.clone(), outbox.clone(), config, Arc::default());
+    let start = Instant::now();
+    assert_eq!(dispatcher.load(outbox.as_ref(), 1).await.unwrap(), 210);
+    assert_eq!(dispatcher.due_backlog(), 10, "the reminders wait in the due queue again");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_ten_reminders_went_within_a_second(&sender, start);
+    assert!(dispatcher.news_backlog() >= 100, "the news was still draining");
     dispatcher.shutdown(Duration::from_secs(1)).await;
 }
 

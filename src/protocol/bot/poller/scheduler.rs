@@ -64,7 +64,7 @@ pub(super) async fn run(
                         tracing::debug!(messages = queued.len(), "due work queued");
                         metrics::counter!("scheduled_messages_total").increment(queued.len() as u64);
                     }
-                    shared.dispatcher.enqueue_due(queued);
+                    shared.dispatcher.enqueue(queued);
                     more
                 }
                 Err(e) => {
