@@ -91,6 +91,17 @@ async fn the_public_list_counts_people_and_names_creators(db: Db) {
     let one =
         db.store.public_challenges(CAT, Today::pinned(d("2026-03-05")), None, Page::new(1, 1)).await.unwrap();
     assert_eq!((one.total, one.items[0].challenge.id), (2, first.id));
+    // The counts follow people out as well as in: leaving, and a person's deletion.
+    db.store.join(second.id, UserId(405), amount("5"), at(3)).await.unwrap();
+    db.store.join(first.id, UserId(405), amount("5"), at(4)).await.unwrap();
+    db.store.leave(first.id, BOB).await.unwrap();
+    db.store.delete_person(UserId(405), at(5)).await.unwrap();
+    db.store.join(second.id, UserId(406), amount("5"), at(6)).await.unwrap();
+    db.store.join(second.id, UserId(407), amount("5"), at(7)).await.unwrap();
+    let page =
+        db.store.public_challenges(CAT, Today::pinned(d("2026-03-05")), None, Page::ALL).await.unwrap();
+    let counts: Vec<(i64, u64)> = page.items.iter().map(|l| (l.challenge.id.0, l.participants)).collect();
+    assert_eq!(counts, vec![(second.id.0, 3), (first.id.0, 2)]);
 }
 
 async fn search_folds_case_and_takes_wildcards_literally(db: Db) {
@@ -219,6 +230,51 @@ async fn postgres_migration_0007_keeps_existing_challenges_public() {
     storage::PostgresStore::migrator().run_to(6, &pool).await.unwrap();
     let store = storage::PostgresStore::from_pool(pool.clone());
     check_migration_0007(&store, &Raw::Postgres(pool.clone()), async || {
+        store.migrate().await.unwrap();
+    })
+    .await;
+    pool.close().await;
+}
+
+// ---- Migration 0017: challenges that had people before it are listed with their counts. ----
+
+async fn check_migration_0017(store: &dyn Store, migrate_the_rest: impl AsyncFnOnce()) {
+    let first = store.create_challenge(&spec("First", Visibility::Public)).await.unwrap();
+    let second = store.create_challenge(&spec("Second", Visibility::Public)).await.unwrap();
+    for user in [BOB, UserId(404), UserId(405)] {
+        store.join(first.id, user, amount("5"), at(1)).await.unwrap();
+    }
+    store.leave(first.id, UserId(405)).await.unwrap();
+    migrate_the_rest().await;
+    let page = store.public_challenges(CAT, Today::pinned(d("2026-03-05")), None, Page::ALL).await.unwrap();
+    let counts: Vec<(i64, u64)> = page.items.iter().map(|l| (l.challenge.id.0, l.participants)).collect();
+    assert_eq!(counts, vec![(second.id.0, 1), (first.id.0, 3)]);
+    // And counted from then on.
+    store.join(second.id, BOB, amount("5"), at(2)).await.unwrap();
+    let page = store.public_challenges(CAT, Today::pinned(d("2026-03-05")), None, Page::ALL).await.unwrap();
+    assert_eq!(page.items[0].participants, 2);
+}
+
+#[tokio::test]
+async fn sqlite_migration_0017_counts_the_people_already_in() {
+    let (url, _dir) = storage_support::fresh_sqlite_url();
+    let DatabaseUrl::Sqlite(path) = &url else { unreachable!() };
+    let pool = sqlx::SqlitePool::connect_with(storage::SqliteStore::connect_options(path)).await.unwrap();
+    storage::SqliteStore::migrator().run_to(16, &pool).await.unwrap();
+    let store = storage::SqliteStore::from_pool(pool.clone());
+    check_migration_0017(&store, async || {
+        store.migrate().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_migration_0017_counts_the_people_already_in() {
+    let guard = storage_support::PgDatabaseGuard::create().await;
+    let pool = sqlx::PgPool::connect_with(guard.connect_options()).await.unwrap();
+    storage::PostgresStore::migrator().run_to(16, &pool).await.unwrap();
+    let store = storage::PostgresStore::from_pool(pool.clone());
+    check_migration_0017(&store, async || {
         store.migrate().await.unwrap();
     })
     .await;

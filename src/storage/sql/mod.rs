@@ -588,8 +588,7 @@ impl ChallengeRepository for $store {
         let mut select = QueryBuilder::<$db>::new(concat!(
             "SELECT ",
             challenge_columns!(),
-            ", (SELECT COUNT(*) FROM participants n WHERE n.challenge_id = c.id) AS participants, \
-               u.display_name AS creator_name \
+            ", c.participant_count AS participants, u.display_name AS creator_name \
              FROM challenges c LEFT JOIN users u ON u.id = c.creator_id"
         ));
         push_where(&mut select, user, &active, &pattern);
