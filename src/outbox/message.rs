@@ -241,6 +241,7 @@ mod tests {
             Effect { summary: String },
             Notice,
             News,
+            Announcement { key: String, prefix: String, subject: String, predicate: String },
         }
         let value: serde_json::Value = serde_json::from_str(&stored).unwrap();
         let before: ClassBefore = serde_json::from_value(value["class"].clone()).unwrap();
