@@ -494,7 +494,11 @@ async fn a_flood_costs_the_flooder_a_few_messages_and_nobody_else_anything() {
         "everyone else was answered before the flooder's 11th message ({flooder_before} so far)"
     );
     fake.wait_for_confirmation(flood_last, WAIT).await;
-    // The flood handled in full, once each, in order.
+    // Confirmed means stored: a parked update is handled after its confirmation, so wait for
+    // the handling too. The flood handled in full, once each, in order.
+    let flooder_seen =
+        |echo: &Echo| echo.seen.lock().unwrap().iter().filter(|(u, _)| *u == flooder.id).count();
+    fake.wait_until("the whole flood handled", WAIT, |_| flooder_seen(&echo) >= 300).await;
     let seen: Vec<String> =
         echo.seen.lock().unwrap().iter().filter(|(u, _)| *u == flooder.id).map(|(_, t)| t.clone()).collect();
     assert_eq!(seen.len(), 300);
